@@ -1,0 +1,320 @@
+/*
+ * The host model: built once from a source (live "/" or a snapshot), then read-only.
+ * Everything lives in one arena (h->arena) and is freed by host_free().
+ *
+ * Invariants:
+ *  - CPU ids are kernel CPU ids, never column positions. h->cpus[] holds one entry
+ *    per CPU id 0..h->max_cpu (possible or not); count arrays of an IRQ are indexed
+ *    by position in h->online_ids[] (the /proc/interrupts header order).
+ *  - A fact that could not be read is TRI_UNKNOWN / -1 / NULL and has an entry in
+ *    h->unreadable[]; it is never reported as "no".
+ *  - Pointers between objects (irq->dev, dev->irqs, vm->threads) point inside the
+ *    same model.
+ */
+#ifndef IRQSIGHT_MODEL_HOST_H
+#define IRQSIGHT_MODEL_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse/cmdline.h"
+#include "parse/klog.h"
+#include "parse/pci_config.h"
+#include "parse/softirqs.h"
+#include "util/arena.h"
+#include "util/compat.h"
+#include "util/cpuset.h"
+
+struct source;
+
+/* ---------------------------------------------------------------- CPUs */
+struct stat_times {
+	/* /proc/stat cpuN, in USER_HZ ticks (fs/proc/stat.c): user nice system idle iowait irq softirq steal guest guest_nice */
+	uint64_t v[10];
+	bool present;
+};
+enum { ST_USER, ST_NICE, ST_SYSTEM, ST_IDLE, ST_IOWAIT, ST_IRQ, ST_SOFTIRQ, ST_STEAL, ST_GUEST, ST_GUEST_NICE };
+
+struct host_cpu {
+	int id;
+	bool possible, online, isolated, nohz_full;
+	int node;			/* NUMA node, -1 unknown */
+	int col;			/* position in /proc/interrupts columns, -1 if not online there */
+	struct stat_times stat;
+	uint64_t softirq[SOFTIRQ_NR];	/* /proc/softirqs counts, by vector */
+	bool has_softirq;
+	/* Derived: sums over device IRQs (numeric rows with a device-ish chip). */
+	uint64_t dev_irq_count;
+	/* Rates when sampled (per second); < 0 when not sampled. */
+	double dev_irq_rate;
+	double softirq_rate[SOFTIRQ_NR];
+	double irq_pct, softirq_pct;	/* % of this CPU's time in hardirq/softirq from /proc/stat, < 0 unknown */
+};
+
+struct numa_node {
+	int id;
+	struct cpuset cpus;
+};
+
+/* ---------------------------------------------------------------- IRQs */
+enum irq_chip_kind {
+	CHIP_OTHER = 0,
+	CHIP_IOAPIC,		/* IO-APIC / IR-IO-APIC (legacy INTx lines, ISA) */
+	CHIP_XTPIC,
+	CHIP_PCI_MSI,		/* PCI-MSI (global domain ≤6.1: MSI or MSI-X) or PCI-MSI-<bdf> */
+	CHIP_PCI_MSIX,		/* PCI-MSIX-<bdf> */
+	CHIP_DMAR,		/* DMAR-MSI: IOMMU fault interrupts */
+	CHIP_HPET,
+	CHIP_IOMMU,		/* AMD IOMMU-MSI / intcapxt */
+	CHIP_GIC,		/* GICv2/v3 lines */
+	CHIP_ITS,		/* ITS-MSI / ITS-PCI-MSI(X)-<bdf> */
+	CHIP_XEN,
+};
+
+/* How an IRQ relates to its device. */
+enum irq_mode {
+	IRQ_MODE_UNKNOWN = 0,
+	IRQ_MODE_NONE,		/* device has no IRQ in use */
+	IRQ_MODE_INTX,
+	IRQ_MODE_MSI,
+	IRQ_MODE_MSIX,
+};
+const char *irq_mode_name(enum irq_mode m);	/* "unknown", "none", "intx", "msi", "msix" */
+
+struct pci_dev;
+
+struct irq {
+	const char *name;	/* "36", "LOC", "IPI0" — the key for deltas */
+	int number;		/* -1 for architecture rows */
+	bool is_arch;		/* NMI, LOC, RES, ... (per-CPU vectors; never moved) */
+	const char *desc;	/* architecture rows: "Local timer interrupts" */
+	/* numeric rows */
+	const char *chip;	/* raw chip field ("IR-PCI-MSIX-0000:00:02.0") */
+	enum irq_chip_kind chip_kind;
+	bool remapped;		/* "IR-" chip prefix (or ITS): goes through interrupt remapping */
+	const char *chip_bdf;	/* BDF from a per-device chip name or decoded old hwirq, or NULL */
+	const char *hwirq;	/* as printed, or NULL */
+	const char *flow;	/* "edge", "fasteoi", or NULL */
+	const char *trigger;	/* "Level"/"Edge" (arm), or NULL */
+	const char *actions;	/* raw action list ("uhci_hcd:usb1, virtio6") */
+	const char **action;	/* split on ", " */
+	int naction;
+	bool short_row;		/* fewer count columns than the header has CPUs (torn read or total row) */
+
+	uint32_t *counts;	/* per online CPU column (h->ncols), NULL for total-only rows */
+	uint64_t total;
+
+	/* /proc/irq/N */
+	bool has_affinity, has_effective;
+	struct cpuset smp_affinity;		/* smp_affinity_list */
+	struct cpuset effective_affinity;	/* effective_affinity_list (x86: one CPU) */
+	int node;				/* -1 unknown */
+	enum tri managed;	/* kernel-managed affinity (cannot be moved at run time) */
+	const char *managed_why;	/* the evidence for managed (file mode, driver pattern) */
+	enum tri settable;	/* writable smp_affinity by mode (6.12+ makes unsettable 0444) */
+
+	/* links */
+	struct pci_dev *dev;
+	int vector;		/* MSI/MSI-X index within the device, -1 unknown */
+	const char *queue;	/* queue part of the action ("rx-3", "q2", "req.0"), or NULL */
+	bool is_device;		/* a device interrupt (not arch, not IOMMU fault, not timer/ACPI) */
+
+	/* sampled */
+	double rate;		/* per second, all CPUs; < 0 not sampled */
+	double *cpu_rate;	/* per online column, NULL when not sampled */
+};
+
+/* ---------------------------------------------------------------- PCI */
+struct pci_dev {
+	const char *bdf;	/* "0000:00:02.0" */
+	uint32_t class;		/* 0xCCSSPP, from sysfs "class" */
+	uint16_t vendor, device, subsys_vendor, subsys_device;
+	bool has_ids;
+	const char *driver;	/* bound driver, NULL if none */
+	int numa_node;		/* -1 unknown */
+	struct cpuset local_cpus;
+	bool has_local_cpus;
+	int iommu_group;	/* -1 none/unknown */
+	const char *iommu_unit;	/* "dmar0", "ivhd0", or NULL */
+	int sysfs_irq;		/* the "irq" file: first MSI irq, or INTx irq; 0 = none; -1 unknown */
+
+	/* msi_irqs/ directory: the Linux IRQs and the device's mode. */
+	int *msi_irqs;
+	int nmsi_irqs;
+	enum irq_mode msi_irqs_mode;	/* MSI or MSIX, NONE when the directory is empty/absent */
+	bool has_msi_irqs_dir;
+
+	struct pci_cfg cfg;	/* decoded config space */
+	bool cfg_read;		/* config file read at all */
+	bool cfg_full;		/* more than the unprivileged 64 bytes */
+
+	enum irq_mode irq_mode;	/* derived: msix/msi/intx/none/unknown */
+	struct irq **irqs;	/* IRQs attributed to this device, by vector when known */
+	int nirqs;
+	const char *netdev;	/* first network interface of the device, or NULL */
+	int net_rx_queues, net_tx_queues;	/* from /sys/class/net/X/queues, -1 unknown */
+	int net_channels_max, net_channels;	/* ethtool combined channels (live only), -1 unknown */
+	bool is_vfio;		/* bound to vfio-pci */
+	bool is_bridge;		/* class 0x0604 */
+};
+
+/* ---------------------------------------------------------------- VMs */
+enum vm_thread_kind {
+	VMT_VCPU_KVM,		/* QEMU "CPU n/KVM" */
+	VMT_VCPU_TCG,		/* QEMU "CPU n/TCG", "ALL CPUs/TCG" */
+	VMT_VCPU_FC,		/* Firecracker "fc_vcpu n" */
+	VMT_VCPU_CH,		/* cloud-hypervisor "vcpuN" */
+	VMT_VCPU_CROSVM,	/* "crosvm_vcpuN" */
+	VMT_VHOST,		/* "vhost-<pid>" worker */
+	VMT_OTHER,
+};
+
+struct vm_thread {
+	int pid, tid;
+	const char *comm;
+	enum vm_thread_kind kind;
+	int vcpu;		/* vCPU index, -1 for non-vCPU threads */
+	int last_cpu;		/* stat field 39, -1 unknown */
+	struct cpuset allowed;	/* Cpus_allowed_list */
+	bool has_allowed;
+	bool pinned;		/* allowed set is a strict subset of online CPUs */
+	uint64_t guest_time;	/* stat field 43 (ticks) */
+	char state;
+};
+
+struct vm {
+	int pid;
+	const char *name;	/* VM name (libvirt machine scope, ...) or process name */
+	const char *vmm;	/* "qemu", "firecracker", "cloud-hypervisor", "crosvm" */
+	struct vm_thread *threads;
+	int nthreads;
+	int nvcpus;
+	struct cpuset vcpu_cpus;	/* union of vCPU allowed sets */
+	bool vcpus_pinned;		/* every vCPU thread pinned */
+};
+
+/* ---------------------------------------------------------------- platform */
+enum iommu_vendor { IOMMU_VENDOR_UNKNOWN = 0, IOMMU_VENDOR_INTEL, IOMMU_VENDOR_AMD, IOMMU_VENDOR_ARM, IOMMU_VENDOR_NONE };
+enum ir_mode { IR_MODE_UNKNOWN = 0, IR_MODE_X2APIC, IR_MODE_XAPIC, IR_MODE_NONE };
+const char *ir_mode_name(enum ir_mode m);	/* "unknown", "x2apic", "xapic", "none" */
+
+struct platform {
+	const char *arch;		/* "x86_64", "aarch64", ... from uname/osrelease guess */
+	const char *kernel_release;	/* proc/sys/kernel/osrelease */
+	int kernel_major, kernel_minor;	/* -1 unknown */
+	const char *cpu_vendor;		/* "GenuineIntel", "AuthenticAMD", ... (proc/cpuinfo) */
+	bool is_virtual;		/* "hypervisor" CPU flag */
+	enum tri iommu;			/* DMA remapping active */
+	enum tri interrupt_remapping;
+	enum ir_mode ir_mode;
+	enum iommu_vendor iommu_vendor;
+	const char *iommu_evidence;	/* one line saying how the iommu verdict was reached */
+	const char *ir_evidence;
+	int iommu_units;		/* /sys/class/iommu entries, -1 unknown */
+	int iommu_groups;		/* /sys/kernel/iommu_groups entries, -1 unknown */
+	const char *default_domain;	/* "Passthrough", "Translated", ... from the log */
+	bool firmware_dmar, firmware_ivrs;	/* ACPI table present (sys/firmware/acpi/tables) */
+	enum tri x2apic;
+	int remapped_irqs, unremapped_irqs;	/* count of IO-APIC/MSI IRQs with and without IR- */
+	/* KVM / VFIO module parameters */
+	enum tri kvm_loaded;
+	enum tri apicv;			/* kvm_intel enable_apicv / kvm_amd avic */
+	const char *apicv_param;	/* the file it came from */
+	enum tri device_posted_irqs;	/* enable_device_posted_irqs (6.16+) */
+	enum tri unsafe_interrupts;	/* vfio_iommu_type1 / iommufd allow_unsafe_interrupts */
+	const char *unsafe_param;
+	int vfio_devices;		/* devices bound to vfio-pci */
+	struct cpuset default_smp_affinity;
+	bool has_default_affinity;
+};
+
+struct irqbalance {
+	enum tri running;
+	int pid;
+	const char *config_path;	/* the file read, or NULL */
+	const char *banned_cpulist;	/* IRQBALANCE_BANNED_CPULIST (NULL unset; "" set-but-empty) */
+	const char *banned_cpus;	/* IRQBALANCE_BANNED_CPUS (hex, deprecated) */
+	const char *args;		/* IRQBALANCE_ARGS */
+	bool oneshot;
+	/* The ban irqbalance applies (cputree.c:setup_banned_cpus): the env var if set,
+	 * otherwise isolated ∪ nohz_full. */
+	struct cpuset banned;
+	bool banned_known;
+	const char *banned_source;	/* "IRQBALANCE_BANNED_CPULIST", "isolcpus/nohz_full", ... */
+};
+
+/* ---------------------------------------------------------------- the host */
+struct unreadable {
+	const char *path;	/* path or pattern ("proc/irq/*\/effective_affinity_list") */
+	const char *reason;	/* strerror text, or "not present on this kernel" */
+	const char *effect;	/* what is unknown because of it */
+	int count;		/* how many paths matched the pattern */
+};
+
+struct host {
+	struct arena arena;
+	const char *root;	/* "/" or the snapshot path */
+	bool is_live;
+	bool is_root_user;
+
+	struct platform platform;
+	struct cmdline cmdline;
+	bool has_cmdline;
+	struct klog klog;
+	bool has_klog;
+
+	/* CPUs: cpus[id] for id in 0..max_cpu */
+	int max_cpu;
+	struct host_cpu *cpus;
+	struct cpuset possible, online, isolated, nohz_full;
+	bool has_possible, has_online, has_isolated, has_nohz_full;
+	int ncols;		/* online CPUs in /proc/interrupts (its header) */
+	int *col_cpu;		/* column -> CPU id */
+	bool cpu_ids_assumed;	/* no header: columns assumed to be CPUs 0..n-1 */
+	struct numa_node *nodes;
+	int nnodes;
+
+	struct irq *irqs;	/* numeric rows first (ascending), then architecture rows */
+	int nirqs;
+	struct pci_dev *devs;	/* sorted by BDF */
+	int ndevs;
+	struct vm *vms;
+	int nvms;
+	struct irqbalance irqbalance;
+
+	/* Sampling (check --interval, top). */
+	double sample_seconds;	/* 0 when not sampled */
+
+	struct unreadable *unreadable;
+	int nunreadable;
+	int unreadable_cap;
+};
+
+/* What to build. */
+struct host_opts {
+	double sample_seconds;	/* > 0: take a second reading after this long (live only) */
+	bool skip_vms;
+};
+
+/* Build the model. Returns 0 (with unreadable[] entries for what failed) or -errno
+ * when nothing usable could be read (e.g. the root has no proc/interrupts). */
+int host_build(struct host *h, const struct source *src, const struct host_opts *opt);
+void host_free(struct host *h);
+
+/* Record something that could not be read (deduplicated by path pattern). */
+void host_note_unreadable(struct host *h, const char *path, int err, const char *effect);
+void host_note_missing(struct host *h, const char *path, const char *why, const char *effect);
+
+/* Lookups. */
+struct irq *host_irq_by_number(const struct host *h, int number);
+struct irq *host_irq_by_name(const struct host *h, const char *name);
+struct pci_dev *host_dev_by_bdf(const struct host *h, const char *bdf);
+const struct host_cpu *host_cpu(const struct host *h, int id);	/* NULL if out of range */
+/* Effective CPUs of an IRQ: effective_affinity when known, else smp_affinity, else the
+ * CPUs whose count is non-zero. Writes into *out (arena-backed). */
+void host_irq_cpus(const struct host *h, const struct irq *q, struct cpuset *out);
+/* Count of this IRQ on CPU id (0 if that CPU has no column). */
+uint64_t host_irq_count_on(const struct host *h, const struct irq *q, int cpu);
+
+#endif

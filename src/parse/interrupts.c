@@ -1,0 +1,230 @@
+#include "parse/interrupts.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+bool pi_is_header(struct slice line)
+{
+	struct slice t = slice_token(&line);
+	return slice_starts(t, "CPU") && t.n > 3 && slice_is_digits((struct slice){ t.p + 3, t.n - 3 });
+}
+
+int pi_parse_header(struct slice line, int *ids, int cap, int *n)
+{
+	*n = 0;
+	for (;;) {
+		struct slice t = slice_token(&line);
+		if (!t.n)
+			break;
+		uint64_t id;
+		if (!slice_starts(t, "CPU") || !slice_u64((struct slice){ t.p + 3, t.n - 3 }, 10, &id) ||
+		    id > 65535)
+			return -EINVAL;
+		if (ids && *n < cap)
+			ids[*n] = (int)id;
+		(*n)++;
+	}
+	return *n ? 0 : -EINVAL;
+}
+
+/* Old kernels fused chip and flow: "IO-APIC-edge", "IR-PCI-MSI-edge", "DMAR_MSI-edge". */
+static const char *const fused_flows[] = { "-edge", "-fasteoi", "-level", "-simple", "-percpu", "-XT", "-virq" };
+
+static bool split_fused(struct slice *chip, struct slice *flow)
+{
+	for (size_t i = 0; i < sizeof(fused_flows) / sizeof(fused_flows[0]); i++) {
+		if (slice_ends(*chip, fused_flows[i]) && chip->n > strlen(fused_flows[i])) {
+			size_t fl = strlen(fused_flows[i]);
+			*flow = (struct slice){ chip->p + chip->n - fl + 1, fl - 1 };
+			chip->n -= fl;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "5-edge", "134217728-edge", "27", "-2147483648-edge" (signed before 2021). */
+static bool hwirq_token(struct slice t, struct slice *hw, struct slice *flow)
+{
+	size_t i = 0;
+	if (i < t.n && t.p[i] == '-' && t.n > 1 && isdigit((unsigned char)t.p[1]))
+		i++;
+	size_t start = 0;
+	while (i < t.n && isdigit((unsigned char)t.p[i]))
+		i++;
+	if (i == start || (i == 1 && t.p[0] == '-'))
+		return false;
+	*hw = (struct slice){ t.p, i };
+	if (i == t.n) {
+		*flow = SLICE_EMPTY;
+		return true;
+	}
+	if (t.p[i] != '-' || i + 1 >= t.n)
+		return false;
+	*flow = (struct slice){ t.p + i + 1, t.n - i - 1 };
+	return true;
+}
+
+static void skip_space(struct slice *s)
+{
+	while (s->n && isspace((unsigned char)s->p[0])) {
+		s->p++;
+		s->n--;
+	}
+}
+
+int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct pi_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	const char *colon = memchr(line.p, ':', line.n);
+	if (!colon)
+		return -EINVAL;
+	row->name = slice_trim((struct slice){ line.p, (size_t)(colon - line.p) });
+	if (!row->name.n)
+		return -EINVAL;
+	for (size_t i = 0; i < row->name.n; i++)
+		if (isspace((unsigned char)row->name.p[i]))
+			return -EINVAL;
+	uint64_t irq;
+	row->is_numeric = slice_is_digits(row->name) && slice_u64(row->name, 10, &irq) && irq <= 0x7fffffff;
+	if (row->is_numeric)
+		row->irq = (int)irq;
+	struct slice rest = { colon + 1, line.n - (size_t)(colon - line.p) - 1 };
+
+	/* Counts: leading all-digit tokens, at most ncpus of them. */
+	for (;;) {
+		if (ncpus >= 0 && row->ncounts >= ncpus)
+			break;
+		struct slice save = rest;
+		struct slice t = slice_token(&rest);
+		if (!t.n || !slice_is_digits(t)) {
+			rest = save;
+			break;
+		}
+		uint64_t v;
+		if (!slice_u64(t, 10, &v) || v > UINT32_MAX)
+			v = UINT32_MAX;
+		if (counts && row->ncounts < cap)
+			counts[row->ncounts] = (uint32_t)v;
+		row->total += v;
+		row->ncounts++;
+	}
+	skip_space(&rest);
+
+	if (!row->is_numeric) {
+		row->desc = slice_trim(rest);
+		return 0;
+	}
+
+	/* Chip, then optional hwirq[-flow], Level/Edge, -flow; the rest is the actions. */
+	struct slice save = rest;
+	row->chip = slice_token(&rest);
+	if (!row->chip.n) {
+		row->actions = SLICE_EMPTY;
+		return 0;
+	}
+	save = rest;
+	struct slice t = slice_token(&rest);
+	struct slice hw, flow;
+	if (t.n && hwirq_token(t, &hw, &flow)) {
+		row->hwirq = hw;
+		row->flow = flow;
+		save = rest;
+		t = slice_token(&rest);
+	} else if (split_fused(&row->chip, &row->flow)) {
+		row->fused = true;
+	}
+	if (t.n && (slice_eq(t, "Level") || slice_eq(t, "Edge"))) {
+		row->trigger = t;
+		save = rest;
+		t = slice_token(&rest);
+	}
+	if (!row->flow.n && t.n > 1 && t.p[0] == '-' && !row->fused) {
+		row->flow = (struct slice){ t.p + 1, t.n - 1 };
+		save = rest;
+	}
+	rest = save;
+	row->actions = slice_trim(rest);
+	return 0;
+}
+
+bool pi_next_action(struct slice *actions, struct slice *out)
+{
+	if (!actions->n)
+		return false;
+	long i = slice_find(*actions, ", ");
+	if (i < 0) {
+		*out = slice_trim(*actions);
+		actions->p += actions->n;
+		actions->n = 0;
+	} else {
+		*out = slice_trim((struct slice){ actions->p, (size_t)i });
+		actions->p += i + 2;
+		actions->n -= (size_t)i + 2;
+	}
+	return true;
+}
+
+static bool strip(struct slice *s, const char *prefix)
+{
+	if (!slice_starts(*s, prefix))
+		return false;
+	s->p += strlen(prefix);
+	s->n -= strlen(prefix);
+	return true;
+}
+
+void pi_classify_chip(struct slice chip, struct pi_chip_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->bdf = SLICE_EMPTY;
+	struct slice c = chip;
+	if (strip(&c, "IR-"))
+		out->remapped = true;
+	if (slice_eq(c, "IO-APIC") || slice_eq(c, "IOAPIC")) {
+		out->kind = PI_CHIP_IOAPIC;
+	} else if (slice_eq(c, "XT-PIC")) {
+		out->kind = PI_CHIP_XTPIC;
+	} else if (strip(&c, "PCI-MSIX")) {
+		out->kind = PI_CHIP_PCI_MSIX;
+		if (strip(&c, "-"))
+			out->bdf = c;
+	} else if (strip(&c, "PCI-MSI")) {
+		out->kind = PI_CHIP_PCI_MSI;
+		if (strip(&c, "-"))
+			out->bdf = c;
+	} else if (slice_eq(c, "DMAR-MSI") || slice_eq(c, "DMAR_MSI")) {
+		out->kind = PI_CHIP_DMAR;
+	} else if (slice_eq(c, "HPET-MSI") || slice_eq(c, "HPET_MSI")) {
+		out->kind = PI_CHIP_HPET;
+	} else if (slice_eq(c, "IOMMU-MSI") || slice_eq(c, "AMD-Vi")) {
+		out->kind = PI_CHIP_IOMMU;
+	} else if (slice_starts(c, "GIC")) {
+		out->kind = PI_CHIP_GIC;
+	} else if (slice_starts(c, "ITS-")) {
+		/* ITS is the arm64 analogue of remapping: MSIs are translated by the ITS. */
+		out->kind = PI_CHIP_ITS;
+		out->remapped = true;
+		struct slice d = c;
+		if (strip(&d, "ITS-PCI-MSIX-") || strip(&d, "ITS-PCI-MSI-"))
+			out->bdf = d;
+	} else if (slice_starts(c, "xen-")) {
+		out->kind = PI_CHIP_XEN;
+	} else {
+		out->kind = PI_CHIP_OTHER;
+	}
+	/* A BDF looks like "[d]ddd:bb:dd.f"; anything else (e.g. "-DMAR") is not one. */
+	if (out->bdf.n && (out->bdf.n < 7 || out->bdf.p[out->bdf.n - 2] != '.'))
+		out->bdf = SLICE_EMPTY;
+}
+
+void pi_decode_msi_hwirq(uint64_t hw, char bdf[16], unsigned *index)
+{
+	unsigned devid = (unsigned)((hw >> 11) & 0xffff);
+	unsigned seg = (unsigned)((hw >> 27) & 0xffff);
+	if (index)
+		*index = (unsigned)(hw & 0x7ff);
+	snprintf(bdf, 16, "%04x:%02x:%02x.%u", seg, devid >> 8, (devid >> 3) & 0x1f, devid & 7);
+}

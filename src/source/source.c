@@ -1,0 +1,194 @@
+#include "source/source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <unistd.h>
+
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+int src_open(struct source *s, const char *root)
+{
+	memset(s, 0, sizeof(*s));
+	s->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->rootfd < 0)
+		return -errno;
+	char *real = realpath(root, NULL);
+	str_copy(s->root, real ? real : root, sizeof(s->root));
+	s->is_live = real && strcmp(real, "/") == 0;
+	free(real);
+	return 0;
+}
+
+void src_close(struct source *s)
+{
+	if (s->rootfd >= 0)
+		close(s->rootfd);
+	s->rootfd = -1;
+}
+
+/* Live paths are absolute under "/", which openat() resolves from rootfd anyway;
+ * strip leading slashes so a stray one cannot escape a snapshot root. */
+static const char *rel(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return *path ? path : ".";
+}
+
+int src_openat(const struct source *s, const char *path, int flags)
+{
+	int fd = openat(s->rootfd, rel(path), flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int src_read(const struct source *s, const char *path, struct buf *out, size_t max)
+{
+	int fd = src_openat(s, path, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	int r = buf_read_fd(out, fd, max);
+	close(fd);
+	if (!r && !out->data)
+		r = buf_append(out, "", 0);
+	return r;
+}
+
+int src_readf(const struct source *s, struct buf *out, size_t max, const char *fmt, ...)
+{
+	char path[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	return src_read(s, path, out, max);
+}
+
+int src_stat(const struct source *s, const char *path, struct stat *st)
+{
+	return fstatat(s->rootfd, rel(path), st, 0) ? -errno : 0;
+}
+
+int src_lstat(const struct source *s, const char *path, struct stat *st)
+{
+	return fstatat(s->rootfd, rel(path), st, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+}
+
+int src_readlink(const struct source *s, const char *path, char *out, size_t n)
+{
+	if (!n)
+		return -EINVAL;
+	ssize_t l = readlinkat(s->rootfd, rel(path), out, n - 1);
+	if (l < 0)
+		return -errno;
+	out[l] = '\0';
+	return 0;
+}
+
+bool src_exists(const struct source *s, const char *path)
+{
+	struct stat st;
+	return src_stat(s, path, &st) == 0;
+}
+
+static int vercmp(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+int src_list(const struct source *s, struct arena *a, const char *path, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	int fd = src_openat(s, path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	size_t cap = 0;
+	char **v = NULL;
+	struct dirent *de;
+	while ((errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			v = arena_realloc(a, v, cap * sizeof(*v), ncap * sizeof(*v));
+			cap = ncap;
+		}
+		v[(*n)++] = arena_strdup(a, de->d_name);
+	}
+	int e = errno ? -errno : 0;
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), vercmp);
+	*names = v;
+	return e;
+}
+
+/*
+ * /dev/kmsg gives one record per read() ("pri,seq,usec,flags;text\n" plus
+ * continuation lines starting with a space); O_NONBLOCK makes the end show as
+ * EAGAIN. EPIPE means the record was overwritten while we read: skip on.
+ * Reading it needs CAP_SYSLOG when dmesg_restrict=1 (EPERM), like syslog(2).
+ */
+static int read_kmsg(const struct source *s, struct buf *out)
+{
+	int fd = src_openat(s, "dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	char rec[8192];
+	int r = 0;
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec));
+		if (n < 0) {
+			if (errno == EINTR || errno == EPIPE)
+				continue;
+			if (errno != EAGAIN)
+				r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		buf_append(out, rec, (size_t)n);
+		if (rec[n - 1] != '\n')
+			buf_putc(out, '\n');
+	}
+	close(fd);
+	return r;
+}
+
+int src_read_kernel_log(const struct source *s, struct buf *out)
+{
+	if (!s->is_live)
+		return src_read(s, "dmesg", out, 64u << 20);
+	size_t before = out->len;
+	int r = read_kmsg(s, out);
+	if (r == 0 && out->len > before)
+		return 0;
+	/* Fall back to syslog(2) (SYSLOG_ACTION_SIZE_BUFFER = 10, READ_ALL = 3). */
+	int size = klogctl(10, NULL, 0);
+	if (size <= 0)
+		return r ? r : -errno;
+	if (buf_reserve(out, (size_t)size))
+		return -ENOMEM;
+	int n = klogctl(3, out->data + out->len, size);
+	if (n < 0)
+		return r ? r : -errno;
+	out->len += (size_t)n;
+	out->data[out->len] = '\0';
+	return 0;
+}

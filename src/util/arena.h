@@ -1,0 +1,27 @@
+/*
+ * Bump allocator. One arena owns everything of one host model; arena_free()
+ * releases it all at once, so nothing inside a model is freed on its own.
+ * Allocations are zeroed and 16-byte aligned. Allocation failure aborts the
+ * process with a message (the model cannot be half-built): callers need no checks.
+ */
+#ifndef IRQSIGHT_UTIL_ARENA_H
+#define IRQSIGHT_UTIL_ARENA_H
+
+#include <stddef.h>
+
+struct arena_block;
+struct arena {
+	struct arena_block *head;
+	size_t used_total;	/* bytes handed out, for the memory benchmark */
+};
+
+void *arena_alloc(struct arena *a, size_t size);
+void *arena_calloc(struct arena *a, size_t n, size_t size);	/* checks n*size overflow */
+/* Grow an array allocated in the arena (old contents copied; old memory stays until arena_free). */
+void *arena_realloc(struct arena *a, void *old, size_t old_size, size_t new_size);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void arena_free(struct arena *a);
+
+#endif

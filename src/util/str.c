@@ -1,0 +1,168 @@
+#include "util/str.h"
+
+#include <ctype.h>
+#include <string.h>
+
+struct slice slice_of(const char *s)
+{
+	return (struct slice){ s, s ? strlen(s) : 0 };
+}
+
+struct slice slice_trim(struct slice s)
+{
+	while (s.n && isspace((unsigned char)s.p[0])) {
+		s.p++;
+		s.n--;
+	}
+	while (s.n && isspace((unsigned char)s.p[s.n - 1]))
+		s.n--;
+	return s;
+}
+
+bool slice_eq(struct slice s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+bool slice_starts(struct slice s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.n >= n && memcmp(s.p, lit, n) == 0;
+}
+
+bool slice_ends(struct slice s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.n >= n && memcmp(s.p + s.n - n, lit, n) == 0;
+}
+
+struct slice slice_token(struct slice *s)
+{
+	while (s->n && isspace((unsigned char)s->p[0])) {
+		s->p++;
+		s->n--;
+	}
+	struct slice t = { s->p, 0 };
+	while (t.n < s->n && !isspace((unsigned char)s->p[t.n]))
+		t.n++;
+	s->p += t.n;
+	s->n -= t.n;
+	return t;
+}
+
+bool slice_line(struct slice *s, struct slice *line)
+{
+	if (!s->n)
+		return false;
+	const char *nl = memchr(s->p, '\n', s->n);
+	size_t len = nl ? (size_t)(nl - s->p) : s->n;
+	*line = (struct slice){ s->p, len };
+	if (len && s->p[len - 1] == '\r')
+		line->n--;
+	s->p += nl ? len + 1 : len;
+	s->n -= nl ? len + 1 : len;
+	return true;
+}
+
+bool slice_is_digits(struct slice s)
+{
+	if (!s.n)
+		return false;
+	for (size_t i = 0; i < s.n; i++)
+		if (!isdigit((unsigned char)s.p[i]))
+			return false;
+	return true;
+}
+
+long slice_find(struct slice s, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (!n)
+		return 0;
+	for (size_t i = 0; i + n <= s.n; i++)
+		if (s.p[i] == lit[0] && memcmp(s.p + i, lit, n) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int digit(char c, int base)
+{
+	int v;
+	if (c >= '0' && c <= '9')
+		v = c - '0';
+	else if (c >= 'a' && c <= 'z')
+		v = c - 'a' + 10;
+	else if (c >= 'A' && c <= 'Z')
+		v = c - 'A' + 10;
+	else
+		return -1;
+	return v < base ? v : -1;
+}
+
+bool slice_u64(struct slice s, int base, uint64_t *out)
+{
+	s = slice_trim(s);
+	if (base == 0 || base == 16) {
+		if (s.n > 2 && s.p[0] == '0' && (s.p[1] == 'x' || s.p[1] == 'X')) {
+			s.p += 2;
+			s.n -= 2;
+			base = 16;
+		} else if (base == 0) {
+			base = 10;
+		}
+	}
+	if (!s.n)
+		return false;
+	uint64_t v = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		int d = digit(s.p[i], base);
+		if (d < 0)
+			return false;
+		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return false;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+bool slice_i64(struct slice s, int base, int64_t *out)
+{
+	s = slice_trim(s);
+	bool neg = s.n && s.p[0] == '-';
+	if (neg) {
+		s.p++;
+		s.n--;
+	}
+	uint64_t v;
+	if (!slice_u64(s, base, &v) || v > (uint64_t)INT64_MAX + (neg ? 1 : 0))
+		return false;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return true;
+}
+
+bool str_u64(const char *s, int base, uint64_t *out)
+{
+	return s && slice_u64(slice_of(s), base, out);
+}
+
+bool str_i64(const char *s, int base, int64_t *out)
+{
+	return s && slice_i64(slice_of(s), base, out);
+}
+
+char *str_copy(char *dst, const char *src, size_t n)
+{
+	if (!n)
+		return dst;
+	size_t l = strnlen(src, n - 1);
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+	return dst;
+}
+
+bool str_starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}

@@ -1,0 +1,40 @@
+/* String helpers for parsers: slices, trimming, safe number parsing. */
+#ifndef IRQSIGHT_UTIL_STR_H
+#define IRQSIGHT_UTIL_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A view into a buffer; not NUL-terminated. */
+struct slice {
+	const char *p;
+	size_t n;
+};
+
+#define SLICE_EMPTY ((struct slice){ "", 0 })
+struct slice slice_of(const char *s);
+struct slice slice_trim(struct slice s);
+bool slice_eq(struct slice s, const char *lit);
+bool slice_starts(struct slice s, const char *lit);
+bool slice_ends(struct slice s, const char *lit);
+/* Next whitespace-separated token from *s (advancing it); empty slice at end. */
+struct slice slice_token(struct slice *s);
+/* Next line (without '\n') from *s; returns false at end. */
+bool slice_line(struct slice *s, struct slice *line);
+bool slice_is_digits(struct slice s);
+/* Find lit in s; returns offset or -1. */
+long slice_find(struct slice s, const char *lit);
+
+/* Strict unsigned decimal/hex/any-base parse of a whole slice; false on junk or overflow. */
+bool slice_u64(struct slice s, int base, uint64_t *out);
+bool slice_i64(struct slice s, int base, int64_t *out);
+/* Parse a whole C string (trailing whitespace allowed). */
+bool str_u64(const char *s, int base, uint64_t *out);
+bool str_i64(const char *s, int base, int64_t *out);
+
+/* Copy at most n-1 bytes and NUL-terminate; returns dst. */
+char *str_copy(char *dst, const char *src, size_t n);
+bool str_starts(const char *s, const char *prefix);
+
+#endif

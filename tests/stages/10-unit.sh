@@ -1,0 +1,3 @@
+#!/bin/sh
+# Unit tests of parsers, utilities and rules.
+exec ./build/unit-tests

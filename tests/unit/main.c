@@ -1,0 +1,65 @@
+#include "t.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "util/buf.h"
+
+static struct t_case *head, **tail = &head;
+static int failures_in_case;
+static const char *current;
+
+void t_register(struct t_case *c)
+{
+	*tail = c;
+	tail = &c->next;
+}
+
+void t_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	if (!failures_in_case)
+		fprintf(stderr, "FAIL %s\n", current);
+	failures_in_case++;
+	fprintf(stderr, "  %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void t_read(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "cannot read fixture '%s'\n", path);
+		exit(3);
+	}
+	char tmp[65536];
+	size_t n;
+	buf_reset(b);
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		buf_append(b, tmp, n);
+	if (!b->data)
+		buf_append(b, "", 0);
+	fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	int passed = 0, failed = 0;
+	const char *filter = argc > 1 ? argv[1] : NULL;
+	for (struct t_case *c = head; c; c = c->next) {
+		if (filter && !strstr(c->name, filter) && !strstr(c->file, filter))
+			continue;
+		current = c->name;
+		failures_in_case = 0;
+		c->fn();
+		if (failures_in_case)
+			failed++;
+		else
+			passed++;
+	}
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

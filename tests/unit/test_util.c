@@ -1,0 +1,118 @@
+#include "t.h"
+
+#include <errno.h>
+
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/cpuset.h"
+#include "util/json.h"
+#include "util/str.h"
+
+static const char *list_of(struct cpuset *s, struct buf *b)
+{
+	buf_reset(b);
+	cpuset_format_list(s, b);
+	return b->data;
+}
+
+TEST(cpuset_list_roundtrip)
+{
+	struct arena a = { 0 };
+	struct buf b = { 0 };
+	struct cpuset s;
+	CHECK_INT(cpuset_parse_list(&s, &a, "0-3,8,10-11\n", 12), 0);
+	CHECK_STR(list_of(&s, &b), "0-3,8,10-11");
+	CHECK_INT(cpuset_count(&s), 7);
+	CHECK(cpuset_test(&s, 8) && !cpuset_test(&s, 9));
+	CHECK_INT(cpuset_parse_list(&s, &a, "", 0), 0);
+	CHECK(cpuset_empty(&s));
+	CHECK_STR(list_of(&s, &b), "");
+	CHECK_INT(cpuset_parse_list(&s, &a, "0-15:2/4", 8), 0);
+	CHECK_STR(list_of(&s, &b), "0-1,4-5,8-9,12-13");
+	CHECK_INT(cpuset_parse_list(&s, &a, "3-1", 3), -EINVAL);
+	CHECK_INT(cpuset_parse_list(&s, &a, "1,", 2), -EINVAL);
+	CHECK_INT(cpuset_parse_list(&s, &a, "x", 1), -EINVAL);
+	CHECK_INT(cpuset_parse_list(&s, &a, "99999999", 8), -ERANGE);
+	CHECK_INT(cpuset_parse_list(&s, &a, "511", 3), 0);
+	CHECK_INT(cpuset_last(&s), 511);
+	buf_free(&b);
+	arena_free(&a);
+}
+
+TEST(cpuset_mask)
+{
+	struct arena a = { 0 };
+	struct buf b = { 0 };
+	struct cpuset s;
+	CHECK_INT(cpuset_parse_mask(&s, &a, "3", 1), 0);
+	CHECK_STR(list_of(&s, &b), "0-1");
+	CHECK_INT(cpuset_parse_mask(&s, &a, "00000001,00000000,80000000", 26), 0);
+	CHECK_STR(list_of(&s, &b), "31,64");
+	buf_reset(&b);
+	cpuset_format_mask(&s, 80, &b);
+	CHECK_STR(b.data, "0001,00000000,80000000");
+	buf_reset(&b);
+	CHECK_INT(cpuset_parse_list(&s, &a, "0-1", 3), 0);
+	cpuset_format_mask(&s, 2, &b);
+	CHECK_STR(b.data, "3");
+	CHECK_INT(cpuset_parse_mask(&s, &a, "12345678g", 9), -EINVAL);
+	CHECK_INT(cpuset_parse_mask(&s, &a, "1,,2", 4), -EINVAL);
+	buf_free(&b);
+	arena_free(&a);
+}
+
+TEST(cpuset_ops)
+{
+	struct arena a = { 0 };
+	struct buf b = { 0 };
+	struct cpuset x, y, z;
+	cpuset_parse_list(&x, &a, "0-7", 3);
+	cpuset_parse_list(&y, &a, "4-100", 5);
+	cpuset_and(&z, &a, &x, &y);
+	CHECK_STR(list_of(&z, &b), "4-7");
+	cpuset_andnot(&z, &a, &x, &y);
+	CHECK_STR(list_of(&z, &b), "0-3");
+	cpuset_or(&z, &a, &x, &y);
+	CHECK_STR(list_of(&z, &b), "0-100");
+	CHECK(cpuset_intersects(&x, &y));
+	CHECK(!cpuset_subset(&x, &y));
+	cpuset_parse_list(&z, &a, "5", 1);
+	CHECK(cpuset_subset(&z, &x));
+	CHECK(!cpuset_equal(&x, &y));
+	CHECK_INT(cpuset_next(&y, 0), 4);
+	CHECK_INT(cpuset_next(&y, 64), 64);
+	CHECK_INT(cpuset_next(&y, 101), -1);
+	buf_free(&b);
+	arena_free(&a);
+}
+
+TEST(json_escaping)
+{
+	struct buf b = { 0 };
+	struct json j;
+	json_init(&j, &b, false);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "a\"b", "x\n\x01\xff\xc3\xa9");
+	json_arr_begin(&j, "l");
+	json_int(&j, NULL, -5);
+	json_bool(&j, NULL, true);
+	json_null(&j, NULL);
+	json_arr_end(&j);
+	json_obj_begin(&j, "e");
+	json_obj_end(&j);
+	json_obj_end(&j);
+	CHECK_STR(b.data, "{\"a\\\"b\":\"x\\n\\u0001\\ufffd\xc3\xa9\",\"l\":[-5,true,null],\"e\":{}}");
+	buf_free(&b);
+}
+
+TEST(str_numbers)
+{
+	uint64_t v;
+	int64_t s;
+	CHECK(str_u64("0x1f", 0, &v) && v == 31);
+	CHECK(str_u64(" 42\n", 10, &v) && v == 42);
+	CHECK(!str_u64("42x", 10, &v));
+	CHECK(!str_u64("18446744073709551616", 10, &v));
+	CHECK(str_i64("-1", 10, &s) && s == -1);
+	CHECK(!str_i64("", 10, &s));
+}
