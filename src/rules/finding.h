@@ -1,0 +1,70 @@
+/*
+ * Findings: what the rules conclude about a host. A finding has a stable kebab-case
+ * id (a JSON key, a Prometheus label, a docs anchor: docs/findings.md#<id>), a
+ * severity, evidence as key/value pairs (raw lines or paths that prove it), what it
+ * means, the decision to make, and exact fix commands. Rules never print.
+ */
+#ifndef IRQSIGHT_RULES_FINDING_H
+#define IRQSIGHT_RULES_FINDING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/compat.h"
+
+struct arena;
+struct host;
+
+enum severity { SEV_INFO = 0, SEV_WARNING = 1, SEV_CRITICAL = 2 };
+const char *severity_name(enum severity s);	/* "info", "warning", "critical" */
+
+struct evidence {
+	const char *key;	/* "cmdline", "proc/interrupts", "dmesg", "irq 41", ... */
+	const char *value;
+};
+
+struct finding {
+	const char *id;		/* "ir-disabled" */
+	enum severity severity;
+	const char *title;	/* one line: "Interrupt remapping is off" */
+	struct evidence *evidence;
+	int nevidence;
+	const char *meaning;	/* why it matters for VM latency/security */
+	const char *decision;	/* what the operator has to decide */
+	const char **fix;	/* exact commands, in order */
+	int nfix;
+	/* Subjects for machine consumers (may be empty): BDFs, IRQ numbers, CPUs. */
+	const char *device;	/* BDF, or NULL */
+	int irq;		/* -1 if none */
+	int cpu;		/* -1 if none */
+};
+
+struct findings {
+	struct arena *arena;	/* the host's arena */
+	struct finding *v;
+	int n, cap;
+};
+
+/* Start a finding; the rule then adds evidence/fixes. Strings are copied. */
+struct finding *finding_new(struct findings *fs, const char *id, enum severity sev, const char *title_fmt, ...)
+	PRINTF(4, 5);
+void finding_evidence(struct findings *fs, struct finding *f, const char *key, const char *fmt, ...)
+	PRINTF(4, 5);
+void finding_fix(struct findings *fs, struct finding *f, const char *fmt, ...) PRINTF(3, 4);
+void finding_meaning(struct findings *fs, struct finding *f, const char *fmt, ...) PRINTF(3, 4);
+void finding_decision(struct findings *fs, struct finding *f, const char *fmt, ...) PRINTF(3, 4);
+
+/* Run every rule in the table over the host; findings sorted by severity (desc), then id. */
+void rules_run(const struct host *h, struct findings *fs);
+enum severity findings_worst(const struct findings *fs);	/* SEV_INFO when none */
+
+/* The rule table (rules/table.c): one line per rule. */
+struct rule {
+	const char *id;		/* the primary finding id it emits (a rule may emit related ids) */
+	void (*run)(const struct host *h, struct findings *fs);
+	const char *summary;	/* for docs/findings.md and --list-rules */
+};
+extern const struct rule rules_table[];
+extern const size_t rules_count;
+
+#endif

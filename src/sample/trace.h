@@ -1,0 +1,75 @@
+/*
+ * Tracepoint recorder: irq:irq_handler_entry/exit, irq:softirq_entry/exit and, on
+ * x86, irq_vectors:*_entry/exit, read per CPU through perf_event_open(2) with
+ * PERF_SAMPLE_RAW (no BPF toolchain). Timestamps use CLOCK_MONOTONIC
+ * (attr.use_clockid) so they line up with clock_nanosleep-based probes.
+ * Field offsets come from each event's tracefs "format" file, never hard-coded.
+ * Opening fails cleanly (-EACCES/-EPERM/-ENOENT with a reason) when not root,
+ * perf_event_paranoid forbids it, or tracefs is unavailable; tracefs is mounted
+ * if needed and unmounted again on close. Nothing is left enabled after close.
+ */
+#ifndef IRQSIGHT_SAMPLE_TRACE_H
+#define IRQSIGHT_SAMPLE_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cpuset;
+
+enum trace_kind {
+	TR_IRQ_ENTRY, TR_IRQ_EXIT,		/* id = Linux IRQ number */
+	TR_SOFTIRQ_ENTRY, TR_SOFTIRQ_EXIT,	/* id = softirq vector 0..9 */
+	TR_VECTOR_ENTRY, TR_VECTOR_EXIT,	/* id = x86 vector; name = "local_timer", ... */
+};
+
+struct trace_event {
+	uint64_t time_ns;	/* CLOCK_MONOTONIC */
+	int cpu;
+	enum trace_kind kind;
+	int id;
+	const char *name;	/* IRQ action name (entry only) or vector event name; valid during the callback */
+};
+
+struct trace_opts {
+	const struct cpuset *cpus;	/* CPUs to record (NULL = all online) */
+	bool irq, softirq, vectors;	/* which groups */
+	unsigned ring_pages;		/* per CPU per event, power of two (0 = default 64) */
+};
+
+struct trace;
+
+/* why receives a human explanation on failure ("perf_event_paranoid=2 and not root: ..."). */
+int trace_open(struct trace **out, const struct trace_opts *o, char *why, size_t whylen);
+int trace_enable(struct trace *t);
+int trace_disable(struct trace *t);
+/* Drain all rings, calling cb for each event in per-CPU time order. Returns events read or -errno. */
+long trace_drain(struct trace *t, void (*cb)(const struct trace_event *ev, void *ctx), void *ctx);
+/* Events the kernel dropped (PERF_RECORD_LOST) since open. */
+uint64_t trace_lost(const struct trace *t);
+/* fds to poll(2) for readable data (one per CPU ring leader), and their count. */
+int trace_fds(const struct trace *t, const int **fds);
+void trace_close(struct trace *t);
+
+/*
+ * Aggregation helper used by top/check/latency: accumulated handler time per
+ * (cpu, IRQ) and (cpu, softirq vector) and (cpu, vector event) from paired
+ * entry/exit events.
+ */
+struct trace_totals;
+struct trace_totals *trace_totals_new(void);
+void trace_totals_add(struct trace_totals *tt, const struct trace_event *ev);	/* use as the drain callback's body */
+/* Iterate: returns false at the end. kind is TR_IRQ_ENTRY/TR_SOFTIRQ_ENTRY/TR_VECTOR_ENTRY. */
+struct trace_total {
+	int cpu;
+	enum trace_kind kind;
+	int id;
+	const char *name;
+	uint64_t count;
+	uint64_t time_ns;
+	uint64_t max_ns;
+};
+bool trace_totals_next(const struct trace_totals *tt, size_t *iter, struct trace_total *out);
+void trace_totals_free(struct trace_totals *tt);
+
+#endif
