@@ -261,7 +261,9 @@ static void iommu_verdict(struct host *h, const struct source *src)
 		   cmdline_word(h, "iommu", "off")) {
 		p->iommu = TRI_NO;
 		p->iommu_evidence = "the command line turns the IOMMU off";
-	} else if (log_intel) {
+	} else if (klog_find(k, KLOG_DMAR_VTD_INIT)) {
+		/* Only the VT-d init line proves DMA remapping: the DMAR table lines
+		 * ("dmarN: reg_base_addr") are printed with the IOMMU off too. */
 		p->iommu = TRI_YES;
 		p->iommu_evidence = "kernel log: Intel VT-d DMA remapping initialised";
 	} else if (klog_find(k, KLOG_AMDVI_FOUND)) {
