@@ -276,7 +276,12 @@ void derive_links(struct host *h)
 		else if (dev->in_sysfs && (!dev->driver || (dev->has_msi_irqs_dir == false && dev->sysfs_irq == 0)))
 			dev->irq_mode = IRQ_MODE_NONE;
 		else if (dev->in_sysfs && dev->driver && dev->sysfs_irq > 0 && !dev->nmsi_irqs)
-			dev->irq_mode = IRQ_MODE_INTX;	/* line not (yet) in /proc/interrupts */
+			/* The irq file names the INTx routing even when no handler was
+			 * requested (a NIC whose interface is down). A line with a handler
+			 * is always in /proc/interrupts (kernel/irq/proc.c:show_interrupts),
+			 * so a full file without it means no interrupt in use; an excerpt
+			 * (no CPU header) cannot tell. */
+			dev->irq_mode = h->cpu_ids_assumed ? IRQ_MODE_UNKNOWN : IRQ_MODE_NONE;
 		else
 			dev->irq_mode = IRQ_MODE_UNKNOWN;
 	}
