@@ -18,6 +18,21 @@ static const struct klog_event *fallback_msg(const struct host *h, const struct 
 	return NULL;
 }
 
+/* The chip column as /proc/interrupts prints it: "IO-APIC 18-fasteoi", or the old
+ * combined "IO-APIC-fasteoi" (no hwirq) — never "IO-APIC -fasteoi". */
+static const char *chip_col(const struct host *h, const struct irq *q)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	const char *chip = q->chip ? q->chip : "";
+	if (q->hwirq && q->flow)
+		return arena_printf(a, "%s %s-%s", chip, q->hwirq, q->flow);
+	if (q->hwirq)
+		return arena_printf(a, "%s %s", chip, q->hwirq);
+	if (q->flow)
+		return arena_printf(a, "%s-%s", chip, q->flow);
+	return chip;
+}
+
 void rule_intx_fallback(const struct host *h, struct findings *fs)
 {
 	for (int i = 0; i < h->ndevs; i++) {
@@ -41,9 +56,8 @@ void rule_intx_fallback(const struct host *h, struct findings *fs)
 		for (int k = 0; k < d->nirqs; k++) {
 			const struct irq *q = d->irqs[k];
 			f->irq = q->number;
-			finding_evidence(fs, f, "proc/interrupts", "%d: %s %s%s%s %s (%llu interrupts)", q->number,
-					 q->chip ? q->chip : "", q->hwirq ? q->hwirq : "", q->flow ? "-" : "",
-					 q->flow ? q->flow : "", q->actions, (unsigned long long)q->total);
+			finding_evidence(fs, f, "proc/interrupts", "%d: %s %s (%llu interrupts)", q->number,
+					 chip_col(h, q), q->actions, (unsigned long long)q->total);
 		}
 		if (e)
 			finding_evidence(fs, f, "dmesg", "%s", e->text);
@@ -77,9 +91,8 @@ void rule_intx_shared(const struct host *h, struct findings *fs)
 						"Legacy line %d is shared by %d handlers: %s", q->number, q->naction,
 						q->actions);
 		f->irq = q->number;
-		finding_evidence(fs, f, "proc/interrupts", "%d: %s %s%s%s %s (%llu interrupts%s)", q->number,
-				 q->chip ? q->chip : "", q->hwirq ? q->hwirq : "", q->flow ? "-" : "", q->flow ? q->flow : "",
-				 q->actions, (unsigned long long)q->total,
+		finding_evidence(fs, f, "proc/interrupts", "%d: %s %s (%llu interrupts%s)", q->number,
+				 chip_col(h, q), q->actions, (unsigned long long)q->total,
 				 h->sample_seconds > 0 ? arena_printf((struct arena *)&h->arena, ", %.0f/s", q->rate) : "");
 		for (int d = 0; d < h->ndevs; d++)
 			for (int k = 0; k < h->devs[d].nirqs; k++)
