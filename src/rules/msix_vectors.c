@@ -49,6 +49,9 @@ void rule_single_vector(const struct host *h, struct findings *fs)
 		const struct pci_dev *d = &h->devs[i];
 		if (!d->driver || d->is_vfio || !is_io_device(d) || !d->cfg_full || d->cfg.has_msix != TRI_YES)
 			continue;
+		/* No interrupt in use (interface down) or not known: nothing runs on one vector. */
+		if (d->irq_mode == IRQ_MODE_NONE || d->irq_mode == IRQ_MODE_UNKNOWN)
+			continue;
 		unsigned cap = d->cfg.msix_table_size;
 		int used = d->nirqs;
 		/* Vectors a multiqueue driver would use: one per CPU plus one or two for
