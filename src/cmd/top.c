@@ -642,7 +642,8 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 			}
 			if (n > 0 && tr && ntf)
 				drain(tr, tt);
-			if (n > 0 && ui && (pf[0].revents & POLLIN)) {
+			/* input, or a signal (SIGWINCH: ncurses queues KEY_RESIZE) */
+			if (ui && (n < 0 || (pf[0].revents & POLLIN))) {
 				double old = st.interval;
 				bool redraw = top_ui_input(ui, &st);
 				if (st.interval != old) {
