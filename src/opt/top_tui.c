@@ -250,9 +250,11 @@ void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const struct top_
 	else
 		attron(A_REVERSE);
 	char head[512];
-	snprintf(head, sizeof(head), " irqsight top  every %.2gs  CPUs %d  dev IRQ %.0f/s  softirq %.0f/s  sort:%s%s%s%s",
-		 st->interval, f ? f->ncpus : 0, f ? f->dev_irq_total : 0, f && f->softirq_total > 0 ? f->softirq_total : 0,
-		 sort_name(st->sort), st->filter[0] ? "  filter:" : "", st->filter, st->paused ? "  [PAUSED]" : "");
+	/* view state first, so it survives narrow terminals */
+	snprintf(head, sizeof(head), " irqsight top%s sort:%s%s%s | every %.2gs  %d CPUs  IRQ %.0f/s  softirq %.0f/s",
+		 st->paused ? " [PAUSED]" : "", sort_name(st->sort), st->filter[0] ? " filter:" : "", st->filter,
+		 st->interval, f ? f->ncpus : 0, f ? f->dev_irq_total : 0,
+		 f && f->softirq_total > 0 ? f->softirq_total : 0);
 	mvaddnstr(0, 0, head, cols);
 	for (int x = (int)strlen(head); x < cols; x++)
 		addch(' ');
