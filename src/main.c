@@ -16,6 +16,7 @@
 static const struct cmd commands[] = {
 	{ "check", cmd_check, "triage the host's interrupt topology (default)" },
 	{ "snapshot", cmd_snapshot, "copy what irqsight reads into DIR for --root" },
+	{ "top", cmd_top, "live interrupt load per CPU and IRQ source (full-screen, --batch, --json)" },
 };
 
 static void usage(FILE *f)
