@@ -190,8 +190,8 @@ static void cpu_row(struct top_ui *ui, int y, int cols, const struct top_cpu *c)
 	fmt_rate(d, sizeof(d), c->dev_irq_rate);
 	fmt_rate(a, sizeof(a), c->arch_irq_rate);
 	fmt_rate(s, sizeof(s), c->softirq_rate);
-	fmt_rate(nr, sizeof(nr), c->softirq[SI_NET_RX]);
-	fmt_rate(bl, sizeof(bl), c->softirq[SI_BLOCK]);
+	fmt_rate(nr, sizeof(nr), c->softirq[SOFTIRQ_NET_RX]);
+	fmt_rate(bl, sizeof(bl), c->softirq[SOFTIRQ_BLOCK]);
 	fmt_pct(ip, sizeof(ip), c->irq_pct);
 	fmt_pct(sp, sizeof(sp), c->softirq_pct);
 	line_attr(ui, c->hot, true);

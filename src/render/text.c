@@ -210,11 +210,11 @@ static void cpu_load(const struct ctx *x)
 			strcpy(softp, "-");
 		}
 		if (rates) {
-			snprintf(rx, sizeof(rx), "%.0f", cpu->softirq_rate[SI_NET_RX] > 0 ? cpu->softirq_rate[SI_NET_RX] : 0);
-			snprintf(blk, sizeof(blk), "%.0f", cpu->softirq_rate[SI_BLOCK] > 0 ? cpu->softirq_rate[SI_BLOCK] : 0);
+			snprintf(rx, sizeof(rx), "%.0f", cpu->softirq_rate[SOFTIRQ_NET_RX] > 0 ? cpu->softirq_rate[SOFTIRQ_NET_RX] : 0);
+			snprintf(blk, sizeof(blk), "%.0f", cpu->softirq_rate[SOFTIRQ_BLOCK] > 0 ? cpu->softirq_rate[SOFTIRQ_BLOCK] : 0);
 		} else if (cpu->has_softirq) {
-			snprintf(rx, sizeof(rx), "%llu", (unsigned long long)cpu->softirq[SI_NET_RX]);
-			snprintf(blk, sizeof(blk), "%llu", (unsigned long long)cpu->softirq[SI_BLOCK]);
+			snprintf(rx, sizeof(rx), "%llu", (unsigned long long)cpu->softirq[SOFTIRQ_NET_RX]);
+			snprintf(blk, sizeof(blk), "%llu", (unsigned long long)cpu->softirq[SOFTIRQ_BLOCK]);
 		} else {
 			strcpy(rx, "-");
 			strcpy(blk, "-");
