@@ -159,12 +159,23 @@ dmar0/dmar1 (remapping ON) while /sys/class/iommu is empty (the same note shows 
 /sys/class/iommu/` printing nothing; that empty directory is recreated from .empty-dirs). IOMMU
 (DMA remapping) off, interrupt remapping on. Multiqueue NICs enp1s0/enp3s0 and nvme0 on MSI-X.""")
 
-host("westmere-ex-80cpu-eth1-queues-cpu0", [
+host("westmere-ex-80cpu-megasas-cpu2-no-ir", [
     (I + "x86-80cpu-westmere-ex-4s-ioapic-msi-no-ir-eth1-queues-cpu0-before.txt", "proc/interrupts"),
 ], shows="""80-CPU 4-socket Xeon E7-8870, Linux 3.2: old combined chip names IO-APIC-edge/fasteoi
-and PCI-MSI-edge with no IR prefix: remapping OFF. eth1-TxRx-0..7 and 16 ioat-msix vectors mostly
-on CPU0, megasas 7.1M on CPU2, shared INTx USB lines. Expect queue-affinity-collapsed for eth1 (all
-queues on CPU0 by count), cpu0-overload / irq-hotspot, remapping off.""")
+and PCI-MSI-edge with no IR prefix: remapping OFF (IOMMU unknown). NOTE: MANIFEST.md says the
+eth1 queues sit "mostly on CPU0"; the data says otherwise: eth1-TxRx-0..7 (5-15M each) are each
+on their own CPU (40,36,33,38,35,34,39,37) with only 22-48 counts on CPU0, and the 16 ioat-msix
+vectors have 3 counts each on CPU0. So no queue-affinity-collapsed for eth1. The single-vector
+megasas (IRQ 102) has 7.13M on CPU2 (99.9%): the largest single-CPU source. Shared INTx USB
+lines. Expect remapping off and at most an irq-hotspot on CPU2 / CPU40 by count.""")
+
+host("amd-opteron-6376-32cpu-eth0-queues-cpu0-no-ir", [
+    (I + "x86-32cpu-amd-opteron-6376-no-iommu-pci-msi-hpsa.txt", "proc/interrupts"),
+], shows="""32-CPU AMD Opteron 6376 HP server, Debian 4.13: plain IO-APIC / PCI-MSI chips: no
+interrupt remapping (the IOMMU state itself is unknown: no log, no sysfs). The NIC's five vectors eth0-tx-0 and eth0-rx-1..4 (IRQs 63-67) have ALL
+their counts on CPU0 (2877, 2341, 402, 550, 36): the queue IRQs collapsed on one CPU
+(queue-affinity-collapsed, by count; counts are small, the host had just booted). hpsa2-msix0..31
+spread one per CPU (healthy). Shared INTx USB lines, pata_atiixp legacy 14/15.""")
 
 host("el9-1cpu-kvm-guest-shared-intx", [
     (I + "x86-1cpu-kvm-guest-el9-pci-msix-per-device-chip-shared-intx.txt", "proc/interrupts"),
