@@ -296,6 +296,12 @@ static void text_attrib_line(struct buf *out, const struct lat_cpu *c, enum prob
 				 pct, period_ms);
 		wrap_put(out, &col, ";", piece);
 	}
+	if (m == PA_TRACE && c->res.window_ns) {
+		/* low: the time went elsewhere (host preemption/steal in a VM, scheduling, SMIs) */
+		snprintf(piece, sizeof(piece), "handlers ran %u%% of the spike time",
+			 pct_of(c->res.covered_ns, c->res.window_ns));
+		wrap_put(out, &col, ";", piece);
+	}
 	buf_puts(out, "\n");
 }
 
@@ -444,6 +450,9 @@ static void render_json(struct buf *out, const struct run_info *ri, const struct
 			json_uint(&j, "count", c->spikes);
 			json_uint(&j, "examined", c->res.spikes);
 			json_uint(&j, "with_interrupt", c->res.explained);
+			if (ri->method == PA_TRACE)
+				json_double(&j, "handler_time_share",
+					    c->res.window_ns ? (double)c->res.covered_ns / (double)c->res.window_ns : 0, 3);
 			json_arr_begin(&j, "causes");
 			for (uint32_t k = 0; c->attrib_rc == 0 && k < c->res.ncauses && k < 10; k++) {
 				const struct attrib_cause *x = &c->causes[k];
@@ -496,8 +505,8 @@ static void render_compare_text(struct buf *out, const char *path, const struct 
 				size_t nv, const struct lat_cpu *cs, int n)
 {
 	buf_printf(out, "\nBefore (%s) and after (this run), µs:\n", path);
-	buf_printf(out, "%4s %-23s %-23s %-23s\n", "", "  ------- p99 -------", "  ------ p99.9 ------",
-		   "  ------- max -------");
+	buf_printf(out, "%4s %s %s %s\n", "", "--------- p99 ---------", "-------- p99.9 --------",
+		   "--------- max ---------");
 	buf_printf(out, "%4s", "CPU");
 	for (int k = 0; k < 3; k++)
 		buf_printf(out, " %7s %7s %7s", "before", "after", "change");

@@ -220,15 +220,18 @@ int attrib_compute(const struct attrib_window *w, size_t nw, struct attrib_inter
 	size_t lo = 0;
 	for (size_t k = 0; k < nw; k++) {
 		uint64_t ws = w[k].start_ns, we = w[k].end_ns;
+		/* union of the overlaps: intervals come sorted by start, so merge as they come */
+		uint64_t cov_end = ws;
+		res->window_ns += we > ws ? we - ws : 0;
 		/* intervals starting before ws - longest cannot reach ws; windows only move right */
 		uint64_t from = ws > longest ? ws - longest : 0;
 		while (lo < niv && iv[lo].start_ns < from)
 			lo++;
 		bool any = false;
 		for (size_t i = lo; i < niv && iv[i].start_ns < we; i++) {
-			if (iv[i].end_ns <= ws || iv[i].src >= nsrc)
-				continue;
 			uint64_t a = MAX(iv[i].start_ns, ws), b = MIN(iv[i].end_ns, we);
+			if (b <= a || iv[i].src >= nsrc)
+				continue;	/* outside, or an empty interval */
 			uint32_t s = iv[i].src;
 			if (mark[s] != k + 1) {
 				mark[s] = k + 1;
@@ -236,6 +239,10 @@ int attrib_compute(const struct attrib_window *w, size_t nw, struct attrib_inter
 				causes[s].spikes++;
 			}
 			sum[s] += b - a;
+			if (b > cov_end) {
+				res->covered_ns += b - MAX(a, cov_end);
+				cov_end = b;
+			}
 			causes[s].overlap_ns += b - a;
 			if (sum[s] > causes[s].max_overlap_ns)
 				causes[s].max_overlap_ns = sum[s];

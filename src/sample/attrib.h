@@ -101,6 +101,8 @@ struct attrib_result {
 	uint64_t spikes;	/* windows given */
 	uint64_t explained;	/* windows with at least one source */
 	uint64_t unplaced;	/* coarse: windows outside every sampling interval */
+	uint64_t window_ns;	/* precise: summed window lengths (the spikes' latency) */
+	uint64_t covered_ns;	/* precise: time within windows when any handler ran (union) */
 	uint32_t ncauses;	/* causes[0..ncauses) have spikes > 0, best first */
 };
 

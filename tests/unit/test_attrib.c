@@ -119,6 +119,8 @@ TEST(attrib_compute_overlaps)
 	CHECK_INT(c[1].overlap_ns, 20000);
 	CHECK_STR(label(c[2].src, b, sizeof(b)), "local_timer vector");
 	CHECK_INT(c[2].overlap_ns, 4000);
+	CHECK_INT(r.window_ns, 160000);
+	CHECK_INT(r.covered_ns, 30000 + 20000 + 7000 + 4000);
 }
 
 /* A long softirq that starts well before a window must still be found (the lookback). */
@@ -160,20 +162,28 @@ TEST(attrib_compute_random_vs_brute)
 		uint64_t t = 0;
 		for (int k = 0; k < NW; k++) {
 			seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17;
-			t += 100000 + seed % 1000000;
+			t += 100000 + seed % 1000000 / 100 * 100;
 			w[k].start_ns = t;
-			w[k].end_ns = t + 1000 + seed % 300000;
+			w[k].end_ns = t + 1000 + seed % 300000 / 100 * 100;
 		}
 		for (int i = 0; i < NI; i++) {
 			seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17;
-			iv[i].start_ns = seed % (t + 1000000);
-			iv[i].end_ns = iv[i].start_ns + (seed >> 20) % (round % 4 == 0 ? 2000000 : 20000);
+			iv[i].start_ns = seed % (t + 1000000) / 100 * 100;
+			iv[i].end_ns = iv[i].start_ns + (seed >> 20) % (round % 4 == 0 ? 2000000 : 20000) / 100 * 100;
 			iv[i].src = (uint32_t)((seed >> 40) % 8);
 			copy[i] = iv[i];
 		}
-		uint64_t want_spikes[8] = { 0 }, want_ov[8] = { 0 }, want_expl = 0;
+		uint64_t want_spikes[8] = { 0 }, want_ov[8] = { 0 }, want_expl = 0, want_cov = 0;
 		for (int k = 0; k < NW; k++) {
 			bool hit[8] = { 0 }, any = false;
+			/* union by brute force, on a 100 ns grid (all times are multiples of 100) */
+			for (uint64_t x = w[k].start_ns; round < 3 && x < w[k].end_ns; x += 100) {
+				for (int i = 0; i < NI; i++)
+					if (copy[i].start_ns <= x && x < copy[i].end_ns) {
+						want_cov += 100;
+						break;
+					}
+			}
 			for (int i = 0; i < NI; i++) {
 				uint64_t a = MAX(copy[i].start_ns, w[k].start_ns), b = MIN(copy[i].end_ns, w[k].end_ns);
 				if (a >= b)
@@ -189,6 +199,8 @@ TEST(attrib_compute_random_vs_brute)
 		struct attrib_result r;
 		CHECK_INT(attrib_compute(w, NW, iv, NI, 8, c, &r), 0);
 		CHECK_INT(r.explained, want_expl);
+		if (round < 3)
+			CHECK_INT(r.covered_ns, want_cov);
 		for (uint32_t j = 0; j < r.ncauses; j++) {
 			CHECK_INT(c[j].spikes, want_spikes[c[j].src]);
 			CHECK_INT(c[j].overlap_ns, want_ov[c[j].src]);
