@@ -330,7 +330,7 @@ static void render_text(struct buf *out, const struct run_info *ri, const struct
 	}
 	for (int i = 0; i < n; i++)
 		if (cs[i].h->overflow)
-			buf_printf(out, "CPU%d: %" PRIu64 " wake-ups over %d µs (beyond the histogram)\n",
+			buf_printf(out, "CPU%d: %" PRIu64 " wake-up(s) over %d µs (beyond the histogram)\n",
 				   cs[i].cpu, cs[i].h->overflow, HIST_BUCKETS);
 	if (ri->method == PA_NONE)
 		return;
