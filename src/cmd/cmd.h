@@ -45,4 +45,10 @@ int cmd_snapshot(int argc, char **argv, const struct global_opts *g);
 int cmd_latency(int argc, char **argv, const struct global_opts *g);
 int cmd_top(int argc, char **argv, const struct global_opts *g);
 
+struct source;
+struct host;
+/* Open g->root and build the host model (sampling live for `sample` seconds); prints on error
+ * and returns EXIT_UNKNOWN, else 0. */
+int cmd_open_host(const struct global_opts *g, double sample, struct source *src, struct host *h);
+
 #endif

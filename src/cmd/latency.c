@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "opt/latency_load.h"
+#include "opt/json-c/latency_load.h"
 #include "sample/attrib.h"
 #include "sample/hist.h"
 #include "sample/probe.h"
@@ -25,7 +25,7 @@
 #include "util/json.h"
 #include "util/str.h"
 
-/* src/opt/latency_load.c is linked only where json-c is (not in `make static`). */
+/* src/opt/json-c/latency_load.c is linked only where json-c is (not in `make static`). */
 #pragma weak latency_load
 
 #define SCHEMA "irqsight-latency"

@@ -13,11 +13,7 @@
  * is restored and the recorder closed (tracing disabled, tracefs unmounted if we
  * mounted it).
  */
-/* <signal.h> defines SI_TIMER (a si_code), which parse/softirqs.h also uses as an
- * enumerator: include it first and rename the macro before the project headers. */
 #include <signal.h>
-#undef SI_TIMER
-#define SI_TIMER SOFTIRQ_SI_TIMER
 
 #include <errno.h>
 #include <getopt.h>
@@ -204,10 +200,10 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 	double netblk_total = 0;
 	for (int c = 0; c < rt->ncols; c++) {
 		const struct rate_cpu *rc = &rt->cpus[rt->col_cpu[c]];
-		if (rc->softirq_rate[SI_NET_RX] > 0)
-			netblk_total += rc->softirq_rate[SI_NET_RX];
-		if (rc->softirq_rate[SI_BLOCK] > 0)
-			netblk_total += rc->softirq_rate[SI_BLOCK];
+		if (rc->softirq_rate[SOFTIRQ_NET_RX] > 0)
+			netblk_total += rc->softirq_rate[SOFTIRQ_NET_RX];
+		if (rc->softirq_rate[SOFTIRQ_BLOCK] > 0)
+			netblk_total += rc->softirq_rate[SOFTIRQ_BLOCK];
 	}
 
 	for (int c = 0; c < rt->ncols; c++) {
@@ -248,8 +244,8 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 			o->top_irq = arena_printf(a, "%s %s", rt->irqs[bi].name, rt->irqs[bi].actions);
 		/* hotspot */
 		double pct = (o->irq_pct > 0 ? o->irq_pct : 0) + (o->softirq_pct > 0 ? o->softirq_pct : 0);
-		double nb = (rc->softirq_rate[SI_NET_RX] > 0 ? rc->softirq_rate[SI_NET_RX] : 0) +
-			    (rc->softirq_rate[SI_BLOCK] > 0 ? rc->softirq_rate[SI_BLOCK] : 0);
+		double nb = (rc->softirq_rate[SOFTIRQ_NET_RX] > 0 ? rc->softirq_rate[SOFTIRQ_NET_RX] : 0) +
+			    (rc->softirq_rate[SOFTIRQ_BLOCK] > 0 ? rc->softirq_rate[SOFTIRQ_BLOCK] : 0);
 		if (pct >= HOT_PCT && (o->irq_src == PCT_TRACE || o->irq_src == PCT_STAT)) {
 			o->hot = true;
 			o->hot_why = arena_printf(a, "%.0f%% of its time in IRQ/softirq", pct);
@@ -373,8 +369,8 @@ static void print_batch(FILE *o, const struct top_frame *f, int max_srcs, bool a
 		fmt_pct(sp, sizeof(sp), c->softirq_pct);
 		fprintf(o, "%5d %10.0f %10.0f %10.0f %9.0f %9.0f %6s %6s  %-4s %s%s%s\n", c->cpu, c->dev_irq_rate,
 			c->arch_irq_rate, c->softirq_rate >= 0 ? c->softirq_rate : 0,
-			c->softirq[SI_NET_RX] >= 0 ? c->softirq[SI_NET_RX] : 0,
-			c->softirq[SI_BLOCK] >= 0 ? c->softirq[SI_BLOCK] : 0, ip, sp, c->hot ? "HOT" : "",
+			c->softirq[SOFTIRQ_NET_RX] >= 0 ? c->softirq[SOFTIRQ_NET_RX] : 0,
+			c->softirq[SOFTIRQ_BLOCK] >= 0 ? c->softirq[SOFTIRQ_BLOCK] : 0, ip, sp, c->hot ? "HOT" : "",
 			c->top_irq ? c->top_irq : "", c->vcpus ? "  vCPUs: " : "", c->vcpus ? c->vcpus : "");
 	}
 	fprintf(o, "\n%6s %-28s %-10s %10s %-10s %7s %6s  %s\n", "IRQ", "DEVICE", "QUEUE", "RATE/s", "CPUS", "%CPU",
@@ -642,7 +638,8 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 			}
 			if (n > 0 && tr && ntf)
 				drain(tr, tt);
-			if (n > 0 && ui && (pf[0].revents & POLLIN)) {
+			/* input, or a signal (SIGWINCH: ncurses queues KEY_RESIZE) */
+			if (ui && (n < 0 || (pf[0].revents & POLLIN))) {
 				double old = st.interval;
 				bool redraw = top_ui_input(ui, &st);
 				if (st.interval != old) {

@@ -1,7 +1,7 @@
 /*
  * The attribution collector of the latency probe (sample/probe.h): runs in the
- * caller's thread, never in a probe thread. Kept apart from probe.c because
- * parse/softirqs.h's SI_* names collide with <signal.h>'s si_code constants.
+ * caller's thread, never in a probe thread: it does I/O and allocates, which the
+ * probe threads in probe.c never do.
  */
 #include "sample/probe.h"
 

@@ -231,7 +231,6 @@ int rates_compute(struct rates *out, const struct reading *a, const struct readi
 			ri->rate = (double)d / secs;
 			continue;
 		}
-		ri->cpu_rate = arena_calloc(&out->arena, (size_t)b->ncols, sizeof(double));
 		bool a_full = qa && per_cpu_row(a, qa);
 		/* One counter that started again means the whole row did: decide first. */
 		for (int c = 0; a_full && !ri->is_new && !ri->is_reset && c < b->ncols; c++) {
@@ -253,6 +252,12 @@ int rates_compute(struct rates *out, const struct reading *a, const struct readi
 				if (reset)
 					ri->is_reset = true;
 			}
+			if (!d)
+				continue;
+			/* Most rows of a big host do not move in an interval: their per-CPU
+			 * array stays NULL (8192 IRQs x 512 CPUs would be 32 MB per tick). */
+			if (!ri->cpu_rate)
+				ri->cpu_rate = arena_calloc(&out->arena, (size_t)b->ncols, sizeof(double));
 			ri->delta += d;
 			double rt = (double)d / secs;
 			ri->cpu_rate[c] = rt;

@@ -36,7 +36,8 @@ struct rate_irq {
 	int number;		/* -1 for named rows */
 	const char *chip, *hwirq, *actions;
 	double rate;		/* per second, all CPUs */
-	double *cpu_rate;	/* [rates.ncols], by column of the later reading */
+	double *cpu_rate;	/* [rates.ncols], by column of the later reading; NULL when the row
+				 * did not move in the interval (or has one total: ERR/MIS) */
 	uint64_t delta;		/* events in the interval */
 	bool is_new;		/* not in the earlier reading */
 	bool is_reset;		/* identity changed (reused number) or a counter reset */

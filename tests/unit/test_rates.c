@@ -96,7 +96,7 @@ TEST(rates_sysstat_pair)
 	CHECK_INT(rt.nnew, 0);
 	CHECK_INT(rt.nvanished, 0);
 	/* softirq: NET_RX on CPU3 52549 -> 52586 */
-	CHECK_NEAR(rt.cpus[3].softirq_rate[SI_NET_RX], 37 / s);
+	CHECK_NEAR(rt.cpus[3].softirq_rate[SOFTIRQ_NET_RX], 37 / s);
 	/* This kernel accounts IRQ time: cpu0 irq 3243 -> 3253 of a total that moved
 	 * (10684+331676+5869+355816+4235+3253+9620) - (10600+331675+5802+352894+4235+3243+9600). */
 	CHECK_INT(rt.irq_accounted, TRI_YES);
@@ -230,7 +230,7 @@ TEST(rates_stat_irq_not_accounted)
 	CHECK_INT(rates_compute(&rt, &a, &b), 0);
 	CHECK_INT(rt.irq_accounted, TRI_NO);
 	CHECK(rt.cpus[0].irq_pct < 0);
-	CHECK(rt.cpus[0].softirq_rate[SI_NET_RX] < 0);	/* no /proc/softirqs: unknown, not 0 */
+	CHECK(rt.cpus[0].softirq_rate[SOFTIRQ_NET_RX] < 0);	/* no /proc/softirqs: unknown, not 0 */
 	CHECK_NEAR(rt.cpus[0].dev_irq_rate, 200.0);
 	rates_free(&rt);
 	reading_free(&a);
