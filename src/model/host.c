@@ -32,13 +32,7 @@ void host_note_missing(struct host *h, const char *path, const char *why, const 
 			return;
 		}
 	}
-	if (h->nunreadable == h->unreadable_cap) {
-		int ncap = h->unreadable_cap ? h->unreadable_cap * 2 : 16;
-		h->unreadable = arena_realloc(&h->arena, h->unreadable,
-					      (size_t)h->unreadable_cap * sizeof(*h->unreadable),
-					      (size_t)ncap * sizeof(*h->unreadable));
-		h->unreadable_cap = ncap;
-	}
+	h->unreadable = arena_grow(&h->arena, h->unreadable, (size_t)h->nunreadable, sizeof(*h->unreadable));
 	struct unreadable *u = &h->unreadable[h->nunreadable++];
 	u->path = arena_strdup(&h->arena, path);
 	u->reason = arena_strdup(&h->arena, why);

@@ -293,7 +293,6 @@ struct host {
 
 	struct unreadable *unreadable;
 	int nunreadable;
-	int unreadable_cap;
 };
 
 /* What to build. */
