@@ -73,7 +73,7 @@ void irq_target_cpus(const struct host *h, const struct irq *q, struct cpuset *o
 	}
 	cpuset_init(out, a, h->max_cpu);
 	for (int col = 0; q->counts && col < h->ncols; col++)
-		if (q->total && q->counts[col] * 10 >= q->total)
+		if (q->total && (uint64_t)q->counts[col] * 10 >= q->total)
 			cpuset_set(out, h->col_cpu[col]);
 }
 
