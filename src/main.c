@@ -16,6 +16,10 @@
 static const struct cmd commands[] = {
 	{ "check", cmd_check, "triage the host's interrupt topology (default)" },
 	{ "snapshot", cmd_snapshot, "copy what irqsight reads into DIR for --root" },
+	{ "plan", cmd_plan, "plan where every interrupt should run (writes nothing)" },
+	{ "apply", cmd_apply, "apply a plan: dry run unless --yes; journaled, read back" },
+	{ "rollback", cmd_rollback, "restore the values recorded in an apply journal" },
+	{ "persist", cmd_persist, "install a boot-time unit and irqbalance ban for a plan" },
 };
 
 int err(const char *fmt, ...)

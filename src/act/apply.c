@@ -161,11 +161,15 @@ static bool settable_now(const struct irq *q)
 static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const struct host *h,
 			const struct cpuset *online, bool *used, struct arena *a, struct act_list *out)
 {
-	int nmatch = 0, nvec = 0;
+	int nmatch = 0, nvec = 0, nused = 0;
 	for (int i = 0; i < h->nirqs; i++) {
 		const struct irq *q = &h->irqs[i];
-		if (used[i] || q->is_arch || q->number < 0 || q->naction < 1 || !irq_matches(pi, q))
+		if (q->is_arch || q->number < 0 || q->naction < 1 || !irq_matches(pi, q))
 			continue;
+		if (used[i]) {
+			nused++;
+			continue;
+		}
 		nmatch++;
 		nvec += pi->vector >= 0 && q->vector == pi->vector;
 	}
@@ -206,6 +210,10 @@ static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const s
 		op->want_text = format_value(op, a);
 		op->why = pi->why;
 	}
+	/* Several IRQs with one name and no device (two "ACPI:Ged" lines): the first of
+	 * their identical plan lines took them all. */
+	if (!found && nused && !pi->bdf)
+		return;
 	if (!found) {
 		struct act_op *op = add_op(out, a);
 		op->kind = ACT_IRQ;
@@ -366,6 +374,12 @@ int act_run(const struct source *src, struct act_list *ops, const struct act_opt
 					   &op->effective);
 			if (act_value_equal(op->path, op->readback, &op->want, a)) {
 				op->status = ACT_DONE;
+				struct cpuset eff;
+				/* x86 without remapping moves an MSI from its next interrupt
+				 * (GENERIC_PENDING_IRQ): until then the old CPU stays effective. */
+				if (op->effective && *op->effective &&
+				    !cpuset_parse_list(&eff, a, op->effective, strlen(op->effective)))
+					op->effective_pending = !cpuset_subset(&eff, &op->want);
 			} else {
 				op->status = ACT_FAILED;
 				op->why = arena_printf(a, "read back '%s' after writing '%s'",

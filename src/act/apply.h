@@ -52,6 +52,7 @@ struct act_op {
 	const char *old;	/* raw value before (trimmed) */
 	const char *readback;	/* after the write */
 	const char *effective;	/* effective_affinity_list after (IRQs) */
+	bool effective_pending;	/* effective CPUs outside the new set: the move happens at the next interrupt */
 	int err;		/* -errno of a failed write or read */
 	const char *why;	/* explanation (managed, missing, skipped, failed) */
 };

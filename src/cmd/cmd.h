@@ -42,5 +42,19 @@ bool use_color(const struct global_opts *g, FILE *f);
 
 int cmd_check(int argc, char **argv, const struct global_opts *g);
 int cmd_snapshot(int argc, char **argv, const struct global_opts *g);
+int cmd_plan(int argc, char **argv, const struct global_opts *g);
+int cmd_apply(int argc, char **argv, const struct global_opts *g);
+int cmd_rollback(int argc, char **argv, const struct global_opts *g);
+int cmd_persist(int argc, char **argv, const struct global_opts *g);
+
+/* Shared by plan/apply/rollback/persist (cmd/apply.c). */
+struct arena;
+struct buf;
+struct plan;
+struct act_list;
+const char *act_state_dir(const char *given);	/* --state-dir, $IRQSIGHT_STATE_DIR, /var/lib/irqsight */
+int act_read_plan(const char *path, struct arena *a, struct plan *p, struct buf *text);	/* 0 or exit code */
+void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, FILE *f);
+int act_count(const struct act_list *ops, int status);
 
 #endif
