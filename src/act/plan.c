@@ -306,6 +306,10 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 		 * are never part of a plan. */
 		if (q->is_arch || q->number < 0 || q->naction < 1 || !q->has_affinity)
 			continue;
+		/* The x86 legacy timer and PIC cascade are not balanced by the kernel
+		 * (IRQD_NO_BALANCING / no handler to move): writes fail, never plan them. */
+		if (!q->dev && (!strcmp(q->action[0], "timer") || !strcmp(q->action[0], "cascade")))
+			continue;
 		plan_one_irq(h, p, &hk_on, q, a, &p->irqs[p->nirqs++]);
 	}
 

@@ -60,6 +60,14 @@ static const char *list_s(struct arena *a, const struct cpuset *s)
 	return r;
 }
 
+/* A CPU list cut to a table column ("0,2,4,6,8,1…"); the plan file has it whole. */
+static const char *col_s(struct arena *a, const char *s, int w)
+{
+	if (!s || (int)strlen(s) <= w)
+		return s;
+	return arena_printf(a, "%.*s…", w - 1, s);
+}
+
 void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, FILE *f)
 {
 	fprintf(f, "%-11s %-4s %-22s %-13s %-12s   %-12s %s\n", "RESULT", "IRQ", "NAME", "DEVICE", "BEFORE", "AFTER", "NOTE");
@@ -85,9 +93,9 @@ void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, 
 			after = "(stays)";
 		fprintf(f, "%-11s %-4s %-22.22s %-13s %-12s %s %-12s %s\n", act_status_name(op->status), irq,
 			op->name ? op->name : "", op->dev ? op->dev : "-",
-			op->old ? op->old : op->status == ACT_MANAGED ? list_s(a, &op->want) : "",
+			col_s(a, op->old ? op->old : op->status == ACT_MANAGED ? list_s(a, &op->want) : "", 12),
 			op->status == ACT_DONE || op->status == ACT_DRY || op->status == ACT_FAILED ? "→" : " ",
-			after ? after : "", note);
+			col_s(a, after ? after : "", 12), note);
 	}
 }
 

@@ -35,6 +35,14 @@ static const char *list_s(struct arena *a, const struct cpuset *s)
 	return r;
 }
 
+/* A CPU list cut to a table column ("0,2,4,6,8,1…"); the plan file has it whole. */
+static const char *col_s(struct arena *a, const char *s, int w)
+{
+	if (!s || (int)strlen(s) <= w)
+		return s;
+	return arena_printf(a, "%.*s…", w - 1, s);
+}
+
 static int write_out(const char *path, const struct buf *b)
 {
 	if (!strcmp(path, "-"))
@@ -61,9 +69,9 @@ static void print_table(const struct plan *p, const struct host *h, struct arena
 		moves += q->kind == PLAN_MOVE && !same;
 		managed += q->kind == PLAN_MANAGED;
 		fprintf(f, "%-4d %-20.20s %-13s %-9s %s %-9s %s\n", q->irq, q->name ? q->name : q->action,
-			q->bdf ? q->bdf : "-", q->has_now ? list_s(a, &q->now) : "?",
+			q->bdf ? q->bdf : "-", q->has_now ? col_s(a, list_s(a, &q->now), 9) : "?",
 			q->kind == PLAN_MANAGED ? " " : same ? "=" : "→",
-			q->kind == PLAN_MANAGED ? "(stays)" : list_s(a, &q->cpus), q->why ? q->why : "");
+			q->kind == PLAN_MANAGED ? "(stays)" : col_s(a, list_s(a, &q->cpus), 9), q->why ? q->why : "");
 	}
 	fputc('\n', f);
 	const struct platform *pl = &h->platform;
