@@ -57,4 +57,10 @@ int act_read_plan(const char *path, struct arena *a, struct plan *p, struct buf 
 void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, FILE *f);
 int act_count(const struct act_list *ops, int status);
 
+struct source;
+struct host;
+/* Open g->root and build the host model (sampling live for `sample` seconds); prints on error
+ * and returns EXIT_UNKNOWN, else 0. */
+int cmd_open_host(const struct global_opts *g, double sample, struct source *src, struct host *h);
+
 #endif
