@@ -31,20 +31,31 @@ while read -r name args; do
 	done
 done <tests/plan/cases.txt
 
-# ---- apply / rollback against a fake root (a copy of a fixture host)
+# ---- apply / rollback against a fake root: a copy of a fixture host, or a snapshot of this one
 src=tests/hosts/live-firecracker-virtio-root
 if [ -d "$src" ]; then
 	cp -a "$src" "$T/root"
-	cp -a "$src" "$T/orig"
+else
+	"$BIN" snapshot "$T/root" >/dev/null 2>&1 || rm -rf "$T/root"
+fi
+if [ -d "$T/root/proc/irq" ]; then
+	cp -a "$T/root" "$T/orig"
 	export IRQSIGHT_STATE_DIR=$T/state
-	"$BIN" --root "$T/root" plan --vm-cpus 1 -o "$T/fr.plan" >/dev/null 2>&1
+	ncpu=$(awk '/^host /{sub(/.*cpus=/,""); sub(/ .*/,""); print}' <("$BIN" --root "$T/root" plan --housekeeping 0 -o - 2>/dev/null))
+	"$BIN" --root "$T/root" plan --housekeeping 0 -o "$T/fr.plan" >/dev/null 2>&1
+	check "fake root: plan (housekeeping 0 of $ncpu CPUs)" test -s "$T/fr.plan"
+	# An IRQ of a PCI device the plan moves, and a kernel-managed one (if any).
+	mv_irq=$(sed -nE 's/^irq cpus=0 dev=.* irq=([0-9]+) .*/\1/p' "$T/fr.plan" | head -n 1)
+	mg_irq=$(sed -nE 's/^managed .* irq=([0-9]+) .*/\1/p' "$T/fr.plan" | head -n 1)
 	"$BIN" --root "$T/root" apply "$T/fr.plan" >"$T/fr.dry" 2>&1
 	check "fake root: dry run writes nothing" diff -r --no-dereference "$T/orig" "$T/root"
 	"$BIN" --root "$T/root" apply --yes "$T/fr.plan" >"$T/fr.out" 2>&1
 	check "fake root: apply --yes exits 0" test $? = 0
-	check "fake root: virtio3-rx moved to CPU 0" test "$(cat "$T/root/proc/irq/41/smp_affinity_list")" = 0
-	check "fake root: managed virtio1-req.0 untouched, reported" \
-		sh -c "test \"\$(cat '$T/root/proc/irq/36/smp_affinity_list')\" = 0-1 && grep -qE '^not-movable +36 .*kernel-managed' '$T/fr.out'"
+	check "fake root: device irq $mv_irq moved to CPU 0" test "$(cat "$T/root/proc/irq/$mv_irq/smp_affinity_list")" = 0
+	if [ -n "$mg_irq" ]; then
+		check "fake root: managed irq $mg_irq untouched and reported" \
+			sh -c "cmp -s '$T/orig/proc/irq/$mg_irq/smp_affinity_list' '$T/root/proc/irq/$mg_irq/smp_affinity_list' && grep -qE '^not-movable +$mg_irq .*kernel-managed' '$T/fr.out'"
+	fi
 	check "fake root: default_smp_affinity written as a mask" test "$(cat "$T/root/proc/irq/default_smp_affinity")" = 1
 	"$BIN" --root "$T/root" apply --yes "$T/fr.plan" >"$T/fr.again" 2>&1
 	check "fake root: second apply writes nothing" grep -q 'Applied: 0 written' "$T/fr.again"
@@ -52,16 +63,19 @@ if [ -d "$src" ]; then
 	check "fake root: rollback (root taken from the journal) restores the tree exactly" diff -r --no-dereference "$T/orig" "$T/root"
 	"$BIN" rollback >"$T/fr.rb2" 2>&1
 	check "fake root: rollback twice restores nothing" grep -q 'Rollback: 0 restored' "$T/fr.rb2"
-	sed -E 's/^host cpus=2 online=0-1/host cpus=4 online=0-3/' "$T/fr.plan" >"$T/fr.other"
+	sed -E "s/^host cpus=[0-9]+/host cpus=$((ncpu + 4))/" "$T/fr.plan" >"$T/fr.other"
 	"$BIN" --root "$T/root" apply "$T/fr.other" >"$T/fr.o" 2>&1
 	check "fake root: plan for another host refused with exit 3" test $? = 3
-	printf 'irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\nirq cpus=5 dev=0000:00:04.0 action="virtio*-rx"\n' >"$T/fr.off"
+	dev=$(sed -nE "s/^irq cpus=0 dev=([^ ]+) .* irq=$mv_irq .*/\1/p" "$T/fr.plan")
+	act=$(sed -nE "s/^irq cpus=0 dev=.* action=([^ ]+) irq=$mv_irq .*/\1/p" "$T/fr.plan")
+	sed -nE '1,/^housekeeping/p' "$T/fr.plan" >"$T/fr.off"
+	echo "irq cpus=$((ncpu + 1)) dev=$dev action=$act" >>"$T/fr.off"
 	"$BIN" --root "$T/root" apply --yes "$T/fr.off" >"$T/fr.off.out" 2>&1
 	check "fake root: a set with no online CPU is skipped, not written" \
-		sh -c "grep -qE '^skipped .*no online CPU' '$T/fr.off.out' && test \"\$(cat '$T/root/proc/irq/41/smp_affinity_list')\" = 0-1"
+		sh -c "grep -qE '^skipped .*no online CPU' '$T/fr.off.out' && cmp -s '$T/orig/proc/irq/$mv_irq/smp_affinity_list' '$T/root/proc/irq/$mv_irq/smp_affinity_list'"
 	unset IRQSIGHT_STATE_DIR
 else
-	echo "skip fake-root apply (no $src yet)"
+	bad "fake root: neither $src nor a snapshot of this host"
 fi
 
 # ---- persist into a prefix
@@ -89,6 +103,7 @@ if command -v systemd-analyze >/dev/null; then
 	fi
 fi
 # contrib/systemd/irqsight-apply.service is what persist installs for /usr/local/sbin/irqsight.
+mkdir -p "$T/contrib"
 "$BIN" persist --dest "$T/contrib" --binary /usr/local/sbin/irqsight --no-irqbalance "$T/p.plan" >/dev/null 2>&1
 check "contrib/systemd/irqsight-apply.service matches what persist installs" \
 	cmp contrib/systemd/irqsight-apply.service "$T/contrib/etc/systemd/system/irqsight-apply.service"
