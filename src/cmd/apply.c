@@ -120,7 +120,8 @@ static void irqbalance_advice(const struct host *h, const struct plan *p, struct
 	fprintf(stderr, "  fix: set IRQBALANCE_BANNED_CPULIST=%s in %s and `systemctl restart irqbalance`,\n"
 			"       or run `irqsight persist PLAN`, which does that and re-applies the plan at boot\n",
 		p->has_banned ? list_s(a, &p->irqbalance_banned) : list_s(a, &p->vm_cpus),
-		ib->config_path ? ib->config_path : "/etc/default/irqbalance");
+		ib->config_path ? arena_printf(a, "%s%s", ib->config_path[0] == '/' ? "" : "/", ib->config_path)
+				: "/etc/default/irqbalance");
 }
 
 int cmd_apply(int argc, char **argv, const struct global_opts *g)
@@ -182,7 +183,7 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 		return rc;
 	}
 	struct host h;
-	struct host_opts ho = { .skip_vms = true };
+	struct host_opts ho = { 0 };	/* the process scan also finds irqbalance */
 	r = host_build(&h, &src, &ho);
 	if (r) {
 		src_close(&src);

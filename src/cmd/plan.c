@@ -157,9 +157,12 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 	struct buf text = { 0 };
 	plan_format(&p, &text);
 	bool to_stdout = out && !strcmp(out, "-");
+	/* The file first: a reader that stops early (| head) must not lose the plan. */
+	r = out && !to_stdout ? write_out(out, &text) : 0;
 	print_table(&p, &h, &a, to_stdout ? stderr : stdout);
-	if (out) {
+	if (to_stdout)
 		r = write_out(out, &text);
+	if (out) {
 		if (r)
 			rc = err("cannot write '%s': %s", out, strerror(-r));
 		else if (!to_stdout)

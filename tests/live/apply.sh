@@ -132,6 +132,15 @@ if command -v setpriv >/dev/null; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" apply --yes "$T/plan" >"$T/nr.out" 2>&1
 	check "apply --yes as non-root refused" grep -q 'run it as root' "$T/nr.out"
 fi
+# A read-only /proc/irq (what container runtimes do): every write fails with EROFS, explained.
+if unshare -m true 2>/dev/null; then
+	unshare -m sh -c "mount --bind /proc/irq /proc/irq && mount -o remount,bind,ro /proc/irq && \
+		IRQSIGHT_STATE_DIR='$T/erofs' '$BIN' apply --yes '$T/plan'" >"$T/erofs.out" 2>&1
+	check "read-only /proc/irq: failures classified as EROFS (container)" \
+		grep -qE '^failed .*Read-only file system: .*container' "$T/erofs.out"
+	dump >"$T/after-erofs"
+	check "read-only /proc/irq: nothing changed" diff -q "$T/before" "$T/after-erofs"
+fi
 dump >"$T/end"
 check "nothing left changed" diff -q "$T/before" "$T/end"
 

@@ -78,6 +78,23 @@ else
 	bad "fake root: neither $src nor a snapshot of this host"
 fi
 
+# ---- irqbalance running without a ban over the VM CPUs: apply warns and offers the fix
+ib=tests/hosts/scenario-rt-worker-80cpu-pinned-vm-irqbalance
+if [ -d "$ib" ]; then
+	cp -a "$ib" "$T/ib"
+	# Without isolcpus/nohz_full irqbalance bans nothing, and vCPU pinning gives the VM CPUs.
+	sed -i -E 's/ (isolcpus|nohz_full|rcu_nocbs)=[^ ]*//g' "$T/ib/proc/cmdline"
+	"$BIN" --root "$T/ib" plan -o "$T/ib.plan" >/dev/null 2>&1
+	"$BIN" --root "$T/ib" apply "$T/ib.plan" >/dev/null 2>"$T/ib.err"
+	check "irqbalance running without a ban: apply warns and offers the banned list" \
+		sh -c "grep -q 'irqbalance is running (pid 1500) and does not ban the VM CPUs 16,22,24,38,42,66,76,78' '$T/ib.err' && grep -q 'IRQBALANCE_BANNED_CPULIST=16,22,24,38,42,66,76,78 in /etc/sysconfig/irqbalance' '$T/ib.err'"
+	"$BIN" --root "$ib" plan -o "$T/ib2.plan" >/dev/null 2>&1
+	"$BIN" --root "$ib" apply "$T/ib2.plan" >/dev/null 2>"$T/ib2.err"
+	check "irqbalance whose isolcpus ban covers the VM CPUs: no warning" test ! -s "$T/ib2.err"
+else
+	echo "skip irqbalance warning (no $ib yet)"
+fi
+
 # ---- persist into a prefix
 D=$T/dest
 mkdir -p "$D/etc/default"
