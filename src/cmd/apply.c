@@ -14,6 +14,7 @@
 #include "source/source.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/json.h"
 
 static void apply_usage(FILE *f)
 {
@@ -97,6 +98,49 @@ void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, 
 			op->status == ACT_DONE || op->status == ACT_DRY || op->status == ACT_FAILED ? "→" : " ",
 			col_s(a, after ? after : "", 12), note);
 	}
+}
+
+void act_json_ops(const struct act_list *ops, bool dry, const char *journal, const char *command, FILE *f)
+{
+	struct buf b = { 0 };
+	struct json j;
+	json_init(&j, &b, true);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "command", command);
+	json_bool(&j, "dry_run", dry);
+	json_str(&j, "journal", journal && *journal ? journal : NULL);
+	json_obj_begin(&j, "summary");
+	static const char *const keys[] = { NULL, "already", "would_write", "written", "failed",
+					    "not_movable", "missing", "skipped" };
+	for (int st = ACT_SAME; st <= ACT_SKIPPED; st++)
+		json_int(&j, keys[st], act_count(ops, st));
+	json_obj_end(&j);
+	json_arr_begin(&j, "operations");
+	for (int i = 0; i < ops->n; i++) {
+		const struct act_op *op = &ops->v[i];
+		json_obj_begin(&j, NULL);
+		json_str(&j, "result", act_status_name(op->status));
+		if (op->irq >= 0)
+			json_int(&j, "irq", op->irq);
+		else
+			json_null(&j, "irq");
+		json_str(&j, "name", op->name);
+		json_str(&j, "device", op->dev);
+		json_str(&j, "path", op->path);
+		json_str(&j, "before", op->old);
+		json_str(&j, "planned", op->want_text);
+		json_str(&j, "readback", op->readback);
+		json_str(&j, "effective", op->effective);
+		json_bool(&j, "effective_pending", op->effective_pending);
+		json_str(&j, "errno", op->err ? strerrorname_np(-op->err) : NULL);
+		json_str(&j, "why", op->why);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+	fwrite(b.data, 1, b.len, f);
+	buf_free(&b);
 }
 
 int act_count(const struct act_list *ops, int s)
@@ -221,6 +265,14 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	journal_note(&j, "done", "written", nb, "failed", fb, NULL);
 	journal_close(&j);
 
+	if (g->json) {
+		act_json_ops(&ops, !yes, j.path, "apply", stdout);
+		if (!boot)
+			irqbalance_advice(&h, &p, &a);
+		if (failed || (!boot && missing))
+			rc = EXIT_WARNING;
+		goto out;
+	}
 	if (!boot || done || failed)
 		act_print_ops(&ops, &a, g->verbose > 0, stdout);
 	printf("\n%s: %d %s, %d already as planned, %d not movable at run time (kernel-managed), "

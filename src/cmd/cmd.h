@@ -56,6 +56,8 @@ const char *act_state_dir(const char *given);	/* --state-dir, $IRQSIGHT_STATE_DI
 int act_read_plan(const char *path, struct arena *a, struct plan *p, struct buf *text);	/* 0 or exit code */
 void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, FILE *f);
 int act_count(const struct act_list *ops, int status);
+/* --json for apply and rollback: {command, dry_run, journal, summary{...}, operations[...]} (docs/plan.md). */
+void act_json_ops(const struct act_list *ops, bool dry, const char *journal, const char *command, FILE *f);
 
 struct source;
 struct host;

@@ -13,6 +13,7 @@
 #include "source/source.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/json.h"
 
 static void plan_usage(FILE *f)
 {
@@ -91,6 +92,53 @@ static void print_table(const struct plan *p, const struct host *h, struct arena
 			   "  %s\n", p->boot_params);
 }
 
+static void print_json(const struct plan *p, struct arena *a, FILE *f)
+{
+	struct buf b = { 0 };
+	struct json j;
+	json_init(&j, &b, true);
+	json_obj_begin(&j, NULL);
+	json_int(&j, "version", p->version);
+	json_int(&j, "cpus", p->ncpus);
+	json_str(&j, "online", list_s(a, &p->online));
+	json_str(&j, "vm_cpus", list_s(a, &p->vm_cpus));
+	json_str(&j, "vm_cpus_from", p->vm_cpus_from);
+	json_str(&j, "housekeeping", list_s(a, &p->housekeeping));
+	json_str(&j, "default_affinity", p->has_default_affinity ? list_s(a, &p->default_affinity) : NULL);
+	json_str(&j, "irqbalance_banned", p->has_banned ? list_s(a, &p->irqbalance_banned) : NULL);
+	json_str(&j, "boot_params", p->boot_params);
+	json_arr_begin(&j, "irqs");
+	for (int i = 0; i < p->nirqs; i++) {
+		const struct plan_irq *q = &p->irqs[i];
+		json_obj_begin(&j, NULL);
+		json_str(&j, "kind", q->kind == PLAN_MOVE ? "move" : "managed");
+		json_int(&j, "irq", q->irq);
+		json_str(&j, "name", q->name);
+		json_str(&j, "device", q->bdf);
+		json_str(&j, "driver", q->driver);
+		json_int(&j, "vector", q->vector);
+		json_str(&j, "action", q->action);
+		json_str(&j, "now", q->has_now ? list_s(a, &q->now) : NULL);
+		json_str(&j, "planned", q->kind == PLAN_MOVE ? list_s(a, &q->cpus) : NULL);
+		json_str(&j, "why", q->why);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_arr_begin(&j, "rps");
+	for (int i = 0; i < p->nrps; i++) {
+		json_obj_begin(&j, NULL);
+		json_str(&j, "netdev", p->rps[i].netdev);
+		json_str(&j, "device", p->rps[i].bdf);
+		json_str(&j, "cpus", list_s(a, &p->rps[i].cpus));
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+	fwrite(b.data, 1, b.len, f);
+	buf_free(&b);
+}
+
 int cmd_plan(int argc, char **argv, const struct global_opts *g)
 {
 	static const struct option opts[] = {
@@ -159,10 +207,16 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 	bool to_stdout = out && !strcmp(out, "-");
 	/* The file first: a reader that stops early (| head) must not lose the plan. */
 	r = out && !to_stdout ? write_out(out, &text) : 0;
-	print_table(&p, &h, &a, to_stdout ? stderr : stdout);
+	if (g->json)
+		print_json(&p, &a, to_stdout ? stderr : stdout);
+	else
+		print_table(&p, &h, &a, to_stdout ? stderr : stdout);
 	if (to_stdout)
 		r = write_out(out, &text);
-	if (out) {
+	if (g->json) {
+		if (r)
+			rc = err("cannot write '%s': %s", out, strerror(-r));
+	} else if (out) {
 		if (r)
 			rc = err("cannot write '%s': %s", out, strerror(-r));
 		else if (!to_stdout)

@@ -100,9 +100,14 @@ int cmd_rollback(int argc, char **argv, const struct global_opts *g)
 	act_run(&src, &ops, &ao, NULL, &a);
 	int done = act_count(&ops, ACT_DONE), same = act_count(&ops, ACT_SAME), wd = act_count(&ops, ACT_DRY);
 	int failed = ops.n - done - same - wd;
-	printf("Journal %s (%d recorded write(s)%s)\n\n", path, jd.n, jd.done ? "" : ", apply did not finish");
-	act_print_ops(&ops, &a, g->verbose > 0, stdout);
-	printf("\n%s: %d %s, %d already at the recorded value, %d could not be restored.\n",
+	if (g->json) {
+		act_json_ops(&ops, dry, path, "rollback", stdout);
+	} else {
+		printf("Journal %s (%d recorded write(s)%s)\n\n", path, jd.n, jd.done ? "" : ", apply did not finish");
+		act_print_ops(&ops, &a, g->verbose > 0, stdout);
+	}
+	if (!g->json)
+		printf("\n%s: %d %s, %d already at the recorded value, %d could not be restored.\n",
 	       dry ? "Dry run" : "Rollback", dry ? wd : done, dry ? "would be restored" : "restored", same, failed);
 	if (!dry) {
 		char nb[16], fb[16];

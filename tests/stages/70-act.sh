@@ -63,6 +63,14 @@ if [ -d "$T/root/proc/irq" ]; then
 	check "fake root: rollback (root taken from the journal) restores the tree exactly" diff -r --no-dereference "$T/orig" "$T/root"
 	"$BIN" rollback >"$T/fr.rb2" 2>&1
 	check "fake root: rollback twice restores nothing" grep -q 'Rollback: 0 restored' "$T/fr.rb2"
+	nman=$(grep -c '^managed ' "$T/fr.plan")
+	nirq=$(grep -c '^irq ' "$T/fr.plan")
+	"$BIN" --json --root "$T/root" apply "$T/fr.plan" >"$T/fr.json" 2>/dev/null
+	check "fake root: apply --json (dry run) counts $nirq IRQs + default affinity to write, $nman not movable" \
+		python3 -c "import json,sys; d=json.load(open('$T/fr.json')); s=d['summary']; sys.exit(not (d['dry_run'] and s['not_movable']==$nman and s['would_write']>=$nirq+1 and s['written']==0))"
+	"$BIN" --json --root "$T/root" plan --housekeeping 0 >"$T/fr.pjson" 2>/dev/null
+	check "fake root: plan --json lists the same IRQs as the plan file" \
+		python3 -c "import json,sys; d=json.load(open('$T/fr.pjson')); sys.exit(not (len(d['irqs'])==$nirq+$nman and d['housekeeping']=='0'))"
 	sed -E "s/^host cpus=[0-9]+/host cpus=$((ncpu + 4))/" "$T/fr.plan" >"$T/fr.other"
 	"$BIN" --root "$T/root" apply "$T/fr.other" >"$T/fr.o" 2>&1
 	check "fake root: plan for another host refused with exit 3" test $? = 3
