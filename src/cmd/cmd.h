@@ -42,6 +42,8 @@ bool use_color(const struct global_opts *g, FILE *f);
 
 int cmd_check(int argc, char **argv, const struct global_opts *g);
 int cmd_snapshot(int argc, char **argv, const struct global_opts *g);
+int cmd_latency(int argc, char **argv, const struct global_opts *g);
+int cmd_top(int argc, char **argv, const struct global_opts *g);
 int cmd_plan(int argc, char **argv, const struct global_opts *g);
 int cmd_apply(int argc, char **argv, const struct global_opts *g);
 int cmd_rollback(int argc, char **argv, const struct global_opts *g);

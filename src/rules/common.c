@@ -37,6 +37,7 @@ double irq_load(const struct host *h, const struct irq *q, int col)
 	return q->counts ? (double)q->counts[col] : 0;
 }
 
+/* The per-CPU sums are computed once by the model (derive_load). */
 void device_load(const struct host *h, struct load *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -44,23 +45,45 @@ void device_load(const struct host *h, struct load *l)
 	l->unit = l->rate_based ? "/s" : "";
 	l->per_cpu = arena_calloc((struct arena *)&h->arena, (size_t)h->max_cpu + 1, sizeof(double));
 	l->top_cpu = -1;
-	for (int i = 0; i < h->nirqs; i++) {
-		const struct irq *q = &h->irqs[i];
-		if (!q->is_device)
-			continue;
-		for (int col = 0; col < h->ncols; col++) {
-			double v = irq_load(h, q, col);
-			l->per_cpu[h->col_cpu[col]] += v;
-			l->total += v;
-		}
-	}
 	double best = 0;
-	for (int c = 0; c <= h->max_cpu; c++)
-		if (l->per_cpu[c] > best) {
-			best = l->per_cpu[c];
+	for (int c = 0; c <= h->max_cpu; c++) {
+		const struct host_cpu *cpu = &h->cpus[c];
+		double v = l->rate_based ? (cpu->dev_irq_rate > 0 ? cpu->dev_irq_rate : 0) : (double)cpu->dev_irq_count;
+		l->per_cpu[c] = v;
+		l->total += v;
+		if (v > best) {
+			best = v;
 			l->top_cpu = c;
 		}
+	}
 	l->top_share = l->total > 0 ? best / l->total : 0;
+}
+
+void irq_target_cpus(const struct host *h, const struct irq *q, struct cpuset *out)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	if (q->has_effective && !cpuset_empty(&q->effective_affinity)) {
+		cpuset_copy(out, a, &q->effective_affinity);
+		return;
+	}
+	if (q->has_affinity && cpuset_count(&q->smp_affinity) <= 4 && !cpuset_empty(&q->smp_affinity)) {
+		cpuset_and(out, a, &q->smp_affinity, h->has_online ? &h->online : &q->smp_affinity);
+		if (!cpuset_empty(out))
+			return;
+	}
+	cpuset_init(out, a, h->max_cpu);
+	for (int col = 0; q->counts && col < h->ncols; col++)
+		if (q->total && q->counts[col] * 10 >= q->total)
+			cpuset_set(out, h->col_cpu[col]);
+}
+
+bool irq_is_busy(const struct host *h, const struct irq *q, const struct load *l)
+{
+	if (!q->is_device)
+		return false;
+	if (h->sample_seconds > 0)
+		return q->rate >= 1000;
+	return q->total >= 100000 && (double)q->total >= 0.01 * l->total;
 }
 
 double hotspot_threshold(int ncpus)
@@ -71,6 +94,17 @@ double hotspot_threshold(int ncpus)
 	if (t < 0.5)
 		t = 0.5;
 	return t;
+}
+
+/*
+ * "Most" of the load, or, on hosts of 32 CPUs and more, a quarter of it when that is
+ * at least eight times the fair share (one CPU of 112 taking 37% is a hotspot).
+ */
+bool is_hotspot_share(double share, int ncpus)
+{
+	if (share >= hotspot_threshold(ncpus))
+		return true;
+	return ncpus >= 32 && share >= 0.25 && share * ncpus >= 8;
 }
 
 bool load_is_significant(const struct load *l)
