@@ -44,6 +44,22 @@ int cmd_check(int argc, char **argv, const struct global_opts *g);
 int cmd_snapshot(int argc, char **argv, const struct global_opts *g);
 int cmd_latency(int argc, char **argv, const struct global_opts *g);
 int cmd_top(int argc, char **argv, const struct global_opts *g);
+int cmd_plan(int argc, char **argv, const struct global_opts *g);
+int cmd_apply(int argc, char **argv, const struct global_opts *g);
+int cmd_rollback(int argc, char **argv, const struct global_opts *g);
+int cmd_persist(int argc, char **argv, const struct global_opts *g);
+
+/* Shared by plan/apply/rollback/persist (cmd/apply.c). */
+struct arena;
+struct buf;
+struct plan;
+struct act_list;
+const char *act_state_dir(const char *given);	/* --state-dir, $IRQSIGHT_STATE_DIR, /var/lib/irqsight */
+int act_read_plan(const char *path, struct arena *a, struct plan *p, struct buf *text);	/* 0 or exit code */
+void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, FILE *f);
+int act_count(const struct act_list *ops, int status);
+/* --json for apply and rollback: {command, dry_run, journal, summary{...}, operations[...]} (docs/plan.md). */
+void act_json_ops(const struct act_list *ops, bool dry, const char *journal, const char *command, FILE *f);
 
 struct source;
 struct host;
