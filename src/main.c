@@ -16,6 +16,9 @@
 static const struct cmd commands[] = {
 	{ "check", cmd_check, "triage the host's interrupt topology (default)" },
 	{ "snapshot", cmd_snapshot, "copy what irqsight reads into DIR for --root" },
+	{ "baseline", cmd_baseline, "save a host's interrupt profile; check it for drift" },
+	{ "export", cmd_export, "write Prometheus metrics (node_exporter textfile collector)" },
+	{ "serve", cmd_serve, "serve Prometheus metrics over HTTP (loopback by default)" },
 };
 
 int err(const char *fmt, ...)
