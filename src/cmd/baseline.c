@@ -3,6 +3,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "model/baseline.h"
@@ -80,10 +82,27 @@ static void sort_findings(struct findings *fs)
 	}
 }
 
+/*
+ * Is stdout the journal? systemd sets JOURNAL_STREAM to "<dev>:<inode>" of the stream
+ * it connected (systemd.exec(5)); then a "<N>" prefix sets each line's syslog
+ * priority (sd-daemon(3): SD_CRIT 2, SD_WARNING 4, SD_INFO 6).
+ */
+static bool stdout_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDOUT_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 static void print_text(const struct findings *fs, const char *path, const struct baseline *old,
 		       const struct baseline *now, bool color)
 {
 	static const char *const sev_color[] = { "\033[36m", "\033[33m", "\033[1;31m" };
+	static const char *const sev_prio[] = { "<6>", "<4>", "<2>" };
+	bool journal = stdout_is_journal();
 	printf("Baseline %s (kernel %s) vs this host (kernel %s)\n\n", path, old->kernel ? old->kernel : "unknown",
 	       now->kernel ? now->kernel : "unknown");
 	int per[3] = { 0, 0, 0 };
@@ -91,12 +110,16 @@ static void print_text(const struct findings *fs, const char *path, const struct
 		const struct finding *f = &fs->v[i];
 		per[f->severity]++;
 		const char *sev = severity_name(f->severity);
-		printf("%s%-8s%s %s\n", color ? sev_color[f->severity] : "", sev, color ? "\033[0m" : "", f->title);
-		printf("         id: %s\n", f->id);
+		const char *prio = journal ? sev_prio[f->severity] : "";
+		printf("%s%s%-8s%s %s\n", prio, color ? sev_color[f->severity] : "", sev, color ? "\033[0m" : "",
+		       f->title);
+		printf("%s         id: %s\n", prio, f->id);
 		for (int k = 0; k < f->nevidence; k++)
-			printf("         %s: %s\n", f->evidence[k].key, f->evidence[k].value);
+			printf("%s         %s: %s\n", prio, f->evidence[k].key, f->evidence[k].value);
 		putchar('\n');
 	}
+	if (journal)
+		fputs(fs->n ? sev_prio[findings_worst(fs)] : sev_prio[SEV_INFO], stdout);
 	if (!fs->n)
 		printf("No drift: the host matches the baseline (%d devices compared).\n", old->ndevs);
 	else
