@@ -63,4 +63,10 @@ int cmd_load_baseline(const char *path, struct baseline *b, char *msg, size_t ms
 int metrics_collect(const struct global_opts *g, const struct metrics_opts *mo, struct buf *out,
 		    char *msg, size_t msglen);
 
+struct source;
+struct host;
+/* Open g->root and build the host model (sampling live for `sample` seconds); prints on error
+ * and returns EXIT_UNKNOWN, else 0. */
+int cmd_open_host(const struct global_opts *g, double sample, struct source *src, struct host *h);
+
 #endif
