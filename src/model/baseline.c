@@ -99,6 +99,27 @@ static const char *dev_affinity(struct arena *a, const struct host *h, const str
 	return s;
 }
 
+static const char *dev_handler(struct arena *a, const struct pci_dev *d)
+{
+	const struct irq *q = d->nirqs > 0 ? d->irqs[0] : NULL;
+	const char *name = q && q->naction > 0 ? q->action[0] : NULL;
+	if (!name || !*name)
+		return NULL;
+	size_t n = strcspn(name, "[( ");
+	char *out = arena_alloc(a, n + 1), *o = out;
+	for (size_t i = 0; i < n; i++) {
+		if (name[i] >= '0' && name[i] <= '9') {
+			while (i + 1 < n && name[i + 1] >= '0' && name[i + 1] <= '9')
+				i++;
+			*o++ = 'N';
+		} else {
+			*o++ = name[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 void baseline_from_host(struct baseline *b, const struct host *h)
 {
 	memset(b, 0, sizeof(*b));
@@ -136,7 +157,9 @@ void baseline_from_host(struct baseline *b, const struct host *h)
 		bd->has_ids = d->has_ids;
 		bd->vendor = d->vendor;
 		bd->device = d->device;
-		bd->driver = arena_strdup(a, d->driver ? d->driver : "");
+		/* No ids: the device is known only from IRQ names, its driver is unknown. */
+		bd->driver = d->driver ? arena_strdup(a, d->driver) : d->has_ids ? "" : NULL;
+		bd->handler = dev_handler(a, d);
 		bd->irq_mode = d->irq_mode;
 		bd->msix_table = d->cfg.has_msix == TRI_YES ? (int)d->cfg.msix_table_size :
 				 d->cfg.has_msix == TRI_NO ? 0 : -1;
@@ -237,6 +260,8 @@ int baseline_format(const struct baseline *b, struct buf *out)
 		put_int(out, d->tx_queues);
 		buf_puts(out, " affinity=");
 		put_val(out, d->affinity);
+		buf_puts(out, " handler=");
+		put_val(out, d->handler);
 		buf_putc(out, '\n');
 	}
 	/* buf functions report -ENOMEM by leaving the buffer short; check once. */
@@ -414,7 +439,7 @@ static int parse_device(struct pctx *c, struct slice rest, int *cap)
 			return perr(c, "device %s: '%.*s' is not key=value", bdf, (int)t.n, t.p);
 		struct slice k = { t.p, (size_t)eq }, v = { t.p + eq + 1, t.n - (size_t)eq - 1 };
 		static const char *const keys[] = { "id", "driver", "irq-mode", "msix-table", "vectors",
-						    "rx-queues", "tx-queues", "affinity" };
+						    "rx-queues", "tx-queues", "affinity", "handler" };
 		int ki = -1;
 		for (int i = 0; i < (int)ARRAY_SIZE(keys); i++)
 			if (slice_eq(k, keys[i]))
@@ -460,6 +485,10 @@ static int parse_device(struct pctx *c, struct slice rest, int *cap)
 		case 7:
 			d->affinity = get_val(c, v, &bad);
 			ok = !bad && (!d->affinity || is_affinity(&b->arena, d->affinity));
+			break;
+		case 8:
+			d->handler = get_val(c, v, &bad);
+			ok = !bad;
 			break;
 		}
 		if (!ok)
@@ -755,6 +784,15 @@ static void compare_dev(struct cctx *c, const struct baseline_dev *o, const stru
 			"driver change (modprobe.d blacklist/options, package update, or binding changed)";
 		drift(c, "drift-driver", SEV_WARNING, bdf, name_of(o), name_of(n), cause,
 		      "%s: driver changed from %s to %s", bdf, name_of(o), name_of(n));
+	} else if ((!o->driver || !n->driver) && o->handler && n->handler && strcmp(o->handler, n->handler)) {
+		/* sysfs not readable on a side: the interrupt handler names tell the driver. */
+		const char *cause = !strncmp(o->handler, "vfio", 4) ?
+			"vfio binding lost: the host driver took the device (IOMMU off, or vfio-pci.ids / "
+			"driver_override no longer applied)" :
+			c->kernel_changed ? "kernel update (driver renamed or replaced)" :
+			"driver change (modprobe.d, package update, or binding changed)";
+		drift(c, "drift-driver", SEV_WARNING, bdf, o->handler, n->handler, cause,
+		      "%s: interrupt handlers changed from %s to %s (driver change)", bdf, o->handler, n->handler);
 	}
 	if (o->irq_mode != IRQ_MODE_UNKNOWN && n->irq_mode != IRQ_MODE_UNKNOWN && o->irq_mode != n->irq_mode) {
 		/* Worse = further from per-queue MSI-X; legacy INTx is the one that stalls VMs. */

@@ -40,6 +40,10 @@ struct baseline_dev {
 	 * vector order: "default" (every vector allowed on every online CPU), "managed"
 	 * (kernel-managed spreading), or the per-vector CPU lists joined by '/'. NULL unknown. */
 	const char *affinity;
+	/* Name pattern of the device's first interrupt handler, digits as 'N' and any
+	 * "[..]"/"(..)" suffix cut ("nvmeNqN", "vfio-msix"): tells a driver change
+	 * when sysfs (the bound driver) could not be read. NULL unknown. */
+	const char *handler;
 };
 
 struct baseline {

@@ -32,9 +32,9 @@ static void mk(struct baseline *b)
 	b->ndevs = 3;
 	b->devs = arena_calloc(a, 3, sizeof(*b->devs));
 	struct baseline_dev *d = b->devs;
-	d[0] = (struct baseline_dev){ "0000:01:00.0", true, 0x10de, 0x2204, "vfio-pci", IRQ_MODE_NONE, 0, 0, -1, -1, NULL };
-	d[1] = (struct baseline_dev){ "0000:02:00.0", true, 0x144d, 0xa808, "nvme", IRQ_MODE_MSIX, 33, 33, -1, -1, "managed" };
-	d[2] = (struct baseline_dev){ "0000:05:00.0", true, 0x8086, 0x15f3, "igc", IRQ_MODE_MSIX, 5, 5, 4, 4, "0/1/2/3/4" };
+	d[0] = (struct baseline_dev){ "0000:01:00.0", true, 0x10de, 0x2204, "vfio-pci", IRQ_MODE_NONE, 0, 0, -1, -1, NULL, NULL };
+	d[1] = (struct baseline_dev){ "0000:02:00.0", true, 0x144d, 0xa808, "nvme", IRQ_MODE_MSIX, 33, 33, -1, -1, "managed", NULL };
+	d[2] = (struct baseline_dev){ "0000:05:00.0", true, 0x8086, 0x15f3, "igc", IRQ_MODE_MSIX, 5, 5, 4, 4, "0/1/2/3/4", NULL };
 }
 
 static int count_id(const struct findings *fs, const char *id)
@@ -69,7 +69,7 @@ TEST(baseline_roundtrip_no_drift)
 	mk(&a);
 	CHECK_INT(baseline_format(&a, &t1), 0);
 	CHECK(strstr(t1.data, "\nirqsight-baseline 1\n") != NULL);
-	CHECK(strstr(t1.data, "\ndevice 0000:02:00.0 id=144d:a808 driver=nvme irq-mode=msix msix-table=33 vectors=33 rx-queues=unknown tx-queues=unknown affinity=managed\n") != NULL);
+	CHECK(strstr(t1.data, "\ndevice 0000:02:00.0 id=144d:a808 driver=nvme irq-mode=msix msix-table=33 vectors=33 rx-queues=unknown tx-queues=unknown affinity=managed handler=unknown\n") != NULL);
 	CHECK_INT(baseline_parse(&b, t1.data, t1.len, err, sizeof(err)), 0);
 	CHECK_STR(err, "");
 	CHECK_INT(baseline_format(&b, &t2), 0);
@@ -292,6 +292,31 @@ TEST(baseline_bdf_insensitive)
 	CHECK_INT(count_id(&fs, "drift-device-new"), 2);
 	const struct finding *f = find(&fs, "drift-device-missing");
 	CHECK(f && f->severity == SEV_WARNING);
+	baseline_free(&a);
+	baseline_free(&b);
+}
+
+/* sysfs not readable (devices known from IRQ names only): the handler names show
+ * the vfio -> host driver switch of a device when the IOMMU went off. */
+TEST(baseline_drift_handler_names)
+{
+	struct baseline a, b;
+	mk(&a);
+	mk(&b);
+	for (int i = 0; i < 3; i++) {
+		a.devs[i].has_ids = b.devs[i].has_ids = false;
+		a.devs[i].driver = b.devs[i].driver = NULL;
+	}
+	a.devs[0].handler = "vfio-msix";
+	b.devs[0].handler = "nvmeNqN";
+	a.devs[1].handler = b.devs[1].handler = "nvmeNqN";
+	struct findings fs = { .arena = &b.arena };
+	baseline_compare(&a, &b, &fs);
+	CHECK_INT(fs.n, 1);
+	const struct finding *f = find(&fs, "drift-driver");
+	CHECK_STR(f ? f->device : NULL, "0000:01:00.0");
+	CHECK_STR(ev(f, "baseline"), "vfio-msix");
+	CHECK(f && strstr(ev(f, "likely cause"), "vfio binding lost") != NULL);
 	baseline_free(&a);
 	baseline_free(&b);
 }
