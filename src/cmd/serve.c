@@ -59,7 +59,7 @@ static void usage(FILE *f)
 		   "  -m, --min-interval S     rebuild the metrics at most every S seconds (default 5, 1..3600)\n"
 		   "  -b, --baseline FILE      also compare with a baseline (drift metrics)\n"
 		   "  -n, --top-irqs N         per-IRQ series for the N busiest device IRQs (default %d)\n"
-		   "  -c, --max-connections N  concurrent connections (default 32, 1..1024)\n"
+		   "  -c, --max-connections N  concurrent connections (default 256, 1..4096)\n"
 		   "  -t, --timeout S          a request must arrive, and its response leave, within S\n"
 		   "                           seconds (default 5, 1..60)\n"
 		   "  -h, --help               this help\n",
@@ -113,7 +113,7 @@ int cmd_serve(int argc, char **argv, const struct global_opts *g)
 	struct serve_ctx ctx = { .g = g, .mo = { .top_irqs = PROM_TOP_IRQS_DEFAULT } };
 	const char *listen = DEFAULT_LISTEN;
 	double min_interval = 5;
-	long max_conns = 32, timeout = 5;
+	long max_conns = 256, timeout = 5;
 	static const struct option opts[] = {
 		{ "listen", required_argument, 0, 'l' },
 		{ "min-interval", required_argument, 0, 'm' },
@@ -146,8 +146,8 @@ int cmd_serve(int argc, char **argv, const struct global_opts *g)
 			break;
 		case 'c':
 			max_conns = strtol(optarg, &end, 10);
-			if (*end || !*optarg || max_conns < 1 || max_conns > 1024)
-				return err("serve: --max-connections takes 1..1024, not '%s'", optarg);
+			if (*end || !*optarg || max_conns < 1 || max_conns > 4096)
+				return err("serve: --max-connections takes 1..4096, not '%s'", optarg);
 			break;
 		case 't':
 			timeout = strtol(optarg, &end, 10);

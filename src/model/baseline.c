@@ -707,7 +707,8 @@ static void compare_platform(struct cctx *c)
 
 	bool vfio = false;
 	for (int i = 0; i < o->ndevs; i++)
-		vfio |= o->devs[i].driver && !strcmp(o->devs[i].driver, "vfio-pci");
+		vfio |= (o->devs[i].driver && !strcmp(o->devs[i].driver, "vfio-pci")) ||
+			(o->devs[i].handler && !strncmp(o->devs[i].handler, "vfio", 4));
 	const char *iommu_cause = cmdline_touched(c, iommu_keys) ?
 		"the kernel command line changed (IOMMU parameters)" :
 		c->kernel_changed ? "BIOS profile reset or firmware update (VT-d / AMD-Vi disabled in setup), "

@@ -29,6 +29,9 @@ typedef enum MHD_Result MHD_Result_t;
 #endif
 
 #define MEMORY_LIMIT (16 * 1024)
+/* A scraper sends its request right after connecting; one still waiting for its
+ * headers after this long is a candidate for eviction (never a fresh connection). */
+#define EVICT_MIN_AGE 0.25
 
 struct conn {
 	int fd;			/* -1: slot free */
@@ -150,6 +153,13 @@ static void quiet_logger(void *cls, const char *fmt, va_list ap)
 {
 }
 
+/* The only valid path is the literal "/metrics": keep URLs as sent, so that
+ * "/metrics%00" or "/%6detrics" are not aliases of it (404). */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	return strlen(s);
+}
+
 static struct MHD_Response *static_response(const char *text, const char *allow)
 {
 	struct MHD_Response *r =
@@ -168,8 +178,9 @@ static struct MHD_Response *static_response(const char *text, const char *allow)
  *    or of the previous response; the response within the timeout of the headers),
  *    which idle timeouts alone do not give against a client trickling one byte a second;
  *  - at most half of max_conns connections may be waiting for their headers: beyond
- *    that the oldest waiting ones are cut. A real scraper sends its request at once,
- *    so a slowloris flood only ever evicts itself and slots stay free for scrapes.
+ *    that the oldest ones waiting for more than EVICT_MIN_AGE are cut. A real scraper
+ *    sends its request at once, so a slowloris flood only ever evicts itself and slots
+ *    stay free for scrapes.
  */
 static unsigned cut_overdue(struct server *s)
 {
@@ -193,7 +204,8 @@ static unsigned cut_overdue(struct server *s)
 		struct conn *old = NULL;
 		for (unsigned i = 0; i < s->nconns; i++) {
 			struct conn *k = &s->conns[i];
-			if (k->fd >= 0 && !k->cut && k->pending && (!old || k->since < old->since))
+			if (k->fd >= 0 && !k->cut && k->pending && t - k->since >= EVICT_MIN_AGE &&
+			    (!old || k->since < old->since))
 				old = k;
 		}
 		if (!old)
@@ -243,10 +255,11 @@ int http_serve(const struct http_opts *o, char *err, size_t errlen)
 		MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->header_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 64u,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 128u,
 		MHD_OPTION_NOTIFY_CONNECTION, &notify_conn, &s,
 		MHD_OPTION_NOTIFY_COMPLETED, &completed, &s,
 		MHD_OPTION_EXTERNAL_LOGGER, &quiet_logger, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, &no_unescape, NULL,
 		MHD_OPTION_END);
 	if (!d) {
 		int e = errno ? errno : EADDRINUSE;
