@@ -42,6 +42,8 @@ bool use_color(const struct global_opts *g, FILE *f);
 
 int cmd_check(int argc, char **argv, const struct global_opts *g);
 int cmd_snapshot(int argc, char **argv, const struct global_opts *g);
+int cmd_latency(int argc, char **argv, const struct global_opts *g);
+int cmd_top(int argc, char **argv, const struct global_opts *g);
 int cmd_export(int argc, char **argv, const struct global_opts *g);
 int cmd_baseline(int argc, char **argv, const struct global_opts *g);
 int cmd_serve(int argc, char **argv, const struct global_opts *g);
@@ -55,11 +57,11 @@ struct metrics_opts {
 	double sample_seconds;		/* > 0: live sample for rates */
 	unsigned long long errors;	/* failed runs so far (serve) */
 };
-/* Appends the exposition to out; when the host cannot be read it still appends
- * irqsight_up 0. Returns 0 or -errno with a message in msg. */
 struct baseline;
 /* Read and parse a baseline file (model/baseline.h). 0 or -errno with a message. */
 int cmd_load_baseline(const char *path, struct baseline *b, char *msg, size_t msglen);
+/* Appends the exposition to out; when the host cannot be read it still appends
+ * irqsight_up 0. Returns 0 or -errno with a message in msg. */
 int metrics_collect(const struct global_opts *g, const struct metrics_opts *mo, struct buf *out,
 		    char *msg, size_t msglen);
 

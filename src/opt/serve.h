@@ -1,5 +1,6 @@
 /*
- * A minimal metrics endpoint on libmicrohttpd (normal build only: src/opt/ is left
+ * A minimal metrics endpoint on libmicrohttpd (src/opt/libmicrohttpd/serve.c, built only
+ * when libmicrohttpd is installed; src/opt/ is left
  * out of the static build, where http_serve is an unresolved weak symbol and
  * `irqsight serve` says it is not available).
  *

@@ -26,7 +26,7 @@
 
 /* The softirq vectors that device interrupts feed; the others (TIMER, SCHED, RCU,
  * HRTIMER, HI) are not interrupt topology and would only add series. */
-static const int prom_softirqs[] = { SI_NET_RX, SI_NET_TX, SI_BLOCK, SI_IRQ_POLL, SI_TASKLET };
+static const int prom_softirqs[] = { SOFTIRQ_NET_RX, SOFTIRQ_NET_TX, SOFTIRQ_BLOCK, SOFTIRQ_IRQ_POLL, SOFTIRQ_TASKLET };
 
 void prom_opts_init(struct prom_opts *o)
 {

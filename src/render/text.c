@@ -187,7 +187,7 @@ static void cpu_load(const struct ctx *x)
 	if (rates)
 		buf_printf(x->out, "  sampled over %.1f s\n", h->sample_seconds);
 	buf_printf(x->out, "  %-5s %-4s %12s %6s %10s %10s %6s %6s  %s\n", "CPU", "Node", "Device IRQs", "Share",
-		   "NET_RX", "BLOCK", "irq%", "soft%", "vCPUs (vm/vcpu, ~ = not pinned)");
+		   "NET_RX", "BLOCK", "irq%", "soft%", "vCPUs");
 	struct cpu_row *rows = calloc((size_t)h->max_cpu + 1, sizeof(*rows));
 	int n = 0;
 	for (int cpu = 0; cpu <= h->max_cpu; cpu++)
@@ -210,11 +210,11 @@ static void cpu_load(const struct ctx *x)
 			strcpy(softp, "-");
 		}
 		if (rates) {
-			snprintf(rx, sizeof(rx), "%.0f", cpu->softirq_rate[SI_NET_RX] > 0 ? cpu->softirq_rate[SI_NET_RX] : 0);
-			snprintf(blk, sizeof(blk), "%.0f", cpu->softirq_rate[SI_BLOCK] > 0 ? cpu->softirq_rate[SI_BLOCK] : 0);
+			snprintf(rx, sizeof(rx), "%.0f", cpu->softirq_rate[SOFTIRQ_NET_RX] > 0 ? cpu->softirq_rate[SOFTIRQ_NET_RX] : 0);
+			snprintf(blk, sizeof(blk), "%.0f", cpu->softirq_rate[SOFTIRQ_BLOCK] > 0 ? cpu->softirq_rate[SOFTIRQ_BLOCK] : 0);
 		} else if (cpu->has_softirq) {
-			snprintf(rx, sizeof(rx), "%llu", (unsigned long long)cpu->softirq[SI_NET_RX]);
-			snprintf(blk, sizeof(blk), "%llu", (unsigned long long)cpu->softirq[SI_BLOCK]);
+			snprintf(rx, sizeof(rx), "%llu", (unsigned long long)cpu->softirq[SOFTIRQ_NET_RX]);
+			snprintf(blk, sizeof(blk), "%llu", (unsigned long long)cpu->softirq[SOFTIRQ_BLOCK]);
 		} else {
 			strcpy(rx, "-");
 			strcpy(blk, "-");
@@ -230,6 +230,8 @@ static void cpu_load(const struct ctx *x)
 	free(rows);
 	if (!rates)
 		buf_printf(x->out, "  irq%%/soft%%: not sampled (use --interval)\n");
+	if (h->nvms)
+		buf_printf(x->out, "  vCPUs: vm/vcpu pinned there, or ~ when not pinned and last seen there\n");
 }
 
 static void vms(const struct ctx *x)
@@ -334,8 +336,9 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 		o = &def;
 	struct ctx x = { h, o, out };
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
-	buf_printf(out, "%sirqsight check%s — %s (%s), kernel %s, %s, %d CPU(s) online, %d device(s), %d IRQ(s)\n",
-		   c(&x, BOLD), c(&x, RESET), h->is_live ? "this host" : h->root, h->is_live ? "live" : "snapshot",
+	buf_printf(out, "%sirqsight check%s — %s (%s)\n", c(&x, BOLD), c(&x, RESET),
+		   h->is_live ? "this host" : h->root, h->is_live ? "live" : "snapshot");
+	buf_printf(out, "kernel %s, %s, %d CPU(s) online, %d device(s), %d IRQ(s)\n",
 		   h->platform.kernel_release ? h->platform.kernel_release : "unknown",
 		   h->platform.arch ? h->platform.arch : "arch unknown", online, h->ndevs, h->nirqs);
 	platform(&x);

@@ -37,6 +37,7 @@ double irq_load(const struct host *h, const struct irq *q, int col)
 	return q->counts ? (double)q->counts[col] : 0;
 }
 
+/* The per-CPU sums are computed once by the model (derive_load). */
 void device_load(const struct host *h, struct load *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -44,22 +45,17 @@ void device_load(const struct host *h, struct load *l)
 	l->unit = l->rate_based ? "/s" : "";
 	l->per_cpu = arena_calloc((struct arena *)&h->arena, (size_t)h->max_cpu + 1, sizeof(double));
 	l->top_cpu = -1;
-	for (int i = 0; i < h->nirqs; i++) {
-		const struct irq *q = &h->irqs[i];
-		if (!q->is_device)
-			continue;
-		for (int col = 0; col < h->ncols; col++) {
-			double v = irq_load(h, q, col);
-			l->per_cpu[h->col_cpu[col]] += v;
-			l->total += v;
-		}
-	}
 	double best = 0;
-	for (int c = 0; c <= h->max_cpu; c++)
-		if (l->per_cpu[c] > best) {
-			best = l->per_cpu[c];
+	for (int c = 0; c <= h->max_cpu; c++) {
+		const struct host_cpu *cpu = &h->cpus[c];
+		double v = l->rate_based ? (cpu->dev_irq_rate > 0 ? cpu->dev_irq_rate : 0) : (double)cpu->dev_irq_count;
+		l->per_cpu[c] = v;
+		l->total += v;
+		if (v > best) {
+			best = v;
 			l->top_cpu = c;
 		}
+	}
 	l->top_share = l->total > 0 ? best / l->total : 0;
 }
 

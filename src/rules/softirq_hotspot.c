@@ -7,7 +7,7 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
 	if (online < 2)
 		return;
-	static const int vecs[] = { SI_NET_RX, SI_NET_TX, SI_BLOCK };
+	static const int vecs[] = { SOFTIRQ_NET_RX, SOFTIRQ_NET_TX, SOFTIRQ_BLOCK };
 	bool rates = h->sample_seconds > 0;
 	for (size_t vi = 0; vi < sizeof(vecs) / sizeof(vecs[0]); vi++) {
 		int v = vecs[vi];
@@ -39,7 +39,7 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 				"one queue's interrupt on one CPU makes that CPU do the protocol work for all of its "
 				"traffic, preempting any vCPU placed there.", softirq_name(v));
 		finding_decision(fs, f, "Spread the queue interrupts (more queues, affinity) or spread the work with RPS/RFS.");
-		if (v == SI_NET_RX || v == SI_NET_TX) {
+		if (v == SOFTIRQ_NET_RX || v == SOFTIRQ_NET_TX) {
 			finding_fix(fs, f, "ethtool -L <iface> combined <N>   # more queues, one per housekeeping CPU");
 			finding_fix(fs, f, "echo <housekeeping mask> > /sys/class/net/<iface>/queues/rx-0/rps_cpus   # RPS when queues cannot grow");
 		} else {

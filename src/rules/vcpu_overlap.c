@@ -17,7 +17,7 @@ static void hot_cpus(const struct host *h, const struct load *l, struct cpuset *
 				cpuset_set(out, c);
 	}
 	bool rates = h->sample_seconds > 0;
-	static const int vecs[] = { SI_NET_RX, SI_BLOCK };
+	static const int vecs[] = { SOFTIRQ_NET_RX, SOFTIRQ_BLOCK };
 	for (int vi = 0; vi < 2; vi++) {
 		double total = 0;
 		for (int c = 0; c <= h->max_cpu; c++)

@@ -34,8 +34,8 @@ static void mk_host(struct host *h, int nirq_extra)
 		c->dev_irq_count = i == 0 ? 9000 : 1000;
 		c->dev_irq_rate = -1;
 		c->has_softirq = true;
-		c->softirq[SI_NET_RX] = 100u * (unsigned)(i + 1);
-		c->softirq[SI_BLOCK] = 7;
+		c->softirq[SOFTIRQ_NET_RX] = 100u * (unsigned)(i + 1);
+		c->softirq[SOFTIRQ_BLOCK] = 7;
 		c->stat.present = true;
 		c->stat.v[ST_IRQ] = 250;
 		c->stat.v[ST_SOFTIRQ] = 1234;
@@ -245,9 +245,9 @@ TEST(prom_sampled_rates)
 	h.sample_seconds = 1;
 	for (int i = 0; i < 4; i++) {
 		h.cpus[i].dev_irq_rate = i == 3 ? 900 : 50;
-		h.cpus[i].softirq_rate[SI_NET_RX] = 10;
+		h.cpus[i].softirq_rate[SOFTIRQ_NET_RX] = 10;
 		for (int k = 0; k < SOFTIRQ_NR; k++)
-			if (k != SI_NET_RX)
+			if (k != SOFTIRQ_NET_RX)
 				h.cpus[i].softirq_rate[k] = -1;
 		h.cpus[i].irq_pct = 1.5;
 		h.cpus[i].softirq_pct = 2.5;
