@@ -56,7 +56,7 @@ unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 # `make check`: every test; the last line is "N passed, N failed".
-check: irqsight $(BUILD)/unit-tests
+check: irqsight irqsight-static $(BUILD)/unit-tests
 	@tests/run.sh
 
 golden: irqsight
