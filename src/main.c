@@ -22,6 +22,9 @@ static const struct cmd commands[] = {
 	{ "apply", cmd_apply, "apply a plan: dry run unless --yes; journaled, read back" },
 	{ "rollback", cmd_rollback, "restore the values recorded in an apply journal" },
 	{ "persist", cmd_persist, "install a boot-time unit and irqbalance ban for a plan" },
+	{ "baseline", cmd_baseline, "save a host's interrupt profile; check it for drift" },
+	{ "export", cmd_export, "write Prometheus metrics (node_exporter textfile collector)" },
+	{ "serve", cmd_serve, "serve Prometheus metrics over HTTP (loopback by default)" },
 };
 
 static void usage(FILE *f)
