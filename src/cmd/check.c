@@ -1,6 +1,115 @@
+/* irqsight check: the whole triage in one command. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd/cmd.h"
+#include "model/host.h"
+#include "render/render.h"
+#include "rules/finding.h"
+#include "source/source.h"
+#include "util/buf.h"
+
+#ifndef IRQSIGHT_VERSION
+#define IRQSIGHT_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: irqsight [--root DIR] check [--interval SEC | --no-sample] [--json] [-v]\n\n"
+		   "Triage the interrupt topology: IOMMU and interrupt remapping, MSI-X vs INTx,\n"
+		   "IRQ/softirq hotspots, vCPU placement, irqbalance. Each finding says what was\n"
+		   "seen, what it means, what to decide and how to fix it.\n\n"
+		   "  -i, --interval SEC  sample rates for SEC seconds (live only; default 1)\n"
+		   "  -n, --no-sample     judge from counts since boot only\n"
+		   "  -j, --json          JSON report (docs/json.md)\n"
+		   "  -v, --verbose       list every CPU and device\n\n"
+		   "Exit status: 0 nothing above info, 1 warning, 2 critical, 3 could not run.\n");
+}
+
+/* Shared by commands that judge a host: open the root and build the model. */
+int cmd_open_host(const struct global_opts *g, double sample, struct source *src, struct host *h)
+{
+	int r = src_open(src, g->root);
+	if (r)
+		return err("cannot open root '%s': %s", g->root, strerror(-r));
+	struct host_opts ho = { .sample_seconds = src->is_live ? sample : 0 };
+	r = host_build(h, src, &ho);
+	if (r) {
+		src_close(src);
+		if (r == -ENOENT)
+			return err("cannot read '%s/proc/interrupts': %s%s", strcmp(g->root, "/") ? g->root : "",
+				   strerror(-r), g->root_given ? " (is this a snapshot directory?)" : "");
+		return err("cannot read the host: %s", strerror(-r));
+	}
+	return 0;
+}
 
 int cmd_check(int argc, char **argv, const struct global_opts *g)
 {
-	return err("check: not built yet");
+	static const struct option opts[] = {
+		{ "interval", required_argument, 0, 'i' },
+		{ "no-sample", no_argument, 0, 'n' },
+		{ "json", no_argument, 0, 'j' },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	double interval = 1.0;
+	bool json = g->json;
+	int verbose = g->verbose;
+	int c;
+	while ((c = getopt_long(argc, argv, "i:njvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': {
+			char *end;
+			interval = strtod(optarg, &end);
+			if (end == optarg || *end || interval <= 0 || interval > 3600)
+				return err("--interval takes seconds between 0 and 3600, not '%s'", optarg);
+			break;
+		}
+		case 'n':
+			interval = 0;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_UNKNOWN;
+		}
+	}
+	if (optind < argc)
+		return err("check: unexpected argument '%s'", argv[optind]);
+
+	struct source src;
+	struct host h;
+	int r = cmd_open_host(g, interval, &src, &h);
+	if (r)
+		return r;
+	struct findings fs = { 0 };
+	rules_run(&h, &fs);
+	struct buf out = { 0 };
+	struct render_opts ro = { .color = !json && use_color(g, stdout), .width = 80, .verbose = verbose > 0,
+				  .version = IRQSIGHT_VERSION };
+	if (json)
+		render_json(&h, &fs, &ro, &out);
+	else
+		render_text(&h, &fs, &ro, &out);
+	fwrite(out.data, 1, out.len, stdout);
+	buf_free(&out);
+	enum severity worst = findings_worst(&fs);
+	host_free(&h);
+	src_close(&src);
+	if (fflush(stdout) || ferror(stdout))
+		return err("cannot write the report: %s", strerror(errno));
+	return worst == SEV_CRITICAL ? EXIT_CRITICAL : worst == SEV_WARNING ? EXIT_WARNING : EXIT_OK;
 }

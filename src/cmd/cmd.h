@@ -42,5 +42,12 @@ bool use_color(const struct global_opts *g, FILE *f);
 
 int cmd_check(int argc, char **argv, const struct global_opts *g);
 int cmd_snapshot(int argc, char **argv, const struct global_opts *g);
+int cmd_top(int argc, char **argv, const struct global_opts *g);
+
+struct source;
+struct host;
+/* Open g->root and build the host model (sampling live for `sample` seconds); prints on error
+ * and returns EXIT_UNKNOWN, else 0. */
+int cmd_open_host(const struct global_opts *g, double sample, struct source *src, struct host *h);
 
 #endif

@@ -156,6 +156,7 @@ struct pci_dev {
 	int net_rx_queues, net_tx_queues;	/* from /sys/class/net/X/queues, -1 unknown */
 	int net_channels_max, net_channels;	/* ethtool combined channels (live only), -1 unknown */
 	bool is_vfio;		/* bound to vfio-pci */
+	bool in_sysfs;		/* false: known only from IRQ chip names (snapshot without sysfs) */
 	bool is_bridge;		/* class 0x0604 */
 };
 
@@ -246,7 +247,7 @@ struct irqbalance {
 
 /* ---------------------------------------------------------------- the host */
 struct unreadable {
-	const char *path;	/* path or pattern ("proc/irq/*\/effective_affinity_list") */
+	const char *path;	/* path or pattern (a glob such as proc/irq/N/effective_affinity_list) */
 	const char *reason;	/* strerror text, or "not present on this kernel" */
 	const char *effect;	/* what is unknown because of it */
 	int count;		/* how many paths matched the pattern */
@@ -285,6 +286,8 @@ struct host {
 
 	/* Sampling (check --interval, top). */
 	double sample_seconds;	/* 0 when not sampled */
+	double uptime;		/* seconds (proc/uptime), < 0 unknown */
+	bool proc_scanned;	/* proc/<pid>/comm was listable: process facts (irqbalance, VMs) are known */
 
 	struct unreadable *unreadable;
 	int nunreadable;

@@ -22,7 +22,7 @@ int softirq_vec_of(const char *name, size_t len)
 		if (slice_eq(s, names[i]))
 			return i;
 	if (slice_eq(s, "BLOCK_IOPOLL"))
-		return SI_IRQ_POLL;
+		return SOFTIRQ_IRQ_POLL;
 	return -1;
 }
 

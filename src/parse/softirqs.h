@@ -11,8 +11,8 @@
 struct arena;
 
 /* kernel/softirq.c:softirq_to_name[] order. IRQ_POLL was BLOCK_IOPOLL before 4.5. */
-enum softirq_vec { SI_HI, SI_TIMER, SI_NET_TX, SI_NET_RX, SI_BLOCK, SI_IRQ_POLL, SI_TASKLET,
-		   SI_SCHED, SI_HRTIMER, SI_RCU, SOFTIRQ_NR };
+enum softirq_vec { SOFTIRQ_HI, SOFTIRQ_TIMER, SOFTIRQ_NET_TX, SOFTIRQ_NET_RX, SOFTIRQ_BLOCK, SOFTIRQ_IRQ_POLL, SOFTIRQ_TASKLET,
+		   SOFTIRQ_SCHED, SOFTIRQ_HRTIMER, SOFTIRQ_RCU, SOFTIRQ_NR };
 const char *softirq_name(int vec);
 /* Vector for a row name ("NET_RX", "BLOCK_IOPOLL"), or -1. */
 int softirq_vec_of(const char *name, size_t len);

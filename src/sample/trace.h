@@ -34,12 +34,13 @@ struct trace_event {
 struct trace_opts {
 	const struct cpuset *cpus;	/* CPUs to record (NULL = all online) */
 	bool irq, softirq, vectors;	/* which groups */
-	unsigned ring_pages;		/* per CPU per event, power of two (0 = default 64) */
+	unsigned ring_pages;		/* data pages of each CPU's ring (all its events share it), power of two (0 = default 64) */
 };
 
 struct trace;
 
-/* why receives a human explanation on failure ("perf_event_paranoid=2 and not root: ..."). */
+/* why receives a human explanation on failure ("perf_event_paranoid=2 and not root: ...").
+ * o == NULL records all groups on all online CPUs. Events start disabled: call trace_enable(). */
 int trace_open(struct trace **out, const struct trace_opts *o, char *why, size_t whylen);
 int trace_enable(struct trace *t);
 int trace_disable(struct trace *t);
@@ -59,7 +60,10 @@ void trace_close(struct trace *t);
 struct trace_totals;
 struct trace_totals *trace_totals_new(void);
 void trace_totals_add(struct trace_totals *tt, const struct trace_event *ev);	/* use as the drain callback's body */
-/* Iterate: returns false at the end. kind is TR_IRQ_ENTRY/TR_SOFTIRQ_ENTRY/TR_VECTOR_ENTRY. */
+/* Iterate (*iter = 0 first): returns false at the end. kind is TR_IRQ_ENTRY/TR_SOFTIRQ_ENTRY/
+ * TR_VECTOR_ENTRY. time_ns and max_ns are self time: a handler nested inside another (a hard
+ * IRQ during a softirq) is subtracted from the outer one, so the times of a CPU add up to its
+ * time in interrupt context. name is owned by tt. */
 struct trace_total {
 	int cpu;
 	enum trace_kind kind;

@@ -43,21 +43,41 @@ static const char *rel(const char *path)
 	return *path ? path : ".";
 }
 
+static void record(const struct source *s, enum src_op op, const char *path, const void *data, size_t len,
+		   const struct stat *st)
+{
+	if (s->rec)
+		s->rec->fn(s->rec->ctx, op, rel(path), data, len, st);
+}
+
 int src_openat(const struct source *s, const char *path, int flags)
 {
 	int fd = openat(s->rootfd, rel(path), flags | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	if (s->rec && !(flags & O_DIRECTORY)) {
+		struct stat st;
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode))
+			record(s, SRC_OP_OPEN, path, NULL, 0, &st);
+	}
+	return fd;
 }
 
 int src_read(const struct source *s, const char *path, struct buf *out, size_t max)
 {
-	int fd = src_openat(s, path, O_RDONLY);
+	int fd = openat(s->rootfd, rel(path), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fd;
+		return -errno;
+	size_t start = out->len;
 	int r = buf_read_fd(out, fd, max);
-	close(fd);
 	if (!r && !out->data)
 		r = buf_append(out, "", 0);
+	if (!r && s->rec) {
+		struct stat st;
+		if (!fstat(fd, &st))
+			record(s, SRC_OP_READ, path, out->data + start, out->len - start, &st);
+	}
+	close(fd);
 	return r;
 }
 
@@ -75,7 +95,10 @@ int src_readf(const struct source *s, struct buf *out, size_t max, const char *f
 
 int src_stat(const struct source *s, const char *path, struct stat *st)
 {
-	return fstatat(s->rootfd, rel(path), st, 0) ? -errno : 0;
+	if (fstatat(s->rootfd, rel(path), st, 0))
+		return -errno;
+	record(s, SRC_OP_STAT, path, NULL, 0, st);
+	return 0;
 }
 
 int src_lstat(const struct source *s, const char *path, struct stat *st)
@@ -91,6 +114,7 @@ int src_readlink(const struct source *s, const char *path, char *out, size_t n)
 	if (l < 0)
 		return -errno;
 	out[l] = '\0';
+	record(s, SRC_OP_READLINK, path, out, (size_t)l, NULL);
 	return 0;
 }
 
@@ -136,6 +160,13 @@ int src_list(const struct source *s, struct arena *a, const char *path, char ***
 	if (*n)
 		qsort(v, *n, sizeof(*v), vercmp);
 	*names = v;
+	if (!e && s->rec) {
+		struct buf all = { 0 };
+		for (size_t i = 0; i < *n; i++)
+			buf_append(&all, v[i], strlen(v[i]) + 1);
+		record(s, SRC_OP_LIST, path, all.data ? all.data : "", all.len, NULL);
+		buf_free(&all);
+	}
 	return e;
 }
 
@@ -177,8 +208,10 @@ int src_read_kernel_log(const struct source *s, struct buf *out)
 		return src_read(s, "dmesg", out, 64u << 20);
 	size_t before = out->len;
 	int r = read_kmsg(s, out);
-	if (r == 0 && out->len > before)
+	if (r == 0 && out->len > before) {
+		record(s, SRC_OP_KLOG, "dmesg", out->data + before, out->len - before, NULL);
 		return 0;
+	}
 	/* Fall back to syslog(2) (SYSLOG_ACTION_SIZE_BUFFER = 10, READ_ALL = 3). */
 	int size = klogctl(10, NULL, 0);
 	if (size <= 0)
@@ -190,5 +223,6 @@ int src_read_kernel_log(const struct source *s, struct buf *out)
 		return r ? r : -errno;
 	out->len += (size_t)n;
 	out->data[out->len] = '\0';
+	record(s, SRC_OP_KLOG, "dmesg", out->data + before, out->len - before, NULL);
 	return 0;
 }

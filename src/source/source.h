@@ -16,10 +16,23 @@
 struct buf;
 struct arena;
 
+/*
+ * A recorder sees every successful read (used by `snapshot` to copy exactly what the
+ * readers consumed). data/len: file content (READ, KLOG), the link target (READLINK),
+ * NUL-separated names (LIST); st: for STAT/OPEN.
+ */
+enum src_op { SRC_OP_READ, SRC_OP_OPEN, SRC_OP_LIST, SRC_OP_READLINK, SRC_OP_STAT, SRC_OP_KLOG };
+struct src_recorder {
+	void (*fn)(void *ctx, enum src_op op, const char *path, const void *data, size_t len,
+		   const struct stat *st);
+	void *ctx;
+};
+
 struct source {
 	int rootfd;
 	bool is_live;		/* root is "/": the kernel log comes from the kernel */
 	char root[4096];
+	const struct src_recorder *rec;	/* NULL normally */
 };
 
 /* Open the root ("/" or a snapshot directory). */

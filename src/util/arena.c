@@ -1,19 +1,49 @@
 #include "util/arena.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct arena_block {
 	struct arena_block *next;
 	size_t size;
 	size_t used;
+	bool mapped;
 	_Alignas(16) unsigned char mem[];
 };
 
 #define ARENA_BLOCK (256 * 1024)
+#define ARENA_MAP_MIN (1024 * 1024)
+
+/*
+ * Large blocks are mapped pre-faulted (MAP_POPULATE): a 512-CPU host's counts are
+ * ~16 MB, and one populate call costs far less than thousands of page faults,
+ * especially in a VM where each fault exits to the hypervisor.
+ */
+static struct arena_block *new_block(size_t bs)
+{
+	struct arena_block *b;
+	if (bs >= ARENA_MAP_MIN) {
+		void *p = mmap(NULL, sizeof(*b) + bs, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		b = p;
+		b->mapped = true;
+	} else {
+		b = malloc(sizeof(*b) + bs);
+		if (!b)
+			return NULL;
+		b->mapped = false;
+	}
+	b->size = bs;
+	b->used = 0;
+	return b;
+}
 
 static _Noreturn void arena_oom(size_t n)
 {
@@ -21,21 +51,26 @@ static _Noreturn void arena_oom(size_t n)
 	abort();
 }
 
-void *arena_alloc(struct arena *a, size_t size)
+static void *alloc(struct arena *a, size_t size)
 {
 	size_t need = (size + 15) & ~(size_t)15;
 	if (need < size)
 		arena_oom(size);
 	struct arena_block *b = a->head;
 	if (!b || b->size - b->used < need) {
-		size_t bs = need > ARENA_BLOCK / 4 ? need : ARENA_BLOCK;
-		b = malloc(sizeof(*b) + bs);
+		/* Blocks grow with the arena (256 KiB up to 8 MiB) so big hosts need few. */
+		size_t grow = a->used_total / 4;
+		if (grow < ARENA_BLOCK)
+			grow = ARENA_BLOCK;
+		if (grow > 8u * 1024 * 1024)
+			grow = 8u * 1024 * 1024;
+		bool oneoff = need > grow / 4;
+		size_t bs = oneoff ? need : grow;
+		b = new_block(bs);
 		if (!b)
 			arena_oom(size);
-		b->size = bs;
-		b->used = 0;
 		/* Big one-off blocks go behind the head so the head keeps filling. */
-		if (a->head && bs != ARENA_BLOCK) {
+		if (a->head && oneoff) {
 			b->next = a->head->next;
 			a->head->next = b;
 		} else {
@@ -46,6 +81,17 @@ void *arena_alloc(struct arena *a, size_t size)
 	void *p = b->mem + b->used;
 	b->used += need;
 	a->used_total += need;
+	return p;
+}
+
+void *arena_alloc_uninit(struct arena *a, size_t size)
+{
+	return alloc(a, size);
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	void *p = alloc(a, size);
 	memset(p, 0, size);
 	return p;
 }
@@ -98,7 +144,10 @@ void arena_free(struct arena *a)
 	struct arena_block *b = a->head;
 	while (b) {
 		struct arena_block *n = b->next;
-		free(b);
+		if (b->mapped)
+			munmap(b, sizeof(*b) + b->size);
+		else
+			free(b);
 		b = n;
 	}
 	a->head = NULL;

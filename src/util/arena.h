@@ -16,6 +16,8 @@ struct arena {
 };
 
 void *arena_alloc(struct arena *a, size_t size);
+/* Like arena_alloc, but the memory is not zeroed (for arrays filled at once). */
+void *arena_alloc_uninit(struct arena *a, size_t size);
 void *arena_calloc(struct arena *a, size_t n, size_t size);	/* checks n*size overflow */
 /* Grow an array allocated in the arena (old contents copied; old memory stays until arena_free). */
 void *arena_realloc(struct arena *a, void *old, size_t old_size, size_t new_size);

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Benchmark (not a test): CPU cost of the tracepoint recorder under a real IRQ load.
+# Load: O_DIRECT 4 KiB reads of a file on the root disk (virtio-blk: one request IRQ
+# per read, plus BLOCK softirqs). Reports the IRQ rate reached, the recorder process's
+# CPU (user+sys) as % of one CPU, and the load's throughput with and without recording
+# (the kernel-side cost of each perf sample shows up as lost throughput). Root only.
+cd "$(dirname "$0")/../.."
+T=${T:-5}; F=/var/tmp/irqsight-overhead.$$
+dd if=/dev/zero of=$F bs=1M count=512 oflag=direct 2>/dev/null
+trap 'rm -f $F' EXIT
+irqs() { awk '/-req\.0$|q1$/ {s=0; for (i=2;i<=NF;i++) if ($i ~ /^[0-9]+$/) s+=$i; else break; t+=s} END{print t}' /proc/interrupts; }
+run() { # $1 = label, rest = command run alongside the load
+	label=$1; shift
+	timeout $((T + 1)) dd if=$F of=/dev/null iflag=direct bs=4k 2>/tmp/dd.$$ & dpid=$!
+	sleep 0.5; i0=$(irqs); t0=$(date +%s.%N)
+	if [ $# -gt 0 ]; then cpu=$(/usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1); else sleep $T; cpu="0 0"; fi
+	t1=$(date +%s.%N); i1=$(irqs); wait $dpid
+	echo "$label $i0 $i1 $t0 $t1 $cpu" | awk '{d=$5-$4; printf "%-34s %8.0f IRQs/s   recorder CPU %5.2f%% of one CPU\n", $1, ($3-$2)/d, ($6+$7)*100/d}'
+}
+run baseline
+run recording ./irqsight top --json --trace --interval $T --iterations 1

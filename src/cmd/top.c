@@ -1,0 +1,705 @@
+/*
+ * irqsight top: live interrupt load per CPU and per IRQ source.
+ *
+ * Each interval takes a reading (sample/reading.h), computes rates against the
+ * previous one (sample/rates.h) and, as root, drains the tracepoint recorder
+ * (sample/trace.h) for the time handlers stole. The frame is printed as plain text
+ * (--batch), one JSON object per line (--json), or drawn full-screen with ncurses
+ * (opt/top_tui.c, normal build only).
+ *
+ * The loop waits in poll(2) on the terminal, the recorder's rings (drained as they
+ * fill, so a busy CPU does not overflow its ring between ticks) and the interval's
+ * absolute deadline. SIGINT/SIGTERM/SIGHUP end the loop normally, so the terminal
+ * is restored and the recorder closed (tracing disabled, tracefs unmounted if we
+ * mounted it).
+ */
+#include <signal.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "opt/top_tui.h"
+#include "parse/interrupts.h"
+#include "sample/rates.h"
+#include "sample/reading.h"
+#include "sample/trace.h"
+#include "source/source.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/str.h"
+
+/*
+ * The full-screen view lives in opt/top_tui.c, linked only in the normal build.
+ * Weak references let this file build unchanged in both: in the static build the
+ * symbols resolve to NULL and top offers --batch/--json only.
+ */
+#pragma weak top_ui_open
+#pragma weak top_ui_draw
+#pragma weak top_ui_input
+#pragma weak top_ui_fd
+#pragma weak top_ui_close
+#define HAVE_TUI (top_ui_open != NULL)
+
+/* Hotspot thresholds (documented in docs/top.md). */
+#define HOT_PCT 20.0		/* % of a CPU in hardirq + softirq */
+#define HOT_RATE 1000.0		/* device IRQs or NET_RX+BLOCK per second ... */
+#define HOT_SHARE 0.5		/* ... and at least this share of the host's */
+#define HOT_SRC_SHARE 0.9	/* an IRQ source with >= HOT_RATE nearly all on one CPU */
+#define HOT_SRC_PCT 5.0		/* an IRQ source stealing >= 5% of a CPU */
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	stop_sig = sig;
+}
+
+const char *top_pct_src_name(enum top_pct_src s)
+{
+	switch (s) {
+	case PCT_TRACE: return "tracepoints";
+	case PCT_STAT: return "stat";
+	case PCT_STAT_TICK: return "stat-tick";
+	default: return "none";
+	}
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------- naming */
+
+/*
+ * Device and queue of an IRQ from its row alone: the BDF of a per-device chip
+ * ("PCI-MSIX-0000:00:02.0") and the action name's driver conventions
+ * (kernel-interfaces.md §1.5): "virtio1-req.0" -> virtio1 / req.0,
+ * "nvme0q3" -> nvme0 / q3, "eth1-TxRx-0" -> eth1 / TxRx-0, "vfio-msix[2](bdf)".
+ */
+static void name_irq(struct arena *a, const struct rate_irq *q, const char **dev, const char **queue)
+{
+	*queue = "";
+	if (q->number < 0) {
+		*dev = q->actions && *q->actions ? q->actions : q->name;
+		return;
+	}
+	struct slice acts = slice_of(q->actions ? q->actions : ""), first = SLICE_EMPTY;
+	pi_next_action(&acts, &first);
+	struct pi_chip_info ci;
+	pi_classify_chip(slice_of(q->chip ? q->chip : ""), &ci);
+	char devname[128] = "", qname[64] = "";
+	size_t n = MIN(first.n, sizeof(devname) - 1);
+	memcpy(devname, first.p, n);
+	devname[n] = '\0';
+	char *dash = strchr(devname, '-');
+	size_t l = strlen(devname);
+	if (!strncmp(devname, "nvme", 4) && strchr(devname, 'q') && !dash) {
+		char *qq = strrchr(devname, 'q');
+		str_copy(qname, qq, sizeof(qname));
+		*qq = '\0';
+	} else if (!strncmp(devname, "vfio-", 5)) {
+		char *br = strchr(devname, '[');
+		if (br) {
+			char *e = strchr(br, ']');
+			if (e && (size_t)(e - br) < sizeof(qname)) {
+				memcpy(qname, br + 1, (size_t)(e - br - 1));
+				qname[e - br - 1] = '\0';
+			}
+		}
+		str_copy(devname, "vfio", sizeof(devname));
+	} else if (dash && dash != devname && (size_t)(dash - devname) + 1 < l && !strchr(devname, ':')) {
+		str_copy(qname, dash + 1, sizeof(qname));
+		*dash = '\0';
+	}
+	if (ci.bdf.n)
+		*dev = arena_printf(a, "%.*s %s", (int)ci.bdf.n, ci.bdf.p, devname[0] ? devname : "?");
+	else
+		*dev = arena_strdup(a, devname[0] ? devname : "-");
+	*queue = arena_strdup(a, qname);
+}
+
+/* ---------------------------------------------------------------- frame */
+
+/* x86 irq_vectors:* event of a /proc/interrupts architecture row (arch/x86/kernel/irq.c);
+ * prefix match, so "call_function" covers call_function_single too. */
+static const char *vector_of_row(const char *row)
+{
+	static const char *const map[][2] = {
+		{ "LOC", "local_timer" }, { "RES", "reschedule" }, { "CAL", "call_function" },
+		{ "IWI", "irq_work" }, { "SPU", "spurious_apic" }, { "ERR", "error_apic" },
+		{ "TRM", "thermal_apic" }, { "THR", "threshold_apic" }, { "DFR", "deferred_error_apic" },
+		{ "PLT", "x86_platform_ipi" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (!strcmp(map[i][0], row))
+			return map[i][1];
+	return NULL;
+}
+
+struct trace_sum {
+	double irq_ns, soft_ns;	/* per CPU */
+};
+
+static void build_frame(struct top_frame *f, const struct rates *rt, const struct trace_totals *tt,
+			double trace_secs, uint64_t lost)
+{
+	memset(f, 0, sizeof(*f));
+	struct arena *a = &f->arena;
+	f->seconds = rt->seconds;
+	f->dev_irq_total = rt->dev_irq_total;
+	f->softirq_total = rt->softirq_rate_total;
+	f->nvanished = rt->nvanished;
+	f->nnew = rt->nnew;
+	f->nreset = rt->nreset;
+	f->trace_lost = lost;
+	f->ncpus = rt->ncols;
+	f->cpus = arena_calloc(a, (size_t)rt->ncols + 1, sizeof(*f->cpus));
+
+	/* Tracepoint sums per CPU id and per IRQ number. */
+	struct trace_sum *ts = NULL;
+	if (tt) {
+		ts = arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(*ts));
+		size_t it = 0;
+		struct trace_total v;
+		while (trace_totals_next(tt, &it, &v)) {
+			if (v.cpu < 0 || v.cpu > rt->max_cpu)
+				continue;
+			if (v.kind == TR_SOFTIRQ_ENTRY)
+				ts[v.cpu].soft_ns += (double)v.time_ns;
+			else
+				ts[v.cpu].irq_ns += (double)v.time_ns;
+		}
+	}
+	bool stat_irq = rt->irq_accounted == TRI_YES;
+	if (tt) {
+		f->pct_src = PCT_TRACE;
+		f->pct_note = "time in IRQ/softirq measured from tracepoints (handler self time)";
+	} else if (stat_irq) {
+		f->pct_src = PCT_STAT;
+		f->pct_note = "time in IRQ/softirq from /proc/stat (kernel accounts IRQ time)";
+	} else if (rt->irq_accounted == TRI_NO) {
+		f->pct_src = PCT_STAT_TICK;
+		f->pct_note = "%irq not accounted by this kernel (no CONFIG_IRQ_TIME_ACCOUNTING: /proc/stat irq stays 0); "
+			      "%soft is a tick-sampled estimate; run as root for tracepoint times";
+	} else {
+		f->pct_src = PCT_NONE;
+		f->pct_note = "time in IRQ/softirq unknown (/proc/stat unreadable)";
+	}
+
+	double netblk_total = 0;
+	for (int c = 0; c < rt->ncols; c++) {
+		const struct rate_cpu *rc = &rt->cpus[rt->col_cpu[c]];
+		if (rc->softirq_rate[SOFTIRQ_NET_RX] > 0)
+			netblk_total += rc->softirq_rate[SOFTIRQ_NET_RX];
+		if (rc->softirq_rate[SOFTIRQ_BLOCK] > 0)
+			netblk_total += rc->softirq_rate[SOFTIRQ_BLOCK];
+	}
+
+	for (int c = 0; c < rt->ncols; c++) {
+		int id = rt->col_cpu[c];
+		const struct rate_cpu *rc = &rt->cpus[id];
+		struct top_cpu *o = &f->cpus[c];
+		o->cpu = id;
+		o->dev_irq_rate = rc->dev_irq_rate;
+		o->arch_irq_rate = rc->arch_irq_rate;
+		o->softirq_rate = rc->softirq_total;
+		memcpy(o->softirq, rc->softirq_rate, sizeof(o->softirq));
+		o->irq_pct = o->softirq_pct = -1;
+		if (ts && trace_secs > 0) {
+			o->irq_pct = 100.0 * ts[id].irq_ns / (trace_secs * 1e9);
+			o->softirq_pct = 100.0 * ts[id].soft_ns / (trace_secs * 1e9);
+			o->irq_src = o->softirq_src = PCT_TRACE;
+		} else {
+			if (stat_irq && rc->irq_pct >= 0) {
+				o->irq_pct = rc->irq_pct;
+				o->irq_src = PCT_STAT;
+			}
+			if (rc->softirq_pct >= 0) {
+				o->softirq_pct = rc->softirq_pct;
+				o->softirq_src = stat_irq ? PCT_STAT : PCT_STAT_TICK;
+			}
+		}
+		/* busiest device IRQ on this CPU */
+		double best = 0;
+		int bi = -1;
+		for (int i = 0; i < rt->nirqs; i++) {
+			const struct rate_irq *q = &rt->irqs[i];
+			if (q->number >= 0 && q->cpu_rate && q->cpu_rate[c] > best) {
+				best = q->cpu_rate[c];
+				bi = i;
+			}
+		}
+		if (bi >= 0)
+			o->top_irq = arena_printf(a, "%s %s", rt->irqs[bi].name, rt->irqs[bi].actions);
+		/* hotspot */
+		double pct = (o->irq_pct > 0 ? o->irq_pct : 0) + (o->softirq_pct > 0 ? o->softirq_pct : 0);
+		double nb = (rc->softirq_rate[SOFTIRQ_NET_RX] > 0 ? rc->softirq_rate[SOFTIRQ_NET_RX] : 0) +
+			    (rc->softirq_rate[SOFTIRQ_BLOCK] > 0 ? rc->softirq_rate[SOFTIRQ_BLOCK] : 0);
+		if (pct >= HOT_PCT && (o->irq_src == PCT_TRACE || o->irq_src == PCT_STAT)) {
+			o->hot = true;
+			o->hot_why = arena_printf(a, "%.0f%% of its time in IRQ/softirq", pct);
+		} else if (rt->ncols > 1 && o->dev_irq_rate >= HOT_RATE &&
+			   o->dev_irq_rate >= HOT_SHARE * rt->dev_irq_total) {
+			o->hot = true;
+			o->hot_why = arena_printf(a, "%.0f%% of the host's device IRQs",
+						  100.0 * o->dev_irq_rate / rt->dev_irq_total);
+		} else if (rt->ncols > 1 && nb >= HOT_RATE && nb >= HOT_SHARE * netblk_total) {
+			o->hot = true;
+			o->hot_why = arena_printf(a, "%.0f%% of the host's NET_RX+BLOCK softirqs",
+						  100.0 * nb / netblk_total);
+		}
+	}
+
+	/* Sources: everything that fired, rate descending. */
+	f->srcs = arena_calloc(a, (size_t)rt->nirqs + 1, sizeof(*f->srcs));
+	for (int i = 0; i < rt->nirqs; i++) {
+		const struct rate_irq *q = &rt->irqs[i];
+		if (q->delta == 0)
+			continue;
+		struct top_src *s = &f->srcs[f->nsrcs++];
+		s->irq = q->name;
+		s->number = q->number;
+		s->actions = q->actions;
+		s->rate = q->rate;
+		name_irq(a, q, &s->device, &s->queue);
+		s->top_cpu = -1;
+		s->time_pct = -1;
+		struct buf cl = { 0 };
+		int prev = -2, run = -1;
+		double best = 0;
+		for (int c = 0; q->cpu_rate && c < rt->ncols; c++) {
+			int id = rt->col_cpu[c];
+			if (q->cpu_rate[c] > best) {
+				best = q->cpu_rate[c];
+				s->top_cpu = id;
+			}
+			if (q->cpu_rate[c] <= 0)
+				continue;
+			/* compact CPU list of where it landed */
+			if (id == prev + 1) {
+				run = id;
+			} else {
+				if (run >= 0)
+					buf_printf(&cl, "-%d", run);
+				buf_printf(&cl, "%s%d", cl.len ? "," : "", id);
+				run = -1;
+			}
+			prev = id;
+		}
+		if (run >= 0)
+			buf_printf(&cl, "-%d", run);
+		s->cpus = arena_strdup(a, cl.data ? cl.data : "");
+		buf_free(&cl);
+		if (q->rate > 0)
+			s->top_cpu_share = best / q->rate;
+		const char *vec = q->number < 0 ? vector_of_row(q->name) : NULL;
+		if (tt && (q->number >= 0 || vec) && trace_secs > 0) {
+			size_t it = 0;
+			struct trace_total v;
+			double ns = 0;
+			while (trace_totals_next(tt, &it, &v))
+				if ((q->number >= 0 && v.kind == TR_IRQ_ENTRY && v.id == q->number) ||
+				    (vec && v.kind == TR_VECTOR_ENTRY && v.name && str_starts(v.name, vec))) {
+					ns += (double)v.time_ns;
+					if (v.max_ns > s->max_ns)
+						s->max_ns = v.max_ns;
+				}
+			s->time_pct = 100.0 * ns / (trace_secs * 1e9);
+		}
+		s->hot = q->number >= 0 && ((s->rate >= HOT_RATE && s->top_cpu_share >= HOT_SRC_SHARE && rt->ncols > 1) ||
+					    s->time_pct >= HOT_SRC_PCT);
+	}
+}
+
+static int cmp_src(const void *x, const void *y)
+{
+	const struct top_src *a = x, *b = y;
+	/* device IRQs first, then named rows; each by rate */
+	if ((a->number < 0) != (b->number < 0))
+		return a->number < 0 ? 1 : -1;
+	if (a->rate != b->rate)
+		return a->rate < b->rate ? 1 : -1;
+	return strcmp(a->irq, b->irq);
+}
+
+/* ---------------------------------------------------------------- batch / json */
+
+static void fmt_pct(char *out, size_t n, double v)
+{
+	if (v < 0)
+		snprintf(out, n, "n/a");
+	else
+		snprintf(out, n, v < 1 ? "%.2f" : "%.1f", v);
+}
+
+static void print_batch(FILE *o, const struct top_frame *f, int max_srcs, bool all_cpus)
+{
+	char ts[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(o, "irqsight top - %s  interval %.2f s  CPUs %d  device IRQs %.0f/s  softirqs %.0f/s\n", ts,
+		f->seconds, f->ncpus, f->dev_irq_total, f->softirq_total >= 0 ? f->softirq_total : 0);
+	fprintf(o, "%s\n", f->pct_note);
+	if (f->trace_lost)
+		fprintf(o, "tracepoint events lost so far: %llu (times are lower bounds)\n",
+			(unsigned long long)f->trace_lost);
+	if (f->nnew || f->nvanished || f->nreset)
+		fprintf(o, "IRQs: %d new, %d gone, %d reset/reused this interval\n", f->nnew, f->nvanished, f->nreset);
+	fprintf(o, "\n%5s %10s %10s %10s %9s %9s %6s %6s  %-4s %s\n", "CPU", "DEV-IRQ/s", "LOC+IPI/s", "SOFTIRQ/s",
+		"NET_RX/s", "BLOCK/s", "%IRQ", "%SOFT", "HOT", "TOP IRQ");
+	for (int i = 0; i < f->ncpus; i++) {
+		const struct top_cpu *c = &f->cpus[i];
+		if (!all_cpus && f->ncpus > 64 && !c->hot && c->dev_irq_rate < 1 && c->softirq_rate < 1)
+			continue;
+		char ip[16], sp[16];
+		fmt_pct(ip, sizeof(ip), c->irq_pct);
+		fmt_pct(sp, sizeof(sp), c->softirq_pct);
+		fprintf(o, "%5d %10.0f %10.0f %10.0f %9.0f %9.0f %6s %6s  %-4s %s%s%s\n", c->cpu, c->dev_irq_rate,
+			c->arch_irq_rate, c->softirq_rate >= 0 ? c->softirq_rate : 0,
+			c->softirq[SOFTIRQ_NET_RX] >= 0 ? c->softirq[SOFTIRQ_NET_RX] : 0,
+			c->softirq[SOFTIRQ_BLOCK] >= 0 ? c->softirq[SOFTIRQ_BLOCK] : 0, ip, sp, c->hot ? "HOT" : "",
+			c->top_irq ? c->top_irq : "", c->vcpus ? "  vCPUs: " : "", c->vcpus ? c->vcpus : "");
+	}
+	fprintf(o, "\n%6s %-28s %-10s %10s %-10s %7s %6s  %s\n", "IRQ", "DEVICE", "QUEUE", "RATE/s", "CPUS", "%CPU",
+		"HOT", "ACTIONS");
+	int shown = 0;
+	for (int i = 0; i < f->nsrcs && (max_srcs <= 0 || shown < max_srcs); i++) {
+		const struct top_src *s = &f->srcs[i];
+		char tp[16];
+		fmt_pct(tp, sizeof(tp), s->time_pct);
+		fprintf(o, "%6s %-28.28s %-10.10s %10.0f %-10.10s %7s %6s  %s\n", s->irq, s->device, s->queue, s->rate,
+			s->cpus, tp, s->hot ? "HOT" : "", s->number >= 0 ? s->actions : "");
+		shown++;
+	}
+	fputc('\n', o);
+	fflush(o);
+}
+
+static void json_pct(struct json *j, const char *key, double v)
+{
+	if (v < 0)
+		json_null(j, key);
+	else
+		json_double(j, key, v, 2);
+}
+
+static void print_json(FILE *o, const struct top_frame *f)
+{
+	struct buf b = { 0 };
+	struct json j;
+	json_init(&j, &b, false);
+	json_obj_begin(&j, NULL);
+	json_uint(&j, "seq", f->seq);
+	json_double(&j, "interval", f->seconds, 3);
+	json_uint(&j, "time", (uint64_t)time(NULL));
+	json_str(&j, "time_source", top_pct_src_name(f->pct_src));
+	json_str(&j, "time_note", f->pct_note);
+	json_uint(&j, "trace_lost", f->trace_lost);
+	json_double(&j, "dev_irq_rate", f->dev_irq_total, 1);
+	json_double(&j, "softirq_rate", f->softirq_total, 1);
+	json_int(&j, "irqs_new", f->nnew);
+	json_int(&j, "irqs_gone", f->nvanished);
+	json_int(&j, "irqs_reset", f->nreset);
+	json_arr_begin(&j, "cpus");
+	for (int i = 0; i < f->ncpus; i++) {
+		const struct top_cpu *c = &f->cpus[i];
+		json_obj_begin(&j, NULL);
+		json_int(&j, "cpu", c->cpu);
+		json_double(&j, "dev_irq_rate", c->dev_irq_rate, 1);
+		json_double(&j, "arch_irq_rate", c->arch_irq_rate, 1);
+		if (c->softirq_rate < 0)
+			json_null(&j, "softirq_rate");
+		else
+			json_double(&j, "softirq_rate", c->softirq_rate, 1);
+		json_obj_begin(&j, "softirq");
+		for (int v = 0; v < SOFTIRQ_NR; v++)
+			if (c->softirq[v] >= 0)
+				json_double(&j, softirq_name(v), c->softirq[v], 1);
+		json_obj_end(&j);
+		json_pct(&j, "irq_pct", c->irq_pct);
+		json_str(&j, "irq_pct_source", top_pct_src_name(c->irq_src));
+		json_pct(&j, "softirq_pct", c->softirq_pct);
+		json_str(&j, "softirq_pct_source", top_pct_src_name(c->softirq_src));
+		json_bool(&j, "hot", c->hot);
+		json_str(&j, "hot_why", c->hot_why);
+		json_str(&j, "top_irq", c->top_irq);
+		json_str(&j, "vcpus", c->vcpus);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_arr_begin(&j, "irqs");
+	for (int i = 0; i < f->nsrcs; i++) {
+		const struct top_src *s = &f->srcs[i];
+		json_obj_begin(&j, NULL);
+		json_str(&j, "irq", s->irq);
+		json_str(&j, "device", s->device);
+		json_str(&j, "queue", s->queue);
+		json_str(&j, "actions", s->actions);
+		json_double(&j, "rate", s->rate, 1);
+		json_str(&j, "cpus", s->cpus);
+		json_int(&j, "top_cpu", s->top_cpu);
+		json_double(&j, "top_cpu_share", s->top_cpu_share, 3);
+		json_pct(&j, "time_pct", s->time_pct);
+		json_uint(&j, "max_ns", s->max_ns);
+		json_bool(&j, "hot", s->hot);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+	fwrite(b.data, 1, b.len, o);
+	fflush(o);
+	buf_free(&b);
+}
+
+/* ---------------------------------------------------------------- loop */
+
+struct top_opts {
+	bool batch, json, interactive;
+	long iterations;	/* 0 = forever */
+	int max_srcs;
+	bool all_cpus;
+	int trace_mode;		/* -1 off, 0 auto, 1 required */
+};
+
+static void usage(FILE *o)
+{
+	fprintf(o, "Usage: irqsight top [--batch | --json] [--interval SEC] [--iterations N]\n"
+		   "                    [--trace | --no-trace] [--top N] [--all-cpus]\n\n"
+		   "Live interrupt load per CPU and per IRQ source.\n\n"
+		   "  -b, --batch          plain text per interval (for logs), like top -b\n"
+		   "  -j, --json           one JSON object per interval\n"
+		   "  -d, --interval SEC   seconds between samples (default 1, 0.1..3600)\n"
+		   "  -n, --iterations N   stop after N intervals (default: until 'q' or ^C)\n"
+		   "      --trace          require tracepoint times (fail if they cannot be recorded)\n"
+		   "      --no-trace       do not use tracepoints even as root\n"
+		   "      --top N          IRQ sources printed in --batch (default 15, 0 = all)\n"
+		   "      --all-cpus       --batch on >64 CPUs: also print idle CPUs\n\n"
+		   "Keys: c/i/s/t sort by CPU/IRQ rate/softirq rate/time, / or f filter (device,\n"
+		   "IRQ or 'cpu N'), space or p pause, +/- or d interval, q quit.\n");
+}
+
+static void drain(struct trace *tr, struct trace_totals *tt);
+static void cb_add(const struct trace_event *ev, void *ctx)
+{
+	trace_totals_add(ctx, ev);
+}
+static void drain(struct trace *tr, struct trace_totals *tt)
+{
+	if (tr)
+		trace_drain(tr, cb_add, tt);
+}
+
+int cmd_top(int argc, char **argv, const struct global_opts *g)
+{
+	struct top_opts o = { .json = g->json, .max_srcs = 15 };
+	struct top_state st = { .sort = SORT_CPU, .interval = 1.0 };
+	static const struct option lo[] = {
+		{ "batch", no_argument, 0, 'b' },
+		{ "json", no_argument, 0, 'j' },
+		{ "interval", required_argument, 0, 'd' },
+		{ "iterations", required_argument, 0, 'n' },
+		{ "trace", no_argument, 0, 'T' },
+		{ "no-trace", no_argument, 0, 'N' },
+		{ "top", required_argument, 0, 't' },
+		{ "all-cpus", no_argument, 0, 'A' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "bjd:n:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'b': o.batch = true; break;
+		case 'j': o.json = true; break;
+		case 'd': {
+			char *e;
+			double v = strtod(optarg, &e);
+			if (*e || !(v >= 0.1 && v <= 3600))
+				return err("--interval takes seconds from 0.1 to 3600, not '%s'", optarg);
+			st.interval = v;
+			break;
+		}
+		case 'n': {
+			char *e;
+			long v = strtol(optarg, &e, 10);
+			if (*e || v < 1)
+				return err("--iterations takes a positive number, not '%s'", optarg);
+			o.iterations = v;
+			break;
+		}
+		case 'T': o.trace_mode = 1; break;
+		case 'N': o.trace_mode = -1; break;
+		case 't': o.max_srcs = atoi(optarg); break;
+		case 'A': o.all_cpus = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_UNKNOWN;
+		}
+	}
+	if (optind < argc)
+		return err("top takes no arguments ('%s')", argv[optind]);
+	o.interactive = !o.batch && !o.json;
+	if (o.interactive && !HAVE_TUI)
+		return err("this build has no full-screen view (built without ncurses): use --batch or --json");
+	if (o.interactive && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		return err("the full-screen view needs a terminal: use --batch or --json");
+
+	struct source src;
+	int r = src_open(&src, g->root);
+	if (r < 0)
+		return err("cannot open root '%s': %s", g->root, strerror(-r));
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;	/* no SA_RESTART: poll returns EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	/* Tracepoints: live only; as root by default, never required unless --trace. */
+	struct trace *tr = NULL;
+	char why[512] = "";
+	if (o.trace_mode >= 0 && src.is_live && (o.trace_mode == 1 || geteuid() == 0)) {
+		r = trace_open(&tr, NULL, why, sizeof(why));
+		if (r < 0) {
+			if (o.trace_mode == 1) {
+				src_close(&src);
+				return err("cannot record tracepoints: %s", why);
+			}
+			warn("no tracepoint times: %s", why);
+			tr = NULL;
+		} else if ((r = trace_enable(tr)) < 0) {
+			warn("cannot enable tracepoints: %s", strerror(-r));
+			trace_close(tr);
+			tr = NULL;
+		}
+	} else if (o.trace_mode == 1) {
+		src_close(&src);
+		return err("cannot record tracepoints: %s", !src.is_live ? "--root is not the live host"
+								: "not root (tracepoint samples need root or CAP_PERFMON)");
+	}
+
+	struct top_ui *ui = NULL;
+	if (o.interactive && HAVE_TUI) {
+		r = top_ui_open(&ui, why, sizeof(why));
+		if (r < 0) {
+			trace_close(tr);
+			src_close(&src);
+			return err("cannot start the full-screen view: %s", why);
+		}
+		top_ui_draw(ui, NULL, &st);
+	}
+
+	struct reading prev, cur;
+	int ret = EXIT_OK;
+	r = reading_take(&prev, &src);
+	if (r < 0) {
+		ret = err("cannot read 'proc/interrupts': %s", strerror(-r));
+		goto out;
+	}
+	struct trace_totals *tt = tr ? trace_totals_new() : NULL;
+	uint64_t trace_t0 = mono_ns();
+	uint64_t deadline = prev.time_ns + (uint64_t)(st.interval * 1e9);
+	struct top_frame frame = { 0 };
+	bool have_frame = false;
+	uint64_t seq = 0;
+	while (!st.quit && !stop_sig) {
+		struct pollfd pf[1 + 4096];
+		int npf = 0;
+		if (ui) {
+			pf[npf].fd = top_ui_fd(ui);
+			pf[npf++].events = POLLIN;
+		}
+		const int *tfds = NULL;
+		int ntf = tr ? trace_fds(tr, &tfds) : 0;
+		for (int i = 0; i < ntf && npf < (int)ARRAY_SIZE(pf); i++) {
+			pf[npf].fd = tfds[i];
+			pf[npf++].events = POLLIN;
+		}
+		uint64_t now = mono_ns();
+		if (now < deadline) {
+			int ms = (int)((deadline - now + 999999) / 1000000);
+			int n = poll(pf, (nfds_t)npf, ms);
+			if (n < 0 && errno != EINTR) {
+				ret = err("poll: %s", strerror(errno));
+				break;
+			}
+			if (n > 0 && tr && ntf)
+				drain(tr, tt);
+			/* input, or a signal (SIGWINCH: ncurses queues KEY_RESIZE) */
+			if (ui && (n < 0 || (pf[0].revents & POLLIN))) {
+				double old = st.interval;
+				bool redraw = top_ui_input(ui, &st);
+				if (st.interval != old) {
+					/* restart the interval so rates cover a whole one */
+					deadline = mono_ns() + (uint64_t)(st.interval * 1e9);
+					redraw = true;
+				}
+				if (redraw && !st.quit)
+					top_ui_draw(ui, have_frame ? &frame : NULL, &st);
+			}
+			continue;
+		}
+		r = reading_take(&cur, &src);
+		if (r < 0) {
+			ret = err("cannot read 'proc/interrupts': %s", strerror(-r));
+			break;
+		}
+		drain(tr, tt);
+		uint64_t trace_t1 = mono_ns();
+		struct rates rt;
+		if (rates_compute(&rt, &prev, &cur) == 0) {
+			if (!st.paused || !ui) {
+				if (have_frame)
+					arena_free(&frame.arena);
+				build_frame(&frame, &rt, tt, (double)(trace_t1 - trace_t0) / 1e9, tr ? trace_lost(tr) : 0);
+				qsort(frame.srcs, (size_t)frame.nsrcs, sizeof(frame.srcs[0]), cmp_src);
+				frame.seq = ++seq;
+				have_frame = true;
+				if (o.json)
+					print_json(stdout, &frame);
+				else if (o.batch)
+					print_batch(stdout, &frame, o.max_srcs, o.all_cpus);
+				else if (ui)
+					top_ui_draw(ui, &frame, &st);
+			}
+			rates_free(&rt);
+		}
+		reading_free(&prev);
+		prev = cur;
+		if (tt) {
+			trace_totals_free(tt);
+			tt = trace_totals_new();
+		}
+		trace_t0 = trace_t1;
+		deadline += (uint64_t)(st.interval * 1e9);
+		if (deadline < mono_ns())	/* fell behind (slow read, suspended terminal) */
+			deadline = mono_ns() + (uint64_t)(st.interval * 1e9);
+		if (o.iterations && (long)seq >= o.iterations)
+			break;
+	}
+	if (have_frame)
+		arena_free(&frame.arena);
+	trace_totals_free(tt);
+	reading_free(&prev);
+out:
+	if (ui)
+		top_ui_close(ui);
+	trace_close(tr);
+	src_close(&src);
+	if (stop_sig && ret == EXIT_OK)
+		ret = EXIT_OK;	/* ^C is the normal way out of a live view */
+	return ret;
+}

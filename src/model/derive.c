@@ -1,0 +1,405 @@
+/* Joins: IRQ <-> PCI device, device IRQ modes, managed IRQs; per-CPU load; sampled rates. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model/build.h"
+#include "parse/softirqs.h"
+#include "parse/stat.h"
+#include "util/str.h"
+
+/* A "dddd:bb:dd.f" inside an action name ("vfio-msix[0](0000:c8:00.0)", "mlx5_comp0@pci:0000:19:00.0"). */
+static const char *bdf_in_text(struct host *h, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (!isxdigit((unsigned char)p[0]))
+			continue;
+		size_t i = 0;
+		while (isxdigit((unsigned char)p[i]))
+			i++;
+		if (i < 4 || p[i] != ':' || (p != s && isxdigit((unsigned char)p[-1])))
+			continue;
+		const char *q = p + i + 1;
+		if (isxdigit((unsigned char)q[0]) && isxdigit((unsigned char)q[1]) && q[2] == ':' &&
+		    isxdigit((unsigned char)q[3]) && isxdigit((unsigned char)q[4]) && q[5] == '.' &&
+		    q[6] >= '0' && q[6] <= '7')
+			return arena_strndup(&h->arena, p, (size_t)(q + 7 - p));
+	}
+	return NULL;
+}
+
+static bool is_msi_chip(enum irq_chip_kind k)
+{
+	return k == CHIP_PCI_MSI || k == CHIP_PCI_MSIX || k == CHIP_ITS;
+}
+
+static bool is_intx_chip(enum irq_chip_kind k)
+{
+	return k == CHIP_IOAPIC || k == CHIP_XTPIC || k == CHIP_GIC || k == CHIP_XEN;
+}
+
+/* Platform/timer lines that are not device work (they would fake CPU0 hotspots). */
+static bool is_platform_action(const char *a)
+{
+	static const char *const exact[] = { "cascade", "acpi", "ACPI:Ged", "ACPI:Event", "i8042", "twd", "vgic", "kvm guest vtimer", "kvm guest ptimer", "dmar0", "hpet" };
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (!strcmp(a, exact[i]))
+			return true;
+	return strstr(a, "timer") || !strncmp(a, "rtc", 3) || !strncmp(a, "dmar", 4) ||
+	       !strncmp(a, "AMD-Vi", 6) || !strncmp(a, "IPI", 3) || !strncmp(a, "hpet", 4);
+}
+
+static void classify_device_irq(struct irq *q)
+{
+	if (q->is_arch)
+		return;
+	switch (q->chip_kind) {
+	case CHIP_DMAR:
+	case CHIP_HPET:
+	case CHIP_IOMMU:
+		return;
+	default:
+		break;
+	}
+	if (!q->naction)
+		return;
+	bool any = false;
+	for (int i = 0; i < q->naction; i++)
+		if (!is_platform_action(q->action[i]))
+			any = true;
+	if (!any)
+		return;
+	/* GIC PPIs (hwirq < 32) are per-CPU private interrupts, not device lines. */
+	if (q->chip_kind == CHIP_GIC && q->hwirq && atoi(q->hwirq) < 32)
+		return;
+	q->is_device = true;
+}
+
+/* Kernel-managed affinity (docs/kernel-interfaces.md §3.3). */
+static void classify_managed(struct host *h, struct irq *q)
+{
+	if (q->is_arch)
+		return;
+	if (is_intx_chip(q->chip_kind) && q->chip_kind != CHIP_GIC) {
+		q->managed = TRI_NO;	/* only PCI_IRQ_AFFINITY MSI vectors are managed */
+		return;
+	}
+	if (q->settable == TRI_NO && q->is_device && is_msi_chip(q->chip_kind)) {
+		q->managed = TRI_YES;
+		q->managed_why = "smp_affinity is read-only (0444): the kernel does not let users set it (6.12+)";
+		return;
+	}
+	const char *a = q->naction ? q->action[0] : "";
+	int c, n, end = 0;
+	if (sscanf(a, "nvme%dq%d%n", &c, &n, &end) == 2 && !a[end]) {
+		if (n > 0) {
+			q->managed = TRI_YES;
+			q->managed_why = "NVMe I/O queue: the nvme driver spreads these with kernel-managed affinity";
+		} else {
+			q->managed = q->settable == TRI_YES ? TRI_NO : TRI_UNKNOWN;
+		}
+		return;
+	}
+	if (sscanf(a, "virtio%d-req.%d%n", &c, &n, &end) == 2 && !a[end]) {
+		q->managed = TRI_YES;
+		q->managed_why = "virtio-blk request queue: allocated with kernel-managed affinity";
+		return;
+	}
+	static const char *const hba[] = { "megasas", "hpsa", "mpt2sas", "mpt3sas", "smartpqi" };
+	for (size_t i = 0; i < sizeof(hba) / sizeof(hba[0]); i++)
+		if (!strncmp(a, hba[i], strlen(hba[i])) && strstr(a, "msix")) {
+			q->managed = TRI_YES;
+			q->managed_why = "SCSI HBA reply queue: allocated with kernel-managed affinity";
+			return;
+		}
+	if (q->settable == TRI_YES)
+		q->managed = TRI_NO;
+	(void)h;
+}
+
+/* The queue part of an action name, for display and plans. */
+static const char *queue_of(struct host *h, const struct irq *q)
+{
+	if (!q->naction)
+		return NULL;
+	const char *a = q->action[0];
+	int c, n, end = 0;
+	if (sscanf(a, "nvme%dq%d%n", &c, &n, &end) == 2 && !a[end])
+		return arena_printf(&h->arena, "q%d", n);
+	if (sscanf(a, "virtio%d-%n", &c, &end) == 1 && end)
+		return a + end;
+	const char *d = strrchr(a, '-');
+	if (d && d[1] && isdigit((unsigned char)d[strlen(d) - 1]))
+		return d + 1;
+	return NULL;
+}
+
+static void dev_add_irq(struct host *h, struct pci_dev *d, struct irq *q)
+{
+	for (int i = 0; i < d->nirqs; i++)
+		if (d->irqs[i] == q)
+			return;
+	d->irqs = arena_realloc(&h->arena, d->irqs, (size_t)d->nirqs * sizeof(*d->irqs),
+				(size_t)(d->nirqs + 1) * sizeof(*d->irqs));
+	d->irqs[d->nirqs++] = q;
+	if (!q->dev)
+		q->dev = d;
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	return strcmp(((const struct pci_dev *)a)->bdf, ((const struct pci_dev *)b)->bdf);
+}
+
+/* Devices named by IRQs but absent from sysfs (a snapshot of /proc only). */
+static void add_pseudo_devices(struct host *h)
+{
+	int extra = 0;
+	const char **bdfs = NULL;
+	for (int i = 0; i < h->nirqs; i++) {
+		struct irq *q = &h->irqs[i];
+		if (q->is_arch)
+			continue;
+		const char *bdf = q->chip_bdf;
+		for (int k = 0; !bdf && k < q->naction; k++)
+			bdf = bdf_in_text(h, q->action[k]);
+		if (!bdf || host_dev_by_bdf(h, bdf))
+			continue;
+		bool dup = false;
+		for (int k = 0; k < extra && !dup; k++)
+			dup = !strcmp(bdfs[k], bdf);
+		if (dup)
+			continue;
+		bdfs = arena_realloc(&h->arena, bdfs, (size_t)extra * sizeof(*bdfs), (size_t)(extra + 1) * sizeof(*bdfs));
+		bdfs[extra++] = bdf;
+	}
+	if (!extra)
+		return;
+	struct pci_dev *v = arena_calloc(&h->arena, (size_t)(h->ndevs + extra), sizeof(*v));
+	if (h->ndevs)
+		memcpy(v, h->devs, (size_t)h->ndevs * sizeof(*v));
+	for (int k = 0; k < extra; k++) {
+		struct pci_dev *d = &v[h->ndevs + k];
+		d->bdf = bdfs[k];
+		d->numa_node = -1;
+		d->iommu_group = -1;
+		d->sysfs_irq = -1;
+		d->net_rx_queues = d->net_tx_queues = -1;
+		d->net_channels = d->net_channels_max = -1;
+		d->msi_irqs_mode = IRQ_MODE_UNKNOWN;
+		d->cfg.has_msi = d->cfg.has_msix = TRI_UNKNOWN;
+	}
+	h->devs = v;
+	h->ndevs += extra;
+	qsort(h->devs, (size_t)h->ndevs, sizeof(*h->devs), cmp_dev);
+}
+
+static int cmp_vec(const void *a, const void *b)
+{
+	const struct irq *x = *(struct irq *const *)a, *y = *(struct irq *const *)b;
+	if (x->vector != y->vector)
+		return (x->vector > y->vector) - (x->vector < y->vector);
+	return (x->number > y->number) - (x->number < y->number);
+}
+
+void derive_links(struct host *h)
+{
+	add_pseudo_devices(h);
+	for (int i = 0; i < h->nirqs; i++) {
+		classify_device_irq(&h->irqs[i]);
+		classify_managed(h, &h->irqs[i]);
+		h->irqs[i].queue = h->irqs[i].is_device ? queue_of(h, &h->irqs[i]) : NULL;
+	}
+	/* 1. msi_irqs/: authoritative. */
+	for (int d = 0; d < h->ndevs; d++) {
+		struct pci_dev *dev = &h->devs[d];
+		for (int k = 0; k < dev->nmsi_irqs; k++) {
+			struct irq *q = host_irq_by_number(h, dev->msi_irqs[k]);
+			if (!q)
+				continue;
+			if (q->vector < 0)
+				q->vector = k;
+			dev_add_irq(h, dev, q);
+		}
+	}
+	/* 2. BDF in the chip name or the action. */
+	for (int i = 0; i < h->nirqs; i++) {
+		struct irq *q = &h->irqs[i];
+		if (q->is_arch || q->dev)
+			continue;
+		const char *bdf = q->chip_bdf;
+		for (int k = 0; !bdf && k < q->naction; k++)
+			bdf = bdf_in_text(h, q->action[k]);
+		struct pci_dev *dev = host_dev_by_bdf(h, bdf);
+		if (dev)
+			dev_add_irq(h, dev, q);
+	}
+	/* 3. INTx: the device's irq file names its legacy line when it uses no MSI. */
+	for (int d = 0; d < h->ndevs; d++) {
+		struct pci_dev *dev = &h->devs[d];
+		if (dev->nmsi_irqs || dev->sysfs_irq <= 0 || !dev->driver || dev->nirqs)
+			continue;
+		struct irq *q = host_irq_by_number(h, dev->sysfs_irq);
+		if (q && is_intx_chip(q->chip_kind) && q->naction)
+			dev_add_irq(h, dev, q);
+	}
+	/* 4. Modes. */
+	for (int d = 0; d < h->ndevs; d++) {
+		struct pci_dev *dev = &h->devs[d];
+		if (dev->nirqs > 1)
+			qsort(dev->irqs, (size_t)dev->nirqs, sizeof(*dev->irqs), cmp_vec);
+		bool any_intx = false, any_msix = false, any_msi = false, global_msi = false;
+		for (int k = 0; k < dev->nirqs; k++) {
+			enum irq_chip_kind c = dev->irqs[k]->chip_kind;
+			any_intx |= is_intx_chip(c);
+			any_msix |= c == CHIP_PCI_MSIX;
+			if (c == CHIP_PCI_MSI || c == CHIP_ITS) {
+				if (dev->irqs[k]->chip_bdf && strstr(dev->irqs[k]->chip, dev->irqs[k]->chip_bdf))
+					any_msi = true;	/* per-device PCI-MSI-<bdf>: MSI proper */
+				else
+					global_msi = true;	/* global domain: MSI or MSI-X */
+			}
+		}
+		if (dev->nmsi_irqs && dev->msi_irqs_mode != IRQ_MODE_UNKNOWN)
+			dev->irq_mode = dev->msi_irqs_mode;
+		else if (any_msix)
+			dev->irq_mode = IRQ_MODE_MSIX;
+		else if (any_msi)
+			dev->irq_mode = IRQ_MODE_MSI;
+		else if (global_msi && dev->cfg_full)
+			dev->irq_mode = dev->cfg.msix_enabled ? IRQ_MODE_MSIX : dev->cfg.msi_enabled ? IRQ_MODE_MSI : IRQ_MODE_UNKNOWN;
+		else if (any_intx)
+			dev->irq_mode = IRQ_MODE_INTX;
+		else if (dev->in_sysfs && (!dev->driver || (dev->has_msi_irqs_dir == false && dev->sysfs_irq == 0)))
+			dev->irq_mode = IRQ_MODE_NONE;
+		else if (dev->in_sysfs && dev->driver && dev->sysfs_irq > 0 && !dev->nmsi_irqs)
+			dev->irq_mode = IRQ_MODE_INTX;	/* line not (yet) in /proc/interrupts */
+		else
+			dev->irq_mode = IRQ_MODE_UNKNOWN;
+	}
+}
+
+void derive_load(struct host *h)
+{
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		if (!q->is_device || !q->counts)
+			continue;
+		for (int col = 0; col < h->ncols; col++) {
+			struct host_cpu *c = &h->cpus[h->col_cpu[col]];
+			c->dev_irq_count += q->counts[col];
+			if (q->cpu_rate) {
+				if (c->dev_irq_rate < 0)
+					c->dev_irq_rate = 0;
+				c->dev_irq_rate += q->cpu_rate[col];
+			}
+		}
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int read_softirqs_stat(struct host *h, const struct source *src, struct softirqs *si, struct proc_stat *st)
+{
+	struct buf b = { 0 };
+	int r1 = src_read(src, "proc/softirqs", &b, 64u << 20);
+	if (!r1)
+		r1 = parse_softirqs(b.data, b.len, &h->arena, si);
+	buf_reset(&b);
+	int r2 = src_read(src, "proc/stat", &b, 64u << 20);
+	if (!r2)
+		r2 = parse_stat(b.data, b.len, &h->arena, st);
+	buf_free(&b);
+	return r1 ? r1 : r2;
+}
+
+/*
+ * A second reading after `seconds`: rates per IRQ per CPU (deltas modulo 2^32, keyed
+ * by IRQ name; a count that went down means the IRQ number was reused: no rate),
+ * softirq rates per vector per CPU, and %irq/%softirq from /proc/stat.
+ */
+int sample_rates(struct host *h, const struct source *src, double seconds)
+{
+	struct softirqs si0 = { 0 }, si1 = { 0 };
+	struct proc_stat st0 = { 0 }, st1 = { 0 };
+	/* The model's counts are the first reading; take softirqs/stat again now so all
+	 * three first readings are close together. */
+	read_softirqs_stat(h, src, &si0, &st0);
+	double t0 = now_s();
+	struct timespec ts = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	struct irq *second;
+	int n2;
+	int r = pi_stream_read(h, src, &second, &n2, false);
+	double dt = now_s() - t0;
+	if (r) {
+		host_note_unreadable(h, "proc/interrupts (second reading)", r, "rates are unknown");
+		return r;
+	}
+	read_softirqs_stat(h, src, &si1, &st1);
+	if (dt <= 0)
+		return -EINVAL;
+	h->sample_seconds = dt;
+	int j = 0;
+	for (int i = 0; i < h->nirqs; i++) {
+		struct irq *q = &h->irqs[i];
+		/* Both lists are in file order: walk them together, searching on mismatch. */
+		struct irq *p = NULL;
+		if (j < n2 && !strcmp(second[j].name, q->name))
+			p = &second[j++];
+		else
+			for (int k = 0; k < n2 && !p; k++)
+				if (!strcmp(second[k].name, q->name))
+					p = &second[k];
+		if (!p || !q->counts || !p->counts)
+			continue;
+		q->cpu_rate = arena_calloc(&h->arena, (size_t)h->ncols, sizeof(double));
+		double sum = 0;
+		bool reset = p->total < q->total && (q->total - p->total) > (1ull << 31) * (uint64_t)h->ncols / 2;
+		if (reset)
+			continue;
+		for (int col = 0; col < h->ncols; col++) {
+			uint32_t d = p->counts[col] - q->counts[col];	/* modulo 2^32 */
+			q->cpu_rate[col] = (double)d / dt;
+			sum += q->cpu_rate[col];
+		}
+		q->rate = sum;
+	}
+	/* Softirqs: by CPU id. */
+	if (si0.ncpus && si0.ncpus == si1.ncpus) {
+		for (int i = 0; i < si0.ncpus; i++) {
+			int id = si0.cpu_ids[i];
+			if (id > h->max_cpu)
+				continue;
+			for (int v = 0; v < SOFTIRQ_NR; v++)
+				if (si0.counts[v] && si1.counts[v])
+					h->cpus[id].softirq_rate[v] = (double)(si1.counts[v][i] - si0.counts[v][i]) / dt;
+		}
+	}
+	/* /proc/stat: share of ticks in irq and softirq. */
+	for (int i = 0; i < st0.ncpus; i++) {
+		for (int k = 0; k < st1.ncpus; k++) {
+			if (st1.cpus[k].id != st0.cpus[i].id || st0.cpus[i].id > h->max_cpu)
+				continue;
+			uint64_t tot = 0;
+			for (int f = 0; f < STAT_FIELDS && f < 8; f++)
+				tot += st1.cpus[k].v[f] - st0.cpus[i].v[f];
+			if (!tot)
+				break;
+			struct host_cpu *c = &h->cpus[st0.cpus[i].id];
+			c->irq_pct = 100.0 * (double)(st1.cpus[k].v[ST_IRQ] - st0.cpus[i].v[ST_IRQ]) / (double)tot;
+			c->softirq_pct = 100.0 * (double)(st1.cpus[k].v[ST_SOFTIRQ] - st0.cpus[i].v[ST_SOFTIRQ]) / (double)tot;
+			break;
+		}
+	}
+	return 0;
+}

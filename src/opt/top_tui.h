@@ -1,0 +1,96 @@
+/*
+ * `irqsight top`: the data of one interval (a frame), shared by the plain-text and
+ * JSON writers in cmd/top.c and the ncurses view in opt/top_tui.c (linked only in
+ * the normal build: the static build has no ncurses and top runs --batch/--json).
+ * A frame is built by cmd/top.c and read-only afterwards; its strings live in its arena.
+ */
+#ifndef IRQSIGHT_OPT_TOP_TUI_H
+#define IRQSIGHT_OPT_TOP_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse/softirqs.h"
+#include "util/arena.h"
+
+/* Where the %irq/%soft of a CPU come from. */
+enum top_pct_src {
+	PCT_NONE,	/* not available: "n/a" */
+	PCT_TRACE,	/* tracepoint handler times (root) */
+	PCT_STAT,	/* /proc/stat, kernel with IRQ time accounting */
+	PCT_STAT_TICK,	/* /proc/stat softirq column on a tick-accounting kernel: an estimate */
+};
+const char *top_pct_src_name(enum top_pct_src s);	/* "none", "tracepoints", "stat", "stat-tick" */
+
+struct top_cpu {
+	int cpu;
+	double dev_irq_rate;		/* device IRQs per second */
+	double arch_irq_rate;		/* LOC, RES, CAL, ... per second */
+	double softirq_rate;		/* all vectors, < 0 unknown */
+	double softirq[SOFTIRQ_NR];	/* per vector, < 0 unknown */
+	double irq_pct, softirq_pct;	/* % of this CPU's time; < 0 unknown */
+	enum top_pct_src irq_src, softirq_src;
+	const char *top_irq;		/* busiest device IRQ here ("36 virtio1-req.0"), or NULL */
+	const char *vcpus;		/* "vm1:0,1 vm2:3" or NULL */
+	bool hot;
+	const char *hot_why;		/* short reason when hot */
+};
+
+struct top_src {
+	const char *irq;		/* "36", "LOC" */
+	int number;			/* -1 for named rows */
+	const char *device;		/* "0000:00:02.0 virtio-blk" / action-derived, never NULL */
+	const char *queue;		/* "req.0", or "" */
+	const char *actions;
+	double rate;			/* per second, all CPUs */
+	int top_cpu;			/* CPU taking most of it, -1 none */
+	double top_cpu_share;		/* 0..1 */
+	const char *cpus;		/* CPUs it landed on in the interval ("1" or "0-3") */
+	double time_pct;		/* handler time as % of one CPU (tracepoints), < 0 unknown */
+	uint64_t max_ns;		/* longest handler run (tracepoints), 0 unknown */
+	bool hot;
+};
+
+struct top_frame {
+	struct arena arena;
+	double seconds;			/* length of the interval */
+	uint64_t seq;			/* 1, 2, ... */
+	int ncpus;
+	struct top_cpu *cpus;		/* by CPU id order */
+	int nsrcs;
+	struct top_src *srcs;		/* device IRQs then named rows, rate descending */
+	double dev_irq_total, softirq_total;
+	enum top_pct_src pct_src;	/* the best source used this frame */
+	const char *pct_note;		/* why %irq is what it is ("not accounted by this kernel ...") */
+	uint64_t trace_lost;		/* events dropped by the recorder so far */
+	int nvanished, nnew, nreset;
+	int nvms;
+};
+
+/* ---------------------------------------------------------------- the view */
+enum top_sort { SORT_CPU, SORT_IRQ, SORT_SOFTIRQ, SORT_TIME };
+
+struct top_state {
+	enum top_sort sort;
+	char filter[64];		/* device/IRQ substring, or "cpu N[-M]" / digits for CPUs; "" none */
+	bool paused;
+	double interval;		/* seconds */
+	bool quit;
+	bool want_sample;		/* interval changed: restart timing */
+};
+
+struct top_ui;
+
+/* Start the full-screen view on the terminal; 0 or -errno with why filled. */
+int top_ui_open(struct top_ui **ui, char *why, size_t whylen);
+/* Draw the frame (NULL: "sampling..."). */
+void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const struct top_state *st);
+/* Handle pending keys and resizes; updates st. Returns true when a redraw is due. */
+bool top_ui_input(struct top_ui *ui, struct top_state *st);
+/* fd to poll for input. */
+int top_ui_fd(const struct top_ui *ui);
+/* Restore the terminal. Safe to call once, also on error paths. */
+void top_ui_close(struct top_ui *ui);
+
+#endif

@@ -1,0 +1,361 @@
+/* The text report: what an operator pastes into a ticket. 80 columns, colour only on a terminal. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/host.h"
+#include "render/render.h"
+#include "rules/common.h"
+#include "rules/finding.h"
+#include "util/buf.h"
+
+#define BOLD "\033[1m"
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define CYAN "\033[36m"
+#define GREEN "\033[32m"
+#define RESET "\033[0m"
+
+struct ctx {
+	const struct host *h;
+	const struct render_opts *o;
+	struct buf *out;
+};
+
+static const char *c(const struct ctx *x, const char *code)
+{
+	return x->o->color ? code : "";
+}
+
+static void section(const struct ctx *x, const char *title)
+{
+	buf_printf(x->out, "\n%s%s%s\n", c(x, BOLD), title, c(x, RESET));
+}
+
+static const char *tri_color(const struct ctx *x, enum tri t, bool good_is_yes)
+{
+	if (t == TRI_UNKNOWN)
+		return c(x, YELLOW);
+	return (t == TRI_YES) == good_is_yes ? c(x, GREEN) : c(x, RED);
+}
+
+static void kv(const struct ctx *x, const char *key, const char *color, const char *val, const char *note)
+{
+	buf_printf(x->out, "  %-20s %s%-8s%s", key, color, val, c(x, RESET));
+	if (note && *note) {
+		/* The note wraps under itself. */
+		buf_putc(x->out, ' ');
+		render_wrap(x->out, note, 32, 32, x->o->width);
+	} else {
+		buf_putc(x->out, '\n');
+	}
+}
+
+static void platform(const struct ctx *x)
+{
+	const struct host *h = x->h;
+	const struct platform *p = &h->platform;
+	section(x, "Platform");
+	kv(x, "IOMMU", tri_color(x, p->iommu, true), tri_onoff(p->iommu), p->iommu_evidence);
+	kv(x, "Interrupt remapping", tri_color(x, p->interrupt_remapping, true), tri_onoff(p->interrupt_remapping),
+	   p->ir_evidence);
+	if (p->interrupt_remapping != TRI_NO)
+		kv(x, "Remapping mode", p->ir_mode == IR_MODE_X2APIC ? c(x, GREEN) : c(x, YELLOW), ir_mode_name(p->ir_mode),
+		   p->ir_mode == IR_MODE_UNKNOWN ? "no \"Enabled IRQ remapping in ... mode\" message in the log" : NULL);
+	kv(x, "x2APIC", "", tri_onoff(p->x2apic), NULL);
+	if (p->default_domain && p->iommu == TRI_YES)
+		kv(x, "Default domain", "", p->default_domain, "iommu default domain type (kernel log)");
+	if (p->apicv_param)
+		kv(x, "APICv/AVIC", tri_color(x, p->apicv, true), tri_onoff(p->apicv), p->apicv_param);
+	if (p->unsafe_interrupts != TRI_UNKNOWN)
+		kv(x, "Unsafe interrupts", tri_color(x, p->unsafe_interrupts, false), tri_onoff(p->unsafe_interrupts),
+		   p->unsafe_param);
+	if (p->vfio_devices)
+		buf_printf(x->out, "  %-20s %d device(s) bound to vfio-pci\n", "VFIO", p->vfio_devices);
+	if (h->has_cmdline) {
+		buf_printf(x->out, "  %-20s ", "Command line");
+		render_wrap(x->out, h->cmdline.raw, 23, 23, x->o->width);
+	}
+}
+
+static const char *dev_cpus(const struct ctx *x, const struct pci_dev *d)
+{
+	struct arena *a = (struct arena *)&x->h->arena;
+	struct cpuset all;
+	cpuset_init(&all, a, x->h->max_cpu);
+	for (int k = 0; k < d->nirqs; k++) {
+		struct cpuset s, u;
+		host_irq_cpus(x->h, d->irqs[k], &s);
+		cpuset_or(&u, a, &all, &s);
+		all = u;
+	}
+	return cpuset_empty(&all) ? "-" : cpulist(x->h, &all);
+}
+
+static void devices(const struct ctx *x)
+{
+	const struct host *h = x->h;
+	section(x, "Devices");
+	int shown = 0, hidden = 0;
+	buf_printf(x->out, "  %-13s %-13s %-5s %-5s %-4s %s\n", "BDF", "Driver", "Mode", "Vec", "Node", "IRQ CPUs / notes");
+	for (int i = 0; i < h->ndevs; i++) {
+		const struct pci_dev *d = &h->devs[i];
+		if (!d->nirqs && d->irq_mode != IRQ_MODE_INTX) {
+			hidden++;
+			continue;
+		}
+		if (!x->o->verbose && shown >= 40) {
+			hidden++;
+			continue;
+		}
+		shown++;
+		char vec[16], node[8];
+		if (d->cfg_full && d->cfg.has_msix == TRI_YES)
+			snprintf(vec, sizeof(vec), "%d/%u", d->nirqs, d->cfg.msix_table_size);
+		else
+			snprintf(vec, sizeof(vec), "%d", d->nirqs);
+		snprintf(node, sizeof(node), "%d", d->numa_node);
+		const char *mode = irq_mode_name(d->irq_mode);
+		const char *mc = d->irq_mode == IRQ_MODE_INTX ? c(x, YELLOW) : d->irq_mode == IRQ_MODE_UNKNOWN ? c(x, YELLOW) : "";
+		char drv[14];
+		snprintf(drv, sizeof(drv), "%s", d->driver ? d->driver : d->in_sysfs ? "-" : "?");
+		buf_printf(x->out, "  %-13s %-13s %s%-5s%s %-5s %-4s %s", d->bdf, drv, mc, mode, c(x, RESET), vec,
+			   d->numa_node >= 0 ? node : "-", dev_cpus(x, d));
+		if (d->netdev)
+			buf_printf(x->out, " %s", d->netdev);
+		if (d->nirqs && d->irqs[0]->actions && d->irqs[0]->chip_kind != CHIP_IOAPIC) {
+			/* The driver's name for its vectors: the first action without the queue. */
+			const char *a0 = d->irqs[0]->actions;
+			buf_printf(x->out, " [%.*s%s]", 24, a0, d->nirqs > 1 ? ",…" : "");
+		} else if (d->nirqs) {
+			buf_printf(x->out, " [irq %d: %s]", d->irqs[0]->number, d->irqs[0]->actions);
+		}
+		buf_putc(x->out, '\n');
+	}
+	if (!h->ndevs)
+		buf_printf(x->out, "  (no PCI devices known)\n");
+	if (hidden)
+		buf_printf(x->out, "  … %d more device(s) without interrupts or beyond the first 40 (-v shows all)\n", hidden);
+}
+
+struct cpu_row {
+	int cpu;
+	double load;
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct cpu_row *x = a, *y = b;
+	if (x->load != y->load)
+		return x->load < y->load ? 1 : -1;
+	return x->cpu - y->cpu;
+}
+
+static const char *vcpus_on(const struct ctx *x, int cpu)
+{
+	const struct host *h = x->h;
+	struct buf b = { 0 };
+	int n = 0;
+	for (int i = 0; i < h->nvms; i++)
+		for (int k = 0; k < h->vms[i].nthreads; k++) {
+			const struct vm_thread *t = &h->vms[i].threads[k];
+			if (t->vcpu < 0)
+				continue;
+			bool here = t->pinned ? cpuset_test(&t->allowed, cpu) : t->last_cpu == cpu;
+			if (!here)
+				continue;
+			if (n++ < 3)
+				buf_printf(&b, "%s%s/%d%s", b.len ? "," : "", h->vms[i].name, t->vcpu, t->pinned ? "" : "~");
+		}
+	if (n > 3)
+		buf_printf(&b, ",+%d", n - 3);
+	const char *r = arena_strdup((struct arena *)&h->arena, b.data ? b.data : "");
+	buf_free(&b);
+	return r;
+}
+
+static void cpu_load(const struct ctx *x)
+{
+	const struct host *h = x->h;
+	struct load l;
+	device_load(h, &l);
+	bool rates = l.rate_based;
+	char title[128];
+	snprintf(title, sizeof(title), "CPU load (device interrupts %s)",
+		 rates ? "and softirqs per second" : "and softirqs since boot");
+	section(x, title);
+	if (rates)
+		buf_printf(x->out, "  sampled over %.1f s\n", h->sample_seconds);
+	buf_printf(x->out, "  %-5s %-4s %12s %6s %10s %10s %6s %6s  %s\n", "CPU", "Node", "Device IRQs", "Share",
+		   "NET_RX", "BLOCK", "irq%", "soft%", "vCPUs");
+	struct cpu_row *rows = calloc((size_t)h->max_cpu + 1, sizeof(*rows));
+	int n = 0;
+	for (int cpu = 0; cpu <= h->max_cpu; cpu++)
+		if (h->cpus[cpu].online)
+			rows[n++] = (struct cpu_row){ cpu, l.per_cpu[cpu] };
+	int limit = n;
+	if (!x->o->verbose && n > 16) {
+		qsort(rows, (size_t)n, sizeof(*rows), cmp_row);
+		limit = 16;
+	}
+	for (int i = 0; i < limit; i++) {
+		const struct host_cpu *cpu = &h->cpus[rows[i].cpu];
+		char node[8], irqp[16], softp[16], rx[24], blk[24];
+		snprintf(node, sizeof(node), "%d", cpu->node);
+		if (cpu->irq_pct >= 0) {
+			snprintf(irqp, sizeof(irqp), "%.1f", cpu->irq_pct);
+			snprintf(softp, sizeof(softp), "%.1f", cpu->softirq_pct);
+		} else {
+			strcpy(irqp, "-");
+			strcpy(softp, "-");
+		}
+		if (rates) {
+			snprintf(rx, sizeof(rx), "%.0f", cpu->softirq_rate[SOFTIRQ_NET_RX] > 0 ? cpu->softirq_rate[SOFTIRQ_NET_RX] : 0);
+			snprintf(blk, sizeof(blk), "%.0f", cpu->softirq_rate[SOFTIRQ_BLOCK] > 0 ? cpu->softirq_rate[SOFTIRQ_BLOCK] : 0);
+		} else if (cpu->has_softirq) {
+			snprintf(rx, sizeof(rx), "%llu", (unsigned long long)cpu->softirq[SOFTIRQ_NET_RX]);
+			snprintf(blk, sizeof(blk), "%llu", (unsigned long long)cpu->softirq[SOFTIRQ_BLOCK]);
+		} else {
+			strcpy(rx, "-");
+			strcpy(blk, "-");
+		}
+		double share = l.total > 0 ? 100.0 * rows[i].load / l.total : 0;
+		bool hot = l.total > 0 && load_is_significant(&l) && share >= 100.0 * hotspot_threshold(n);
+		buf_printf(x->out, "  %s%-5d%s %-4s %12.0f %5.0f%% %10s %10s %6s %6s  %s%s\n", hot ? c(x, RED) : "", cpu->id,
+			   hot ? c(x, RESET) : "", cpu->node >= 0 ? node : "-", rows[i].load, share, rx, blk, irqp, softp,
+			   vcpus_on(x, cpu->id), cpu->isolated ? " [isolated]" : "");
+	}
+	if (limit < n)
+		buf_printf(x->out, "  … %d more CPU(s) with less device interrupt load (-v shows all)\n", n - limit);
+	free(rows);
+	if (!rates)
+		buf_printf(x->out, "  irq%%/soft%%: not sampled (use --interval)\n");
+	if (h->nvms)
+		buf_printf(x->out, "  vCPUs: vm/vcpu pinned there, or ~ when not pinned and last seen there\n");
+}
+
+static void vms(const struct ctx *x)
+{
+	const struct host *h = x->h;
+	section(x, "VMs");
+	if (!h->proc_scanned) {
+		buf_printf(x->out, "  unknown: the process list was not available\n");
+		return;
+	}
+	if (!h->nvms) {
+		buf_printf(x->out, "  no VM processes (QEMU/KVM, Firecracker, cloud-hypervisor, crosvm) found\n");
+		return;
+	}
+	for (int i = 0; i < h->nvms; i++) {
+		const struct vm *vm = &h->vms[i];
+		buf_printf(x->out, "  %s (pid %d, %s): %d vCPU(s), %s on CPUs %s\n", vm->name, vm->pid, vm->vmm ? vm->vmm : "?",
+			   vm->nvcpus, vm->vcpus_pinned ? "pinned" : "not pinned", cpulist(h, &vm->vcpu_cpus));
+		int shown = 0;
+		for (int k = 0; k < vm->nthreads && (x->o->verbose || shown < 8); k++, shown++) {
+			const struct vm_thread *t = &vm->threads[k];
+			buf_printf(x->out, "    tid %-7d %-16s allowed %-12s last CPU %d\n", t->tid, t->comm,
+				   t->has_allowed ? cpulist(h, &t->allowed) : "?", t->last_cpu);
+		}
+		if (vm->nthreads > shown)
+			buf_printf(x->out, "    … %d more thread(s)\n", vm->nthreads - shown);
+	}
+}
+
+static void irqbalance(const struct ctx *x)
+{
+	const struct host *h = x->h;
+	const struct irqbalance *ib = &h->irqbalance;
+	section(x, "irqbalance");
+	if (ib->running == TRI_YES)
+		buf_printf(x->out, "  running (pid %d)%s\n", ib->pid, ib->oneshot ? ", oneshot" : "");
+	else if (ib->running == TRI_NO)
+		buf_printf(x->out, "  not running\n");
+	else
+		buf_printf(x->out, "  unknown (process list not available)\n");
+	if (ib->config_path)
+		buf_printf(x->out, "  config %s: BANNED_CPULIST=%s%s%s%s%s\n", ib->config_path,
+			   ib->banned_cpulist ? ib->banned_cpulist : "(unset)", ib->banned_cpus ? " BANNED_CPUS=" : "",
+			   ib->banned_cpus ? ib->banned_cpus : "", ib->args ? " ARGS=" : "", ib->args ? ib->args : "");
+	if (ib->banned_known)
+		buf_printf(x->out, "  %s: %s (%s)\n", ib->running == TRI_YES ? "banned CPUs" : "would ban",
+			   cpuset_empty(&ib->banned) ? "none" : cpulist(h, &ib->banned), ib->banned_source);
+}
+
+static void findings(const struct ctx *x, const struct findings *fs)
+{
+	section(x, "Findings");
+	int w = x->o->width;
+	for (int i = 0; i < fs->n; i++) {
+		const struct finding *f = &fs->v[i];
+		const char *col = f->severity == SEV_CRITICAL ? RED : f->severity == SEV_WARNING ? YELLOW : CYAN;
+		const char *sev = f->severity == SEV_CRITICAL ? "CRITICAL" : f->severity == SEV_WARNING ? "WARNING" : "INFO";
+		buf_printf(x->out, "\n  %s%s%-8s%s %s%s%s\n", c(x, BOLD), c(x, col), sev, c(x, RESET), c(x, BOLD), f->id, c(x, RESET));
+		buf_pad(x->out, 4);
+		render_wrap(x->out, f->title, 4, 4, w);
+		for (int k = 0; k < f->nevidence; k++) {
+			struct buf line = { 0 };
+			buf_printf(&line, "%s: %s", f->evidence[k].key, f->evidence[k].value);
+			buf_puts(x->out, "    - ");
+			render_wrap(x->out, line.data, 6, 8, w);
+			buf_free(&line);
+		}
+		if (f->meaning && *f->meaning && strcmp(f->id, "ok") != 0) {
+			buf_puts(x->out, "    Meaning: ");
+			render_wrap(x->out, f->meaning, 13, 13, w);
+		}
+		if (f->decision && *f->decision) {
+			buf_puts(x->out, "    Decide:  ");
+			render_wrap(x->out, f->decision, 13, 13, w);
+		}
+		for (int k = 0; k < f->nfix; k++)
+			buf_printf(x->out, "    $ %s\n", f->fix[k]);
+	}
+}
+
+static void unreadable(const struct ctx *x)
+{
+	const struct host *h = x->h;
+	if (!h->nunreadable)
+		return;
+	section(x, "Not read (reported as unknown)");
+	for (int i = 0; i < h->nunreadable; i++) {
+		const struct unreadable *u = &h->unreadable[i];
+		struct buf line = { 0 };
+		buf_printf(&line, "%s%s: %s%s%s", u->path, u->count > 1 ? arena_printf((struct arena *)&h->arena, " (%d)", u->count) : "",
+			   u->reason, *u->effect ? " — " : "", u->effect);
+		buf_puts(x->out, "  - ");
+		render_wrap(x->out, line.data, 4, 4, x->o->width);
+		buf_free(&line);
+	}
+}
+
+void render_text(const struct host *h, const struct findings *fs, const struct render_opts *o, struct buf *out)
+{
+	struct render_opts def = { .width = 80 };
+	if (!o)
+		o = &def;
+	struct ctx x = { h, o, out };
+	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
+	buf_printf(out, "%sirqsight check%s — %s (%s)\n", c(&x, BOLD), c(&x, RESET),
+		   h->is_live ? "this host" : h->root, h->is_live ? "live" : "snapshot");
+	buf_printf(out, "kernel %s, %s, %d CPU(s) online, %d device(s), %d IRQ(s)\n",
+		   h->platform.kernel_release ? h->platform.kernel_release : "unknown",
+		   h->platform.arch ? h->platform.arch : "arch unknown", online, h->ndevs, h->nirqs);
+	platform(&x);
+	devices(&x);
+	cpu_load(&x);
+	vms(&x);
+	irqbalance(&x);
+	findings(&x, fs);
+	unreadable(&x);
+	int nc = 0, nw = 0, ni = 0;
+	for (int i = 0; i < fs->n; i++) {
+		nc += fs->v[i].severity == SEV_CRITICAL;
+		nw += fs->v[i].severity == SEV_WARNING;
+		ni += fs->v[i].severity == SEV_INFO;
+	}
+	enum severity worst = findings_worst(fs);
+	buf_printf(out, "\nSummary: %d critical, %d warning, %d info — %s%s%s\n", nc, nw, ni,
+		   c(&x, worst == SEV_CRITICAL ? RED : worst == SEV_WARNING ? YELLOW : GREEN),
+		   worst == SEV_CRITICAL ? "CRITICAL" : worst == SEV_WARNING ? "WARNING" : "OK", c(&x, RESET));
+}

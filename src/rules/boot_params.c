@@ -1,0 +1,107 @@
+/* bad-boot-param: boot parameters the kernel rejects or ignores on this hardware. */
+#include <string.h>
+
+#include "rules/common.h"
+#include "rules/rules.h"
+
+static bool word_in(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(w, *list))
+			return true;
+	return false;
+}
+
+/* Each comma-separated word of key's value that is not in valid[]. */
+static void check_values(const struct host *h, struct findings *fs, struct finding **f, const char *key,
+			 const char *const *valid, const char *why)
+{
+	for (int i = 0; i < h->cmdline.nparams; i++) {
+		const struct cmdline_param *p = &h->cmdline.params[i];
+		if (strcmp(p->key, key) || !p->val)
+			continue;
+		char tmp[256];
+		strncpy(tmp, p->val, sizeof(tmp) - 1);
+		tmp[sizeof(tmp) - 1] = '\0';
+		for (char *save = NULL, *w = strtok_r(tmp, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+			if (word_in(w, valid))
+				continue;
+			if (!*f)
+				*f = finding_new(fs, "bad-boot-param", SEV_WARNING,
+						 "Boot parameters that the kernel rejects or ignores");
+			finding_evidence(fs, *f, "cmdline", "%s: '%s' is not a valid value%s%s", p->raw, w,
+					 why ? ": " : "", why ? why : "");
+		}
+	}
+}
+
+void rule_bad_boot_param(const struct host *h, struct findings *fs)
+{
+	struct finding *f = NULL;
+	const struct platform *p = &h->platform;
+	bool amd = (p->cpu_vendor && strstr(p->cpu_vendor, "AMD")) || p->iommu_vendor == IOMMU_VENDOR_AMD;
+	bool intel = (p->cpu_vendor && strstr(p->cpu_vendor, "Intel")) || p->iommu_vendor == IOMMU_VENDOR_INTEL;
+	/* drivers/iommu/amd/init.c:parse_amd_iommu_options() */
+	for (size_t i = 0; i < h->klog.nevents; i++) {
+		const struct klog_event *e = &h->klog.events[i];
+		if (e->kind != KLOG_AMDVI_UNKNOWN_OPTION)
+			continue;
+		if (!f)
+			f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");
+		finding_evidence(fs, f, "dmesg", "%s", e->text);
+	}
+	if (h->has_cmdline) {
+		static const char *const amd_valid[] = { "off", "force_enable", "force_isolation", "pgtbl_v1", "pgtbl_v2",
+							 "irtcachedis", "nohugepages", "v2_pgsizes_only", "fullflush", NULL };
+		if (!f || !klog_find(&h->klog, KLOG_AMDVI_UNKNOWN_OPTION))
+			check_values(h, fs, &f, "amd_iommu", amd_valid,
+				     "the AMD IOMMU is on by default; 'amd_iommu=on' is a common copy-paste from Intel guides");
+		static const char *const intremap_valid[] = { "on", "off", "nosid", "no_x2apic_optout", "nopost", "posted_msi", NULL };
+		check_values(h, fs, &f, "intremap", intremap_valid, NULL);
+		static const char *const iommu_valid[] = { "pt", "nopt", "off", "force", "noforce", "biomerge", "nobypass",
+							   "merge", "nomerge", "soft", "allowdac", "nodac", "usedac", "panic",
+							   "nopanic", "forcesac", "noagp", "noaperture", "memaper", "calgary", "bypass", NULL };
+		check_values(h, fs, &f, "iommu", iommu_valid, NULL);
+		const struct cmdline_param *ip = cmdline_get(&h->cmdline, "intel_iommu");
+		if (ip && amd && !intel) {
+			if (!f)
+				f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");
+			finding_evidence(fs, f, "cmdline", "%s on an AMD host: it has no effect (the AMD IOMMU driver reads amd_iommu=)", ip->raw);
+		}
+		const struct cmdline_param *ap = cmdline_get(&h->cmdline, "amd_iommu");
+		if (ap && intel && !amd) {
+			if (!f)
+				f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");
+			finding_evidence(fs, f, "cmdline", "%s on an Intel host: it has no effect (VT-d reads intel_iommu=)", ap->raw);
+		}
+		if (cmdline_get(&h->cmdline, "noirqbalance")) {
+			if (!f)
+				f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");
+			finding_evidence(fs, f, "cmdline", "noirqbalance: obsolete, no kernel handles it; it is passed to init and does not stop the irqbalance daemon");
+		}
+	}
+	const struct klog_event *u = klog_find(&h->klog, KLOG_UNKNOWN_PARAMS);
+	if (u && u->arg) {
+		static const char *const topics[] = { "iommu", "irq", "intremap", "msi", "apic", "isol", "nohz", NULL };
+		bool rel = false;
+		for (const char *const *t = topics; *t; t++)
+			if (strstr(u->arg, *t))
+				rel = true;
+		if (rel) {
+			if (!f)
+				f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");
+			finding_evidence(fs, f, "dmesg", "%s", u->text);
+		}
+	}
+	if (!f)
+		return;
+	finding_meaning(fs, f, "The setting the operator meant to make is not in effect: the host runs with the "
+			"defaults while its configuration suggests otherwise.");
+	finding_decision(fs, f, "Correct or remove each parameter listed.");
+	if (amd)
+		finding_fix(fs, f, "AMD: drop 'amd_iommu=on' (and any intel_iommu=); keep 'iommu=pt' if you want passthrough default domains");
+	if (intel)
+		finding_fix(fs, f, "Intel: use 'intel_iommu=on' (and drop amd_iommu=)");
+	finding_fix(fs, f, "edit GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub (RHEL: grubby --update-kernel=ALL --remove-args=...)");
+	finding_fix(fs, f, "reboot, then run: irqsight check");
+}

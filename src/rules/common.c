@@ -1,0 +1,106 @@
+#include "rules/common.h"
+
+#include <string.h>
+
+#include "util/buf.h"
+
+void vm_cpus(const struct host *h, struct cpuset *out, const char **why)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	cpuset_init(out, a, h->max_cpu);
+	*why = NULL;
+	for (int i = 0; i < h->nvms; i++) {
+		const struct vm *vm = &h->vms[i];
+		for (int k = 0; k < vm->nthreads; k++) {
+			const struct vm_thread *t = &vm->threads[k];
+			if (t->vcpu < 0 && t->kind == VMT_VHOST)
+				continue;
+			if (t->pinned && t->has_allowed) {
+				struct cpuset u;
+				cpuset_or(&u, a, out, &t->allowed);
+				*out = u;
+				*why = "pinned vCPU threads";
+			}
+		}
+	}
+	if (!cpuset_empty(out))
+		return;
+	cpuset_or(out, a, &h->isolated, &h->nohz_full);
+	if (!cpuset_empty(out))
+		*why = "isolated/nohz_full CPUs";
+}
+
+double irq_load(const struct host *h, const struct irq *q, int col)
+{
+	if (h->sample_seconds > 0)
+		return q->cpu_rate ? q->cpu_rate[col] : 0;
+	return q->counts ? (double)q->counts[col] : 0;
+}
+
+/* The per-CPU sums are computed once by the model (derive_load). */
+void device_load(const struct host *h, struct load *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->rate_based = h->sample_seconds > 0;
+	l->unit = l->rate_based ? "/s" : "";
+	l->per_cpu = arena_calloc((struct arena *)&h->arena, (size_t)h->max_cpu + 1, sizeof(double));
+	l->top_cpu = -1;
+	double best = 0;
+	for (int c = 0; c <= h->max_cpu; c++) {
+		const struct host_cpu *cpu = &h->cpus[c];
+		double v = l->rate_based ? (cpu->dev_irq_rate > 0 ? cpu->dev_irq_rate : 0) : (double)cpu->dev_irq_count;
+		l->per_cpu[c] = v;
+		l->total += v;
+		if (v > best) {
+			best = v;
+			l->top_cpu = c;
+		}
+	}
+	l->top_share = l->total > 0 ? best / l->total : 0;
+}
+
+double hotspot_threshold(int ncpus)
+{
+	double t = ncpus > 0 ? 3.0 / ncpus : 1.0;
+	if (t > 0.8)
+		t = 0.8;
+	if (t < 0.5)
+		t = 0.5;
+	return t;
+}
+
+bool load_is_significant(const struct load *l)
+{
+	/* Counts since boot: a million device interrupts; rates: 500/s. Below that a
+	 * skew is noise (an idle host takes a handful of interrupts anywhere). */
+	return l->rate_based ? l->total >= 500 : l->total >= 1e6;
+}
+
+const char *cpulist(const struct host *h, const struct cpuset *s)
+{
+	struct buf b = { 0 };
+	cpuset_format_list(s, &b);
+	const char *r = arena_strdup((struct arena *)&h->arena, b.data ? b.data : "");
+	buf_free(&b);
+	return r;
+}
+
+const char *irq_label(const struct host *h, const struct irq *q)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	if (q->is_arch)
+		return q->name;
+	if (q->actions && *q->actions)
+		return arena_printf(a, "%d %s", q->number, q->actions);
+	return arena_printf(a, "%d", q->number);
+}
+
+const char *dev_label(const struct host *h, const struct pci_dev *d)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	if (d->driver && d->netdev)
+		return arena_printf(a, "%s (%s, %s)", d->bdf, d->driver, d->netdev);
+	if (d->driver)
+		return arena_printf(a, "%s (%s)", d->bdf, d->driver);
+	return d->bdf;
+}

@@ -1,0 +1,121 @@
+/* irq-hotspot and cpu0-overload: one CPU takes most device interrupt work. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/common.h"
+#include "rules/rules.h"
+
+struct top_irq {
+	const struct irq *q;
+	double v;
+};
+
+static int cmp_top(const void *a, const void *b)
+{
+	double x = ((const struct top_irq *)a)->v, y = ((const struct top_irq *)b)->v;
+	return (x < y) - (x > y);
+}
+
+/* The busiest device IRQs on one CPU, as evidence. */
+static void top_irqs_on(const struct host *h, struct findings *fs, struct finding *f, int cpu, const struct load *l)
+{
+	const struct host_cpu *c = host_cpu(h, cpu);
+	if (!c || c->col < 0)
+		return;
+	struct top_irq *v = calloc((size_t)h->nirqs + 1, sizeof(*v));
+	if (!v)
+		return;
+	int n = 0;
+	for (int i = 0; i < h->nirqs; i++)
+		if (h->irqs[i].is_device) {
+			v[n].q = &h->irqs[i];
+			v[n].v = irq_load(h, &h->irqs[i], c->col);
+			if (v[n].v > 0)
+				n++;
+		}
+	qsort(v, (size_t)n, sizeof(*v), cmp_top);
+	for (int i = 0; i < n && i < 5; i++) {
+		const struct irq *q = v[i].q;
+		finding_evidence(fs, f, arena_printf((struct arena *)&h->arena, "irq %d", q->number),
+				 "%s: %.0f%s on CPU %d (%.0f%% of that CPU's device interrupts)%s%s", q->actions, v[i].v, l->unit,
+				 cpu, l->per_cpu[cpu] > 0 ? 100.0 * v[i].v / l->per_cpu[cpu] : 0,
+				 q->dev ? ", device " : "", q->dev ? q->dev->bdf : "");
+	}
+	free(v);
+}
+
+static void describe(const struct host *h, struct findings *fs, struct finding *f, const struct load *l, int online)
+{
+	finding_evidence(fs, f, "share", "CPU %d takes %.0f%% of all device interrupts (%s; %d online CPUs)", l->top_cpu,
+			 100.0 * l->top_share,
+			 l->rate_based ? arena_printf((struct arena *)&h->arena, "%.0f of %.0f interrupts/s over %.1f s",
+						      l->per_cpu[l->top_cpu], l->total, h->sample_seconds)
+				       : arena_printf((struct arena *)&h->arena, "%.0f of %.0f interrupts since boot",
+						      l->per_cpu[l->top_cpu], l->total),
+			 online);
+	const struct host_cpu *c = host_cpu(h, l->top_cpu);
+	if (c && c->softirq_pct >= 0)
+		finding_evidence(fs, f, "proc/stat", "CPU %d: %.1f%% hardirq, %.1f%% softirq time", l->top_cpu, c->irq_pct, c->softirq_pct);
+	top_irqs_on(h, fs, f, l->top_cpu, l);
+	if (!l->rate_based)
+		finding_evidence(fs, f, "note", "counts since boot: run 'irqsight check --interval 5' to judge the current rate");
+}
+
+void rule_irq_hotspot(const struct host *h, struct findings *fs)
+{
+	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
+	if (online < 2)
+		return;
+	struct load l;
+	device_load(h, &l);
+	if (!load_is_significant(&l) || l.top_share < hotspot_threshold(online))
+		return;
+	struct finding *f = finding_new(fs, "irq-hotspot", SEV_WARNING, "CPU %d takes %.0f%% of device interrupts",
+					l.top_cpu, 100.0 * l.top_share);
+	f->cpu = l.top_cpu;
+	describe(h, fs, f, &l, online);
+	finding_meaning(fs, f, "Interrupt handlers and the softirq work they raise preempt whatever runs on CPU %d: "
+			"a vCPU scheduled there stalls for the duration, which the guest sees as latency spikes "
+			"while the host's average CPU load looks low.", l.top_cpu);
+	finding_decision(fs, f, "Spread the busy device vectors over housekeeping CPUs and keep vCPUs off them.");
+	finding_fix(fs, f, "irqsight plan   # shows the planned affinity per IRQ");
+	finding_fix(fs, f, "irqsight apply PLAN --yes   # journaled; irqsight rollback undoes it");
+}
+
+void rule_cpu0_overload(const struct host *h, struct findings *fs)
+{
+	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
+	if (online < 2)
+		return;
+	struct load l;
+	device_load(h, &l);
+	if (!load_is_significant(&l) || l.top_cpu != 0 || l.top_share < hotspot_threshold(online))
+		return;
+	/* How many movable device IRQs are effectively on CPU0: the default-affinity pattern. */
+	int on0 = 0, movable = 0;
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		if (!q->is_device || q->managed == TRI_YES)
+			continue;
+		struct cpuset s;
+		host_irq_cpus(h, q, &s);
+		if (cpuset_empty(&s))
+			continue;
+		movable++;
+		if (cpuset_count(&s) == 1 && cpuset_test(&s, 0))
+			on0++;
+	}
+	struct finding *f = finding_new(fs, "cpu0-overload", SEV_WARNING, "CPU 0 carries the host's device interrupts");
+	f->cpu = 0;
+	describe(h, fs, f, &l, online);
+	if (movable)
+		finding_evidence(fs, f, "affinity", "%d of %d movable device IRQs target only CPU 0", on0, movable);
+	if (h->irqbalance.running == TRI_NO)
+		finding_evidence(fs, f, "irqbalance", "not running");
+	finding_meaning(fs, f, "CPU 0 also runs boot-time housekeeping (timers, RCU, many kernel threads); piling device "
+			"interrupts on it (the default before irqbalance or an explicit plan spreads them) makes it "
+			"the slowest CPU of the host, and any vCPU there the slowest vCPU.");
+	finding_decision(fs, f, "Decide which CPUs do host I/O and spread the device vectors over them.");
+	finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes");
+	finding_fix(fs, f, "or start irqbalance with the VM CPUs banned: IRQBALANCE_BANNED_CPULIST=<vm cpus> in /etc/default/irqbalance; systemctl enable --now irqbalance");
+}

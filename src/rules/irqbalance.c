@@ -1,0 +1,79 @@
+/* irqbalance-vs-isolation and irqbalance-off-no-plan. */
+#include "rules/common.h"
+#include "rules/rules.h"
+
+void rule_irqbalance_vs_isolation(const struct host *h, struct findings *fs)
+{
+	const struct irqbalance *ib = &h->irqbalance;
+	if (ib->running != TRI_YES || ib->oneshot)
+		return;
+	struct cpuset vm;
+	const char *why;
+	vm_cpus(h, &vm, &why);
+	if (cpuset_empty(&vm))
+		return;
+	struct arena *a = (struct arena *)&h->arena;
+	if (ib->banned_known && cpuset_subset(&vm, &ib->banned))
+		return;
+	struct cpuset unprotected;
+	if (ib->banned_known)
+		cpuset_andnot(&unprotected, a, &vm, &ib->banned);
+	else
+		unprotected = vm;
+	struct finding *f = finding_new(fs, "irqbalance-vs-isolation", SEV_WARNING,
+					"irqbalance may move device IRQs onto CPUs reserved for VMs (%s)",
+					cpulist(h, &unprotected));
+	finding_evidence(fs, f, "irqbalance", "running (pid %d)%s%s", ib->pid, ib->config_path ? ", config " : "",
+			 ib->config_path ? ib->config_path : "");
+	finding_evidence(fs, f, "vm cpus", "%s (%s)", cpulist(h, &vm), why);
+	if (ib->banned_known)
+		finding_evidence(fs, f, "banned", "%s from %s", cpulist(h, &ib->banned), ib->banned_source);
+	else
+		finding_evidence(fs, f, "banned", "unknown (no config read, isolation unknown)");
+	if (ib->banned_cpulist && ib->banned_known)
+		finding_evidence(fs, f, "note", "IRQBALANCE_BANNED_CPULIST replaces irqbalance's automatic ban of isolated/nohz_full CPUs");
+	finding_meaning(fs, f, "irqbalance rebalances every 10 s: it will undo a pinning plan and put busy device "
+			"interrupts on vCPU cores it does not know are reserved.");
+	finding_decision(fs, f, "Ban the VM CPUs in irqbalance (or stop it and apply a fixed plan).");
+	struct cpuset ban;
+	cpuset_or(&ban, a, &vm, ib->banned_known ? &ib->banned : &vm);
+	finding_fix(fs, f, "echo 'IRQBALANCE_BANNED_CPULIST=%s' >> %s", cpulist(h, &ban),
+		    ib->config_path ? ib->config_path : "/etc/default/irqbalance");
+	finding_fix(fs, f, "systemctl restart irqbalance");
+	finding_fix(fs, f, "or: irqsight persist PLAN   # writes the banned list and a boot-time plan");
+}
+
+void rule_irqbalance_off_no_plan(const struct host *h, struct findings *fs)
+{
+	if (h->irqbalance.running != TRI_NO)
+		return;
+	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
+	if (online < 2)
+		return;
+	int movable = 0, defaults = 0;
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		if (!q->is_device || q->managed == TRI_YES || !q->has_affinity)
+			continue;
+		movable++;
+		if (cpuset_subset(&h->online, &q->smp_affinity))
+			defaults++;
+	}
+	if (!movable || defaults * 5 < movable * 4)
+		return;	/* someone set affinities: there is a plan */
+	struct load l;
+	device_load(h, &l);
+	bool hot = load_is_significant(&l) && l.top_share >= hotspot_threshold(online);
+	struct finding *f = finding_new(fs, "irqbalance-off-no-plan", hot || h->nvms ? SEV_WARNING : SEV_INFO,
+					"irqbalance is not running and IRQ affinity is left at the defaults");
+	finding_evidence(fs, f, "irqbalance", "no irqbalance process");
+	finding_evidence(fs, f, "affinity", "%d of %d movable device IRQs may run on any CPU (smp_affinity covers all online CPUs)",
+			 defaults, movable);
+	if (h->nvms)
+		finding_evidence(fs, f, "vms", "%d VM(s) on this host", h->nvms);
+	finding_meaning(fs, f, "Nothing decides where device interrupts go: the vector allocator places each one "
+			"once, and nothing keeps them away from vCPU cores or spreads a burst.");
+	finding_decision(fs, f, "Choose a policy: a fixed plan (reproducible, reviewed) or irqbalance with VM CPUs banned.");
+	finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes && irqsight persist /etc/irqsight/plan");
+	finding_fix(fs, f, "or: systemctl enable --now irqbalance (set IRQBALANCE_BANNED_CPULIST first)");
+}

@@ -1,0 +1,79 @@
+/* msix-disabled (MSI-X capable, not using it) and single-vector (one vector where many are possible). */
+#include <string.h>
+
+#include "rules/common.h"
+#include "rules/rules.h"
+
+static bool is_io_device(const struct pci_dev *d)
+{
+	unsigned base = d->class >> 16, sub = (d->class >> 8) & 0xff;
+	return base == 0x02 || (base == 0x01 && (sub == 0x08 || sub == 0x04 || sub == 0x07 || sub == 0x00));
+}
+
+void rule_msix_disabled(const struct host *h, struct findings *fs)
+{
+	for (int i = 0; i < h->ndevs; i++) {
+		const struct pci_dev *d = &h->devs[i];
+		if (!d->cfg_full || d->cfg.has_msix != TRI_YES || d->cfg.msix_enabled || !d->driver || d->is_vfio ||
+		    d->is_bridge || (d->irq_mode != IRQ_MODE_MSI && d->irq_mode != IRQ_MODE_INTX))
+			continue;
+		struct finding *f = finding_new(fs, "msix-disabled", is_io_device(d) ? SEV_WARNING : SEV_INFO,
+						"%s supports MSI-X (%u vectors) but runs on %s", dev_label(h, d),
+						d->cfg.msix_table_size, irq_mode_name(d->irq_mode));
+		f->device = d->bdf;
+		finding_evidence(fs, f, "config", "MSI-X capability at 0x%02x: table size %u, Enable-", d->cfg.msix_offset,
+				 d->cfg.msix_table_size);
+		if (d->cfg.has_msi == TRI_YES)
+			finding_evidence(fs, f, "config", "MSI capability: %s, %u/%u vectors", d->cfg.msi_enabled ? "Enable+" : "Enable-",
+					 d->cfg.msi_vectors_enabled, d->cfg.msi_vectors_capable);
+		finding_evidence(fs, f, "vectors", "%d in use", d->nirqs);
+		for (size_t k = 0; k < h->klog.nevents; k++)
+			if (h->klog.events[k].kind == KLOG_MSI_FALLBACK && h->klog.events[k].arg &&
+			    !strcmp(h->klog.events[k].arg, d->bdf))
+				finding_evidence(fs, f, "dmesg", "%s", h->klog.events[k].text);
+		finding_meaning(fs, f, "With one MSI (or INTx) vector all of the device's queues share one interrupt "
+				"on one CPU; MSI-X would give each queue its own vector and CPU.");
+		finding_decision(fs, f, "Find out whether the driver fell back (MSI-X allocation failed, vector space "
+				 "full) or was configured for MSI.");
+		finding_fix(fs, f, "dmesg | grep -i -e msi -e %s", d->bdf);
+		finding_fix(fs, f, "modinfo %s | grep -i -e msi -e queue", d->driver);
+	}
+}
+
+void rule_single_vector(const struct host *h, struct findings *fs)
+{
+	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
+	if (online < 2)
+		return;
+	for (int i = 0; i < h->ndevs; i++) {
+		const struct pci_dev *d = &h->devs[i];
+		if (!d->driver || d->is_vfio || !is_io_device(d) || !d->cfg_full || d->cfg.has_msix != TRI_YES)
+			continue;
+		unsigned cap = d->cfg.msix_table_size;
+		int used = d->nirqs;
+		/* Vectors a multiqueue driver would use: one per CPU plus one or two for
+		 * admin/config/misc, bounded by the table. */
+		unsigned want = (unsigned)online + 1 < cap ? (unsigned)online + 1 : cap;
+		bool single = used <= 1 && cap >= 2;
+		bool few_queues = d->netdev && d->net_rx_queues == 1 && cap >= 4 && online >= 2;
+		if (!single && !few_queues)
+			continue;
+		struct finding *f = finding_new(fs, "single-vector", SEV_WARNING,
+						"%s runs %s although it could use up to %u vectors",
+						dev_label(h, d), single ? "a single interrupt vector" : "a single queue", want);
+		f->device = d->bdf;
+		finding_evidence(fs, f, "config", "MSI-X table size %u (%s)", cap, d->cfg.msix_enabled ? "enabled" : "disabled");
+		finding_evidence(fs, f, "vectors", "%d in use, %d online CPUs", used, online);
+		if (d->netdev)
+			finding_evidence(fs, f, "queues", "%s: %d rx / %d tx queue(s)", d->netdev, d->net_rx_queues, d->net_tx_queues);
+		finding_meaning(fs, f, "All of the device's traffic is handled by one interrupt on one CPU: that CPU "
+				"becomes a hotspot under load and every vCPU placed there stalls.");
+		finding_decision(fs, f, "Raise the queue count to the CPUs you dedicate to host I/O.");
+		if (d->netdev)
+			finding_fix(fs, f, "ethtool -l %s; ethtool -L %s combined N   # N = housekeeping CPUs", d->netdev, d->netdev);
+		else
+			finding_fix(fs, f, "check the driver's queue/vector parameters: modinfo %s", d->driver);
+		if (h->platform.is_virtual)
+			finding_fix(fs, f, "for virtio in a guest: give the device queues on the host (e.g. -device virtio-net-pci,mq=on,vectors=2N+2 with queues=N)");
+	}
+}

@@ -1,0 +1,70 @@
+/* ok: what was checked and found healthy, and what could not be judged. Runs last. */
+#include <string.h>
+
+#include "rules/common.h"
+#include "rules/rules.h"
+
+static bool fired(const struct findings *fs, const char *id)
+{
+	for (int i = 0; i < fs->n; i++)
+		if (!strcmp(fs->v[i].id, id))
+			return true;
+	return false;
+}
+
+void rule_ok(const struct host *h, struct findings *fs)
+{
+	const struct platform *p = &h->platform;
+	struct finding *f = finding_new(fs, "ok", SEV_INFO, "Checked and healthy");
+	if (p->iommu == TRI_YES)
+		finding_evidence(fs, f, "iommu", "on: %s", p->iommu_evidence);
+	if (p->interrupt_remapping == TRI_YES && !fired(fs, "ir-xapic-optout"))
+		finding_evidence(fs, f, "interrupt remapping", "on (%s mode): %s", ir_mode_name(p->ir_mode), p->ir_evidence);
+	int msix = 0, msi = 0, intx = 0;
+	for (int i = 0; i < h->ndevs; i++) {
+		msix += h->devs[i].irq_mode == IRQ_MODE_MSIX;
+		msi += h->devs[i].irq_mode == IRQ_MODE_MSI;
+		intx += h->devs[i].irq_mode == IRQ_MODE_INTX;
+	}
+	if (!fired(fs, "intx-fallback") && !fired(fs, "pci-nomsi") && (msix || msi))
+		finding_evidence(fs, f, "interrupt modes", "%d device(s) on MSI-X, %d on MSI, %d on INTx", msix, msi, intx);
+	if (!fired(fs, "irq-hotspot") && !fired(fs, "cpu0-overload")) {
+		struct load l;
+		device_load(h, &l);
+		if (load_is_significant(&l))
+			finding_evidence(fs, f, "device interrupt load", "spread: the busiest CPU (%d) takes %.0f%%", l.top_cpu,
+					 100.0 * l.top_share);
+		else
+			finding_evidence(fs, f, "device interrupt load", "too little to judge (%.0f%s)", l.total,
+					 l.rate_based ? "/s" : " since boot");
+	}
+	if (!fired(fs, "queue-affinity-collapsed"))
+		finding_evidence(fs, f, "queue affinity", "no multiqueue device has all its queues on one CPU");
+	if (!fired(fs, "softirq-hotspot"))
+		finding_evidence(fs, f, "softirq", "no NET_RX/NET_TX/BLOCK hotspot");
+	if (h->nvms && !fired(fs, "vcpu-irq-overlap"))
+		finding_evidence(fs, f, "vcpu placement", "%d VM(s): no vCPU on a CPU with hot interrupts", h->nvms);
+	if (p->unsafe_interrupts == TRI_NO)
+		finding_evidence(fs, f, "vfio", "allow_unsafe_interrupts is off");
+	if (p->apicv == TRI_YES)
+		finding_evidence(fs, f, "apicv", "on (%s)", p->apicv_param);
+	if (!fired(fs, "bad-boot-param") && h->has_cmdline)
+		finding_evidence(fs, f, "boot parameters", "no rejected or ineffective IOMMU/IRQ parameters");
+
+	/* What could not be judged: unknown is an answer, not a pass. */
+	if (p->iommu == TRI_UNKNOWN)
+		finding_evidence(fs, f, "unknown", "IOMMU: %s", p->iommu_evidence);
+	if (p->interrupt_remapping == TRI_UNKNOWN)
+		finding_evidence(fs, f, "unknown", "interrupt remapping: %s", p->ir_evidence);
+	if (h->irqbalance.running == TRI_UNKNOWN)
+		finding_evidence(fs, f, "unknown", "irqbalance: process list not available");
+	if (!h->proc_scanned)
+		finding_evidence(fs, f, "unknown", "VM threads: process list not available");
+	int nocfg = 0;
+	for (int i = 0; i < h->ndevs; i++)
+		nocfg += !h->devs[i].cfg_full;
+	if (nocfg)
+		finding_evidence(fs, f, "unknown", "MSI/MSI-X capabilities of %d device(s): config space not readable%s", nocfg,
+				 h->is_live && !h->is_root_user ? " (run as root)" : "");
+	finding_meaning(fs, f, "Each line is a check that passed, or an honest 'unknown' where the facts could not be read.");
+}

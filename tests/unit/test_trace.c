@@ -1,0 +1,93 @@
+/* Pairing of tracepoint entry/exit events into per-CPU totals (sample/trace.c). */
+#include "t.h"
+
+#include "sample/trace.h"
+
+static void ev(struct trace_totals *tt, int cpu, enum trace_kind k, int id, uint64_t t, const char *name)
+{
+	struct trace_event e = { .time_ns = t, .cpu = cpu, .kind = k, .id = id, .name = name };
+	trace_totals_add(tt, &e);
+}
+
+static bool find(const struct trace_totals *tt, int cpu, enum trace_kind k, int id, struct trace_total *out)
+{
+	size_t it = 0;
+	while (trace_totals_next(tt, &it, out))
+		if (out->cpu == cpu && out->kind == k && out->id == id)
+			return true;
+	return false;
+}
+
+TEST(trace_totals_pairs_and_sums)
+{
+	struct trace_totals *tt = trace_totals_new();
+	ev(tt, 1, TR_IRQ_ENTRY, 36, 1000, "virtio1-req.0");
+	ev(tt, 1, TR_IRQ_EXIT, 36, 1500, NULL);
+	ev(tt, 1, TR_IRQ_ENTRY, 36, 5000, "virtio1-req.0");
+	ev(tt, 1, TR_IRQ_EXIT, 36, 7000, NULL);
+	struct trace_total v;
+	CHECK(find(tt, 1, TR_IRQ_ENTRY, 36, &v));
+	CHECK_INT(v.count, 2);
+	CHECK_INT(v.time_ns, 2500);
+	CHECK_INT(v.max_ns, 2000);
+	CHECK_STR(v.name, "virtio1-req.0");
+	CHECK(!find(tt, 0, TR_IRQ_ENTRY, 36, &v));
+	trace_totals_free(tt);
+}
+
+TEST(trace_totals_nested_irq_in_softirq_is_self_time)
+{
+	struct trace_totals *tt = trace_totals_new();
+	ev(tt, 0, TR_SOFTIRQ_ENTRY, 3, 100, "NET_RX");
+	ev(tt, 0, TR_IRQ_ENTRY, 41, 200, "virtio3-rx");
+	ev(tt, 0, TR_IRQ_EXIT, 41, 250, NULL);
+	ev(tt, 0, TR_SOFTIRQ_EXIT, 3, 1100, NULL);
+	struct trace_total v;
+	CHECK(find(tt, 0, TR_SOFTIRQ_ENTRY, 3, &v));
+	CHECK_INT(v.time_ns, 950);	/* 1000 minus the nested 50 */
+	CHECK_STR(v.name, "NET_RX");
+	CHECK(find(tt, 0, TR_IRQ_ENTRY, 41, &v));
+	CHECK_INT(v.time_ns, 50);
+	trace_totals_free(tt);
+}
+
+TEST(trace_totals_unmatched_events_ignored)
+{
+	struct trace_totals *tt = trace_totals_new();
+	/* exit without entry (recording began mid-handler) */
+	ev(tt, 0, TR_VECTOR_EXIT, 236, 50, "local_timer");
+	/* entry whose exit was lost, then a complete outer pair */
+	ev(tt, 0, TR_VECTOR_ENTRY, 236, 100, "local_timer");
+	ev(tt, 0, TR_IRQ_ENTRY, 36, 120, "x");
+	ev(tt, 0, TR_VECTOR_EXIT, 236, 300, "local_timer");
+	struct trace_total v;
+	CHECK(find(tt, 0, TR_VECTOR_ENTRY, 236, &v));
+	CHECK_INT(v.count, 1);
+	CHECK_INT(v.time_ns, 200);
+	CHECK_STR(v.name, "local_timer");
+	CHECK(find(tt, 0, TR_IRQ_ENTRY, 36, &v));
+	CHECK_INT(v.count, 0);
+	/* a later exit of irq 36 finds no open entry: nothing is added */
+	ev(tt, 0, TR_IRQ_EXIT, 36, 400, NULL);
+	CHECK(find(tt, 0, TR_IRQ_ENTRY, 36, &v));
+	CHECK_INT(v.count, 0);
+	trace_totals_free(tt);
+}
+
+TEST(trace_totals_many_keys)
+{
+	struct trace_totals *tt = trace_totals_new();
+	for (int cpu = 0; cpu < 64; cpu++)
+		for (int irq = 0; irq < 40; irq++) {
+			ev(tt, cpu, TR_IRQ_ENTRY, irq, 10, "a");
+			ev(tt, cpu, TR_IRQ_EXIT, irq, 10 + (uint64_t)cpu + (uint64_t)irq, NULL);
+		}
+	struct trace_total v;
+	size_t it = 0, n = 0;
+	while (trace_totals_next(tt, &it, &v))
+		n++;
+	CHECK_INT(n, 64 * 40);
+	CHECK(find(tt, 63, TR_IRQ_ENTRY, 39, &v));
+	CHECK_INT(v.time_ns, 102);
+	trace_totals_free(tt);
+}
