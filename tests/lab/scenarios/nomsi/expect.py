@@ -15,11 +15,16 @@ def raw(t):
 
 def verdict(t):
     t.has("pci-nomsi")
-    if t.has("intx-fallback"):
-        ev = t.evidence_text(t.finding("intx-fallback"))
-        for bdf, drv in t.pci_drivers().items():
-            if drv in FALLBACK_DRIVERS:
-                t.ok(bdf in ev, "intx-fallback evidence names %s (%s)" % (bdf, drv))
+    # one intx-fallback finding per device, named in its "device" field
+    fell = {f.get("device") for f in t.findings() if f.get("id") == "intx-fallback"}
+    for bdf, drv in t.pci_drivers().items():
+        if drv in FALLBACK_DRIVERS:
+            t.ok(bdf in fell, "intx-fallback raised for %s (%s) (devices: %s)"
+                 % (bdf, drv, ", ".join(sorted(x for x in fell if x)) or "none"))
+    e1000e = [f for f in t.findings() if f.get("id") == "intx-fallback"
+              and t.pci_drivers().get(f.get("device")) == "e1000e"]
+    t.ok(e1000e and "Falling back" in t.evidence_text(e1000e[0]),
+         "e1000e's intx-fallback evidence quotes its fallback message")
     for bdf, drv in t.pci_drivers().items():
         if drv in FALLBACK_DRIVERS + ("nvme",):
             dev = t.device(bdf) or {}
