@@ -164,6 +164,9 @@ def common_irqsight(t):
     rc = t.read("check.rc", "").strip()
     worst = max([SEVERITY_RC.get(f.get("severity"), 0) for f in t.findings()] or [0])
     t.ok(rc == str(worst), "check exit status %s matches the worst finding (%d)" % (rc, worst))
+    # the guest runs irqsight as root on a real kernel: every file it wants is readable
+    un = ["%s: %s" % (u.get("path"), u.get("reason")) for u in j.get("unreadable", [])]
+    t.ok(not un, "nothing unreadable as root on a real kernel%s" % (" (%s)" % "; ".join(un) if un else ""))
     return True
 
 
