@@ -9,15 +9,20 @@ ALL_CFLAGS = -std=c17 $(WARN) $(CPPFLAGS) $(CFLAGS)
 LDLIBS  ?= -lm -lpthread
 BUILD   ?= build
 
-# Optional parts with their own libraries. The libc-only core (check, snapshot, plan, ...)
-# never depends on them; `make static` leaves them out.
-OPT_SRC := $(wildcard src/opt/*.c)
-CORE_SRC := $(filter-out src/main.c $(OPT_SRC),$(shell find src -name '*.c' | LC_ALL=C sort))
+# Optional parts with their own libraries live in src/opt/<pkg-config name>/ and are
+# built only when that package is installed; commands reach them through weak symbols
+# and say "not available in this build" otherwise. The libc-only core (check, snapshot,
+# plan, ...) never depends on them, and `make static` leaves them all out.
+OPT_PKGS := $(notdir $(wildcard src/opt/*))
+OPT_PKGS := $(filter-out %.h,$(OPT_PKGS))
+HAVE_PKGS := $(foreach p,$(OPT_PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),$(p)))
+OPT_SRC := $(foreach p,$(HAVE_PKGS),$(wildcard src/opt/$(p)/*.c))
+ALL_OPT_SRC := $(shell find src/opt -name '*.c' 2>/dev/null)
+CORE_SRC := $(filter-out src/main.c $(ALL_OPT_SRC),$(shell find src -name '*.c' | LC_ALL=C sort))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 OPT_OBJ  := $(OPT_SRC:%.c=$(BUILD)/%.o)
-OPT_CFLAGS := $(shell pkg-config --cflags ncursesw libmicrohttpd 2>/dev/null)
-OPT_LIBS   := $(shell pkg-config --libs ncursesw libmicrohttpd 2>/dev/null)
-HAVE_OPT   := $(if $(OPT_LIBS),1,0)
+OPT_CFLAGS = $(if $(HAVE_PKGS),$(shell pkg-config --cflags $(HAVE_PKGS)))
+OPT_LIBS   = $(if $(HAVE_PKGS),$(shell pkg-config --libs $(HAVE_PKGS)))
 
 UNIT_SRC := $(shell find tests/unit -name '*.c' | LC_ALL=C sort)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
@@ -25,12 +30,8 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 .PHONY: all static check unit golden live fuzz sanitize lab bench clean install
 all: irqsight
 
-irqsight: $(BUILD)/src/main.o $(CORE_OBJ) $(if $(filter 1,$(HAVE_OPT)),$(OPT_OBJ))
-	$(CC) $(CFLAGS) -o $@ $^ $(if $(filter 1,$(HAVE_OPT)),$(OPT_LIBS)) $(LDLIBS)
-
-$(BUILD)/src/main.o: src/main.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DIRQSIGHT_HAVE_OPT=$(HAVE_OPT) -MMD -MP -c -o $@ $<
+irqsight: $(BUILD)/src/main.o $(CORE_OBJ) $(OPT_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(OPT_LIBS) $(LDLIBS)
 
 $(BUILD)/src/opt/%.o: src/opt/%.c
 	@mkdir -p $(dir $@)
@@ -43,7 +44,7 @@ $(BUILD)/%.o: %.c
 # One static binary, libc only: the optional TUI/HTTP parts are left out.
 static: irqsight-static
 irqsight-static: src/main.c $(CORE_SRC)
-	$(CC) -std=c17 $(WARN) $(CPPFLAGS) -O2 -DIRQSIGHT_HAVE_OPT=0 -static -o $@ $^ -lm -lpthread
+	$(CC) -std=c17 $(WARN) $(CPPFLAGS) -O2 -static -o $@ $^ -lm -lpthread
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -55,7 +56,7 @@ unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 # `make check`: every test; the last line is "N passed, N failed".
-check: irqsight $(BUILD)/unit-tests
+check: irqsight irqsight-static $(BUILD)/unit-tests
 	@tests/run.sh
 
 golden: irqsight

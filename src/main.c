@@ -16,6 +16,7 @@
 static const struct cmd commands[] = {
 	{ "check", cmd_check, "triage the host's interrupt topology (default)" },
 	{ "snapshot", cmd_snapshot, "copy what irqsight reads into DIR for --root" },
+	{ "latency", cmd_latency, "wake-up latency per CPU and the interrupts behind its spikes" },
 	{ "top", cmd_top, "live interrupt load per CPU and IRQ source (full-screen, --batch, --json)" },
 };
 

@@ -42,6 +42,7 @@ bool use_color(const struct global_opts *g, FILE *f);
 
 int cmd_check(int argc, char **argv, const struct global_opts *g);
 int cmd_snapshot(int argc, char **argv, const struct global_opts *g);
+int cmd_latency(int argc, char **argv, const struct global_opts *g);
 int cmd_top(int argc, char **argv, const struct global_opts *g);
 
 struct source;

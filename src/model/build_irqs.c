@@ -125,6 +125,7 @@ static void add_row(struct stream_ctx *c, struct slice line)
 	q->hwirq = dup_slice(h, row.hwirq);
 	q->flow = dup_slice(h, row.flow);
 	q->trigger = dup_slice(h, row.trigger);
+	q->fused = row.fused;
 	q->actions = row.actions.n ? dup_slice(h, row.actions) : "";
 	struct pi_chip_info ci;
 	pi_classify_chip(row.chip, &ci);
@@ -137,10 +138,11 @@ static void add_row(struct stream_ctx *c, struct slice line)
 		uint64_t v;
 		if (row.hwirq.n && slice_u64(row.hwirq, 10, &v))
 			q->vector = (int)v;
-	} else if (ci.kind == PI_CHIP_PCI_MSI && row.hwirq.n) {
-		/* Old global PCI/MSI domain (x86 ≤6.1): the BDF is encoded in the hwirq. */
+	} else if ((ci.kind == PI_CHIP_PCI_MSI || (ci.kind == PI_CHIP_ITS && slice_eq(row.chip, "ITS-MSI"))) && row.hwirq.n) {
+		/* Old global PCI/MSI domain (x86 ≤6.1, arm64 ITS-MSI ≤6.10): the BDF is encoded
+		 * in the hwirq (drivers/pci/msi/irqdomain.c:pci_msi_domain_calc_hwirq). */
 		uint64_t v;
-		if (slice_u64(row.hwirq, 10, &v) && v >= 0x800) {
+		if (slice_u64(row.hwirq, 10, &v) && (v >= 0x800 || ci.kind == PI_CHIP_ITS)) {
 			char bdf[16];
 			unsigned idx;
 			pi_decode_msi_hwirq(v, bdf, &idx);
@@ -297,6 +299,7 @@ int build_irqs(struct host *h, const struct source *src)
 	int r = pi_stream_read(h, src, &h->irqs, &h->nirqs, true);
 	if (r)
 		return r;
+	h->has_interrupts = true;
 	/* Rows are already ascending on a real kernel; sort only when they are not. */
 	for (int i = 1; i < h->nirqs; i++)
 		if (cmp_irq(&h->irqs[i - 1], &h->irqs[i]) > 0) {

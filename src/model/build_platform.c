@@ -146,8 +146,6 @@ static void read_cpusets(struct host *h, const struct source *src)
 
 int build_platform_early(struct host *h, const struct source *src)
 {
-	if (!src_exists(src, "proc/interrupts"))
-		return -ENOENT;
 	read_kernel(h, src);
 	read_log(h, src);
 	read_cmdline(h, src);
@@ -257,6 +255,10 @@ static void iommu_verdict(struct host *h, const struct source *src)
 	} else if (units_ok && groups_ok) {
 		p->iommu = TRI_NO;
 		p->iommu_evidence = "sys/class/iommu and sys/kernel/iommu_groups are empty";
+	} else if (units_ok) {
+		/* An active IOMMU registers its units (dmarN, ivhdN) in sys/class/iommu. */
+		p->iommu = TRI_NO;
+		p->iommu_evidence = "sys/class/iommu is empty (no IOMMU unit registered)";
 	} else if (cmdline_word(h, "intel_iommu", "off") || cmdline_word(h, "amd_iommu", "off") ||
 		   cmdline_word(h, "iommu", "off")) {
 		p->iommu = TRI_NO;
@@ -269,7 +271,11 @@ static void iommu_verdict(struct host *h, const struct source *src)
 		p->iommu_evidence = "kernel log: AMD-Vi IOMMU found";
 	} else if (h->has_klog && h->klog.has_boot_start) {
 		p->iommu = TRI_NO;
-		p->iommu_evidence = "the boot log has no DMAR (VT-d) or AMD-Vi initialisation";
+		if (klog_find(k, KLOG_DMAR_IOMMU_ON_ECHO) && !klog_find(k, KLOG_DMAR_TABLE))
+			p->iommu_evidence = "the boot log echoes intel_iommu=on (\"DMAR: IOMMU enabled\") but has no DMAR "
+					    "table (no \"DMAR: Host address width\"/DRHD lines): nothing to enable";
+		else
+			p->iommu_evidence = "the boot log has no DMAR (VT-d) or AMD-Vi initialisation";
 	} else {
 		p->iommu = TRI_UNKNOWN;
 		p->iommu_evidence = "no sysfs IOMMU tree and no boot log to tell";
@@ -319,7 +325,11 @@ static void ir_verdict(struct host *h)
 
 	if (p->remapped_irqs > 0) {
 		p->interrupt_remapping = TRI_YES;
-		p->ir_evidence = arena_printf(a, "%d IRQ(s) on remapped (IR-) chips in /proc/interrupts", p->remapped_irqs);
+		bool its = false;
+		for (int i = 0; i < h->nirqs && !its; i++)
+			its = h->irqs[i].chip_kind == CHIP_ITS;
+		p->ir_evidence = arena_printf(a, its ? "%d IRQ(s) translated by the GIC ITS (MSI isolation)"
+						     : "%d IRQ(s) on remapped (IR-) chips in /proc/interrupts", p->remapped_irqs);
 	} else if (ir_on || amd_on) {
 		p->interrupt_remapping = TRI_YES;
 		p->ir_evidence = arena_printf(a, "kernel log: %s", (ir_on ? ir_on : amd_on)->text);
@@ -368,6 +378,9 @@ void build_platform_late(struct host *h, const struct source *src)
 	for (int i = 0; i < h->ndevs; i++)
 		if (h->devs[i].is_vfio)
 			p->vfio_devices++;
+	const struct klog_event *hv = klog_find(&h->klog, KLOG_HYPERVISOR);
+	if (hv && !p->is_virtual)
+		p->is_virtual = true;	/* "Hypervisor detected: KVM" when proc/cpuinfo was not captured */
 	const char *m;
 	if (!host_read_str(h, src, "proc/irq/default_smp_affinity", &m) &&
 	    !cpuset_parse_mask(&p->default_smp_affinity, &h->arena, m, strlen(m)))

@@ -132,35 +132,21 @@ static void read_thread(struct host *h, const struct source *src, int pid, int t
 	buf_free(&b);
 }
 
-struct vm_build {
-	struct vm vm;
-	int cap;
-};
-
-static struct vm *vm_for(struct host *h, int pid, int *vcap)
+static struct vm *vm_for(struct host *h, int pid)
 {
 	for (int i = 0; i < h->nvms; i++)
 		if (h->vms[i].pid == pid)
 			return &h->vms[i];
-	if (h->nvms == *vcap) {
-		int ncap = *vcap ? *vcap * 2 : 8;
-		h->vms = arena_realloc(&h->arena, h->vms, (size_t)*vcap * sizeof(*h->vms), (size_t)ncap * sizeof(*h->vms));
-		*vcap = ncap;
-	}
+	h->vms = arena_grow(&h->arena, h->vms, (size_t)h->nvms, sizeof(*h->vms));
 	struct vm *vm = &h->vms[h->nvms++];
 	memset(vm, 0, sizeof(*vm));
 	vm->pid = pid;
 	return vm;
 }
 
-static void add_thread(struct host *h, struct vm *vm, const struct vm_thread *t, int *tcap)
+static void add_thread(struct host *h, struct vm *vm, const struct vm_thread *t)
 {
-	if (vm->nthreads == *tcap) {
-		int ncap = *tcap ? *tcap * 2 : 16;
-		vm->threads = arena_realloc(&h->arena, vm->threads, (size_t)*tcap * sizeof(*vm->threads),
-					    (size_t)ncap * sizeof(*vm->threads));
-		*tcap = ncap;
-	}
+	vm->threads = arena_grow(&h->arena, vm->threads, (size_t)vm->nthreads, sizeof(*vm->threads));
 	vm->threads[vm->nthreads++] = *t;
 }
 
@@ -212,9 +198,6 @@ void build_procs(struct host *h, const struct source *src)
 		read_irqbalance_config(h, src);
 		return;
 	}
-	int vcap = 0;
-	int *tcaps = NULL;
-	int tcaps_n = 0;
 	int seen = 0;
 	char path[96];
 	for (size_t i = 0; i < n; i++) {
@@ -242,15 +225,7 @@ void build_procs(struct host *h, const struct source *src)
 			t.kind = VMT_VHOST;
 			t.vcpu = -1;
 			t.pid = owner;
-			struct vm *vm = vm_for(h, owner, &vcap);
-			int idx = (int)(vm - h->vms);
-			if (idx >= tcaps_n) {
-				tcaps = realloc(tcaps, (size_t)vcap * sizeof(int));
-				for (int k = tcaps_n; k < vcap; k++)
-					tcaps[k] = 0;
-				tcaps_n = vcap;
-			}
-			add_thread(h, vm, &t, &tcaps[idx]);
+			add_thread(h, vm_for(h, owner), &t);
 			continue;
 		}
 		char **tids;
@@ -264,23 +239,14 @@ void build_procs(struct host *h, const struct source *src)
 			snprintf(path, sizeof(path), "proc/%d/task/%s/comm", pid, tids[k]);
 			if (host_read_str(h, src, path, &tcomm) || !vm_thread_kind(tcomm, &kind, &vcpu))
 				continue;
-			if (!vm) {
-				vm = vm_for(h, pid, &vcap);
-				vm->name = NULL;
-			}
-			int idx = (int)(vm - h->vms);
-			if (idx >= tcaps_n) {
-				tcaps = realloc(tcaps, (size_t)vcap * sizeof(int));
-				for (int j = tcaps_n; j < vcap; j++)
-					tcaps[j] = 0;
-				tcaps_n = vcap;
-			}
+			if (!vm)
+				vm = vm_for(h, pid);
 			struct vm_thread t = { 0 };
 			read_thread(h, src, pid, atoi(tids[k]), &t);
 			t.comm = tcomm;
 			t.kind = kind;
 			t.vcpu = vcpu;
-			add_thread(h, vm, &t, &tcaps[idx]);
+			add_thread(h, vm, &t);
 			if (!vm->vmm)
 				vm->vmm = vmm_of(kind);
 		}
@@ -290,7 +256,6 @@ void build_procs(struct host *h, const struct source *src)
 				vm->name = arena_printf(&h->arena, "%s[%d]", comm, pid);
 		}
 	}
-	free(tcaps);
 	h->proc_scanned = seen > 0;
 	if (h->proc_scanned && h->irqbalance.running == TRI_UNKNOWN)
 		h->irqbalance.running = TRI_NO;

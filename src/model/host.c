@@ -32,13 +32,7 @@ void host_note_missing(struct host *h, const char *path, const char *why, const 
 			return;
 		}
 	}
-	if (h->nunreadable == h->unreadable_cap) {
-		int ncap = h->unreadable_cap ? h->unreadable_cap * 2 : 16;
-		h->unreadable = arena_realloc(&h->arena, h->unreadable,
-					      (size_t)h->unreadable_cap * sizeof(*h->unreadable),
-					      (size_t)ncap * sizeof(*h->unreadable));
-		h->unreadable_cap = ncap;
-	}
+	h->unreadable = arena_grow(&h->arena, h->unreadable, (size_t)h->nunreadable, sizeof(*h->unreadable));
 	struct unreadable *u = &h->unreadable[h->nunreadable++];
 	u->path = arena_strdup(&h->arena, path);
 	u->reason = arena_strdup(&h->arena, why);
@@ -94,6 +88,12 @@ int host_build(struct host *h, const struct source *src, const struct host_opts 
 	int r = build_platform_early(h, src);
 	if (!r)
 		r = build_irqs(h, src);
+	if (r == -ENOENT && (h->has_klog || h->has_cmdline)) {
+		/* No proc/interrupts but a log or a command line (a partial capture): judge
+		 * what they tell; everything about IRQs is unknown. */
+		host_note_unreadable(h, "proc/interrupts", r, "IRQs, devices' interrupt use and CPU load are unknown");
+		r = 0;
+	}
 	if (r)
 		return r;
 	build_cpus(h, src);
@@ -164,6 +164,18 @@ uint64_t host_irq_count_on(const struct host *h, const struct irq *q, int cpu)
 	if (!c || c->col < 0 || !q->counts || c->col >= h->ncols)
 		return 0;
 	return q->counts[c->col];
+}
+
+const char *host_irq_chip_text(const struct host *h, const struct irq *q)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	if (q->is_arch)
+		return q->name;
+	if (q->fused)
+		return arena_printf(a, "%s-%s", q->chip ? q->chip : "", q->flow ? q->flow : "");
+	return arena_printf(a, "%s%s%s%s%s%s%s", q->chip ? q->chip : "", q->hwirq || q->flow ? " " : "",
+			    q->hwirq ? q->hwirq : "", q->flow ? "-" : "", q->flow ? q->flow : "",
+			    q->trigger ? " " : "", q->trigger ? q->trigger : "");
 }
 
 void host_irq_cpus(const struct host *h, const struct irq *q, struct cpuset *out)

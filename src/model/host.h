@@ -101,6 +101,7 @@ struct irq {
 	const char **action;	/* split on ", " */
 	int naction;
 	bool short_row;		/* fewer count columns than the header has CPUs (torn read or total row) */
+	bool fused;		/* old (<4.0) "IO-APIC-fasteoi" chip-flow form */
 
 	uint32_t *counts;	/* per online CPU column (h->ncols), NULL for total-only rows */
 	uint64_t total;
@@ -276,6 +277,7 @@ struct host {
 	struct numa_node *nodes;
 	int nnodes;
 
+	bool has_interrupts;	/* proc/interrupts was read (else a partial report from the log) */
 	struct irq *irqs;	/* numeric rows first (ascending), then architecture rows */
 	int nirqs;
 	struct pci_dev *devs;	/* sorted by BDF */
@@ -291,7 +293,6 @@ struct host {
 
 	struct unreadable *unreadable;
 	int nunreadable;
-	int unreadable_cap;
 };
 
 /* What to build. */
@@ -317,6 +318,9 @@ const struct host_cpu *host_cpu(const struct host *h, int id);	/* NULL if out of
 /* Effective CPUs of an IRQ: effective_affinity when known, else smp_affinity, else the
  * CPUs whose count is non-zero. Writes into *out (arena-backed). */
 void host_irq_cpus(const struct host *h, const struct irq *q, struct cpuset *out);
+/* The chip/hwirq/flow fields as /proc/interrupts shows them: "IR-PCI-MSIX-0000:00:02.0 1-edge",
+ * "IO-APIC-fasteoi" (old fused form). Arena string. */
+const char *host_irq_chip_text(const struct host *h, const struct irq *q);
 /* Count of this IRQ on CPU id (0 if that CPU has no column). */
 uint64_t host_irq_count_on(const struct host *h, const struct irq *q, int cpu);
 

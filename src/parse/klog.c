@@ -40,6 +40,7 @@ static const char *const kind_names[KLOG_KIND_COUNT] = {
 	[KLOG_VECTOR_EXHAUSTED] = "vector-exhausted",
 	[KLOG_MSI_FALLBACK] = "msi-fallback",
 	[KLOG_KVM_AVIC] = "kvm-avic",
+	[KLOG_HYPERVISOR] = "hypervisor",
 };
 
 const char *klog_kind_name(enum klog_kind kind)
@@ -158,6 +159,7 @@ static const struct matcher matchers[] = {
 	{ KLOG_MSI_FALLBACK, "Failed to initialize MSI-X interrupts" },
 	{ KLOG_MSI_FALLBACK, "Failed to initialize MSI interrupts" },
 	{ KLOG_KVM_AVIC, "AVIC enabled" },
+	{ KLOG_HYPERVISOR, "Hypervisor detected: " },
 };
 
 static const char *after(struct arena *a, struct slice s, long at, size_t skip, char stop)
@@ -211,6 +213,7 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 			size_t nl = strlen(matchers[m].needle);
 			switch (ev.kind) {
 			case KLOG_DMAR_IR_ENABLED:
+			case KLOG_HYPERVISOR:
 				ev.arg = after(a, s, at, nl, ' ');
 				break;
 			case KLOG_AMDVI_UNKNOWN_OPTION:

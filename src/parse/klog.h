@@ -59,6 +59,7 @@ enum klog_kind {
 					 * MSI-X interrupts.  Falling back to MSI interrupts." / "... to legacy
 					 * interrupts."; arg = the device name the line names (bdf or netdev) if any */
 	KLOG_KVM_AVIC,			/* "kvm_amd: AVIC enabled" */
+	KLOG_HYPERVISOR,		/* "Hypervisor detected: KVM" (arch/x86/kernel/cpu/hypervisor.c); arg = the name */
 	KLOG_KIND_COUNT
 };
 

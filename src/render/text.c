@@ -97,7 +97,7 @@ static void devices(const struct ctx *x)
 	const struct host *h = x->h;
 	section(x, "Devices");
 	int shown = 0, hidden = 0;
-	buf_printf(x->out, "  %-13s %-13s %-5s %-5s %-4s %s\n", "BDF", "Driver", "Mode", "Vec", "Node", "IRQ CPUs / notes");
+	buf_printf(x->out, "  %-13s %-13s %-7s %-5s %-4s %s\n", "BDF", "Driver", "Mode", "Vec", "Node", "IRQ CPUs / notes");
 	for (int i = 0; i < h->ndevs; i++) {
 		const struct pci_dev *d = &h->devs[i];
 		if (!d->nirqs && d->irq_mode != IRQ_MODE_INTX) {
@@ -119,7 +119,7 @@ static void devices(const struct ctx *x)
 		const char *mc = d->irq_mode == IRQ_MODE_INTX ? c(x, YELLOW) : d->irq_mode == IRQ_MODE_UNKNOWN ? c(x, YELLOW) : "";
 		char drv[14];
 		snprintf(drv, sizeof(drv), "%s", d->driver ? d->driver : d->in_sysfs ? "-" : "?");
-		buf_printf(x->out, "  %-13s %-13s %s%-5s%s %-5s %-4s %s", d->bdf, drv, mc, mode, c(x, RESET), vec,
+		buf_printf(x->out, "  %-13s %-13s %s%-7s%s %-5s %-4s %s", d->bdf, drv, mc, mode, c(x, RESET), vec,
 			   d->numa_node >= 0 ? node : "-", dev_cpus(x, d));
 		if (d->netdev)
 			buf_printf(x->out, " %s", d->netdev);
@@ -220,7 +220,7 @@ static void cpu_load(const struct ctx *x)
 			strcpy(blk, "-");
 		}
 		double share = l.total > 0 ? 100.0 * rows[i].load / l.total : 0;
-		bool hot = l.total > 0 && load_is_significant(&l) && share >= 100.0 * hotspot_threshold(n);
+		bool hot = l.total > 0 && load_is_significant(&l) && is_hotspot_share(share / 100.0, n);
 		buf_printf(x->out, "  %s%-5d%s %-4s %12.0f %5.0f%% %10s %10s %6s %6s  %s%s\n", hot ? c(x, RED) : "", cpu->id,
 			   hot ? c(x, RESET) : "", cpu->node >= 0 ? node : "-", rows[i].load, share, rx, blk, irqp, softp,
 			   vcpus_on(x, cpu->id), cpu->isolated ? " [isolated]" : "");

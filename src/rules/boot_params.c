@@ -74,6 +74,16 @@ void rule_bad_boot_param(const struct host *h, struct findings *fs)
 				f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");
 			finding_evidence(fs, f, "cmdline", "%s on an Intel host: it has no effect (VT-d reads intel_iommu=)", ap->raw);
 		}
+		/* intel_iommu=on only echoes "DMAR: IOMMU enabled"; without a DMAR table (no
+		 * "Host address width"/DRHD lines in a complete boot log) there is nothing to enable. */
+		if (ip && cmdline_has_word(&h->cmdline, "intel_iommu", "on") && h->klog.has_boot_start &&
+		    !klog_find(&h->klog, KLOG_DMAR_TABLE) && !klog_find(&h->klog, KLOG_DMAR_UNIT) && !p->firmware_dmar) {
+			if (!f)
+				f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");
+			finding_evidence(fs, f, "cmdline", "%s has no effect: the firmware has no DMAR table (the boot log has no "
+					 "\"DMAR: Host address width\" or DRHD lines)%s", ip->raw,
+					 p->is_virtual ? "; this is a VM: its hypervisor offers no virtual IOMMU" : "");
+		}
 		if (cmdline_get(&h->cmdline, "noirqbalance")) {
 			if (!f)
 				f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");

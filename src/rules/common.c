@@ -59,6 +59,33 @@ void device_load(const struct host *h, struct load *l)
 	l->top_share = l->total > 0 ? best / l->total : 0;
 }
 
+void irq_target_cpus(const struct host *h, const struct irq *q, struct cpuset *out)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	if (q->has_effective && !cpuset_empty(&q->effective_affinity)) {
+		cpuset_copy(out, a, &q->effective_affinity);
+		return;
+	}
+	if (q->has_affinity && cpuset_count(&q->smp_affinity) <= 4 && !cpuset_empty(&q->smp_affinity)) {
+		cpuset_and(out, a, &q->smp_affinity, h->has_online ? &h->online : &q->smp_affinity);
+		if (!cpuset_empty(out))
+			return;
+	}
+	cpuset_init(out, a, h->max_cpu);
+	for (int col = 0; q->counts && col < h->ncols; col++)
+		if (q->total && q->counts[col] * 10 >= q->total)
+			cpuset_set(out, h->col_cpu[col]);
+}
+
+bool irq_is_busy(const struct host *h, const struct irq *q, const struct load *l)
+{
+	if (!q->is_device)
+		return false;
+	if (h->sample_seconds > 0)
+		return q->rate >= 1000;
+	return q->total >= 100000 && (double)q->total >= 0.01 * l->total;
+}
+
 double hotspot_threshold(int ncpus)
 {
 	double t = ncpus > 0 ? 3.0 / ncpus : 1.0;
@@ -67,6 +94,17 @@ double hotspot_threshold(int ncpus)
 	if (t < 0.5)
 		t = 0.5;
 	return t;
+}
+
+/*
+ * "Most" of the load, or, on hosts of 32 CPUs and more, a quarter of it when that is
+ * at least eight times the fair share (one CPU of 112 taking 37% is a hotspot).
+ */
+bool is_hotspot_share(double share, int ncpus)
+{
+	if (share >= hotspot_threshold(ncpus))
+		return true;
+	return ncpus >= 32 && share >= 0.25 && share * ncpus >= 8;
 }
 
 bool load_is_significant(const struct load *l)

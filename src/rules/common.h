@@ -27,8 +27,19 @@ struct load {
 void device_load(const struct host *h, struct load *l);
 /* Share at which one CPU counts as taking "most" of the load: more on small hosts. */
 double hotspot_threshold(int ncpus);
+/* Is share (0..1) of the load on one CPU a hotspot on a host with ncpus online CPUs? */
+bool is_hotspot_share(double share, int ncpus);
 /* Enough interrupts to judge at all (rates: /s; counts: since boot). */
 bool load_is_significant(const struct load *l);
+
+/*
+ * The CPUs an IRQ really interrupts: its effective affinity when known; else its
+ * smp_affinity when that names at most 4 CPUs; else the CPUs that took >= 10% of its
+ * count. Never "all CPUs" for a default mask (that says nothing about where it lands).
+ */
+void irq_target_cpus(const struct host *h, const struct irq *q, struct cpuset *out);
+/* A busy device IRQ: >= 1000/s when sampled; since boot >= 100k and >= 1% of all device interrupts. */
+bool irq_is_busy(const struct host *h, const struct irq *q, const struct load *l);
 
 /* "0-3,8" in the arena. */
 const char *cpulist(const struct host *h, const struct cpuset *s);

@@ -25,11 +25,7 @@ static char *vfmt(struct arena *a, const char *fmt, va_list ap)
 
 struct finding *finding_new(struct findings *fs, const char *id, enum severity sev, const char *title_fmt, ...)
 {
-	if (fs->n == fs->cap) {
-		int ncap = fs->cap ? fs->cap * 2 : 16;
-		fs->v = arena_realloc(fs->arena, fs->v, (size_t)fs->cap * sizeof(*fs->v), (size_t)ncap * sizeof(*fs->v));
-		fs->cap = ncap;
-	}
+	fs->v = arena_grow(fs->arena, fs->v, (size_t)fs->n, sizeof(*fs->v));
 	struct finding *f = &fs->v[fs->n++];
 	memset(f, 0, sizeof(*f));
 	f->id = id;
@@ -46,8 +42,7 @@ struct finding *finding_new(struct findings *fs, const char *id, enum severity s
 
 void finding_evidence(struct findings *fs, struct finding *f, const char *key, const char *fmt, ...)
 {
-	f->evidence = arena_realloc(fs->arena, f->evidence, (size_t)f->nevidence * sizeof(*f->evidence),
-				    (size_t)(f->nevidence + 1) * sizeof(*f->evidence));
+	f->evidence = arena_grow(fs->arena, f->evidence, (size_t)f->nevidence, sizeof(*f->evidence));
 	va_list ap;
 	va_start(ap, fmt);
 	f->evidence[f->nevidence].key = arena_strdup(fs->arena, key);
@@ -58,7 +53,7 @@ void finding_evidence(struct findings *fs, struct finding *f, const char *key, c
 
 void finding_fix(struct findings *fs, struct finding *f, const char *fmt, ...)
 {
-	f->fix = arena_realloc(fs->arena, f->fix, (size_t)f->nfix * sizeof(*f->fix), (size_t)(f->nfix + 1) * sizeof(*f->fix));
+	f->fix = arena_grow(fs->arena, f->fix, (size_t)f->nfix, sizeof(*f->fix));
 	va_list ap;
 	va_start(ap, fmt);
 	f->fix[f->nfix++] = vfmt(fs->arena, fmt, ap);

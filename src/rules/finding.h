@@ -42,7 +42,7 @@ struct finding {
 struct findings {
 	struct arena *arena;	/* the host's arena */
 	struct finding *v;
-	int n, cap;
+	int n;
 };
 
 /* Start a finding; the rule then adds evidence/fixes. Strings are copied. */

@@ -68,7 +68,7 @@ void rule_irq_hotspot(const struct host *h, struct findings *fs)
 		return;
 	struct load l;
 	device_load(h, &l);
-	if (!load_is_significant(&l) || l.top_share < hotspot_threshold(online))
+	if (!load_is_significant(&l) || !is_hotspot_share(l.top_share, online))
 		return;
 	struct finding *f = finding_new(fs, "irq-hotspot", SEV_WARNING, "CPU %d takes %.0f%% of device interrupts",
 					l.top_cpu, 100.0 * l.top_share);
@@ -89,10 +89,10 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 		return;
 	struct load l;
 	device_load(h, &l);
-	if (!load_is_significant(&l) || l.top_cpu != 0 || l.top_share < hotspot_threshold(online))
+	if (!load_is_significant(&l) || l.top_cpu != 0 || !is_hotspot_share(l.top_share, online))
 		return;
 	/* How many movable device IRQs are effectively on CPU0: the default-affinity pattern. */
-	int on0 = 0, movable = 0;
+	int on0 = 0, movable = 0, by_counts = 0;
 	for (int i = 0; i < h->nirqs; i++) {
 		const struct irq *q = &h->irqs[i];
 		if (!q->is_device || q->managed == TRI_YES)
@@ -102,13 +102,17 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 		if (cpuset_empty(&s))
 			continue;
 		movable++;
+		by_counts += !q->has_effective && !q->has_affinity;
 		if (cpuset_count(&s) == 1 && cpuset_test(&s, 0))
 			on0++;
 	}
 	struct finding *f = finding_new(fs, "cpu0-overload", SEV_WARNING, "CPU 0 carries the host's device interrupts");
 	f->cpu = 0;
 	describe(h, fs, f, &l, online);
-	if (movable)
+	if (movable && by_counts == movable)
+		finding_evidence(fs, f, "counts", "%d of %d device IRQs were counted only on CPU 0 (affinity files not read)",
+				 on0, movable);
+	else if (movable)
 		finding_evidence(fs, f, "affinity", "%d of %d movable device IRQs target only CPU 0", on0, movable);
 	if (h->irqbalance.running == TRI_NO)
 		finding_evidence(fs, f, "irqbalance", "not running");

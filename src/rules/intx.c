@@ -41,9 +41,8 @@ void rule_intx_fallback(const struct host *h, struct findings *fs)
 		for (int k = 0; k < d->nirqs; k++) {
 			const struct irq *q = d->irqs[k];
 			f->irq = q->number;
-			finding_evidence(fs, f, "proc/interrupts", "%d: %s %s%s%s %s (%llu interrupts)", q->number,
-					 q->chip ? q->chip : "", q->hwirq ? q->hwirq : "", q->flow ? "-" : "",
-					 q->flow ? q->flow : "", q->actions, (unsigned long long)q->total);
+			finding_evidence(fs, f, "proc/interrupts", "%d: %s %s (%llu interrupts)", q->number,
+					 host_irq_chip_text(h, q), q->actions, (unsigned long long)q->total);
 		}
 		if (e)
 			finding_evidence(fs, f, "dmesg", "%s", e->text);
@@ -73,13 +72,22 @@ void rule_intx_shared(const struct host *h, struct findings *fs)
 		    q->chip_kind != CHIP_XEN)
 			continue;
 		bool busy = h->sample_seconds > 0 ? q->rate >= 100 : q->total >= 100000;
+		/* Handlers of one function sharing its own line ("idma64.5, i2c_designware.5":
+		 * the LPSS DMA engine and its controller) are inherent, not a contention. */
+		bool one_instance = true;
+		const char *dot0 = strrchr(q->action[0], '.');
+		for (int k = 1; k < q->naction && one_instance; k++) {
+			const char *dot = strrchr(q->action[k], '.');
+			one_instance = dot0 && dot && !strcmp(dot0, dot) && dot0[1];
+		}
+		if (one_instance && dot0)
+			busy = false;
 		struct finding *f = finding_new(fs, "intx-shared", busy ? SEV_WARNING : SEV_INFO,
 						"Legacy line %d is shared by %d handlers: %s", q->number, q->naction,
 						q->actions);
 		f->irq = q->number;
-		finding_evidence(fs, f, "proc/interrupts", "%d: %s %s%s%s %s (%llu interrupts%s)", q->number,
-				 q->chip ? q->chip : "", q->hwirq ? q->hwirq : "", q->flow ? "-" : "", q->flow ? q->flow : "",
-				 q->actions, (unsigned long long)q->total,
+		finding_evidence(fs, f, "proc/interrupts", "%d: %s %s (%llu interrupts%s)", q->number,
+				 host_irq_chip_text(h, q), q->actions, (unsigned long long)q->total,
 				 h->sample_seconds > 0 ? arena_printf((struct arena *)&h->arena, ", %.0f/s", q->rate) : "");
 		for (int d = 0; d < h->ndevs; d++)
 			for (int k = 0; k < h->devs[d].nirqs; k++)

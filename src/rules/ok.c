@@ -38,10 +38,28 @@ void rule_ok(const struct host *h, struct findings *fs)
 			finding_evidence(fs, f, "device interrupt load", "too little to judge (%.0f%s)", l.total,
 					 l.rate_based ? "/s" : " since boot");
 	}
-	if (!fired(fs, "queue-affinity-collapsed"))
-		finding_evidence(fs, f, "queue affinity", "no multiqueue device has all its queues on one CPU");
-	if (!fired(fs, "softirq-hotspot"))
-		finding_evidence(fs, f, "softirq", "no NET_RX/NET_TX/BLOCK hotspot");
+	if (!fired(fs, "queue-affinity-collapsed") && h->has_interrupts)
+		finding_evidence(fs, f, "queue affinity", "no busy multiqueue device has all its queues on one CPU");
+	if (!fired(fs, "softirq-hotspot")) {
+		bool have = false;
+		double net = 0;
+		for (int c = 0; c <= h->max_cpu; c++) {
+			const struct host_cpu *cpu = &h->cpus[c];
+			have |= cpu->has_softirq;
+			if (h->sample_seconds > 0)
+				net += (cpu->softirq_rate[SOFTIRQ_NET_RX] > 0 ? cpu->softirq_rate[SOFTIRQ_NET_RX] : 0) +
+				       (cpu->softirq_rate[SOFTIRQ_BLOCK] > 0 ? cpu->softirq_rate[SOFTIRQ_BLOCK] : 0);
+			else
+				net += (double)(cpu->softirq[SOFTIRQ_NET_RX] + cpu->softirq[SOFTIRQ_BLOCK]);
+		}
+		if (!have)
+			finding_evidence(fs, f, "unknown", "softirq load: proc/softirqs not read");
+		else if (h->sample_seconds > 0 ? net < 500 : net < 1e6)
+			finding_evidence(fs, f, "softirq", "NET_RX/BLOCK: too little to judge (%.0f%s)", net,
+					 h->sample_seconds > 0 ? "/s" : " since boot");
+		else
+			finding_evidence(fs, f, "softirq", "no NET_RX/NET_TX/BLOCK hotspot");
+	}
 	if (h->nvms && !fired(fs, "vcpu-irq-overlap"))
 		finding_evidence(fs, f, "vcpu placement", "%d VM(s): no vCPU on a CPU with hot interrupts", h->nvms);
 	if (p->unsafe_interrupts == TRI_NO)

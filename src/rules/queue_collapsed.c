@@ -1,4 +1,5 @@
 /* queue-affinity-collapsed: every vector of a multiqueue device effectively on one CPU. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules/common.h"
@@ -20,34 +21,40 @@ static bool is_queue_vector(const struct irq *q)
 	return true;
 }
 
-/*
- * The queue kind of a vector: its action name without the trailing queue index
- * ("virtio2-input.3" -> "virtio2-input.", "eth0-TxRx-5" -> "eth0-TxRx-", "nvme0q7" -> "nvme0q").
- */
-static size_t kind_len(const char *a)
+/* The queue index at the end of an action name ("eth0-TxRx-5" -> 5), or -1. */
+static int queue_index(const char *a)
 {
-	size_t n = strlen(a);
-	while (n && a[n - 1] >= '0' && a[n - 1] <= '9')
-		n--;
-	return n;
+	size_t n = strlen(a), k = n;
+	while (k && a[k - 1] >= '0' && a[k - 1] <= '9')
+		k--;
+	return k < n && n - k < 6 ? atoi(a + k) : -1;
 }
 
-/* A multiqueue vector: another vector of the device has the same kind with another index. */
-static bool is_multiqueue_vector(const struct pci_dev *d, const struct irq *q)
+/*
+ * A multiqueue device has indexed queue vectors with at least two different indices
+ * (eth0-rx-1..4 and eth0-tx-0; not virtio-net's input.0/output.0, which are one pair).
+ */
+static bool is_multiqueue(const struct pci_dev *d)
 {
-	const char *a = q->action[0];
-	size_t n = kind_len(a);
-	if (n == strlen(a))
-		return false;	/* no index: "virtio3-rx" */
+	int first = -1;
 	for (int k = 0; k < d->nirqs; k++) {
-		const struct irq *o = d->irqs[k];
-		if (o == q || !is_queue_vector(o))
+		const struct irq *q = d->irqs[k];
+		if (!is_queue_vector(q))
 			continue;
-		const char *b = o->action[0];
-		if (kind_len(b) == n && !strncmp(a, b, n))
+		int i = queue_index(q->action[0]);
+		if (i < 0)
+			continue;
+		if (first < 0)
+			first = i;
+		else if (i != first)
 			return true;
 	}
 	return false;
+}
+
+static bool is_multiqueue_vector(const struct pci_dev *d, const struct irq *q)
+{
+	return is_multiqueue(d) && queue_index(q->action[0]) >= 0;
 }
 
 void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
@@ -60,6 +67,7 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 		const struct pci_dev *d = &h->devs[i];
 		int nq = 0, cpu = -1;
 		bool collapsed = true, from_affinity = true;
+		double volume = 0;
 		for (int k = 0; k < d->nirqs && collapsed; k++) {
 			const struct irq *q = d->irqs[k];
 			if (!is_queue_vector(q) || !is_multiqueue_vector(d, q))
@@ -70,6 +78,7 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 				continue;	/* shut down or never fired: no evidence either way */
 			if (!q->has_effective && !q->has_affinity)
 				from_affinity = false;
+			volume += h->sample_seconds > 0 ? (q->rate > 0 ? q->rate : 0) : (double)q->total;
 			if (cpuset_count(&s) != 1) {
 				collapsed = false;
 				break;
@@ -80,7 +89,8 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 			cpu = c;
 			nq++;
 		}
-		if (!collapsed || nq < 2)
+		/* Idle queues (a link-up interrupt each) prove nothing: a volume floor, as for hotspots. */
+		if (!collapsed || nq < 2 || volume < (h->sample_seconds > 0 ? 10.0 : 1000.0))
 			continue;
 		struct finding *f = finding_new(fs, "queue-affinity-collapsed", SEV_WARNING,
 						"All %d queue interrupts of %s land on CPU %d", nq, dev_label(h, d), cpu);

@@ -22,6 +22,7 @@ RULE(cpu0_overload);
 RULE(softirq_hotspot);
 RULE(vcpu_irq_overlap);
 RULE(managed_irq_on_vm_cpu);
+RULE(irq_on_vm_cpu);
 RULE(irqbalance_vs_isolation);
 RULE(irqbalance_off_no_plan);
 RULE(unsafe_interrupts);

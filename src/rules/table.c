@@ -18,6 +18,7 @@ const struct rule rules_table[] = {
 	{ "cpu0-overload", rule_cpu0_overload, "CPU 0 carries the device interrupts" },
 	{ "softirq-hotspot", rule_softirq_hotspot, "NET_RX/NET_TX/BLOCK softirq piles onto one CPU" },
 	{ "vcpu-irq-overlap", rule_vcpu_irq_overlap, "vCPUs on CPUs that take hot interrupts" },
+	{ "irq-on-vm-cpu", rule_irq_on_vm_cpu, "movable device IRQs on CPUs reserved for guests" },
 	{ "managed-irq-on-vm-cpu", rule_managed_irq_on_vm_cpu, "kernel-managed IRQs on CPUs reserved for VMs" },
 	{ "irqbalance-vs-isolation", rule_irqbalance_vs_isolation, "irqbalance may move IRQs onto VM CPUs" },
 	{ "irqbalance-off-no-plan", rule_irqbalance_off_no_plan, "no irqbalance and no affinity plan" },

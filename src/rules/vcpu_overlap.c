@@ -1,24 +1,20 @@
-/* vcpu-irq-overlap: vCPU threads allowed or running on CPUs that take hot device IRQs or softirq. */
+/*
+ * vcpu-irq-overlap: vCPU threads allowed (pinned) or running on CPUs that busy device
+ * IRQs target, or that carry hot NET_RX/BLOCK softirq work.
+ */
 #include "rules/common.h"
+#include "util/buf.h"
 #include "rules/rules.h"
 
-/* CPUs whose device-interrupt or NET_RX/BLOCK load is well above the mean. */
-static void hot_cpus(const struct host *h, const struct load *l, struct cpuset *out)
+/* CPUs with hot softirq work (NET_RX, BLOCK): >= 2x the mean and >= 10% of the total. */
+static void softirq_hot(const struct host *h, struct cpuset *out)
 {
 	struct arena *a = (struct arena *)&h->arena;
 	cpuset_init(out, a, h->max_cpu);
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
-	if (online < 2)
-		return;
-	if (load_is_significant(l)) {
-		double mean = l->total / online;
-		for (int c = 0; c <= h->max_cpu; c++)
-			if (l->per_cpu[c] >= 2 * mean && l->per_cpu[c] >= 0.1 * l->total)
-				cpuset_set(out, c);
-	}
 	bool rates = h->sample_seconds > 0;
 	static const int vecs[] = { SOFTIRQ_NET_RX, SOFTIRQ_BLOCK };
-	for (int vi = 0; vi < 2; vi++) {
+	for (int vi = 0; vi < 2 && online >= 2; vi++) {
 		double total = 0;
 		for (int c = 0; c <= h->max_cpu; c++)
 			total += rates ? (h->cpus[c].softirq_rate[vecs[vi]] > 0 ? h->cpus[c].softirq_rate[vecs[vi]] : 0)
@@ -33,65 +29,113 @@ static void hot_cpus(const struct host *h, const struct load *l, struct cpuset *
 	}
 }
 
+static bool thread_hit(const struct vm_thread *t, const struct cpuset *hot)
+{
+	if (t->vcpu < 0 && t->kind == VMT_VHOST)
+		return false;
+	if (t->pinned)
+		return cpuset_intersects(&t->allowed, hot);
+	return t->last_cpu >= 0 && cpuset_test(hot, t->last_cpu);
+}
+
 void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 {
 	if (!h->nvms)
 		return;
+	struct arena *a = (struct arena *)&h->arena;
 	struct load l;
 	device_load(h, &l);
-	struct cpuset hot;
-	hot_cpus(h, &l, &hot);
-	if (cpuset_empty(&hot))
+	/* Hot CPUs: targets of busy device IRQs, plus hot softirq CPUs. */
+	struct cpuset hot, soft;
+	cpuset_init(&hot, a, h->max_cpu);
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		if (!irq_is_busy(h, q, &l))
+			continue;
+		struct cpuset t, u;
+		irq_target_cpus(h, q, &t);
+		cpuset_or(&u, a, &hot, &t);
+		hot = u;
+	}
+	softirq_hot(h, &soft);
+	struct cpuset all;
+	cpuset_or(&all, a, &hot, &soft);
+	if (cpuset_empty(&all))
 		return;
-	struct arena *a = (struct arena *)&h->arena;
 	for (int i = 0; i < h->nvms; i++) {
 		const struct vm *vm = &h->vms[i];
 		int pinned_hits = 0, running_hits = 0;
+		struct cpuset hit;
+		cpuset_init(&hit, a, h->max_cpu);
 		for (int k = 0; k < vm->nthreads; k++) {
 			const struct vm_thread *t = &vm->threads[k];
-			if (t->vcpu < 0 && t->kind == VMT_VHOST)
+			if (!thread_hit(t, &all))
 				continue;
-			if (t->pinned && cpuset_intersects(&t->allowed, &hot))
+			if (t->pinned) {
 				pinned_hits++;
-			else if (!t->pinned && t->last_cpu >= 0 && cpuset_test(&hot, t->last_cpu))
+				struct cpuset x, u;
+				cpuset_and(&x, a, &t->allowed, &all);
+				cpuset_or(&u, a, &hit, &x);
+				hit = u;
+			} else {
 				running_hits++;
+				cpuset_set(&hit, t->last_cpu);
+			}
 		}
 		if (!pinned_hits && !running_hits)
 			continue;
 		struct finding *f = finding_new(fs, "vcpu-irq-overlap", pinned_hits ? SEV_WARNING : SEV_INFO,
-						"VM '%s' (pid %d): %d vCPU(s) %s CPUs that take hot interrupts",
+						"VM '%s' (pid %d): %d vCPU(s) %s CPUs that take busy interrupts",
 						vm->name, vm->pid, pinned_hits ? pinned_hits : running_hits,
 						pinned_hits ? "pinned to" : "running on");
-		for (int c = cpuset_next(&hot, 0); c >= 0; c = cpuset_next(&hot, c + 1)) {
-			const struct host_cpu *cpu = &h->cpus[c];
-			const char *soft = cpu->softirq_pct >= 0 ? arena_printf(a, ", %.1f%% softirq time", cpu->softirq_pct) : "";
-			finding_evidence(fs, f, arena_printf(a, "cpu %d", c), "%.0f device interrupts%s (%.0f%% of the host's)%s",
-					 l.per_cpu[c], l.rate_based ? "/s" : " since boot",
-					 l.total > 0 ? 100.0 * l.per_cpu[c] / l.total : 0, soft);
+		for (int c = cpuset_next(&hit, 0); c >= 0; c = cpuset_next(&hit, c + 1)) {
 			if (f->cpu < 0)
 				f->cpu = c;
+			const struct host_cpu *cpu = &h->cpus[c];
+			struct buf b = { 0 };
+			int n = 0;
+			for (int q = 0; q < h->nirqs; q++) {
+				const struct irq *ir = &h->irqs[q];
+				if (!irq_is_busy(h, ir, &l))
+					continue;
+				struct cpuset t;
+				irq_target_cpus(h, ir, &t);
+				if (!cpuset_test(&t, c))
+					continue;
+				if (n++ < 4)
+					buf_printf(&b, "%sIRQ %d %s (%.0f%s)", n > 1 ? ", " : "", ir->number, ir->actions,
+						   h->sample_seconds > 0 ? ir->rate : (double)ir->total,
+						   h->sample_seconds > 0 ? "/s" : "");
+			}
+			if (n > 4)
+				buf_printf(&b, ", +%d more", n - 4);
+			if (cpuset_test(&soft, c))
+				buf_printf(&b, "%shot NET_RX/BLOCK softirq", n ? "; " : "");
+			if (cpu->softirq_pct >= 0)
+				buf_printf(&b, "; %.1f%% hardirq, %.1f%% softirq time", cpu->irq_pct, cpu->softirq_pct);
+			finding_evidence(fs, f, arena_printf(a, "cpu %d", c), "%s", b.data ? b.data : "");
+			buf_free(&b);
 		}
 		for (int k = 0; k < vm->nthreads; k++) {
 			const struct vm_thread *t = &vm->threads[k];
-			if (t->vcpu < 0 && t->kind == VMT_VHOST)
-				continue;
-			bool hit = (t->pinned && cpuset_intersects(&t->allowed, &hot)) ||
-				   (!t->pinned && t->last_cpu >= 0 && cpuset_test(&hot, t->last_cpu));
-			if (hit)
-				finding_evidence(fs, f, arena_printf(a, "tid %d", t->tid), "'%s' allowed on %s, last ran on CPU %d",
-						 t->comm, t->has_allowed ? cpulist(h, &t->allowed) : "?", t->last_cpu);
+			if (thread_hit(t, &all))
+				finding_evidence(fs, f, arena_printf(a, "tid %d", t->tid), "'%s' %s %s, last ran on CPU %d",
+						 t->comm, t->pinned ? "pinned to" : "allowed on",
+						 t->has_allowed ? cpulist(h, &t->allowed) : "?", t->last_cpu);
 		}
 		finding_meaning(fs, f, "While a device interrupt and its softirq run on a CPU, the vCPU thread there does not "
 				"run: the guest sees its vCPU freeze for the duration — the 'random stutter' with idle "
 				"CPU graphs.");
-		finding_decision(fs, f, "Either move the interrupts off the vCPUs' CPUs (preferred) or pin the vCPUs elsewhere.");
+		finding_decision(fs, f, "Move the interrupts off the vCPUs' CPUs (preferred: the guest keeps its "
+				 "placement), or move the vCPUs.");
 		struct cpuset vmset;
 		if (vm->vcpus_pinned)
 			vmset = vm->vcpu_cpus;
 		else
-			cpuset_andnot(&vmset, a, &h->online, &hot);
-		finding_fix(fs, f, "irqsight plan --vm-cpus %s -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes",
-			    cpulist(h, &vmset));
-		finding_fix(fs, f, "libvirt: virsh vcpupin / emulatorpin so vCPUs avoid CPU(s) %s", cpulist(h, &hot));
+			cpuset_andnot(&vmset, a, &h->online, &all);
+		if (!cpuset_empty(&vmset))
+			finding_fix(fs, f, "irqsight plan --vm-cpus %s -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes",
+				    cpulist(h, &vmset));
+		finding_fix(fs, f, "or move the vCPUs: virsh vcpupin DOMAIN VCPU CPULIST, avoiding CPU(s) %s", cpulist(h, &hit));
 	}
 }

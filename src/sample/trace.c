@@ -538,6 +538,9 @@ int trace_open(struct trace **out, const struct trace_opts *o, char *why, size_t
 	arena_free(&a);
 	if (r < 0)
 		goto fail;
+	/* ids and formats are read: the perf fds need no mount, so release it now and a
+	 * SIGKILL during recording cannot leave tracefs mounted */
+	tracefs_release(t);
 	*out = t;
 	return 0;
 fail:

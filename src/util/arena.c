@@ -111,6 +111,14 @@ void *arena_realloc(struct arena *a, void *old, size_t old_size, size_t new_size
 	return p;
 }
 
+void *arena_grow(struct arena *a, void *arr, size_t n, size_t elem)
+{
+	if (n && (n < 8 || (n & (n - 1))))
+		return arr;	/* room left: capacity is max(8, the next power of two) */
+	size_t cap = n ? n * 2 : 8;
+	return arena_realloc(a, arr, n * elem, cap * elem);
+}
+
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
 	char *p = arena_alloc(a, n + 1);

@@ -21,6 +21,12 @@ void *arena_alloc_uninit(struct arena *a, size_t size);
 void *arena_calloc(struct arena *a, size_t n, size_t size);	/* checks n*size overflow */
 /* Grow an array allocated in the arena (old contents copied; old memory stays until arena_free). */
 void *arena_realloc(struct arena *a, void *old, size_t old_size, size_t new_size);
+/*
+ * Make room for element n of an array that holds n elements, its capacity implied by
+ * its count (0, then 8, 16, 32, ...): call before every append, no capacity field needed.
+ * Returns the (possibly moved) array.
+ */
+void *arena_grow(struct arena *a, void *arr, size_t n, size_t elem);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

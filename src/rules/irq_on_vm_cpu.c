@@ -1,0 +1,67 @@
+/*
+ * irq-on-vm-cpu: movable device IRQs that target CPUs reserved for guests (pinned vCPUs,
+ * or isolated/nohz_full CPUs). Unlike managed IRQs these can be moved now.
+ */
+#include "rules/common.h"
+#include "rules/rules.h"
+
+void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
+{
+	struct cpuset vm;
+	const char *why;
+	vm_cpus(h, &vm, &why);
+	if (cpuset_empty(&vm))
+		return;
+	struct arena *a = (struct arena *)&h->arena;
+	struct load l;
+	device_load(h, &l);
+	struct finding *f = NULL;
+	int n = 0, busy = 0, shown = 0;
+	struct cpuset hit;
+	cpuset_init(&hit, a, h->max_cpu);
+	/* Busy ones first in the evidence. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < h->nirqs; i++) {
+			const struct irq *q = &h->irqs[i];
+			if (!q->is_device || q->managed == TRI_YES || q->settable == TRI_NO)
+				continue;
+			bool is_busy = irq_is_busy(h, q, &l);
+			if (is_busy != (pass == 0))
+				continue;
+			struct cpuset t;
+			irq_target_cpus(h, q, &t);
+			if (cpuset_empty(&t) || !cpuset_subset(&t, &vm))
+				continue;	/* it can also run on a housekeeping CPU */
+			n++;
+			busy += is_busy;
+			struct cpuset u;
+			cpuset_or(&u, a, &hit, &t);
+			hit = u;
+			if (!f) {
+				f = finding_new(fs, "irq-on-vm-cpu", SEV_WARNING, "Movable device IRQs target CPUs reserved for guests");
+				finding_evidence(fs, f, "vm cpus", "%s (%s)", cpulist(h, &vm), why);
+			}
+			if (shown++ < 8)
+				finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%.0f%s%s)", q->actions,
+						 cpulist(h, &t), h->sample_seconds > 0 ? (q->rate > 0 ? q->rate : 0) : (double)q->total,
+						 h->sample_seconds > 0 ? "/s" : " since boot", q->has_effective ? "" : ", from counts");
+		}
+	}
+	if (!f)
+		return;
+	if (!busy)
+		f->severity = SEV_INFO;
+	if (n > shown)
+		finding_evidence(fs, f, "more", "%d such IRQs in all (%d busy), on CPU(s) %s", n, busy, cpulist(h, &hit));
+	struct cpuset hk;
+	cpuset_andnot(&hk, a, &h->online, &vm);
+	finding_meaning(fs, f, "Each of these interrupts, and the softirq work it raises, preempts the guest or real-time "
+			"task on that CPU; on isolated/nohz_full CPUs it also breaks the tick-less isolation the "
+			"CPU was set aside for.");
+	finding_decision(fs, f, "Move them to housekeeping CPUs%s%s; they are not kernel-managed, so this works at run time.",
+			 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk));
+	finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes");
+	if (!cpuset_empty(&hk))
+		finding_fix(fs, f, "by hand: echo %s > /proc/irq/N/smp_affinity_list   # for each IRQ above", cpulist(h, &hk));
+	finding_fix(fs, f, "keep them there across reboots and irqbalance: irqsight persist /etc/irqsight/plan");
+}

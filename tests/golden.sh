@@ -1,0 +1,121 @@
+#!/bin/sh
+# Golden tests: run `check` on every fixture host (tests/hosts/*/, see each SOURCE.md) and
+# compare text, JSON and exit status with the expected.txt / expected.json / expected.rc
+# stored beside it.
+#
+#   IRQSIGHT=./irqsight   the binary to test (the sanitizer stage passes its own build)
+#   HOSTS_DIR=tests/hosts where the fixtures are
+#   UPDATE=1              rewrite the expected files instead of comparing (review the diff!)
+#   GOLDEN_ONLY=NAME      run only the hosts whose name contains NAME
+#
+# Prints "golden: N passed, N failed"; exits 1 when anything failed.
+set -u
+LC_ALL=C; export LC_ALL
+unset NO_COLOR CLICOLOR CLICOLOR_FORCE 2>/dev/null || true
+
+IRQSIGHT=${IRQSIGHT:-./irqsight}
+HOSTS_DIR=${HOSTS_DIR:-tests/hosts}
+UPDATE=${UPDATE:-0}
+GOLDEN_ONLY=${GOLDEN_ONLY:-}
+
+if [ ! -x "$IRQSIGHT" ]; then
+	echo "golden: cannot run '$IRQSIGHT': not an executable (run make first)" >&2
+	echo "golden: 0 passed, 1 failed"
+	exit 1
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/golden.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+pass=0
+fail=0
+failed=""
+
+# run NAME KIND OUTFILE RCFILE ARGS...: one run of the tool, stdout+stderr kept apart
+run() {
+	_out=$1; _rc=$2; shift 2
+	"$IRQSIGHT" "$@" > "$_out" 2> "$_out.err"
+	echo $? > "$_rc"
+}
+
+# same A B LABEL: compare, print a diff when different
+same() {
+	if cmp -s "$1" "$2"; then return 0; fi
+	echo "--- $3 differs (expected vs actual):"
+	diff -u "$1" "$2" | head -n "${GOLDEN_DIFF_LINES:-80}"
+	return 1
+}
+
+for dir in "$HOSTS_DIR"/*/; do
+	dir=${dir%/}
+	name=$(basename "$dir")
+	[ "$name" = tools ] && continue
+	[ -e "$dir/SOURCE.md" ] || continue
+	case $name in *"$GOLDEN_ONLY"*) ;; *) continue ;; esac
+
+	# git keeps no empty directories; a fixture lists the ones that matter (an empty
+	# sys/class/iommu means "no IOMMU", its absence means "unknown").
+	if [ -f "$dir/.empty-dirs" ]; then
+		while IFS= read -r d; do
+			[ -n "$d" ] && mkdir -p "$dir/$d"
+		done < "$dir/.empty-dirs"
+	fi
+
+	t=$TMP/$name
+	mkdir -p "$t"
+	run "$t/text" "$t/rc" --root "$dir" --color=never check --no-sample
+	run "$t/json" "$t/rc.json" --root "$dir" --json check --no-sample
+	# The report names its root; make that independent of where the checkout lives.
+	abs=$(cd "$dir" && pwd -P)
+	for f in "$t/text" "$t/json"; do
+		sed -e "s|$abs|@HOST@|g" -e "s|$dir|@HOST@|g" "$f" > "$f.n" && mv "$f.n" "$f"
+	done
+
+	if [ "$UPDATE" = 1 ]; then
+		cp "$t/text" "$dir/expected.txt"
+		cp "$t/json" "$dir/expected.json"
+		cp "$t/rc" "$dir/expected.rc"
+		echo "golden: updated $name (rc $(cat "$t/rc"))"
+		pass=$((pass + 1))
+		continue
+	fi
+
+	ok=1
+	log=$t/log
+	: > "$log"
+	for f in expected.txt expected.json expected.rc; do
+		if [ ! -f "$dir/$f" ]; then
+			echo "--- $dir/$f is missing (run UPDATE=1 tests/golden.sh and review it)" >> "$log"
+			ok=0
+		fi
+	done
+	if [ $ok = 1 ]; then
+		same "$dir/expected.txt" "$t/text" "text" >> "$log" || ok=0
+		same "$dir/expected.json" "$t/json" "json" >> "$log" || ok=0
+		same "$dir/expected.rc" "$t/rc" "exit status" >> "$log" || ok=0
+		if ! cmp -s "$t/rc" "$t/rc.json"; then
+			echo "--- exit status differs between text ($(cat "$t/rc")) and --json ($(cat "$t/rc.json"))" >> "$log"
+			ok=0
+		fi
+	fi
+	# A crash is never a golden result, whatever the expected files say.
+	for r in "$t/rc" "$t/rc.json"; do
+		if [ "$(cat "$r")" -ge 128 ]; then
+			echo "--- killed by signal $(( $(cat "$r") - 128 ))" >> "$log"
+			sed 's/^/    stderr: /' "$t/text.err" "$t/json.err" | head -20 >> "$log"
+			ok=0
+		fi
+	done
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "FAIL $name"
+		sed 's/^/    /' "$log"
+	fi
+done
+
+[ -n "$failed" ] && echo "golden: failed:$failed"
+echo "golden: $pass passed, $fail failed"
+[ $fail -eq 0 ]
