@@ -18,6 +18,13 @@ static const struct cmd commands[] = {
 	{ "snapshot", cmd_snapshot, "copy what irqsight reads into DIR for --root" },
 	{ "latency", cmd_latency, "wake-up latency per CPU and the interrupts behind its spikes" },
 	{ "top", cmd_top, "live interrupt load per CPU and IRQ source (full-screen, --batch, --json)" },
+	{ "plan", cmd_plan, "plan where every interrupt should run (writes nothing)" },
+	{ "apply", cmd_apply, "apply a plan: dry run unless --yes; journaled, read back" },
+	{ "rollback", cmd_rollback, "restore the values recorded in an apply journal" },
+	{ "persist", cmd_persist, "install a boot-time unit and irqbalance ban for a plan" },
+	{ "baseline", cmd_baseline, "save a host's interrupt profile; check it for drift" },
+	{ "export", cmd_export, "write Prometheus metrics (node_exporter textfile collector)" },
+	{ "serve", cmd_serve, "serve Prometheus metrics over HTTP (loopback by default)" },
 };
 
 static void usage(FILE *f)

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
 #include "model/host.h"
+#include "render/prom.h"
 #include "render/render.h"
 #include "rules/finding.h"
 #include "source/source.h"
@@ -25,6 +27,7 @@ static void usage(FILE *f)
 		   "  -i, --interval SEC  sample rates for SEC seconds (live only; default 1)\n"
 		   "  -n, --no-sample     judge from counts since boot only\n"
 		   "  -j, --json          JSON report (docs/json.md)\n"
+		   "  -p, --prometheus    Prometheus exposition (docs/metrics.md) instead of the report\n"
 		   "  -v, --verbose       list every CPU and device\n\n"
 		   "Exit status: 0 nothing above info, 1 warning, 2 critical, 3 could not run.\n");
 }
@@ -53,15 +56,16 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 		{ "interval", required_argument, 0, 'i' },
 		{ "no-sample", no_argument, 0, 'n' },
 		{ "json", no_argument, 0, 'j' },
+		{ "prometheus", no_argument, 0, 'p' },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	double interval = 1.0;
-	bool json = g->json;
+	bool json = g->json, prom = false;
 	int verbose = g->verbose;
 	int c;
-	while ((c = getopt_long(argc, argv, "i:njvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:njpvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': {
 			char *end;
@@ -75,6 +79,9 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'p':
+			prom = true;
 			break;
 		case 'v':
 			verbose++;
@@ -90,6 +97,10 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 	if (optind < argc)
 		return err("check: unexpected argument '%s'", argv[optind]);
 
+	if (json && prom)
+		return err("check: --json and --prometheus are two formats: pick one");
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct source src;
 	struct host h;
 	int r = cmd_open_host(g, interval, &src, &h);
@@ -100,7 +111,19 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 	struct buf out = { 0 };
 	struct render_opts ro = { .color = !json && use_color(g, stdout), .width = 80, .verbose = verbose > 0,
 				  .version = IRQSIGHT_VERSION };
-	if (json)
+	if (prom) {
+		struct prom_opts po;
+		prom_opts_init(&po);
+		po.version = IRQSIGHT_VERSION;
+		if (h.is_live) {
+			/* A snapshot's exposition stays reproducible: no run time or timestamp. */
+			struct timespec t1;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			po.run_timestamp = (double)time(NULL);
+			po.run_duration = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		}
+		render_prom(&h, &fs, &po, &out);
+	} else if (json)
 		render_json(&h, &fs, &ro, &out);
 	else
 		render_text(&h, &fs, &ro, &out);

@@ -44,6 +44,42 @@ int cmd_check(int argc, char **argv, const struct global_opts *g);
 int cmd_snapshot(int argc, char **argv, const struct global_opts *g);
 int cmd_latency(int argc, char **argv, const struct global_opts *g);
 int cmd_top(int argc, char **argv, const struct global_opts *g);
+int cmd_plan(int argc, char **argv, const struct global_opts *g);
+int cmd_apply(int argc, char **argv, const struct global_opts *g);
+int cmd_rollback(int argc, char **argv, const struct global_opts *g);
+int cmd_persist(int argc, char **argv, const struct global_opts *g);
+
+/* Shared by plan/apply/rollback/persist (cmd/apply.c). */
+struct arena;
+struct buf;
+struct plan;
+struct act_list;
+const char *act_state_dir(const char *given);	/* --state-dir, $IRQSIGHT_STATE_DIR, /var/lib/irqsight */
+int act_read_plan(const char *path, struct arena *a, struct plan *p, struct buf *text);	/* 0 or exit code */
+void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, FILE *f);
+int act_count(const struct act_list *ops, int status);
+/* --json for apply and rollback: {command, dry_run, journal, summary{...}, operations[...]} (docs/plan.md). */
+void act_json_ops(const struct act_list *ops, bool dry, const char *journal, const char *command, FILE *f);
+int cmd_export(int argc, char **argv, const struct global_opts *g);
+int cmd_baseline(int argc, char **argv, const struct global_opts *g);
+int cmd_serve(int argc, char **argv, const struct global_opts *g);
+
+/* cmd/export.c: one metrics run (model, rules, optional baseline drift, exposition),
+ * shared by export and serve. */
+struct buf;
+struct metrics_opts {
+	const char *baseline;		/* compare with this baseline file, or NULL */
+	int top_irqs;			/* per-IRQ series (render/prom.h) */
+	double sample_seconds;		/* > 0: live sample for rates */
+	unsigned long long errors;	/* failed runs so far (serve) */
+};
+struct baseline;
+/* Read and parse a baseline file (model/baseline.h). 0 or -errno with a message. */
+int cmd_load_baseline(const char *path, struct baseline *b, char *msg, size_t msglen);
+/* Appends the exposition to out; when the host cannot be read it still appends
+ * irqsight_up 0. Returns 0 or -errno with a message in msg. */
+int metrics_collect(const struct global_opts *g, const struct metrics_opts *mo, struct buf *out,
+		    char *msg, size_t msglen);
 
 struct source;
 struct host;

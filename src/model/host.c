@@ -66,6 +66,11 @@ int host_read_cpulist(struct host *h, const struct source *src, const char *path
 	int r = host_read_str(h, src, path, &s);
 	if (r)
 		return r;
+	/* drivers/base/cpu.c prints tick_nohz_full_mask with "%*pbl": with
+	 * CONFIG_CPUMASK_OFFSTACK (Debian) and no nohz_full= the mask is NULL and
+	 * the file reads "(null)" (seen on Debian 6.1 and 6.12 in tests/lab). */
+	if (!strcmp(s, "(null)"))
+		s = "";
 	return cpuset_parse_list(set, &h->arena, s, strlen(s));
 }
 

@@ -48,6 +48,9 @@ void rule_bad_boot_param(const struct host *h, struct findings *fs)
 			continue;
 		if (!f)
 			f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");
+		const struct cmdline_param *cp = h->has_cmdline ? cmdline_get(&h->cmdline, "amd_iommu") : NULL;
+		if (cp)
+			finding_evidence(fs, f, "cmdline", "%s", cp->raw);
 		finding_evidence(fs, f, "dmesg", "%s", e->text);
 	}
 	if (h->has_cmdline) {

@@ -42,6 +42,7 @@ void device_load(const struct host *h, struct load *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->rate_based = h->sample_seconds > 0;
+	l->uptime = h->uptime;
 	l->unit = l->rate_based ? "/s" : "";
 	l->per_cpu = arena_calloc((struct arena *)&h->arena, (size_t)h->max_cpu + 1, sizeof(double));
 	l->top_cpu = -1;
@@ -109,9 +110,12 @@ bool is_hotspot_share(double share, int ncpus)
 
 bool load_is_significant(const struct load *l)
 {
-	/* Counts since boot: a million device interrupts; rates: 500/s. Below that a
+	/* Rates: 500/s. Counts since boot: a million device interrupts, or an average of
+	 * 500/s when the uptime is known (a host that booted a minute ago). Below that a
 	 * skew is noise (an idle host takes a handful of interrupts anywhere). */
-	return l->rate_based ? l->total >= 500 : l->total >= 1e6;
+	if (l->rate_based)
+		return l->total >= 500;
+	return l->total >= 1e6 || (l->uptime > 0 && l->total >= 1000 && l->total / l->uptime >= 500);
 }
 
 const char *cpulist(const struct host *h, const struct cpuset *s)

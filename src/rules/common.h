@@ -18,6 +18,7 @@ void vm_cpus(const struct host *h, struct cpuset *out, const char **why);
  */
 struct load {
 	bool rate_based;
+	double uptime;		/* seconds since boot (proc/uptime), < 0 unknown */
 	double *per_cpu;
 	double total;
 	int top_cpu;		/* -1 when there is no load */

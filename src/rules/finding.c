@@ -14,6 +14,7 @@ const char *severity_name(enum severity s)
 	return s == SEV_CRITICAL ? "critical" : s == SEV_WARNING ? "warning" : "info";
 }
 
+static char *vfmt(struct arena *a, const char *fmt, va_list ap) PRINTF(2, 0);
 static char *vfmt(struct arena *a, const char *fmt, va_list ap)
 {
 	struct buf b = { 0 };

@@ -14,8 +14,9 @@ void rule_msix_disabled(const struct host *h, struct findings *fs)
 {
 	for (int i = 0; i < h->ndevs; i++) {
 		const struct pci_dev *d = &h->devs[i];
+		/* On INTx the device is intx-fallback's: one cause, one finding. */
 		if (!d->cfg_full || d->cfg.has_msix != TRI_YES || d->cfg.msix_enabled || !d->driver || d->is_vfio ||
-		    d->is_bridge || (d->irq_mode != IRQ_MODE_MSI && d->irq_mode != IRQ_MODE_INTX))
+		    d->is_bridge || d->irq_mode != IRQ_MODE_MSI)
 			continue;
 		struct finding *f = finding_new(fs, "msix-disabled", is_io_device(d) ? SEV_WARNING : SEV_INFO,
 						"%s supports MSI-X (%u vectors) but runs on %s", dev_label(h, d),
@@ -47,18 +48,17 @@ void rule_single_vector(const struct host *h, struct findings *fs)
 		return;
 	for (int i = 0; i < h->ndevs; i++) {
 		const struct pci_dev *d = &h->devs[i];
-		if (!d->driver || d->is_vfio || !is_io_device(d) || !d->cfg_full || d->cfg.has_msix != TRI_YES)
-			continue;
-		/* No interrupt in use (interface down) or not known: nothing runs on one vector. */
-		if (d->irq_mode == IRQ_MODE_NONE || d->irq_mode == IRQ_MODE_UNKNOWN)
-			continue;
+		if (!d->driver || d->is_vfio || !is_io_device(d) || !d->cfg_full || d->cfg.has_msix != TRI_YES ||
+		    d->irq_mode != IRQ_MODE_MSIX)
+			continue;	/* on MSI or INTx: msix-disabled / intx-fallback say it */
 		unsigned cap = d->cfg.msix_table_size;
 		int used = d->nirqs;
 		/* Vectors a multiqueue driver would use: one per CPU plus one or two for
 		 * admin/config/misc, bounded by the table. */
 		unsigned want = (unsigned)online + 1 < cap ? (unsigned)online + 1 : cap;
 		bool single = used <= 1 && cap >= 2;
-		bool few_queues = d->netdev && d->net_rx_queues == 1 && cap >= 4 && online >= 2;
+		/* A table of 8+ entries means a multiqueue NIC (e1000e has 5 for one rx/tx pair). */
+		bool few_queues = d->netdev && d->net_rx_queues == 1 && cap >= 8 && online >= 2;
 		if (!single && !few_queues)
 			continue;
 		struct finding *f = finding_new(fs, "single-vector", SEV_WARNING,

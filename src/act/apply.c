@@ -1,0 +1,416 @@
+#include "act/apply.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "act/journal.h"
+#include "act/plan.h"
+#include "model/host.h"
+#include "source/source.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+const char *act_status_name(enum act_status s)
+{
+	static const char *const n[] = { "pending", "already", "would-write", "written", "failed",
+					 "not-movable", "missing", "skipped" };
+	return (unsigned)s < ARRAY_SIZE(n) ? n[s] : "?";
+}
+
+/* docs/kernel-interfaces.md §3.2: kernel/irq/proc.c:write_irq_affinity() and friends. */
+const char *act_explain(int err)
+{
+	switch (err) {
+	case EIO:
+	case EPERM:
+		return "the kernel refuses user affinity for this IRQ (EIO before 6.12, EPERM since): "
+		       "it is kernel-managed (multiqueue drivers such as nvme, virtio-blk), per-CPU or "
+		       "marked no-balancing; only the boot parameters isolcpus=managed_irq,... and irqaffinity= move it";
+	case ENOSPC:
+		return "no free interrupt vector on the target CPUs (x86 vector space full): give this IRQ more CPUs "
+		       "or spread the devices";
+	case EINVAL:
+		return "no online CPU in the mask, or the kernel rejected the text";
+	case ERANGE:
+	case EOVERFLOW:
+		return "a CPU number beyond this kernel's CPUs (nr_cpu_ids): the plan is for another host";
+	case EROFS:
+		return "/proc or /sys is read-only here (a container runtime mounts /proc/irq read-only): run on the host";
+	case ENOENT:
+		return "the IRQ or file is gone (device removed, driver unloaded or IRQ freed)";
+	case EACCES:
+		return "permission denied: run as root";
+	case EBUSY:
+		return "the IRQ is being moved already; try again";
+	default:
+		return strerror(err);
+	}
+}
+
+/* ---------------------------------------------------------------- values */
+
+static bool path_is_list(const char *path)
+{
+	size_t n = strlen(path);
+	return n >= 5 && !strcmp(path + n - 5, "_list");
+}
+
+static int parse_value(const char *path, const char *text, struct arena *a, struct cpuset *s)
+{
+	size_t n = strlen(text);
+	return path_is_list(path) ? cpuset_parse_list(s, a, text, n) : cpuset_parse_mask(s, a, text, n);
+}
+
+bool act_value_equal(const char *path, const char *text, const struct cpuset *want, struct arena *a)
+{
+	struct cpuset s;
+	return text && !parse_value(path, text, a, &s) && cpuset_equal(&s, want);
+}
+
+static int read_value(const struct source *src, const char *path, struct arena *a, const char **out)
+{
+	struct buf b = { 0 };
+	int r = src_read(src, path, &b, 1 << 16);
+	if (!r) {
+		struct slice s = slice_trim((struct slice){ b.data, b.len });
+		*out = arena_strndup(a, s.p, s.n);
+	}
+	buf_free(&b);
+	return r;
+}
+
+static int write_value(const struct source *src, const char *path, const char *text)
+{
+	/* One write() per value: proc/sysfs parse each write on its own. O_TRUNC makes the
+	 * same call work on a copy tree of regular files. */
+	int fd = src_openat(src, path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return fd;
+	size_t n = strlen(text);
+	char *line = malloc(n + 2);
+	if (!line) {
+		close(fd);
+		return -ENOMEM;
+	}
+	memcpy(line, text, n);
+	line[n] = '\n';
+	ssize_t w = write(fd, line, n + 1);
+	int r = w < 0 ? -errno : (size_t)w != n + 1 ? -EIO : 0;
+	free(line);
+	if (close(fd) && !r)
+		r = -errno;
+	return r;
+}
+
+static const char *format_value(const struct act_op *op, struct arena *a)
+{
+	struct buf b = { 0 };
+	if (op->is_mask)
+		cpuset_format_mask(&op->want, op->nbits, &b);
+	else
+		cpuset_format_list(&op->want, &b);
+	const char *r = arena_strdup(a, b.data ? b.data : "");
+	buf_free(&b);
+	return r;
+}
+
+/* ---------------------------------------------------------------- resolve */
+
+static struct act_op *add_op(struct act_list *l, struct arena *a)
+{
+	if (l->n == l->cap) {
+		int nc = l->cap ? l->cap * 2 : 32;
+		l->v = arena_realloc(a, l->v, (size_t)l->cap * sizeof(*l->v), (size_t)nc * sizeof(*l->v));
+		l->cap = nc;
+	}
+	struct act_op *op = &l->v[l->n++];
+	memset(op, 0, sizeof(*op));
+	op->irq = -1;
+	return op;
+}
+
+static const char *irq_bdf(const struct irq *q)
+{
+	return q->dev ? q->dev->bdf : q->chip_bdf;
+}
+
+static bool irq_matches(const struct plan_irq *pi, const struct irq *q)
+{
+	const char *bdf = irq_bdf(q);
+	if (pi->bdf ? (!bdf || strcmp(bdf, pi->bdf) != 0) : bdf != NULL)
+		return false;
+	if (!pi->action)
+		return pi->vector >= 0 && q->vector == pi->vector;
+	for (int i = 0; i < q->naction; i++)
+		if (!fnmatch(pi->action, q->action[i], 0))
+			return true;
+	return false;
+}
+
+static bool settable_now(const struct irq *q)
+{
+	return q->managed != TRI_YES && q->settable != TRI_NO;
+}
+
+static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const struct host *h,
+			const struct cpuset *online, bool *used, struct arena *a, struct act_list *out)
+{
+	int nmatch = 0, nvec = 0, nused = 0;
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		if (q->is_arch || q->number < 0 || q->naction < 1 || !irq_matches(pi, q))
+			continue;
+		if (used[i]) {
+			nused++;
+			continue;
+		}
+		nmatch++;
+		nvec += pi->vector >= 0 && q->vector == pi->vector;
+	}
+	/* Several vectors of one device may share an action name (xhci_hcd): then the
+	 * MSI index tells them apart. */
+	bool by_vector = nmatch > 1 && nvec > 0;
+	int found = 0;
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		if (used[i] || q->is_arch || q->number < 0 || q->naction < 1 || !irq_matches(pi, q))
+			continue;
+		if (by_vector && q->vector != pi->vector)
+			continue;
+		used[i] = true;
+		found++;
+		struct act_op *op = add_op(out, a);
+		op->kind = ACT_IRQ;
+		op->irq = q->number;
+		op->name = q->actions;
+		op->dev = irq_bdf(q);
+		op->path = arena_printf(a, "proc/irq/%d/smp_affinity_list", q->number);
+		cpuset_copy(&op->want, a, &pi->cpus);
+		if (pi->kind == PLAN_MANAGED || !settable_now(q)) {
+			op->status = ACT_MANAGED;
+			const char *ev = q->managed_why ? q->managed_why
+				       : q->settable == TRI_NO ? "smp_affinity is read-only" : "kernel-managed";
+			op->why = arena_printf(a, "kernel-managed (%s): not movable at run time; boot with %s", ev,
+					       p->boot_params ? p->boot_params : "isolcpus=managed_irq,domain,<VM CPUs>");
+			if (q->has_affinity)
+				cpuset_copy(&op->want, a, &q->smp_affinity);
+			continue;
+		}
+		if (!cpuset_intersects(&op->want, online)) {
+			op->status = ACT_SKIPPED;
+			op->why = "no online CPU in the planned set: left as it is (an IRQ is never left without an online CPU)";
+			continue;
+		}
+		op->want_text = format_value(op, a);
+		op->why = pi->why;
+	}
+	/* Several IRQs with one name and no device (two "ACPI:Ged" lines): the first of
+	 * their identical plan lines took them all. */
+	if (!found && nused && !pi->bdf)
+		return;
+	if (!found) {
+		struct act_op *op = add_op(out, a);
+		op->kind = ACT_IRQ;
+		op->status = ACT_MISSING;
+		op->irq = -1;
+		op->name = pi->name ? pi->name : pi->action;
+		op->dev = pi->bdf;
+		op->why = pi->bdf ? arena_printf(a, "no IRQ of device %s matches '%s' now (device gone, driver changed or fewer queues)",
+						 pi->bdf, pi->action ? pi->action : "?")
+				  : arena_printf(a, "no IRQ matches '%s' now", pi->action ? pi->action : "?");
+	}
+}
+
+static void resolve_rps(const struct plan_rps *r, const struct host *h, const struct source *src,
+			const struct cpuset *online, struct arena *a, struct act_list *out)
+{
+	/* Interface names can change across boots: the device's current netdev wins. */
+	const char *netdev = r->netdev;
+	if (r->bdf) {
+		for (int i = 0; i < h->ndevs; i++)
+			if (!strcmp(h->devs[i].bdf, r->bdf) && h->devs[i].netdev)
+				netdev = h->devs[i].netdev;
+	}
+	char *dir = arena_printf(a, "sys/class/net/%s/queues", netdev);
+	char **names;
+	size_t n;
+	if (src_list(src, a, dir, &names, &n)) {
+		struct act_op *op = add_op(out, a);
+		op->kind = ACT_RPS;
+		op->status = ACT_MISSING;
+		op->name = netdev;
+		op->dev = r->bdf;
+		op->why = arena_printf(a, "network interface %s not found", netdev);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(names[i], "rx-", 3) != 0)
+			continue;
+		char *path = arena_printf(a, "%s/%s/rps_cpus", dir, names[i]);
+		const char *cur;
+		struct cpuset s;
+		/* No CONFIG_RPS, or RPS off (mask 0): nothing to do; RPS that is off stays off. */
+		if (read_value(src, path, a, &cur) || cpuset_parse_mask(&s, a, cur, strlen(cur)) || cpuset_empty(&s))
+			continue;
+		struct act_op *op = add_op(out, a);
+		op->kind = ACT_RPS;
+		op->path = path;
+		op->is_mask = true;
+		op->nbits = h->max_cpu + 1;
+		op->name = arena_printf(a, "%s %s", netdev, names[i]);
+		op->dev = r->bdf;
+		cpuset_copy(&op->want, a, &r->cpus);
+		op->why = "RPS CPUs of a network queue -> housekeeping";
+		if (!cpuset_intersects(&op->want, online)) {
+			op->status = ACT_SKIPPED;
+			op->why = "no online CPU in the planned set";
+			continue;
+		}
+		op->want_text = format_value(op, a);
+	}
+}
+
+int act_resolve(const struct plan *p, const struct host *h, const struct source *src, struct arena *a,
+		struct act_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct cpuset online;
+	if (h->has_online) {
+		cpuset_copy(&online, a, &h->online);
+	} else {
+		cpuset_init(&online, a, h->max_cpu);
+		for (int c = 0; c <= h->max_cpu; c++)
+			if (h->cpus && h->cpus[c].online)
+				cpuset_set(&online, c);
+	}
+	bool *used = arena_calloc(a, (size_t)(h->nirqs ? h->nirqs : 1), sizeof(bool));
+	for (int i = 0; i < p->nirqs; i++)
+		resolve_irq(p, &p->irqs[i], h, &online, used, a, out);
+	if (p->has_default_affinity) {
+		struct act_op *op = add_op(out, a);
+		op->kind = ACT_DEFAULT_AFFINITY;
+		op->path = "proc/irq/default_smp_affinity";
+		op->is_mask = true;
+		op->nbits = h->max_cpu + 1;
+		op->name = "default_smp_affinity";
+		cpuset_copy(&op->want, a, &p->default_affinity);
+		op->why = "where new IRQs start";
+		if (!cpuset_intersects(&op->want, &online)) {
+			op->status = ACT_SKIPPED;
+			op->why = "no online CPU in the planned set";
+		} else {
+			op->want_text = format_value(op, a);
+		}
+	}
+	for (int i = 0; i < p->nrps; i++)
+		resolve_rps(&p->rps[i], h, src, &online, a, out);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- run */
+
+static const char *what_of(const struct act_op *op, struct arena *a)
+{
+	if (op->irq >= 0)
+		return arena_printf(a, "irq %d %s%s%s", op->irq, op->name ? op->name : "", op->dev ? " " : "",
+				    op->dev ? op->dev : "");
+	return op->name;
+}
+
+/* Test hook: stop here, as if killed between two writes; the test sends SIGKILL. */
+static void fault_stop(int writes)
+{
+	fprintf(stderr, "irqsight: fault injection: stopped after %d writes\n", writes);
+	fflush(stderr);
+	for (int i = 0; i < 600; i++)
+		sleep(1);
+	_exit(70);
+}
+
+int act_run(const struct source *src, struct act_list *ops, const struct act_opts *o, struct journal *j,
+	    struct arena *a)
+{
+	int writes = 0;
+	for (int i = 0; i < ops->n; i++) {
+		struct act_op *op = &ops->v[i];
+		if (op->status != ACT_PENDING)
+			continue;
+		int r = read_value(src, op->path, a, &op->old);
+		if (r) {
+			op->status = r == -ENOENT ? ACT_MISSING : ACT_FAILED;
+			op->err = r;
+			op->why = arena_printf(a, "cannot read '%s': %s", op->path, act_explain(-r));
+			continue;
+		}
+		if (act_value_equal(op->path, op->old, &op->want, a)) {
+			op->status = ACT_SAME;
+			continue;
+		}
+		if (op->kind == ACT_RESTORE)
+			op->want_text = op->want_text ? op->want_text : format_value(op, a);
+		if (o->dry_run) {
+			op->status = ACT_DRY;
+			continue;
+		}
+		/* Journal first: no write without a durable record of the old value. */
+		if (j && (r = journal_set(j, op->path, op->old, op->want_text, what_of(op, a))))
+			return r;
+		r = write_value(src, op->path, op->want_text);
+		writes++;
+		if (r) {
+			op->status = ACT_FAILED;
+			op->err = r;
+			op->why = act_explain(-r);
+		} else {
+			read_value(src, op->path, a, &op->readback);
+			if (op->kind == ACT_IRQ)
+				read_value(src, arena_printf(a, "proc/irq/%d/effective_affinity_list", op->irq), a,
+					   &op->effective);
+			if (act_value_equal(op->path, op->readback, &op->want, a)) {
+				op->status = ACT_DONE;
+				struct cpuset eff;
+				/* x86 without remapping moves an MSI from its next interrupt
+				 * (GENERIC_PENDING_IRQ): until then the old CPU stays effective. */
+				if (op->effective && *op->effective &&
+				    !cpuset_parse_list(&eff, a, op->effective, strlen(op->effective)))
+					op->effective_pending = !cpuset_subset(&eff, &op->want);
+			} else {
+				op->status = ACT_FAILED;
+				op->why = arena_printf(a, "read back '%s' after writing '%s'",
+						       op->readback ? op->readback : "?", op->want_text);
+			}
+		}
+		if (o->fault_after > 0 && writes >= o->fault_after)
+			fault_stop(writes);
+	}
+	return 0;
+}
+
+int act_restore_ops(const struct journal_data *jd, struct arena *a, struct act_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = jd->n - 1; i >= 0; i--) {
+		const struct journal_entry *e = &jd->v[i];
+		struct act_op *op = add_op(out, a);
+		op->kind = ACT_RESTORE;
+		op->path = e->path;
+		op->name = e->what;
+		op->want_text = e->old;
+		op->is_mask = !path_is_list(e->path);
+		int irq;
+		if (sscanf(e->path, "proc/irq/%d/", &irq) == 1)
+			op->irq = irq;
+		if (parse_value(e->path, e->old, a, &op->want)) {
+			op->status = ACT_SKIPPED;
+			op->why = arena_printf(a, "the journal's old value '%s' is not a CPU set", e->old);
+		}
+	}
+	/* The same file written twice: restoring newest first leaves the oldest value. */
+	return 0;
+}

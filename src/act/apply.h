@@ -1,0 +1,95 @@
+/*
+ * Apply and roll back: the only code that writes to the host. Every write goes
+ * through the source's root (live "/" or a copy tree for tests), is journaled
+ * first (act/journal.h), then written, then read back.
+ *
+ * A plan is first resolved against the host model into a list of operations
+ * (IRQ names -> today's IRQ numbers and files); act_run() then does them.
+ * Safety, enforced here whatever the plan says: no write of a CPU set without an
+ * online CPU, no write to a per-CPU (architecture) vector, nothing written to an
+ * IRQ the kernel manages, nothing written when the value is already right.
+ */
+#ifndef IRQSIGHT_ACT_APPLY_H
+#define IRQSIGHT_ACT_APPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/cpuset.h"
+
+struct arena;
+struct host;
+struct plan;
+struct source;
+struct journal;
+struct journal_data;
+
+enum act_kind { ACT_IRQ, ACT_DEFAULT_AFFINITY, ACT_RPS, ACT_RESTORE };
+
+enum act_status {
+	ACT_PENDING = 0,
+	ACT_SAME,	/* already as wanted: nothing written */
+	ACT_DRY,	/* would be written (dry run) */
+	ACT_DONE,	/* written and read back equal */
+	ACT_FAILED,	/* write failed (err) or read back differs */
+	ACT_MANAGED,	/* kernel-managed / not settable: not movable at run time */
+	ACT_MISSING,	/* what the plan names is not on this host now */
+	ACT_SKIPPED,	/* refused for safety */
+};
+const char *act_status_name(enum act_status s);
+
+struct act_op {
+	enum act_kind kind;
+	enum act_status status;
+	const char *path;	/* relative to the root; NULL for MISSING/MANAGED without a file */
+	bool is_mask;		/* hex mask file (default_smp_affinity, rps_cpus) rather than a list */
+	int nbits;		/* mask width for writing */
+	int irq;		/* -1 when not an IRQ */
+	const char *name;	/* action names, "default_smp_affinity", "eth0 rx-0" */
+	const char *dev;	/* BDF or NULL */
+	struct cpuset want;
+	const char *want_text;	/* exactly what is written */
+	const char *old;	/* raw value before (trimmed) */
+	const char *readback;	/* after the write */
+	const char *effective;	/* effective_affinity_list after (IRQs) */
+	bool effective_pending;	/* effective CPUs outside the new set: the move happens at the next interrupt */
+	int err;		/* -errno of a failed write or read */
+	const char *why;	/* explanation (managed, missing, skipped, failed) */
+};
+
+struct act_list {
+	struct act_op *v;
+	int n, cap;
+};
+
+/*
+ * Resolve a plan against the host model and the files under the source root.
+ * IRQs the plan does not name are left alone. 0 or -errno.
+ */
+int act_resolve(const struct plan *p, const struct host *h, const struct source *src, struct arena *a,
+		struct act_list *out);
+
+struct act_opts {
+	bool dry_run;
+	int fault_after;	/* test hook (IRQSIGHT_FAULT_AFTER_WRITES): stop after N writes, 0 = off */
+};
+
+/*
+ * Do the pending operations. Returns 0, or -errno when the journal cannot be
+ * written (then nothing more is written: no write without its journal line).
+ * Per-operation failures are in the ops, not the return value.
+ */
+int act_run(const struct source *src, struct act_list *ops, const struct act_opts *o, struct journal *j,
+	    struct arena *a);
+
+/* Operations restoring every old value of a journal, newest write first; the first
+ * recorded old value of a path wins. */
+int act_restore_ops(const struct journal_data *jd, struct arena *a, struct act_list *out);
+
+/* Why a write failed, for this errno (positive), in words an operator can act on. */
+const char *act_explain(int err);
+
+/* Does text equal the set, read as a list (…_list files) or as a mask? */
+bool act_value_equal(const char *path, const char *text, const struct cpuset *want, struct arena *a);
+
+#endif

@@ -1,0 +1,264 @@
+#include "act/journal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "parse/planfile.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+void journal_init(struct journal *j, const char *dir, const char *root, const char *command, const char *plan)
+{
+	memset(j, 0, sizeof(*j));
+	j->fd = -1;
+	str_copy(j->dir, dir, sizeof(j->dir));
+	j->root = root;
+	j->command = command;
+	j->plan = plan;
+}
+
+/* mkdir -p with mode 0700 for what we create. */
+static int mkdirs(const char *dir)
+{
+	char tmp[4096];
+	str_copy(tmp, dir, sizeof(tmp));
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void now_iso(char *out, size_t n, bool compact)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	struct tm tm;
+	gmtime_r(&tv.tv_sec, &tm);
+	char s[32];
+	strftime(s, sizeof(s), compact ? "%Y%m%dT%H%M%S" : "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%s.%06ldZ", s, (long)tv.tv_usec);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write a line and make it durable before returning. */
+static int put_line(int fd, struct buf *b)
+{
+	buf_putc(b, '\n');
+	int r = write_all(fd, b->data, b->len);
+	if (!r && fsync(fd))
+		r = -errno;
+	return r;
+}
+
+static int create(struct journal *j)
+{
+	int r = mkdirs(j->dir);
+	if (r)
+		return r;
+	char ts[64];
+	now_iso(ts, sizeof(ts), true);
+	int len = snprintf(j->path, sizeof(j->path), "%s/journal-%s-%d.txt", j->dir, ts, (int)getpid());
+	if (len < 0 || (size_t)len >= sizeof(j->path))
+		return -ENAMETOOLONG;
+	j->fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	if (j->fd < 0)
+		return -errno;
+	struct buf b = { 0 };
+	char t[64];
+	now_iso(t, sizeof(t), false);
+	buf_puts(&b, "irqsight-journal 1\nstarted");
+	pf_put(&b, "time", t);
+	buf_printf(&b, " pid=%d", (int)getpid());
+	pf_put(&b, "command", j->command ? j->command : "apply");
+	pf_put(&b, "root", j->root ? j->root : "/");
+	if (j->plan)
+		pf_put(&b, "plan", j->plan);
+	r = put_line(j->fd, &b);
+	buf_free(&b);
+	/* The new directory entry must survive a crash too. */
+	int dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fsync(dfd) && !r)
+			r = -errno;
+		close(dfd);
+	}
+	return r;
+}
+
+int journal_set(struct journal *j, const char *path, const char *old, const char *new_, const char *what)
+{
+	int r = 0;
+	if (j->fd < 0 && (r = create(j)))
+		return r;
+	struct buf b = { 0 };
+	buf_puts(&b, "set");
+	pf_put(&b, "path", path);
+	pf_put(&b, "old", old);
+	pf_put(&b, "new", new_);
+	if (what)
+		pf_put(&b, "what", what);
+	r = put_line(j->fd, &b);
+	buf_free(&b);
+	return r;
+}
+
+static int vnote(int fd, const char *keyword, va_list ap)
+{
+	struct buf b = { 0 };
+	char t[64];
+	now_iso(t, sizeof(t), false);
+	buf_puts(&b, keyword);
+	pf_put(&b, "time", t);
+	for (;;) {
+		const char *k = va_arg(ap, const char *);
+		if (!k)
+			break;
+		const char *v = va_arg(ap, const char *);
+		pf_put(&b, k, v ? v : "");
+	}
+	int r = put_line(fd, &b);
+	buf_free(&b);
+	return r;
+}
+
+int journal_note(struct journal *j, const char *keyword, ...)
+{
+	if (j->fd < 0)
+		return 0;	/* nothing was written: no journal to annotate */
+	va_list ap;
+	va_start(ap, keyword);
+	int r = vnote(j->fd, keyword, ap);
+	va_end(ap);
+	return r;
+}
+
+int journal_append_file(const char *path, const char *keyword, ...)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	va_list ap;
+	va_start(ap, keyword);
+	int r = vnote(fd, keyword, ap);
+	va_end(ap);
+	close(fd);
+	return r;
+}
+
+void journal_close(struct journal *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+}
+
+int journal_parse(const char *buf, size_t len, struct arena *a, struct journal_data *out, const char **err)
+{
+	memset(out, 0, sizeof(*out));
+	/* A crash can tear the last line: parse only complete lines. */
+	size_t whole = len;
+	while (whole > 0 && buf[whole - 1] != '\n')
+		whole--;
+	struct pf_line *l;
+	int n;
+	unsigned bad = 0;
+	if (pf_parse_lines(buf, whole, a, &l, &n, &bad)) {
+		*err = arena_printf(a, "line %u: unterminated quote", bad);
+		return -EINVAL;
+	}
+	if (!n || strcmp(l[0].keyword, "irqsight-journal") != 0 || !l[0].word || strcmp(l[0].word, "1") != 0) {
+		*err = "not an irqsight journal (version 1)";
+		return -EINVAL;
+	}
+	out->version = 1;
+	out->v = arena_calloc(a, (size_t)n, sizeof(*out->v));
+	for (int i = 1; i < n; i++) {
+		const char *k = l[i].keyword;
+		if (!strcmp(k, "started")) {
+			out->root = pf_get(&l[i], "root");
+			out->command = pf_get(&l[i], "command");
+			out->plan = pf_get(&l[i], "plan");
+			out->started = pf_get(&l[i], "time");
+		} else if (!strcmp(k, "set")) {
+			struct journal_entry *e = &out->v[out->n];
+			e->path = pf_get(&l[i], "path");
+			e->old = pf_get(&l[i], "old");
+			e->new_ = pf_get(&l[i], "new");
+			e->what = pf_get(&l[i], "what");
+			if (!e->path || !e->old || !e->new_ || e->path[0] == '/' || strstr(e->path, "..")) {
+				*err = arena_printf(a, "line %u: a set line needs path= (relative), old= and new=", l[i].line_no);
+				return -EINVAL;
+			}
+			out->n++;
+		} else if (!strcmp(k, "done")) {
+			out->done = true;
+		} else if (!strcmp(k, "rollback")) {
+			out->rollbacks++;
+		}
+	}
+	return 0;
+}
+
+int journal_latest(const char *dir, struct arena *a, char **path)
+{
+	*path = NULL;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -errno;
+	char best[1024] = "";
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *nm = e->d_name;
+		if (strncmp(nm, "journal-", 8) != 0 || strlen(nm) < 12 || strcmp(nm + strlen(nm) - 4, ".txt") != 0)
+			continue;
+		if (strcmp(nm, best) <= 0)
+			continue;
+		/* Only journals that recorded a write are worth rolling back. */
+		char *p = arena_printf(a, "%s/%s", dir, nm);
+		struct buf b = { 0 };
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		int r = buf_read_fd(&b, fd, 16 << 20);
+		close(fd);
+		if (!r && b.data && strstr(b.data, "\nset "))
+			str_copy(best, nm, sizeof(best));
+		buf_free(&b);
+	}
+	closedir(d);
+	if (!best[0])
+		return -ENOENT;
+	*path = arena_printf(a, "%s/%s", dir, best);
+	return 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * The journal: before apply writes anything to the host it appends the file's
+ * path, its old value and the new one to a journal file and fsyncs it (and, once,
+ * its directory), so that `irqsight rollback` can restore the old values even when
+ * apply was killed between two writes. One file per apply run, created on the first
+ * write (a no-op apply leaves no journal behind):
+ *
+ *   DIR/journal-YYYYmmddTHHMMSS.uuuuuuZ-PID.txt
+ *
+ *   irqsight-journal 1
+ *   started time=... pid=... command=apply root=/ plan=/etc/irqsight/plan
+ *   set path=proc/irq/41/smp_affinity_list old=0-1 new=0 what="irq 41 virtio3-rx"
+ *   ...
+ *   done time=... written=N failed=M
+ *   rollback time=... restored=N failed=M
+ *
+ * Paths are relative to the root recorded in "started". Same line syntax as plans
+ * (parse/planfile.h).
+ */
+#ifndef IRQSIGHT_ACT_JOURNAL_H
+#define IRQSIGHT_ACT_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/compat.h"
+
+struct arena;
+
+struct journal {
+	int fd;			/* -1 until created */
+	char dir[4096];
+	char path[4096];
+	const char *root, *command, *plan;	/* for the "started" line */
+};
+
+/* Prepare (nothing is created yet). */
+void journal_init(struct journal *j, const char *dir, const char *root, const char *command, const char *plan);
+/* Record one intended write, durably (creates the file on first use). 0 or -errno. */
+int journal_set(struct journal *j, const char *path, const char *old, const char *new_, const char *what);
+/* Append a free-form keyword line with key=value pairs given as alternating strings, NULL-terminated. */
+int journal_note(struct journal *j, const char *keyword, ...) __attribute__((sentinel));
+void journal_close(struct journal *j);
+/* Append a line to an existing journal file (rollback's record). */
+int journal_append_file(const char *path, const char *keyword, ...) __attribute__((sentinel));
+
+struct journal_entry {
+	const char *path, *old, *new_, *what;
+};
+
+struct journal_data {
+	int version;
+	const char *root, *command, *plan, *started;
+	struct journal_entry *v;
+	int n;
+	bool done;		/* apply finished (a "done" line) */
+	int rollbacks;		/* "rollback" lines */
+};
+
+/* Pure. -EINVAL with *err on a file that is not a journal; a torn last line is ignored. */
+int journal_parse(const char *buf, size_t len, struct arena *a, struct journal_data *out, const char **err);
+
+/* The newest journal in dir that records at least one write; 0, -ENOENT or -errno. */
+int journal_latest(const char *dir, struct arena *a, char **path);
+
+#endif

@@ -1,0 +1,342 @@
+#include "act/persist.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parse/planfile.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/cpuset.h"
+#include "util/str.h"
+
+int persist_unit_text(const char *binary, struct buf *b)
+{
+	buf_puts(b, "# Installed by `irqsight persist`; remove with `irqsight persist --remove`.\n"
+		    "[Unit]\n"
+		    "Description=Apply the irqsight interrupt affinity plan\n"
+		    "# Documentation: irqsight(8), docs/plan.md (no man: link, so `systemd-analyze verify`\n"
+		    "# passes where the man page is not installed).\n"
+		    "# IRQs exist once drivers have probed (udev coldplug); irqbalance must have read its\n"
+		    "# banned CPU list first, or it moves the IRQs back.\n"
+		    "After=systemd-udev-trigger.service systemd-udev-settle.service systemd-modules-load.service irqbalance.service\n"
+		    "ConditionPathExists=/" PERSIST_PLAN "\n"
+		    "\n"
+		    "[Service]\n"
+		    "Type=oneshot\n"
+		    "RemainAfterExit=yes\n");
+	buf_printf(b, "ExecStart=%s apply --yes --boot /" PERSIST_PLAN "\n", binary);
+	return buf_puts(b, "\n[Install]\nWantedBy=multi-user.target\n");
+}
+
+static bool assigns(struct slice line, const char *key)
+{
+	line = slice_trim(line);
+	if (slice_starts(line, "export ")) {
+		line.p += 7;
+		line.n -= 7;
+		line = slice_trim(line);
+	}
+	size_t k = strlen(key);
+	return line.n > k && !memcmp(line.p, key, k) && (line.p[k] == '=' || line.p[k] == ' ');
+}
+
+int persist_irqbalance_edit(const char *old, size_t len, const char *banned, struct buf *out)
+{
+	struct slice all = { old ? old : "", old ? len : 0 }, line;
+	bool done = false;
+	while (slice_line(&all, &line)) {
+		if (assigns(line, "IRQBALANCE_BANNED_CPULIST")) {
+			if (!done)
+				buf_printf(out, "IRQBALANCE_BANNED_CPULIST=%s\n", banned);
+			done = true;
+			continue;
+		}
+		if (assigns(line, "IRQBALANCE_BANNED_CPUS")) {
+			buf_puts(out, "# irqsight: disabled, it would override IRQBALANCE_BANNED_CPULIST:\n#");
+		}
+		buf_append(out, line.p, line.n);
+		buf_putc(out, '\n');
+	}
+	if (!done)
+		buf_printf(out, "# irqsight persist: CPUs irqbalance must not use (VM CPUs, isolated, nohz_full).\n"
+				"IRQBALANCE_BANNED_CPULIST=%s\n", banned);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static char *under(struct arena *a, const char *dest, const char *rel)
+{
+	size_t n = strlen(dest);
+	while (n > 1 && dest[n - 1] == '/')
+		n--;
+	if (n == 1 && dest[0] == '/')
+		return arena_printf(a, "/%s", rel);
+	return arena_printf(a, "%.*s/%s", (int)n, dest, rel);
+}
+
+static int mkdirs_for(const char *path)
+{
+	char tmp[4096];
+	str_copy(tmp, path, sizeof(tmp));
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char tmp[4096];
+	str_copy(tmp, path, sizeof(tmp));
+	char *s = strrchr(tmp, '/');
+	if (!s)
+		return 0;
+	*(s == tmp ? s + 1 : s) = '\0';
+	int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = fsync(fd) ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Write a file durably and atomically (temp file + fsync + rename + fsync dir). */
+static int write_file(const char *path, const char *data, size_t len, mode_t mode)
+{
+	int r = mkdirs_for(path);
+	if (r)
+		return r;
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.irqsight-tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	while (len && !r) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0 && errno != EINTR)
+			r = -errno;
+		else if (w > 0)
+			data += w, len -= (size_t)w;
+	}
+	if (!r && fsync(fd))
+		r = -errno;
+	close(fd);
+	if (!r && rename(tmp, path))
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r ? r : fsync_dir_of(path);
+}
+
+static int read_file(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = buf_read_fd(b, fd, 16 << 20);
+	close(fd);
+	if (!r && !b->data)
+		r = buf_append(b, "", 0);
+	return r;
+}
+
+struct manifest {
+	int fd;
+	const char *path;
+};
+
+static int manifest_line(struct manifest *m, const char *kind, const char *path, const char *key, const char *val)
+{
+	struct buf b = { 0 };
+	buf_puts(&b, kind);
+	pf_put(&b, "path", path);
+	if (key)
+		pf_put(&b, key, val);
+	buf_putc(&b, '\n');
+	int r = write(m->fd, b.data, b.len) == (ssize_t)b.len ? 0 : -EIO;
+	if (!r && fsync(m->fd))
+		r = -errno;
+	buf_free(&b);
+	return r;
+}
+
+static const char *irqbalance_file(const char *dest, struct arena *a)
+{
+	struct stat st;
+	const char *deb = under(a, dest, "etc/default/irqbalance");
+	const char *rh = under(a, dest, "etc/sysconfig/irqbalance");
+	if (!stat(deb, &st))
+		return "etc/default/irqbalance";
+	if (!stat(rh, &st))
+		return "etc/sysconfig/irqbalance";
+	if (!stat(under(a, dest, "etc/sysconfig"), &st) && stat(under(a, dest, "etc/default"), &st))
+		return "etc/sysconfig/irqbalance";
+	return "etc/default/irqbalance";
+}
+
+int persist_install(const struct persist_opts *o, struct arena *a, struct persist_result *r, const char **why)
+{
+	memset(r, 0, sizeof(*r));
+	const char *pdir = arena_printf(a, "%s/persist", o->state_dir);
+	const char *mpath = arena_printf(a, "%s/manifest.txt", pdir);
+	struct stat st;
+	if (!stat(mpath, &st)) {
+		/* Installed before: undo that first, so backups keep the original files. */
+		struct persist_result rr;
+		int e = persist_remove(o->dest, o->state_dir, a, &rr, why);
+		if (e)
+			return e;
+	}
+	int e = mkdirs_for(mpath);
+	if (e || (mkdir(pdir, 0700) && errno != EEXIST)) {
+		*why = arena_printf(a, "cannot create '%s'", pdir);
+		return e ? e : -errno;
+	}
+	struct manifest m = { open(mpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), mpath };
+	if (m.fd < 0) {
+		*why = arena_printf(a, "cannot create '%s'", mpath);
+		return -errno;
+	}
+	if (write(m.fd, "irqsight-persist 1\n", 19) != 19 || fsync(m.fd) || fsync_dir_of(mpath)) {
+		close(m.fd);
+		*why = arena_printf(a, "cannot write '%s'", mpath);
+		return -EIO;
+	}
+	static const char *const rel_unit = "etc/systemd/system/" PERSIST_UNIT;
+	static const char *const rel_link = "etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT;
+	struct buf unit = { 0 }, cfg = { 0 }, old = { 0 };
+	persist_unit_text(o->binary, &unit);
+	r->unit_path = under(a, o->dest, rel_unit);
+	r->plan_path = under(a, o->dest, PERSIST_PLAN);
+	const char *link = under(a, o->dest, rel_link);
+	/* Plan and unit are ours: recorded as created, removed by --remove. */
+	if ((e = manifest_line(&m, "created", PERSIST_PLAN, NULL, NULL)) ||
+	    (e = write_file(r->plan_path, o->plan_text, o->plan_len, 0644))) {
+		*why = arena_printf(a, "cannot write '%s'", r->plan_path);
+		goto out;
+	}
+	if ((e = manifest_line(&m, "created", rel_unit, NULL, NULL)) ||
+	    (e = write_file(r->unit_path, unit.data, unit.len, 0644))) {
+		*why = arena_printf(a, "cannot write '%s'", r->unit_path);
+		goto out;
+	}
+	/* What `systemctl enable` does: a symlink in the target's .wants directory. */
+	if ((e = manifest_line(&m, "created", rel_link, NULL, NULL)) || (e = mkdirs_for(link))) {
+		*why = arena_printf(a, "cannot create '%s'", link);
+		goto out;
+	}
+	unlink(link);
+	if (symlink("../" PERSIST_UNIT, link)) {
+		e = -errno;
+		*why = arena_printf(a, "cannot create '%s'", link);
+		goto out;
+	}
+	fsync_dir_of(link);
+	if (o->banned) {
+		const char *rel = irqbalance_file(o->dest, a);
+		r->irqbalance_path = under(a, o->dest, rel);
+		int rd = read_file(r->irqbalance_path, &old);
+		if (rd && rd != -ENOENT) {
+			e = rd;
+			*why = arena_printf(a, "cannot read '%s'", r->irqbalance_path);
+			goto out;
+		}
+		/* Back up first, record it, then edit. */
+		if (!rd) {
+			const char *bk = arena_printf(a, "%s/irqbalance.orig", pdir);
+			if ((e = write_file(bk, old.data, old.len, 0600)) ||
+			    (e = manifest_line(&m, "replaced", rel, "backup", "irqbalance.orig"))) {
+				*why = arena_printf(a, "cannot back up '%s'", r->irqbalance_path);
+				goto out;
+			}
+		} else if ((e = manifest_line(&m, "created", rel, NULL, NULL))) {
+			goto out;
+		}
+		struct buf lb = { 0 };
+		cpuset_format_list(o->banned, &lb);
+		r->banned = arena_strdup(a, lb.data ? lb.data : "");
+		buf_free(&lb);
+		persist_irqbalance_edit(old.data, old.len, r->banned, &cfg);
+		if ((e = write_file(r->irqbalance_path, cfg.data, cfg.len, 0644))) {
+			*why = arena_printf(a, "cannot write '%s'", r->irqbalance_path);
+			goto out;
+		}
+	}
+out:
+	close(m.fd);
+	buf_free(&unit);
+	buf_free(&cfg);
+	buf_free(&old);
+	return e;
+}
+
+int persist_remove(const char *dest, const char *state_dir, struct arena *a, struct persist_result *r,
+		   const char **why)
+{
+	memset(r, 0, sizeof(*r));
+	const char *pdir = arena_printf(a, "%s/persist", state_dir);
+	const char *mpath = arena_printf(a, "%s/manifest.txt", pdir);
+	struct buf b = { 0 };
+	int e = read_file(mpath, &b);
+	if (e) {
+		*why = e == -ENOENT ? "nothing is installed (no persist manifest)" : arena_printf(a, "cannot read '%s'", mpath);
+		buf_free(&b);
+		return e;
+	}
+	struct pf_line *l;
+	int n;
+	unsigned bad;
+	/* A torn last line is ignored: that file was not touched yet. */
+	size_t whole = b.len;
+	while (whole && b.data[whole - 1] != '\n')
+		whole--;
+	if (pf_parse_lines(b.data, whole, a, &l, &n, &bad) || !n || strcmp(l[0].keyword, "irqsight-persist")) {
+		*why = arena_printf(a, "'%s' is not an irqsight persist manifest", mpath);
+		buf_free(&b);
+		return -EINVAL;
+	}
+	int failed = 0;
+	for (int i = n - 1; i >= 1; i--) {
+		const char *rel = pf_get(&l[i], "path");
+		if (!rel || rel[0] == '/' || strstr(rel, ".."))
+			continue;
+		const char *path = under(a, dest, rel);
+		if (!strcmp(l[i].keyword, "created")) {
+			if (!unlink(path))
+				r->removed++;
+			else if (errno != ENOENT)
+				failed++;
+		} else if (!strcmp(l[i].keyword, "replaced")) {
+			const char *bk = pf_get(&l[i], "backup");
+			struct buf ob = { 0 };
+			if (!bk || strchr(bk, '/') || read_file(arena_printf(a, "%s/%s", pdir, bk), &ob) ||
+			    write_file(path, ob.data, ob.len, 0644))
+				failed++;
+			else
+				r->restored++;
+			buf_free(&ob);
+			if (!strcmp(rel, "etc/default/irqbalance") || !strcmp(rel, "etc/sysconfig/irqbalance"))
+				r->irqbalance_path = path;
+		}
+	}
+	buf_free(&b);
+	if (failed) {
+		*why = arena_printf(a, "%d file(s) could not be restored; the manifest '%s' is kept", failed, mpath);
+		return -EIO;
+	}
+	unlink(arena_printf(a, "%s/irqbalance.orig", pdir));
+	unlink(mpath);
+	rmdir(pdir);
+	rmdir(under(a, dest, "etc/irqsight"));
+	return 0;
+}

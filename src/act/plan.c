@@ -1,0 +1,451 @@
+/*
+ * The planner. Pure: reads the host model, writes nothing (the plan lives in the
+ * caller's arena). See plan.h for the invariants and docs/plan.md for the file.
+ */
+#include "act/plan.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/host.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+static const char *list_str(struct arena *a, const struct cpuset *s)
+{
+	struct buf b = { 0 };
+	cpuset_format_list(s, &b);
+	const char *r = arena_strdup(a, b.data ? b.data : "");
+	buf_free(&b);
+	return r;
+}
+
+/*
+ * Instance numbers that the kernel hands out in probe order change across boots
+ * ("virtio3" may come back as "virtio4"); the device's BDF pins the IRQ down, so
+ * the pattern only has to tell the device's own vectors apart.
+ */
+static const char *const instance_prefixes[] = { "virtio", "nvme", "mlx4-", "hinic", "ena-" };
+
+const char *plan_action_pattern(struct arena *a, const char *action)
+{
+	struct buf b = { 0 };
+	size_t skip_from = (size_t)-1, skip_to = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(instance_prefixes); i++) {
+		size_t pl = strlen(instance_prefixes[i]);
+		if (strncmp(action, instance_prefixes[i], pl) != 0 || !isdigit((unsigned char)action[pl]))
+			continue;
+		skip_from = pl;
+		skip_to = pl;
+		while (isdigit((unsigned char)action[skip_to]))
+			skip_to++;
+		break;
+	}
+	for (size_t i = 0; action[i]; i++) {
+		if (i == skip_from) {
+			buf_putc(&b, '*');
+			i = skip_to - 1;
+			continue;
+		}
+		/* fnmatch(3) metacharacters in the literal part are escaped. */
+		if (strchr("*?[]\\", action[i]))
+			buf_putc(&b, '\\');
+		buf_putc(&b, action[i]);
+	}
+	const char *r = arena_strdup(a, b.data ? b.data : "");
+	buf_free(&b);
+	return r;
+}
+
+static bool settable(const struct irq *q)
+{
+	return q->managed != TRI_YES && q->settable != TRI_NO;
+}
+
+/* The queue index of a vector: trailing digits of its queue name ("rx-3", "input.0",
+ * "q2"); -1 when it has none ("rx"). */
+static int queue_index(const struct irq *q)
+{
+	if (!q->queue)
+		return -1;
+	size_t n = strlen(q->queue), i = n;
+	while (i > 0 && isdigit((unsigned char)q->queue[i - 1]))
+		i--;
+	if (i == n || n - i > 6)
+		return -1;
+	return atoi(q->queue + i);
+}
+
+static const struct cpuset *node_cpus(const struct host *h, int node)
+{
+	for (int i = 0; node >= 0 && i < h->nnodes; i++)
+		if (h->nodes[i].id == node)
+			return &h->nodes[i].cpus;
+	return NULL;
+}
+
+/* Housekeeping CPUs near a device, and why these. */
+static void device_cpus(const struct host *h, const struct pci_dev *d, const struct cpuset *hk,
+			struct arena *a, struct cpuset *out, const char **why)
+{
+	const struct cpuset *local = NULL;
+	if (d && d->numa_node >= 0)
+		local = node_cpus(h, d->numa_node);
+	if (!local && d && d->has_local_cpus && !cpuset_empty(&d->local_cpus) && d->numa_node >= 0)
+		local = &d->local_cpus;
+	if (local) {
+		cpuset_and(out, a, hk, local);
+		if (!cpuset_empty(out)) {
+			*why = arena_printf(a, "housekeeping CPUs of its NUMA node %d", d->numa_node);
+			return;
+		}
+		*why = arena_printf(a, "NUMA node %d has no housekeeping CPU: all housekeeping CPUs", d->numa_node);
+	} else {
+		*why = d ? "NUMA node unknown: all housekeeping CPUs" : "no PCI device: all housekeeping CPUs";
+	}
+	cpuset_copy(out, a, hk);
+}
+
+static int cmp_int(const void *x, const void *y)
+{
+	int a = *(const int *)x, b = *(const int *)y;
+	return (a > b) - (a < b);
+}
+
+/* Distinct queue indices of the device's settable vectors, sorted; returns the count. */
+static int device_queues(const struct pci_dev *d, struct arena *a, int **out)
+{
+	int *v = arena_calloc(a, (size_t)(d->nirqs ? d->nirqs : 1), sizeof(int));
+	int n = 0;
+	for (int i = 0; i < d->nirqs; i++) {
+		const struct irq *q = d->irqs[i];
+		int qi = queue_index(q);
+		if (!q->queue || !settable(q))
+			continue;
+		if (qi < 0)
+			qi = 0;
+		bool seen = false;
+		for (int j = 0; j < n && !seen; j++)
+			seen = v[j] == qi;
+		if (!seen)
+			v[n++] = qi;
+	}
+	qsort(v, (size_t)n, sizeof(int), cmp_int);
+	*out = v;
+	return n;
+}
+
+/* The n-th member of a set (0-based, wrapping). */
+static int nth_cpu(const struct cpuset *s, int n)
+{
+	int count = cpuset_count(s);
+	if (!count)
+		return -1;
+	n %= count;
+	int c = cpuset_next(s, 0);
+	while (n-- > 0)
+		c = cpuset_next(s, c + 1);
+	return c;
+}
+
+static void plan_one_irq(const struct host *h, const struct plan *p, const struct cpuset *hk_on,
+			 const struct irq *q, struct arena *a, struct plan_irq *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	const struct pci_dev *d = q->dev;
+	pi->irq = q->number;
+	pi->name = q->actions;
+	pi->bdf = d ? d->bdf : NULL;
+	pi->driver = d ? d->driver : NULL;
+	pi->vector = q->vector;
+	pi->action = plan_action_pattern(a, q->action[0]);
+	pi->has_now = q->has_affinity;
+	if (q->has_affinity)
+		cpuset_copy(&pi->now, a, &q->smp_affinity);
+
+	if (!settable(q)) {
+		pi->kind = PLAN_MANAGED;
+		const char *ev = q->managed_why ? q->managed_why : q->settable == TRI_NO ? "smp_affinity is read-only" : "kernel-managed";
+		if (q->has_effective && cpuset_subset(&q->effective_affinity, &p->housekeeping) &&
+		    !cpuset_empty(&q->effective_affinity))
+			pi->why = arena_printf(a, "kernel-managed (%s): not movable at run time; runs on housekeeping CPUs already", ev);
+		else
+			pi->why = arena_printf(a, "kernel-managed (%s): not movable at run time; boot with %s", ev, p->boot_params);
+		return;
+	}
+	pi->kind = PLAN_MOVE;
+	const char *where;
+	struct cpuset local;
+	device_cpus(h, d, hk_on, a, &local, &where);
+	int *queues = NULL;
+	int nq = d ? device_queues(d, a, &queues) : 0;
+	if (nq >= 2 && q->queue) {
+		int qi = queue_index(q);
+		if (qi < 0)
+			qi = 0;
+		int rank = 0;
+		while (rank < nq && queues[rank] != qi)
+			rank++;
+		int cpu = nth_cpu(&local, rank);
+		cpuset_init(&pi->cpus, a, cpu);
+		cpuset_set(&pi->cpus, cpu);
+		pi->why = arena_printf(a, "queue %d of %d multiqueue vectors: one CPU each from the %s", rank, nq, where);
+	} else {
+		cpuset_copy(&pi->cpus, a, &local);
+		pi->why = arena_printf(a, "%s: %s", d ? "device IRQ" : "system IRQ", where);
+	}
+	if (q->has_affinity && cpuset_equal(&q->smp_affinity, &pi->cpus))
+		pi->why = arena_printf(a, "%s (already there)", pi->why);
+}
+
+static void online_of(const struct host *h, struct arena *a, struct cpuset *out)
+{
+	if (h->has_online) {
+		cpuset_copy(out, a, &h->online);
+		return;
+	}
+	cpuset_init(out, a, h->max_cpu);
+	for (int c = 0; c <= h->max_cpu; c++)
+		if (h->cpus && h->cpus[c].online)
+			cpuset_set(out, c);
+}
+
+int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, struct plan *p,
+	      const char **why)
+{
+	memset(p, 0, sizeof(*p));
+	p->version = PLAN_VERSION;
+	p->ncpus = h->max_cpu + 1;
+	p->kernel = h->platform.kernel_release;
+	online_of(h, a, &p->online);
+	if (cpuset_empty(&p->online)) {
+		*why = "cannot tell which CPUs are online";
+		return -EINVAL;
+	}
+	p->nnodes = h->nnodes;
+	p->nodes = arena_calloc(a, (size_t)(h->nnodes ? h->nnodes : 1), sizeof(*p->nodes));
+	for (int i = 0; i < h->nnodes; i++) {
+		p->nodes[i].id = h->nodes[i].id;
+		cpuset_copy(&p->nodes[i].cpus, a, &h->nodes[i].cpus);
+	}
+
+	/* VM CPUs: the flags, else vCPU pinning, else isolcpus, else nohz_full. */
+	if (o->vm_cpus) {
+		cpuset_copy(&p->vm_cpus, a, o->vm_cpus);
+		p->vm_cpus_from = "--vm-cpus";
+	} else if (o->housekeeping) {
+		cpuset_andnot(&p->vm_cpus, a, &p->online, o->housekeeping);
+		p->vm_cpus_from = "--housekeeping";
+	} else {
+		cpuset_init(&p->vm_cpus, a, h->max_cpu);
+		for (int i = 0; i < h->nvms; i++)
+			if (h->vms[i].vcpus_pinned)
+				cpuset_or(&p->vm_cpus, a, &p->vm_cpus, &h->vms[i].vcpu_cpus);
+		p->vm_cpus_from = "vcpu-pinning";
+		if (cpuset_empty(&p->vm_cpus) && h->has_isolated && !cpuset_empty(&h->isolated)) {
+			cpuset_copy(&p->vm_cpus, a, &h->isolated);
+			p->vm_cpus_from = "isolcpus";
+		}
+		if (cpuset_empty(&p->vm_cpus) && h->has_nohz_full && !cpuset_empty(&h->nohz_full)) {
+			cpuset_copy(&p->vm_cpus, a, &h->nohz_full);
+			p->vm_cpus_from = "nohz_full";
+		}
+		if (cpuset_empty(&p->vm_cpus)) {
+			*why = "cannot tell which CPUs run VMs (no pinned vCPU threads, no isolcpus, no nohz_full): "
+			       "give --vm-cpus LIST or --housekeeping LIST";
+			return -EINVAL;
+		}
+	}
+	if (o->housekeeping) {
+		cpuset_copy(&p->housekeeping, a, o->housekeeping);
+		if (cpuset_intersects(&p->housekeeping, &p->vm_cpus)) {
+			*why = "--vm-cpus and --housekeeping overlap";
+			return -EINVAL;
+		}
+	} else {
+		cpuset_andnot(&p->housekeeping, a, &p->online, &p->vm_cpus);
+	}
+	struct cpuset hk_on;
+	cpuset_and(&hk_on, a, &p->housekeeping, &p->online);
+	if (cpuset_empty(&hk_on)) {
+		*why = arena_printf(a, "no online housekeeping CPU is left (online %s, VM CPUs %s from %s): "
+				    "leave at least one CPU to the host",
+				    list_str(a, &p->online), list_str(a, &p->vm_cpus), p->vm_cpus_from);
+		return -EINVAL;
+	}
+	if (cpuset_empty(&p->vm_cpus)) {
+		*why = "the VM CPU set is empty: nothing to separate";
+		return -EINVAL;
+	}
+
+	p->has_default_affinity = true;
+	cpuset_copy(&p->default_affinity, a, &hk_on);
+
+	/* IRQBALANCE_BANNED_CPULIST replaces irqbalance's own isolated ∪ nohz_full ban
+	 * (cputree.c:setup_banned_cpus), so those CPUs go into the list as well. */
+	cpuset_copy(&p->irqbalance_banned, a, &p->vm_cpus);
+	if (h->has_isolated)
+		cpuset_or(&p->irqbalance_banned, a, &p->irqbalance_banned, &h->isolated);
+	if (h->has_nohz_full)
+		cpuset_or(&p->irqbalance_banned, a, &p->irqbalance_banned, &h->nohz_full);
+	p->has_banned = true;
+	if (cpuset_subset(&p->online, &p->irqbalance_banned)) {
+		*why = arena_printf(a, "the irqbalance ban (VM CPUs ∪ isolated ∪ nohz_full = %s) would cover every online CPU",
+				    list_str(a, &p->irqbalance_banned));
+		return -EINVAL;
+	}
+	p->boot_params = arena_printf(a, "isolcpus=managed_irq,domain,%s irqaffinity=%s",
+				      list_str(a, &p->vm_cpus), list_str(a, &hk_on));
+
+	p->irqs = arena_calloc(a, (size_t)(h->nirqs ? h->nirqs : 1), sizeof(*p->irqs));
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		/* Per-CPU vectors (LOC, RES, ...) and IRQs with no handler or no /proc/irq/N
+		 * are never part of a plan. */
+		if (q->is_arch || q->number < 0 || q->naction < 1 || !q->has_affinity)
+			continue;
+		/* The x86 legacy timer and PIC cascade are not balanced by the kernel
+		 * (IRQD_NO_BALANCING / no handler to move): writes fail, never plan them. */
+		if (!q->dev && (!strcmp(q->action[0], "timer") || !strcmp(q->action[0], "cascade")))
+			continue;
+		plan_one_irq(h, p, &hk_on, q, a, &p->irqs[p->nirqs++]);
+	}
+
+	p->rps = arena_calloc(a, (size_t)(h->ndevs ? h->ndevs : 1), sizeof(*p->rps));
+	for (int i = 0; i < h->ndevs; i++) {
+		const struct pci_dev *d = &h->devs[i];
+		if (!d->netdev)
+			continue;
+		struct plan_rps *r = &p->rps[p->nrps++];
+		const char *w;
+		r->netdev = d->netdev;
+		r->bdf = d->bdf;
+		device_cpus(h, d, &hk_on, a, &r->cpus, &w);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void put_set(struct buf *b, const char *key, const struct cpuset *s)
+{
+	struct buf t = { 0 };
+	cpuset_format_list(s, &t);
+	pf_put(b, key, t.data ? t.data : "");
+	buf_free(&t);
+}
+
+int plan_format(const struct plan *p, struct buf *b)
+{
+	struct buf t = { 0 };
+	buf_puts(b, "# irqsight plan: where each interrupt should run (format: docs/plan.md).\n"
+		    "# Check it with `irqsight apply PLAN` (a dry run), write it with `irqsight apply --yes PLAN`,\n"
+		    "# undo it with `irqsight rollback`. IRQs are named by device and action, not by number.\n");
+	buf_printf(b, "irqsight-plan %d\n", p->version);
+	buf_puts(b, "host");
+	buf_printf(b, " cpus=%d", p->ncpus);
+	put_set(b, "online", &p->online);
+	if (p->kernel)
+		pf_put(b, "kernel", p->kernel);
+	buf_putc(b, '\n');
+	for (int i = 0; i < p->nnodes; i++) {
+		buf_printf(b, "node %d", p->nodes[i].id);
+		put_set(b, "cpus", &p->nodes[i].cpus);
+		buf_putc(b, '\n');
+	}
+	buf_puts(b, "\n# CPUs that run vCPUs, and the CPUs left to the host for interrupts.\n");
+	cpuset_format_list(&p->vm_cpus, &t);
+	buf_printf(b, "vm-cpus %s", t.data);
+	if (p->vm_cpus_from)
+		pf_put(b, "from", p->vm_cpus_from);
+	buf_putc(b, '\n');
+	buf_reset(&t);
+	cpuset_format_list(&p->housekeeping, &t);
+	buf_printf(b, "housekeeping %s\n", t.data);
+	if (p->has_default_affinity) {
+		buf_reset(&t);
+		cpuset_format_list(&p->default_affinity, &t);
+		buf_printf(b, "# /proc/irq/default_smp_affinity: where new IRQs start.\ndefault-affinity %s\n", t.data);
+	}
+	if (p->has_banned) {
+		buf_reset(&t);
+		cpuset_format_list(&p->irqbalance_banned, &t);
+		buf_printf(b, "# IRQBALANCE_BANNED_CPULIST (replaces irqbalance's own isolcpus/nohz_full ban, so it includes them).\n"
+			      "irqbalance-banned %s\n", t.data);
+	}
+	if (p->boot_params) {
+		buf_puts(b, "# Kernel command line for what cannot be moved at run time (kernel-managed IRQs);\n"
+			    "# irqsight never edits the boot loader.\nboot");
+		pf_put(b, "cmdline", p->boot_params);
+		buf_putc(b, '\n');
+	}
+	if (p->nirqs)
+		buf_puts(b, "\n# Interrupts. Matched by dev= (PCI BDF), action= (fnmatch pattern over the action\n"
+			    "# names) and vector=; irq=, name=, now= and why= are for the reader.\n");
+	for (int i = 0; i < p->nirqs; i++) {
+		const struct plan_irq *q = &p->irqs[i];
+		buf_puts(b, q->kind == PLAN_MOVE ? "irq" : "managed");
+		if (q->kind == PLAN_MOVE)
+			put_set(b, "cpus", &q->cpus);
+		if (q->bdf)
+			pf_put(b, "dev", q->bdf);
+		if (q->driver)
+			pf_put(b, "driver", q->driver);
+		if (q->vector >= 0)
+			buf_printf(b, " vector=%d", q->vector);
+		if (q->action)
+			pf_put(b, "action", q->action);
+		if (q->irq >= 0)
+			buf_printf(b, " irq=%d", q->irq);
+		if (q->name)
+			pf_put(b, "name", q->name);
+		if (q->has_now)
+			put_set(b, "now", &q->now);
+		if (q->why)
+			pf_put(b, "why", q->why);
+		buf_putc(b, '\n');
+	}
+	if (p->nrps)
+		buf_puts(b, "\n# RPS: rx queues whose rps_cpus is non-zero get these CPUs; RPS that is off stays off.\n");
+	for (int i = 0; i < p->nrps; i++) {
+		const struct plan_rps *r = &p->rps[i];
+		buf_puts(b, "rps");
+		pf_put(b, "netdev", r->netdev);
+		if (r->bdf)
+			pf_put(b, "dev", r->bdf);
+		put_set(b, "cpus", &r->cpus);
+		buf_putc(b, '\n');
+	}
+	buf_free(&t);
+	return 0;
+}
+
+bool plan_matches_host(const struct plan *p, const struct host *h, struct arena *a, const char **why)
+{
+	struct cpuset on;
+	online_of(h, a, &on);
+	if (p->ncpus != h->max_cpu + 1) {
+		*why = arena_printf(a, "the plan was made for %d CPUs, this host has %d", p->ncpus, h->max_cpu + 1);
+		return false;
+	}
+	if (!cpuset_equal(&p->online, &on)) {
+		*why = arena_printf(a, "the plan was made for online CPUs %s, this host has %s",
+				    list_str(a, &p->online), list_str(a, &on));
+		return false;
+	}
+	if (p->nnodes && h->nnodes && p->nnodes != h->nnodes) {
+		*why = arena_printf(a, "the plan was made for %d NUMA nodes, this host has %d", p->nnodes, h->nnodes);
+		return false;
+	}
+	for (int i = 0; i < p->nnodes && h->nnodes; i++) {
+		const struct cpuset *c = node_cpus(h, p->nodes[i].id);
+		if (!c || !cpuset_equal(c, &p->nodes[i].cpus)) {
+			*why = arena_printf(a, "NUMA node %d had CPUs %s when planned, now %s", p->nodes[i].id,
+					    list_str(a, &p->nodes[i].cpus), c ? list_str(a, c) : "none");
+			return false;
+		}
+	}
+	return true;
+}

@@ -1,0 +1,137 @@
+/* irqsight persist: keep a plan across reboots (systemd unit + irqbalance ban), or remove that. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "act/persist.h"
+#include "act/plan.h"
+#include "cmd/cmd.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+static void persist_usage(FILE *f)
+{
+	fprintf(f, "Usage: irqsight persist [--dest DIR] [--state-dir DIR] [--binary PATH] [--no-irqbalance] PLAN\n"
+		   "       irqsight persist --remove [--dest DIR] [--state-dir DIR]\n\n"
+		   "Installs /etc/irqsight/plan, a systemd oneshot unit (" PERSIST_UNIT ") that runs\n"
+		   "`irqsight apply --yes --boot` after drivers and irqbalance at every boot, and\n"
+		   "IRQBALANCE_BANNED_CPULIST in irqbalance's environment file. --remove restores every file.\n"
+		   "Prints the kernel command line it recommends; never edits the boot loader.\n\n"
+		   "  --dest DIR        install under DIR instead of / (packaging, tests)\n"
+		   "  --state-dir DIR   manifest and backups (default $IRQSIGHT_STATE_DIR or DEST/var/lib/irqsight)\n"
+		   "  --binary PATH     irqsight as the unit runs it (default: this executable)\n"
+		   "  --no-irqbalance   leave irqbalance's configuration alone\n");
+}
+
+int cmd_persist(int argc, char **argv, const struct global_opts *g)
+{
+	static const struct option opts[] = {
+		{ "remove", no_argument, 0, 'r' },
+		{ "dest", required_argument, 0, 'd' },
+		{ "root", required_argument, 0, 'd' },
+		{ "state-dir", required_argument, 0, 's' },
+		{ "binary", required_argument, 0, 'b' },
+		{ "no-irqbalance", no_argument, 0, 'n' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	bool remove = false, no_ib = false;
+	const char *dest = "/", *state = NULL, *binary = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			remove = true;
+			break;
+		case 'd':
+			dest = optarg;
+			break;
+		case 's':
+			state = optarg;
+			break;
+		case 'b':
+			binary = optarg;
+			break;
+		case 'n':
+			no_ib = true;
+			break;
+		case 'h':
+			persist_usage(stdout);
+			return EXIT_OK;
+		default:
+			persist_usage(stderr);
+			return EXIT_UNKNOWN;
+		}
+	}
+	if (remove ? optind != argc : optind + 1 != argc) {
+		persist_usage(stderr);
+		return EXIT_UNKNOWN;
+	}
+	char dreal[PATH_MAX];
+	if (!realpath(dest, dreal))
+		return err("cannot use --dest '%s': %s", dest, strerror(errno));
+	bool live = !strcmp(dreal, "/");
+	if (live && geteuid() != 0)
+		return err("persist writes /etc: run it as root (or --dest DIR)");
+	struct arena a = { 0 };
+	const char *sdir = state ? state : getenv("IRQSIGHT_STATE_DIR") && *getenv("IRQSIGHT_STATE_DIR")
+					    ? getenv("IRQSIGHT_STATE_DIR")
+					    : arena_printf(&a, "%s/var/lib/irqsight", live ? "" : dreal);
+	struct persist_result res;
+	const char *why = NULL;
+	int rc = EXIT_OK, r;
+	if (remove) {
+		if ((r = persist_remove(dreal, sdir, &a, &res, &why)))
+			rc = err("persist --remove: %s", why ? why : strerror(-r));
+		else
+			printf("Removed %d file(s) and restored %d%s%s.\n%s", res.removed, res.restored,
+			       res.irqbalance_path ? " (" : "", res.irqbalance_path ? arena_printf(&a, "%s)", res.irqbalance_path) : "",
+			       live ? "Now: systemctl daemon-reload; systemctl restart irqbalance\n" : "");
+		arena_free(&a);
+		return rc;
+	}
+	struct plan p;
+	struct buf text = { 0 };
+	if ((rc = act_read_plan(argv[optind], &a, &p, &text))) {
+		buf_free(&text);
+		arena_free(&a);
+		return rc;
+	}
+	char self[PATH_MAX];
+	if (!binary) {
+		if (!realpath("/proc/self/exe", self)) {
+			buf_free(&text);
+			arena_free(&a);
+			return err("cannot find this executable: %s (use --binary PATH)", strerror(errno));
+		}
+		binary = self;
+	}
+	if (binary[0] != '/') {
+		buf_free(&text);
+		arena_free(&a);
+		return err("--binary needs an absolute path, not '%s'", binary);
+	}
+	struct persist_opts po = { dreal, sdir, binary, text.data, text.len,
+				   !no_ib && p.has_banned ? &p.irqbalance_banned : NULL };
+	if ((r = persist_install(&po, &a, &res, &why))) {
+		rc = err("persist: %s: %s", why ? why : "failed", strerror(-r));
+	} else {
+		printf("Installed:\n  %s\n  %s (enabled for multi-user.target)\n", res.plan_path, res.unit_path);
+		if (res.irqbalance_path)
+			printf("  %s: IRQBALANCE_BANNED_CPULIST=%s\n", res.irqbalance_path, res.banned);
+		printf("Manifest and backups: %s/persist (undo: irqsight persist --remove)\n", sdir);
+		if (live)
+			printf("Now: systemctl daemon-reload; systemctl restart irqbalance\n");
+		if (p.boot_params)
+			printf("\nKernel command line recommended for kernel-managed IRQs (not changed by irqsight;\n"
+			       "add it to GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub or grub2-mkconfig):\n"
+			       "  %s\n", p.boot_params);
+	}
+	buf_free(&text);
+	arena_free(&a);
+	return rc;
+}

@@ -1,0 +1,233 @@
+/* irqsight plan: decide where every interrupt should run; print the change, write the plan. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "act/plan.h"
+#include "cmd/cmd.h"
+#include "model/host.h"
+#include "source/source.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+static void plan_usage(FILE *f)
+{
+	fprintf(f, "Usage: irqsight [--root DIR] plan [--vm-cpus LIST] [--housekeeping LIST] [-o PLAN]\n\n"
+		   "Plans where every interrupt should run: device IRQs, default_smp_affinity and RPS on\n"
+		   "housekeeping CPUs, multiqueue vectors one per CPU near the device, irqbalance kept off\n"
+		   "the VM CPUs. VM CPUs come from --vm-cpus, else from pinned vCPU threads, isolcpus or\n"
+		   "nohz_full. Nothing is changed: apply the plan with `irqsight apply PLAN`.\n\n"
+		   "  --vm-cpus LIST       CPUs that run vCPUs (e.g. 2-15)\n"
+		   "  --housekeeping LIST  CPUs for the host's interrupts (default: online minus VM CPUs)\n"
+		   "  -o, --output PLAN    write the plan file (docs/plan.md); '-' for stdout\n");
+}
+
+static const char *list_s(struct arena *a, const struct cpuset *s)
+{
+	struct buf b = { 0 };
+	cpuset_format_list(s, &b);
+	const char *r = arena_strdup(a, b.data && b.len ? b.data : "-");
+	buf_free(&b);
+	return r;
+}
+
+/* A CPU list cut to a table column ("0,2,4,6,8,1…"); the plan file has it whole. */
+static const char *col_s(struct arena *a, const char *s, int w)
+{
+	if (!s || (int)strlen(s) <= w)
+		return s;
+	return arena_printf(a, "%.*s…", w - 1, s);
+}
+
+static int write_out(const char *path, const struct buf *b)
+{
+	if (!strcmp(path, "-"))
+		return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : -EIO;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	ssize_t w = write(fd, b->data, b->len);
+	int r = w == (ssize_t)b->len ? 0 : -errno;
+	if (close(fd) && !r)
+		r = -errno;
+	return r;
+}
+
+static void print_table(const struct plan *p, const struct host *h, struct arena *a, FILE *f)
+{
+	fprintf(f, "VM CPUs %s (from %s), housekeeping CPUs %s.\n\n", list_s(a, &p->vm_cpus), p->vm_cpus_from,
+		list_s(a, &p->housekeeping));
+	fprintf(f, "%-4s %-20s %-13s %-9s   %-9s %s\n", "IRQ", "NAME", "DEVICE", "NOW", "PLANNED", "WHY");
+	int moves = 0, managed = 0;
+	for (int i = 0; i < p->nirqs; i++) {
+		const struct plan_irq *q = &p->irqs[i];
+		bool same = q->kind == PLAN_MOVE && q->has_now && cpuset_equal(&q->now, &q->cpus);
+		moves += q->kind == PLAN_MOVE && !same;
+		managed += q->kind == PLAN_MANAGED;
+		fprintf(f, "%-4d %-20.20s %-13s %-9s %s %-9s %s\n", q->irq, q->name ? q->name : q->action,
+			q->bdf ? q->bdf : "-", q->has_now ? col_s(a, list_s(a, &q->now), 9) : "?",
+			q->kind == PLAN_MANAGED ? " " : same ? "=" : "→",
+			q->kind == PLAN_MANAGED ? "(stays)" : col_s(a, list_s(a, &q->cpus), 9), q->why ? q->why : "");
+	}
+	fputc('\n', f);
+	const struct platform *pl = &h->platform;
+	fprintf(f, "default_smp_affinity  %s → %s   (where new IRQs start)\n",
+		pl->has_default_affinity ? list_s(a, &pl->default_smp_affinity) : "?", list_s(a, &p->default_affinity));
+	for (int i = 0; i < p->nrps; i++)
+		fprintf(f, "RPS %-17s rx queues with RPS on → %s   (RPS that is off stays off)\n", p->rps[i].netdev,
+			list_s(a, &p->rps[i].cpus));
+	const struct irqbalance *ib = &h->irqbalance;
+	fprintf(f, "irqbalance            banned %s → IRQBALANCE_BANNED_CPULIST=%s (VM CPUs ∪ isolated ∪ nohz_full;\n"
+		   "                      it replaces irqbalance's own isolcpus/nohz_full ban)%s\n",
+		ib->banned_known ? list_s(a, &ib->banned) : "?", list_s(a, &p->irqbalance_banned),
+		ib->running == TRI_YES ? "; irqbalance is running" : "");
+	fprintf(f, "\n%d IRQ(s) to move, %d kernel-managed IRQ(s) not movable at run time.\n", moves, managed);
+	if (managed)
+		fprintf(f, "Kernel-managed IRQs follow the boot parameters (irqsight never edits the boot loader):\n"
+			   "  %s\n", p->boot_params);
+}
+
+static void print_json(const struct plan *p, struct arena *a, FILE *f)
+{
+	struct buf b = { 0 };
+	struct json j;
+	json_init(&j, &b, true);
+	json_obj_begin(&j, NULL);
+	json_int(&j, "version", p->version);
+	json_int(&j, "cpus", p->ncpus);
+	json_str(&j, "online", list_s(a, &p->online));
+	json_str(&j, "vm_cpus", list_s(a, &p->vm_cpus));
+	json_str(&j, "vm_cpus_from", p->vm_cpus_from);
+	json_str(&j, "housekeeping", list_s(a, &p->housekeeping));
+	json_str(&j, "default_affinity", p->has_default_affinity ? list_s(a, &p->default_affinity) : NULL);
+	json_str(&j, "irqbalance_banned", p->has_banned ? list_s(a, &p->irqbalance_banned) : NULL);
+	json_str(&j, "boot_params", p->boot_params);
+	json_arr_begin(&j, "irqs");
+	for (int i = 0; i < p->nirqs; i++) {
+		const struct plan_irq *q = &p->irqs[i];
+		json_obj_begin(&j, NULL);
+		json_str(&j, "kind", q->kind == PLAN_MOVE ? "move" : "managed");
+		json_int(&j, "irq", q->irq);
+		json_str(&j, "name", q->name);
+		json_str(&j, "device", q->bdf);
+		json_str(&j, "driver", q->driver);
+		json_int(&j, "vector", q->vector);
+		json_str(&j, "action", q->action);
+		json_str(&j, "now", q->has_now ? list_s(a, &q->now) : NULL);
+		json_str(&j, "planned", q->kind == PLAN_MOVE ? list_s(a, &q->cpus) : NULL);
+		json_str(&j, "why", q->why);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_arr_begin(&j, "rps");
+	for (int i = 0; i < p->nrps; i++) {
+		json_obj_begin(&j, NULL);
+		json_str(&j, "netdev", p->rps[i].netdev);
+		json_str(&j, "device", p->rps[i].bdf);
+		json_str(&j, "cpus", list_s(a, &p->rps[i].cpus));
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+	fwrite(b.data, 1, b.len, f);
+	buf_free(&b);
+}
+
+int cmd_plan(int argc, char **argv, const struct global_opts *g)
+{
+	static const struct option opts[] = {
+		{ "vm-cpus", required_argument, 0, 'v' },
+		{ "housekeeping", required_argument, 0, 'k' },
+		{ "output", required_argument, 0, 'o' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *vm_txt = NULL, *hk_txt = NULL, *out = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			vm_txt = optarg;
+			break;
+		case 'k':
+			hk_txt = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			plan_usage(stdout);
+			return EXIT_OK;
+		default:
+			plan_usage(stderr);
+			return EXIT_UNKNOWN;
+		}
+	}
+	if (optind < argc)
+		return err("plan: unexpected argument '%s'", argv[optind]);
+	struct arena a = { 0 };
+	struct cpuset vm, hk;
+	struct plan_opts po = { 0 };
+	if (vm_txt) {
+		if (cpuset_parse_list(&vm, &a, vm_txt, strlen(vm_txt)))
+			return err("plan: --vm-cpus takes a CPU list like 2-7,10, not '%s'", vm_txt);
+		po.vm_cpus = &vm;
+	}
+	if (hk_txt) {
+		if (cpuset_parse_list(&hk, &a, hk_txt, strlen(hk_txt)) || cpuset_empty(&hk))
+			return err("plan: --housekeeping takes a non-empty CPU list like 0-1, not '%s'", hk_txt);
+		po.housekeeping = &hk;
+	}
+	struct source src;
+	int r = src_open(&src, g->root);
+	if (r)
+		return err("cannot open root '%s': %s", g->root, strerror(-r));
+	struct host h;
+	struct host_opts ho = { 0 };
+	r = host_build(&h, &src, &ho);
+	if (r) {
+		src_close(&src);
+		return err("cannot read the host under '%s': %s", g->root, strerror(-r));
+	}
+	struct plan p;
+	const char *why = NULL;
+	int rc = EXIT_OK;
+	if (plan_make(&h, &po, &a, &p, &why)) {
+		rc = err("cannot plan: %s", why);
+		goto out;
+	}
+	struct buf text = { 0 };
+	plan_format(&p, &text);
+	bool to_stdout = out && !strcmp(out, "-");
+	/* The file first: a reader that stops early (| head) must not lose the plan. */
+	r = out && !to_stdout ? write_out(out, &text) : 0;
+	if (g->json)
+		print_json(&p, &a, to_stdout ? stderr : stdout);
+	else
+		print_table(&p, &h, &a, to_stdout ? stderr : stdout);
+	if (to_stdout)
+		r = write_out(out, &text);
+	if (g->json) {
+		if (r)
+			rc = err("cannot write '%s': %s", out, strerror(-r));
+	} else if (out) {
+		if (r)
+			rc = err("cannot write '%s': %s", out, strerror(-r));
+		else if (!to_stdout)
+			printf("\nPlan written to %s. Dry run: irqsight apply %s; apply: irqsight apply --yes %s\n", out, out, out);
+	} else {
+		printf("\nNothing written: save the plan with -o PLAN.\n");
+	}
+	buf_free(&text);
+out:
+	host_free(&h);
+	src_close(&src);
+	arena_free(&a);
+	return rc;
+}

@@ -1,0 +1,122 @@
+/* irqsight rollback: put back exactly the values an apply journal recorded. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "act/apply.h"
+#include "act/journal.h"
+#include "cmd/cmd.h"
+#include "source/source.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+static void rollback_usage(FILE *f)
+{
+	fprintf(f, "Usage: irqsight [--root DIR] rollback [--dry-run] [--state-dir DIR] [JOURNAL]\n\n"
+		   "Restores every value recorded in an apply journal (the newest one that wrote something\n"
+		   "by default), newest write first. Running it again changes nothing.\n\n"
+		   "  -n, --dry-run        show what would be restored\n"
+		   "      --state-dir DIR  journal directory (default $IRQSIGHT_STATE_DIR or /var/lib/irqsight)\n");
+}
+
+int cmd_rollback(int argc, char **argv, const struct global_opts *g)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, 0, 'n' },
+		{ "state-dir", required_argument, 0, 's' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	bool dry = false;
+	const char *state = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			dry = true;
+			break;
+		case 's':
+			state = optarg;
+			break;
+		case 'h':
+			rollback_usage(stdout);
+			return EXIT_OK;
+		default:
+			rollback_usage(stderr);
+			return EXIT_UNKNOWN;
+		}
+	}
+	if (optind + 1 < argc) {
+		rollback_usage(stderr);
+		return EXIT_UNKNOWN;
+	}
+	struct arena a = { 0 };
+	char *path = NULL;
+	int r;
+	if (optind < argc) {
+		path = argv[optind];
+	} else if ((r = journal_latest(act_state_dir(state), &a, &path))) {
+		arena_free(&a);
+		return err("no journal to roll back in '%s': %s", act_state_dir(state),
+			   r == -ENOENT ? "no apply has written anything" : strerror(-r));
+	}
+	struct buf b = { 0 };
+	struct source fs;
+	r = src_open(&fs, "/");
+	if (!r) {
+		r = src_read(&fs, path, &b, 16 << 20);
+		src_close(&fs);
+	}
+	if (r) {
+		arena_free(&a);
+		return err("cannot read journal '%s': %s", path, strerror(-r));
+	}
+	struct journal_data jd;
+	const char *why = NULL;
+	if (journal_parse(b.data, b.len, &a, &jd, &why)) {
+		buf_free(&b);
+		arena_free(&a);
+		return err("cannot use journal '%s': %s", path, why);
+	}
+	buf_free(&b);
+	/* The root the journal was written against, unless --root says otherwise. */
+	const char *root = g->root_given ? g->root : jd.root ? jd.root : "/";
+	struct source src;
+	if ((r = src_open(&src, root))) {
+		arena_free(&a);
+		return err("cannot open root '%s': %s", root, strerror(-r));
+	}
+	if (!dry && src.is_live && geteuid() != 0) {
+		src_close(&src);
+		arena_free(&a);
+		return err("rollback changes IRQ affinity: run it as root (or --dry-run)");
+	}
+	struct act_list ops;
+	act_restore_ops(&jd, &a, &ops);
+	struct act_opts ao = { .dry_run = dry };
+	act_run(&src, &ops, &ao, NULL, &a);
+	int done = act_count(&ops, ACT_DONE), same = act_count(&ops, ACT_SAME), wd = act_count(&ops, ACT_DRY);
+	int failed = ops.n - done - same - wd;
+	if (g->json) {
+		act_json_ops(&ops, dry, path, "rollback", stdout);
+	} else {
+		printf("Journal %s (%d recorded write(s)%s)\n\n", path, jd.n, jd.done ? "" : ", apply did not finish");
+		act_print_ops(&ops, &a, g->verbose > 0, stdout);
+	}
+	if (!g->json)
+		printf("\n%s: %d %s, %d already at the recorded value, %d could not be restored.\n",
+	       dry ? "Dry run" : "Rollback", dry ? wd : done, dry ? "would be restored" : "restored", same, failed);
+	if (!dry) {
+		char nb[16], fb[16];
+		snprintf(nb, sizeof(nb), "%d", done);
+		snprintf(fb, sizeof(fb), "%d", failed);
+		if ((r = journal_append_file(path, "rollback", "restored", nb, "failed", fb, NULL)))
+			warn("cannot note the rollback in '%s': %s", path, strerror(-r));
+	}
+	src_close(&src);
+	arena_free(&a);
+	return failed ? EXIT_WARNING : EXIT_OK;
+}

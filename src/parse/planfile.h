@@ -1,0 +1,107 @@
+/*
+ * The plan file (docs/plan.md) and the journal share one line format, parsed here:
+ *
+ *   KEYWORD [POSITIONAL] key=value key="value with spaces" ...   # comment
+ *
+ * Values are bare words, or double-quoted with \" and \\ escapes. '#' outside quotes
+ * starts a comment. Pure: text in, structs out (strings in the arena).
+ */
+#ifndef IRQSIGHT_PARSE_PLANFILE_H
+#define IRQSIGHT_PARSE_PLANFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/cpuset.h"
+
+struct arena;
+struct buf;
+
+#define PLAN_VERSION 1
+
+enum plan_irq_kind {
+	PLAN_MOVE,		/* write the target to smp_affinity_list */
+	PLAN_MANAGED,		/* kernel-managed / not settable: boot parameters only */
+};
+
+struct plan_irq {
+	enum plan_irq_kind kind;
+	/* How apply finds it again (any may be NULL / -1). */
+	const char *bdf;	/* PCI device, NULL for IRQs without one (ttyS0, acpi) */
+	const char *driver;
+	int vector;		/* MSI/MSI-X index, -1 unknown */
+	const char *action;	/* fnmatch(3) pattern over the action names ("virtio*-rx") */
+	struct cpuset cpus;	/* target (PLAN_MOVE) */
+	/* For the reader and the table only (not used to match). */
+	int irq;		/* IRQ number when planned, -1 unknown */
+	const char *name;	/* action names when planned ("virtio3-rx") */
+	struct cpuset now;	/* smp_affinity_list when planned */
+	bool has_now;
+	const char *why;
+};
+
+struct plan_rps {
+	const char *netdev;	/* "eth0" */
+	const char *bdf;	/* its PCI device, or NULL */
+	struct cpuset cpus;	/* RPS CPUs for every rx queue whose RPS is on */
+};
+
+struct plan_node {
+	int id;
+	struct cpuset cpus;
+};
+
+struct plan {
+	int version;
+	/* The host it was made for (apply refuses another unless forced). */
+	int ncpus;		/* possible CPUs (max id + 1) */
+	struct cpuset online;
+	struct plan_node *nodes;
+	int nnodes;
+	const char *kernel;	/* informational */
+
+	struct cpuset vm_cpus;
+	const char *vm_cpus_from;	/* "--vm-cpus", "--housekeeping", "vcpu-pinning", "isolcpus", "nohz_full" */
+	struct cpuset housekeeping;
+
+	bool has_default_affinity;
+	struct cpuset default_affinity;
+
+	bool has_banned;
+	struct cpuset irqbalance_banned;	/* IRQBALANCE_BANNED_CPULIST */
+
+	const char *boot_params;	/* "isolcpus=managed_irq,domain,2-7 irqaffinity=0-1" */
+
+	struct plan_irq *irqs;
+	int nirqs;
+	struct plan_rps *rps;
+	int nrps;
+};
+
+/* One parsed line: the keyword, an optional positional word, and key=value pairs. */
+struct pf_kv {
+	const char *key, *val;
+};
+struct pf_line {
+	unsigned line_no;
+	const char *keyword;
+	const char *word;	/* first bare token that is not key=value, or NULL */
+	struct pf_kv *kv;
+	int nkv;
+};
+
+/* Split text into lines (blank and comment-only lines dropped). -EINVAL on an unterminated quote
+ * (with *bad_line set). */
+int pf_parse_lines(const char *buf, size_t len, struct arena *a, struct pf_line **out, int *n,
+		   unsigned *bad_line);
+const char *pf_get(const struct pf_line *l, const char *key);	/* NULL when absent */
+/* Append " key=value", quoting when needed (spaces, quotes, '#', '=', empty). */
+int pf_put(struct buf *b, const char *key, const char *val);
+
+/*
+ * Parse a plan file. Returns 0, or -EINVAL with *err (arena string, "line N: ...") for
+ * a malformed or unsupported plan. Informational fields missing are left unset.
+ */
+int parse_planfile(const char *buf, size_t len, struct arena *a, struct plan *p, const char **err);
+
+#endif

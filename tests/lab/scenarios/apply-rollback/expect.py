@@ -1,0 +1,53 @@
+# apply/rollback on a real kernel: movable IRQs move, managed queues refuse with a
+# reason, a second apply is a no-op, rollback restores every mask.
+import json
+
+
+def load(t, name):
+    try:
+        return json.loads(t.read(name, "") or "null")
+    except ValueError:
+        return None
+
+
+def dump(t, name):
+    out = {}
+    for line in (t.read(name, "") or "").splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            out[parts[0]] = parts[1]
+    return out
+
+
+def raw(t):
+    before = dump(t, "before")
+    t.ok(len(before) > 10, "raw: %d IRQ affinities dumped before apply" % len(before))
+    t.ok(t.read("plan.rc", "").strip() == "0", "plan exits 0 (%s)" % (t.read("plan.err", "") or "").strip()[:200])
+
+
+def verdict(t):
+    before, applied, back = dump(t, "before"), dump(t, "applied"), dump(t, "rolledback")
+    ap, ap2, rb = load(t, "apply.json"), load(t, "apply2.json"), load(t, "rollback.json")
+    t.ok(ap is not None and ap2 is not None and rb is not None, "apply, apply again and rollback print JSON")
+    if not (ap and ap2 and rb):
+        return
+    ops = ap["operations"]
+    written = [o for o in ops if o["result"] == "written" and o.get("irq") is not None]
+    t.ok(len(written) >= 3, "apply wrote %d IRQ affinities" % len(written))
+    moved = [o for o in written if applied.get(str(o["irq"])) == o["planned"]]
+    t.ok(len(moved) == len(written), "read back: %d of %d written IRQs show the planned mask" % (len(moved), len(written)))
+    t.ok(all(o.get("readback") == o["planned"] for o in written), "apply's own read-back matches for every write")
+    t.ok(all(applied.get(str(o["irq"])) == "0" for o in written if o["name"] and "nvme" not in o["name"]),
+         "moved IRQs are on housekeeping CPU 0")
+    nm = [o for o in ops if o["result"] == "not-movable"]
+    nm_names = " ".join((o.get("name") or "") for o in nm)
+    t.ok("nvme" in nm_names, "NVMe managed queues reported not movable (%s)" % nm_names[:120])
+    t.ok(all(o.get("why") for o in nm), "every not-movable IRQ carries a reason")
+    t.ok(ap["summary"]["failed"] == 0, "apply: no failures (%s)" % ap["summary"])
+    t.ok(ap2["summary"]["written"] == 0 and ap2["summary"]["failed"] == 0,
+         "second apply writes nothing (%s)" % ap2["summary"])
+    t.ok(t.read("rollback.rc", "").strip() == "0", "rollback exits 0")
+    diff = sorted(k for k in before if back.get(k) != before[k])
+    t.ok(not diff, "rollback restores every smp_affinity_list (differs: %s)" % diff[:10])
+    t.ok(t.read("rolledback.default", "") == t.read("before.default", ""), "rollback restores default_smp_affinity")
+    t.ok((t.read("journals", "") or "").strip() != "", "apply left a journal in /var/lib/irqsight")

@@ -1,0 +1,3 @@
+lab_main() {
+	lab_standard
+}

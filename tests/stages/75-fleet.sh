@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Fleet: Prometheus exposition (promtool check metrics on everything irqsight writes),
+# alerting rules (promtool test rules), baselines and drift, systemd/grafana contrib,
+# and the live tests with a real Prometheus and serve under load (tests/live/).
+# Prints "fleet: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+IRQSIGHT=./irqsight
+pass=0 fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+nok() { echo "not ok - $*"; fail=$((fail + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+HOSTS=tests/fleet/hosts
+
+need() { command -v "$1" >/dev/null || { nok "$1 missing: run sudo ./tests/setup-deps.sh (tests/deps/fleet.txt)"; return 1; }; }
+need promtool || { echo "fleet: $pass passed, $fail failed"; exit 1; }
+
+# --- exposition ------------------------------------------------------------------
+# Hand-built models of the unit tests (escaping, NaN, top-N, sampled rates, down).
+if [ -x build/unit-tests ] && build/unit-tests prom >"$tmp/unit.log" 2>&1; then
+	for f in build/prom-fixtures/*.prom; do
+		promtool check metrics <"$f" >"$tmp/pc" 2>&1 && ok "promtool check metrics $f" || nok "promtool check metrics $f: $(cat "$tmp/pc")"
+	done
+else
+	nok "unit tests of render/prom failed: $(tail -5 "$tmp/unit.log")"
+fi
+# Every fixture host irqsight has (fleet, golden, examples) and the live host.
+roots=$(ls -d $HOSTS/*/ tests/hosts/*/ examples/*/ 2>/dev/null)
+for r in $roots /; do
+	r=${r%/}
+	[ -e "$r/proc/interrupts" ] || [ "$r" = "" ] || continue
+	root=${r:-/}
+	out="$tmp/export/$(echo "$root" | tr '/' '_').prom"
+	mkdir -p "$tmp/export"
+	if "$IRQSIGHT" --root "$root" export "$out" 2>"$tmp/err" && promtool check metrics <"$out" >"$tmp/pc" 2>&1 &&
+		grep -qx 'irqsight_up 1' "$out"; then
+		ok "export --root $root: promtool check metrics"
+	else
+		nok "export --root $root: $(cat "$tmp/err" "$tmp/pc" 2>/dev/null | head -5)"
+	fi
+done
+# Atomic write: no temporary file left, 0644, replaced in place.
+ls -a "$tmp/export" | grep -q '\.tmp\.' && nok "temporary files left in the textfile directory" || ok "no temporary files left"
+f=$(ls "$tmp"/export/*.prom | head -1)
+[ "$(stat -c %a "$f")" = 644 ] && ok "textfile mode 0644" || nok "textfile mode $(stat -c %a "$f")"
+"$IRQSIGHT" export "$tmp/no/such/dir/x.prom" 2>"$tmp/err"; rc=$?
+[ $rc = 3 ] && grep -q "cannot write" "$tmp/err" && ok "export to a missing directory: exit 3, message" || nok "export to a missing directory: rc $rc"
+"$IRQSIGHT" --root "$tmp/nothing" export "$tmp/down.prom" 2>/dev/null; rc=$?
+[ $rc = 3 ] && grep -qx 'irqsight_up 0' "$tmp/down.prom" && promtool check metrics <"$tmp/down.prom" >/dev/null 2>&1 &&
+	ok "unreadable root: exit 3 and a valid file with irqsight_up 0" || nok "unreadable root: rc $rc"
+"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --top-irqs 3 - >"$tmp/top3.prom"
+[ "$(grep -c '^irqsight_irq_interrupts_total{' "$tmp/top3.prom")" = 3 ] && ok "--top-irqs 3 bounds per-IRQ series" || nok "--top-irqs 3"
+"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --top-irqs 100000 - >/dev/null 2>&1; [ $? = 3 ] && ok "--top-irqs out of range refused" || nok "--top-irqs out of range accepted"
+"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --baseline $HOSTS/../baselines/raptorlake-iommu-on.baseline - >"$tmp/drift0.prom" 2>/dev/null
+grep -qx 'irqsight_drift_findings 0' "$tmp/drift0.prom" && ok "export --baseline: irqsight_drift_findings 0 on the same host" || nok "export --baseline (same host)"
+"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-off export --baseline $HOSTS/../baselines/raptorlake-iommu-on.baseline - >"$tmp/drift1.prom" 2>/dev/null
+grep -q '^irqsight_finding{id="drift-iommu",severity="critical"} 1$' "$tmp/drift1.prom" && grep -qx 'irqsight_drift_findings 3' "$tmp/drift1.prom" &&
+	promtool check metrics <"$tmp/drift1.prom" >/dev/null 2>&1 && ok "export --baseline: drift findings as metrics" || nok "export --baseline (BIOS reset pair): $(grep drift "$tmp/drift1.prom" | head -5)"
+if "$IRQSIGHT" check --help 2>&1 | grep -q -- '--prometheus'; then
+	"$IRQSIGHT" --root $HOSTS/sysstat-desktop-no-ir check --prometheus >"$tmp/check.prom" 2>/dev/null
+	promtool check metrics <"$tmp/check.prom" >/dev/null 2>&1 && grep -qx 'irqsight_interrupt_remapping 0' "$tmp/check.prom" &&
+		ok "check --prometheus: promtool check metrics" || nok "check --prometheus"
+fi
+
+# --- rules -------------------------------------------------------------------------
+promtool check rules contrib/prometheus/irqsight.rules.yml >"$tmp/pc" 2>&1 && ok "promtool check rules" || nok "promtool check rules: $(cat "$tmp/pc")"
+promtool test rules contrib/prometheus/irqsight.rules.test.yml >"$tmp/pc" 2>&1 && ok "promtool test rules (remapping off, INTx, hot CPU, vCPU overlap, drift, stale, cannot run)" ||
+	nok "promtool test rules: $(cat "$tmp/pc")"
+# Every metric the rules and the dashboard use is documented and exported.
+# (recording rules "instance:irqsight_...:rate5m" are names of our own, not exported)
+used=$(grep -ohE '[a-z:]*irqsight_[a-z0-9_]*' contrib/prometheus/irqsight.rules.yml contrib/grafana/*.json | grep -v : | sort -u)
+for m in $used; do
+	grep -qE "\`$m(\{|\`)" docs/metrics.md || { nok "$m used in contrib/ but not documented in docs/metrics.md"; continue; }
+	grep -qh "^# TYPE $m " build/prom-fixtures/*.prom "$tmp"/export/*.prom "$tmp/drift1.prom" && ok "$m: documented and exported" ||
+		nok "$m used in contrib/ but never exported"
+done
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["panels"] and d["uid"]' contrib/grafana/irqsight-dashboard.json &&
+	ok "grafana dashboard is valid JSON" || nok "grafana dashboard JSON"
+if command -v systemd-analyze >/dev/null; then
+	systemd-analyze verify --man=no contrib/systemd/irqsight-check.service contrib/systemd/irqsight-check.timer >"$tmp/sa" 2>&1 &&
+		ok "systemd-analyze verify units" || nok "systemd-analyze verify: $(cat "$tmp/sa")"
+fi
+
+# --- baselines ---------------------------------------------------------------------
+# expect NAME ROOT BASELINE RC IDS...: `baseline check` exits RC and reports exactly IDS.
+expect() {
+	local name=$1 root=$2 base=$3 want_rc=$4
+	shift 4
+	"$IRQSIGHT" --root "$root" --json baseline check "$base" >"$tmp/bc.json" 2>"$tmp/err"
+	local rc=$?
+	local got
+	got=$(python3 -c 'import json,sys; print(" ".join(sorted(f["id"]+"@"+(f["device"] or "") for f in json.load(open(sys.argv[1]))["findings"])))' "$tmp/bc.json" 2>/dev/null)
+	local want
+	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ' | sed 's/ $//')
+	[ "$rc" = "$want_rc" ] && [ "$got" = "$want" ] && ok "baseline $name: exit $rc, [$got]" ||
+		nok "baseline $name: exit $rc (want $want_rc), got [$got], want [$want] $(cat "$tmp/err")"
+}
+for h in raptorlake-iommu-on raptorlake-iommu-off sysstat-desktop-no-ir; do
+	"$IRQSIGHT" --root $HOSTS/$h baseline save "$tmp/$h.baseline" 2>/dev/null
+	expect "save+check $h" $HOSTS/$h "$tmp/$h.baseline" 0
+done
+cmp -s "$tmp/raptorlake-iommu-on.baseline" tests/fleet/baselines/raptorlake-iommu-on.baseline &&
+	ok "saved baseline equals tests/fleet/baselines/raptorlake-iommu-on.baseline" || nok "saved baseline differs from the stored one"
+# BIOS reset / IOMMU off: the passed-through NVMe falls back to the host nvme driver.
+expect "BIOS reset (raptorlake IOMMU on -> off)" $HOSTS/raptorlake-iommu-off tests/fleet/baselines/raptorlake-iommu-on.baseline 2 \
+	drift-cmdline@ drift-iommu@ drift-driver@0000:03:00.0
+expect "IOMMU back on" $HOSTS/raptorlake-iommu-on "$tmp/raptorlake-iommu-off.baseline" 1 \
+	drift-cmdline@ drift-iommu@ drift-driver@0000:03:00.0
+# The same pair as the golden fixtures of check (tests/hosts), when present.
+gon=tests/hosts/raptorlake-32cpu-vfio-nvme-iommu-on goff=tests/hosts/raptorlake-32cpu-intel-iommu-off-ir-on
+if [ -d "$gon" ] && [ -d "$goff" ]; then
+	"$IRQSIGHT" --root "$gon" baseline save "$tmp/gon.baseline" 2>/dev/null
+	expect "save+check $gon" "$gon" "$tmp/gon.baseline" 0
+	# /proc/interrupts only: the IOMMU state is unknown (no drift claimed), the NVMe's
+	# handlers still show vfio -> nvme.
+	expect "tests/hosts raptorlake pair (interrupts only)" "$goff" "$tmp/gon.baseline" 1 drift-driver@0000:03:00.0
+fi
+# Kernel update whose nvme driver comes up with fewer queues: derived from the real tree.
+ku=$tmp/kernel-update
+cp -r $HOSTS/raptorlake-iommu-on "$ku"
+echo 6.8.0-1-amd64 >"$ku/proc/sys/kernel/osrelease"
+grep -vE 'nvme2q(9|1[0-6])$' $HOSTS/raptorlake-iommu-on/proc/interrupts >"$ku/proc/interrupts"
+expect "kernel update with fewer queues" "$ku" tests/fleet/baselines/raptorlake-iommu-on.baseline 1 \
+	drift-kernel@ drift-vectors@0000:06:00.0
+"$IRQSIGHT" --root "$ku" baseline check tests/fleet/baselines/raptorlake-iommu-on.baseline >"$tmp/bc.txt" 2>&1
+grep -q 'baseline: 17' "$tmp/bc.txt" && grep -q 'now: 9' "$tmp/bc.txt" && grep -q 'likely cause: kernel update' "$tmp/bc.txt" &&
+	ok "text report: old/new vectors and likely cause" || nok "text report: $(cat "$tmp/bc.txt")"
+# Live: save then check (retried: other tests may move an IRQ for a moment).
+"$IRQSIGHT" baseline save "$tmp/live.baseline" 2>/dev/null
+for try in 1 2 3; do
+	"$IRQSIGHT" baseline check "$tmp/live.baseline" >"$tmp/live.txt" 2>&1 && break
+	sleep 1
+done
+grep -q '^No drift' "$tmp/live.txt" && ok "live save+check: no drift" || nok "live save+check: $(cat "$tmp/live.txt")"
+# Bad baseline files: exit 3 with the line.
+printf 'irqsight-baseline 1\niommu maybe\n' >"$tmp/bad.baseline"
+"$IRQSIGHT" baseline check "$tmp/bad.baseline" 2>"$tmp/err" >/dev/null; rc=$?
+[ $rc = 3 ] && grep -q "line 2: bad value for iommu" "$tmp/err" && ok "bad baseline: exit 3, line number" || nok "bad baseline: rc $rc $(cat "$tmp/err")"
+"$IRQSIGHT" baseline check "$tmp/missing.baseline" 2>/dev/null >/dev/null; [ $? = 3 ] && ok "missing baseline: exit 3" || nok "missing baseline"
+
+# --- static build: baseline works, serve says it is not available ----------------------
+if [ "${FLEET_SKIP_STATIC:-0}" != 1 ] && make -s static >"$tmp/static.log" 2>&1; then
+	./irqsight-static serve >/dev/null 2>"$tmp/err"; rc=$?
+	[ $rc = 3 ] && grep -q 'not available in this build' "$tmp/err" && ok "static: serve is not available (exit 3)" || nok "static serve: rc $rc $(cat "$tmp/err")"
+	./irqsight-static --root $HOSTS/raptorlake-iommu-on baseline save "$tmp/static.baseline" 2>/dev/null &&
+		cmp -s "$tmp/static.baseline" tests/fleet/baselines/raptorlake-iommu-on.baseline && ok "static: baseline save" || nok "static: baseline save"
+	./irqsight-static --root $HOSTS/raptorlake-iommu-on export - 2>/dev/null | promtool check metrics >/dev/null 2>&1 &&
+		ok "static: export + promtool check metrics" || nok "static: export"
+elif [ "${FLEET_SKIP_STATIC:-0}" != 1 ]; then
+	nok "make static failed: $(tail -5 "$tmp/static.log")"
+fi
+
+# --- live: a real Prometheus, and serve under load ------------------------------------
+for t in tests/live/prom-scrape.sh tests/live/serve-load.sh; do
+	"$t" >"$tmp/live.log" 2>&1
+	cat "$tmp/live.log" | sed 's/^/  /'
+	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$tmp/live.log" | tail -1)
+	if [ -n "$line" ]; then
+		p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+		pass=$((pass + p))
+		fail=$((fail + f))
+	else
+		nok "$t: no result line"
+	fi
+done
+
+echo "fleet: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
