@@ -178,7 +178,10 @@ static void on_read(void *ctx, enum src_op op, const char *path, const void *dat
 			break;
 		}
 		/* Recreate every entry so a listing gives the same names; directories and
-		 * links to directories (sysfs devices) become directories. */
+		 * links to directories (sysfs devices) become directories. The top of proc/
+		 * is listed only for its process directories: its files (kcore, slabinfo...)
+		 * are not recreated as empty placeholders. */
+		bool dirs_only = !strcmp(path, "proc");
 		const char *p = data, *end = (const char *)data + len;
 		char child[4096];
 		for (; p < end; p += strlen(p) + 1) {
@@ -189,7 +192,7 @@ static void on_read(void *ctx, enum src_op op, const char *path, const void *dat
 			if (fstatat(s->rootfd, child, &cst, 0) == 0 && S_ISDIR(cst.st_mode)) {
 				if (mkdirat(s->dirfd, child, 0755) == 0)
 					s->dirs++;
-			} else {
+			} else if (!dirs_only) {
 				int fd = openat(s->dirfd, child, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 				if (fd >= 0)
 					close(fd);

@@ -168,7 +168,9 @@ static void read_irqbalance_config(struct host *h, const struct source *src)
 		ib->banned_cpus = envfile_get(&e, "IRQBALANCE_BANNED_CPUS");
 		ib->args = envfile_get(&e, "IRQBALANCE_ARGS");
 		const char *one = envfile_get(&e, "IRQBALANCE_ONESHOT");
-		ib->oneshot = (one && *one) || (ib->args && (strstr(ib->args, "--oneshot") || strstr(ib->args, "-o")));
+		/* irqbalance.c: getenv("IRQBALANCE_ONESHOT") != NULL — set, even empty, means one shot. */
+		ib->oneshot = one || (ib->args && (strstr(ib->args, "--oneshot") || strstr(ib->args, "-o ") ||
+						   !strcmp(ib->args, "-o")));
 		break;
 	}
 	/* cputree.c:setup_banned_cpus(): the deprecated mask wins, then the list, else isolated ∪ nohz_full. */

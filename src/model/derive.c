@@ -137,6 +137,34 @@ static const char *queue_of(struct host *h, const struct irq *q)
 	return NULL;
 }
 
+/*
+ * Is one of the line's handlers this device's? Drivers name their handlers after
+ * themselves or their interface: "ehci-pci" -> "ehci_hcd:usb1", "virtio-pci" ->
+ * "virtio6", "snd_hda_intel", "nvme0q0", e1000e -> "enp0s2" (the netdev), pcieport ->
+ * "PCIe PME, aerdrv". The irq file names the routing even when the device's own
+ * handler is elsewhere or absent, so a line is attributed only on such a match.
+ */
+static bool handler_is_devices(const struct pci_dev *d, const struct irq *q)
+{
+	char stem[32];
+	size_t n = strcspn(d->driver, "-_");
+	if (n < 3)
+		n = strlen(d->driver);
+	if (n >= sizeof(stem))
+		n = sizeof(stem) - 1;
+	memcpy(stem, d->driver, n);
+	stem[n] = '\0';
+	for (int k = 0; k < q->naction; k++) {
+		const char *a = q->action[k];
+		if (strcasestr(a, stem) || (d->netdev && strstr(a, d->netdev)) || strstr(a, d->bdf))
+			return true;
+		if (!strcmp(d->driver, "pcieport") &&
+		    (!strncmp(a, "PCIe", 4) || !strcmp(a, "aerdrv") || !strcmp(a, "pciehp")))
+			return true;
+	}
+	return false;
+}
+
 static void dev_add_irq(struct host *h, struct pci_dev *d, struct irq *q)
 {
 	for (int i = 0; i < d->nirqs; i++)
@@ -243,7 +271,7 @@ void derive_links(struct host *h)
 		if (dev->nmsi_irqs || dev->sysfs_irq <= 0 || !dev->driver || dev->nirqs)
 			continue;
 		struct irq *q = host_irq_by_number(h, dev->sysfs_irq);
-		if (q && is_intx_chip(q->chip_kind) && q->naction)
+		if (q && is_intx_chip(q->chip_kind) && q->naction && handler_is_devices(dev, q))
 			dev_add_irq(h, dev, q);
 	}
 	/* 4. Modes. */
@@ -281,7 +309,9 @@ void derive_links(struct host *h)
 			 * is always in /proc/interrupts (kernel/irq/proc.c:show_interrupts),
 			 * so a full file without it means no interrupt in use; an excerpt
 			 * (no CPU header) cannot tell. */
-			dev->irq_mode = h->cpu_ids_assumed ? IRQ_MODE_UNKNOWN : IRQ_MODE_NONE;
+			dev->irq_mode = h->cpu_ids_assumed || host_irq_by_number(h, dev->sysfs_irq)
+					? IRQ_MODE_UNKNOWN	/* its line has handlers, none recognisably its own */
+					: IRQ_MODE_NONE;
 		else
 			dev->irq_mode = IRQ_MODE_UNKNOWN;
 	}
