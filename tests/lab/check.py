@@ -154,7 +154,14 @@ class T:
 
 
 def finding_key(f):
-    return (f.get("id"), f.get("severity"))
+    # what the finding is about, not its counts (the snapshot is read moments later)
+    return (f.get("id"), f.get("severity"), str(f.get("device")), str(f.get("irq")), str(f.get("cpu")))
+
+
+def device_key(d):
+    return json.dumps([d.get(k) for k in ("bdf", "driver", "irq_mode", "msix", "msi", "intx",
+                                           "vectors_in_use", "numa_node", "iommu_group")],
+                      sort_keys=True)
 
 
 def common_irqsight(t):
@@ -192,6 +199,10 @@ def common_snapshot(t):
          + ("" if a == b else " (live %s, --root %s)" % (a, b)))
     t.ok(live.get("platform") == outside.get("platform"),
          "--root snapshot gives the same platform block")
+    da = sorted(device_key(d) for d in live.get("devices", []))
+    db = sorted(device_key(d) for d in outside.get("devices", []))
+    t.ok(da == db, "--root snapshot gives the same devices (driver, irq_mode, MSI/MSI-X, vectors)"
+         + ("" if da == db else " (live %s, --root %s)" % (da, db)))
     rc = t.read("check-nosample.rc", "").strip()
     t.ok(str(p.returncode) == rc, "--root exit status %d equals live %s" % (p.returncode, rc))
 

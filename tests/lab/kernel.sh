@@ -23,8 +23,18 @@ case $series in
 esac
 
 pkg=${LAB_PKG_OVERRIDE:-}
+resolve() {
+	apt-cache depends "$meta" 2>/dev/null | awk '/Depends:/ {print $2}' | grep -E "$pat" | head -n 1 || true
+}
 if [ -z "$pkg" ]; then
-	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends:/ {print $2}' | grep -E "$pat" | head -n 1 || true)
+	pkg=$(resolve)
+	# A fresh image may have every package installed but no apt lists (setup-deps.sh
+	# then had nothing to install and never ran apt-get update): fetch them once.
+	if [ -z "$pkg" ] && [ "$(id -u)" -eq 0 ]; then
+		echo "kernel.sh: apt-cache knows no $meta; running apt-get update" >&2
+		apt-get update -qq >&2 || true
+		pkg=$(resolve)
+	fi
 fi
 newest_cached() {
 	local d

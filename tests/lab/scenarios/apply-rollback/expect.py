@@ -1,6 +1,7 @@
 # apply/rollback on a real kernel: movable IRQs move, managed queues refuse with a
 # reason, a second apply is a no-op, rollback restores every mask.
 import json
+import re
 
 
 def load(t, name):
@@ -42,6 +43,10 @@ def verdict(t):
     nm = [o for o in ops if o["result"] == "not-movable"]
     nm_names = " ".join((o.get("name") or "") for o in nm)
     t.ok("nvme" in nm_names, "NVMe managed queues reported not movable (%s)" % nm_names[:120])
+    vblk = [o for o in nm if re.match(r"virtio\d+-req\.\d+$", o.get("name") or "")]
+    t.ok(len(vblk) >= 1 and all("managed" in (o.get("why") or "") for o in vblk),
+         "virtio-blk managed request queues reported not movable, with the reason (%s)"
+         % "; ".join("%s: %s" % (o.get("name"), (o.get("why") or "")[:60]) for o in vblk[:2]))
     t.ok(all(o.get("why") for o in nm), "every not-movable IRQ carries a reason")
     t.ok(ap["summary"]["failed"] == 0, "apply: no failures (%s)" % ap["summary"])
     t.ok(ap2["summary"]["written"] == 0 and ap2["summary"]["failed"] == 0,
