@@ -55,6 +55,10 @@ $(BUILD)/tests/%.o: tests/%.c
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
+# tests/stages/17-pcidump.sh: our MSI/MSI-X decoder on lspci -x dumps, compared with lspci -vv.
+$(BUILD)/pcidump-decode: $(BUILD)/tests/pcidump/decode.o $(BUILD)/src/parse/pci_config.o
+	$(CC) $(CFLAGS) -o $@ $^
+
 # `make check`: every test; the last line is "N passed, N failed".
 check: irqsight irqsight-static $(BUILD)/unit-tests
 	@tests/run.sh
@@ -65,6 +69,54 @@ golden: irqsight
 # Regenerate expected outputs after a deliberate change (review the diff!).
 golden-update: irqsight
 	@UPDATE=1 tests/golden.sh
+
+# Sanitizer build: irqsight and the unit tests with ASan+UBSan in build-san/ (its own
+# objects; the optional parts are in when their packages are). tests/stages/12-sanitize.sh.
+SAN_CC    ?= clang
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=build-san CC=$(SAN_CC) CFLAGS="-O1 -g $(SAN_FLAGS)" \
+		build-san/irqsight build-san/unit-tests
+
+$(BUILD)/irqsight: $(BUILD)/src/main.o $(CORE_OBJ) $(OPT_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(OPT_LIBS) $(LDLIBS)
+
+# libFuzzer harnesses, one per parser (tests/fuzz/fuzz_NAME.c -> build-fuzz/fuzz_NAME), each
+# linked with only the sources listed in FUZZ_NAME. tests/stages/14-fuzz.sh runs them.
+FUZZ_CC     ?= clang
+FUZZ_BUILD  := build-fuzz
+FUZZ_CFLAGS := -std=c17 $(WARN) $(CPPFLAGS) -O1 -g -fno-omit-frame-pointer \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_ARENA  := src/util/arena.c src/util/str.c
+FUZZ_interrupts := src/parse/interrupts.c src/util/str.c
+FUZZ_softirqs   := src/parse/softirqs.c src/parse/interrupts.c $(FUZZ_ARENA)
+FUZZ_stat       := src/parse/stat.c $(FUZZ_ARENA)
+FUZZ_cmdline    := src/parse/cmdline.c $(FUZZ_ARENA)
+FUZZ_klog       := src/parse/klog.c $(FUZZ_ARENA)
+FUZZ_pci_config := src/parse/pci_config.c
+FUZZ_task       := src/parse/task.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
+FUZZ_envfile    := src/parse/envfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
+FUZZ_planfile   := src/parse/planfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
+FUZZ_cpuset     := src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
+# baseline.c reaches the findings, which reach the rule table: the linker takes what it
+# needs of the core from an archive.
+FUZZ_baseline   := src/model/baseline.c
+FUZZ_LIBS_baseline := $(FUZZ_BUILD)/core.a
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/core.a: $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+define FUZZ_LINK
+$(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/tests/fuzz/fuzz_$(1).o $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(sort $(FUZZ_$(1)))) $(FUZZ_LIBS_$(1))
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach n,$(FUZZ_NAMES),$(eval $(call FUZZ_LINK,$(n))))
 
 lab: static
 	@tests/lab/run.sh
@@ -80,4 +132,4 @@ install: irqsight
 	install -D -m 0755 irqsight $(DESTDIR)$(PREFIX)/sbin/irqsight
 	install -D -m 0644 docs/irqsight.8 $(DESTDIR)$(PREFIX)/share/man/man8/irqsight.8
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -1,26 +1,62 @@
 #!/bin/sh
 # Benchmark (not a test): cost of one `top` sampling tick on a synthetic 512-CPU /
-# 8,192-IRQ host, with its proc files bind-mounted over /proc in a private mount
-# namespace, side by side with cat, lsirq and mpstat on the same files.
+# 8,192-IRQ host, side by side with cat, lsirq and mpstat on the same files, and the CPU
+# share of `top --batch` at a 1 s interval.
 #   bench/top/tick.sh [HOSTDIR]    (root; HOSTDIR from bench/gen-host.py, generated if absent)
+#
+# 1. bench/top/tickbench (built here from the sources): reading + rates per tick, timed
+#    inside the process (no start-up, no rendering), interleaved with a cat-style read of
+#    the same three files; the files are the synthetic host's, bind-mounted over /proc in
+#    a private mount namespace. Three cases: nothing changed between ticks (a static
+#    file), 10% of the rows changed every tick (HOSTDIR and a copy with every 10th IRQ
+#    row bumped, alternating), and the row cache off (every row parsed).
+# 2. cat, lsirq and mpstat on the bind-mounted files, as whole processes.
+# 3. `irqsight top --batch --interval 1`: CPU time of 12 minus 4 iterations, over 8 s.
 set -e
 cd "$(dirname "$0")/../.."
 H=${1:-/tmp/irqsight-host512}
-if [ ! -f "$H/proc/interrupts" ]; then
-	GEN=bench/gen-host.py; [ -f $GEN ] || { git show fixtures:bench/gen-host.py > /tmp/gen-host.py; GEN=/tmp/gen-host.py; }
-	python3 $GEN "$H" >/dev/null
+[ -f "$H/proc/interrupts" ] || python3 bench/gen-host.py "$H" >/dev/null
+H2=$H-moved
+if [ ! -f "$H2/proc/interrupts" ] || [ "$H2/proc/interrupts" -ot "$H/proc/interrupts" ]; then
+	mkdir -p "$H2/proc"
+	cp "$H/proc/softirqs" "$H/proc/stat" "$H2/proc/"
+	python3 - "$H/proc/interrupts" "$H2/proc/interrupts" <<'PY'
+import re, sys
+out = open(sys.argv[2], "w")
+n = 0
+for line in open(sys.argv[1]):
+    m = re.match(r"(\s*\d+:)(\s+)(\d+)", line)
+    if m:
+        n += 1
+        if n % 10 == 0:  # one count of every 10th IRQ row moves, width kept
+            w = len(m.group(2)) + len(m.group(3))
+            line = m.group(1) + str(int(m.group(3)) + 1).rjust(w) + line[m.end():]
+    out.write(line)
+PY
 fi
-exec unshare -m --propagation private sh -c '
-H=$1; N=${N:-10}
+[ -x ./irqsight ] || make -s irqsight
+B=$(mktemp -d)
+trap 'rm -rf "$B"' EXIT
+${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Isrc -o "$B/tickbench" bench/top/tickbench.c \
+	src/sample/reading.c src/sample/rates.c src/parse/interrupts.c src/parse/softirqs.c \
+	src/parse/stat.c src/source/source.c src/util/*.c -lm -lpthread
+unshare -m --propagation private sh -c '
+H=$1 H2=$2 B=$3; N=${N:-10}
 for f in interrupts softirqs stat; do mount --bind "$H/proc/$f" /proc/$f; done
+echo "files: $(wc -c < /proc/interrupts) + $(wc -c < /proc/softirqs) + $(wc -c < /proc/stat) bytes"
+echo "-- tickbench (per tick, inside the process)"
+"$B/tickbench" / 60
+"$B/tickbench" "$H" 60 "$H2"
+"$B/tickbench" / 10 nocache
+echo "-- whole processes"
 cpu() { /usr/bin/time -f "%e %U %S" "$@" 2>&1 >/dev/null | tail -1; }
 per() { awk -v n=$2 "{printf \"%-44s %8.1f ms wall %8.1f ms cpu\\n\", \"$1\", \$1*1000/n, (\$2+\$3)*1000/n}"; }
-echo "files: $(wc -c < /proc/interrupts) + $(wc -c < /proc/softirqs) + $(wc -c < /proc/stat) bytes"
 cat /proc/interrupts >/dev/null
 cpu sh -c "for i in \$(seq $N); do cat /proc/interrupts /proc/softirqs /proc/stat >/dev/null; done" | per "cat of the three files" $N
-# top: --iterations N takes N+1 readings; subtract the 0.1 s sleeps from wall.
-r=$(cpu ./irqsight top --json --no-trace --interval 0.1 --iterations $N)
-echo "$r" | awk -v n=$N "{printf \"%-44s %8.1f ms wall %8.1f ms cpu\\n\", \"irqsight top tick (reading + rates + JSON)\", (\$1-0.1*n)*1000/(n+1), (\$2+\$3)*1000/(n+1)}"
 command -v lsirq >/dev/null && cpu sh -c "for i in \$(seq $N); do lsirq >/dev/null; done" | per "lsirq (util-linux)" $N
 command -v mpstat >/dev/null && cpu mpstat -I ALL -P ALL 1 1 | awk "{printf \"%-44s %8.1f ms wall %8.1f ms cpu\\n\", \"mpstat -I ALL -P ALL 1 1 (2 readings, 1 s)\", \$1*1000, (\$2+\$3)*1000}"
-' sh "$H"
+echo "-- irqsight top --batch --interval 1 (steady state: 12 minus 4 iterations)"
+a=$(cpu ./irqsight top --batch --no-trace --interval 1 --iterations 4)
+b=$(cpu ./irqsight top --batch --no-trace --interval 1 --iterations 12)
+echo "$a $b" | awk "{c=(\$5+\$6)-(\$2+\$3); printf \"top --batch at 1 s: %.1f ms CPU per interval = %.2f%% of one CPU\\n\", c*1000/8, c*100/8}"
+' sh "$H" "$H2" "$B"

@@ -114,7 +114,9 @@ static int cmp_int(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-/* Distinct queue indices of the device's settable vectors, sorted; returns the count. */
+/* Distinct queue indices of the device's settable vectors, sorted; returns the count.
+ * A queue name without an index ("config", "control", "virtqueues") is not a queue of
+ * a multiqueue set: such a vector is one of the device's other vectors. */
 static int device_queues(const struct pci_dev *d, struct arena *a, int **out)
 {
 	int *v = arena_calloc(a, (size_t)(d->nirqs ? d->nirqs : 1), sizeof(int));
@@ -122,10 +124,8 @@ static int device_queues(const struct pci_dev *d, struct arena *a, int **out)
 	for (int i = 0; i < d->nirqs; i++) {
 		const struct irq *q = d->irqs[i];
 		int qi = queue_index(q);
-		if (!q->queue || !settable(q))
+		if (qi < 0 || !settable(q))
 			continue;
-		if (qi < 0)
-			qi = 0;
 		bool seen = false;
 		for (int j = 0; j < n && !seen; j++)
 			seen = v[j] == qi;
@@ -181,10 +181,8 @@ static void plan_one_irq(const struct host *h, const struct plan *p, const struc
 	device_cpus(h, d, hk_on, a, &local, &where);
 	int *queues = NULL;
 	int nq = d ? device_queues(d, a, &queues) : 0;
-	if (nq >= 2 && q->queue) {
-		int qi = queue_index(q);
-		if (qi < 0)
-			qi = 0;
+	int qi = queue_index(q);
+	if (nq >= 2 && qi >= 0) {
 		int rank = 0;
 		while (rank < nq && queues[rank] != qi)
 			rank++;

@@ -3,12 +3,12 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "model/baseline.h"
 #include "model/host.h"
+#include "render/journal.h"
 #include "render/prom.h"
 #include "rules/finding.h"
 #include "source/source.h"
@@ -82,35 +82,19 @@ static void sort_findings(struct findings *fs)
 	}
 }
 
-/*
- * Is stdout the journal? systemd sets JOURNAL_STREAM to "<dev>:<inode>" of the stream
- * it connected (systemd.exec(5)); then a "<N>" prefix sets each line's syslog
- * priority (sd-daemon(3): SD_CRIT 2, SD_WARNING 4, SD_INFO 6).
- */
-static bool stdout_is_journal(void)
-{
-	const char *js = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat st;
-	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDOUT_FILENO, &st) < 0)
-		return false;
-	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
-}
-
 static void print_text(const struct findings *fs, const char *path, const struct baseline *old,
 		       const struct baseline *now, bool color)
 {
 	static const char *const sev_color[] = { "\033[36m", "\033[33m", "\033[1;31m" };
-	static const char *const sev_prio[] = { "<6>", "<4>", "<2>" };
-	bool journal = stdout_is_journal();
-	printf("Baseline %s (kernel %s) vs this host (kernel %s)\n\n", path, old->kernel ? old->kernel : "unknown",
-	       now->kernel ? now->kernel : "unknown");
+	bool journal = journal_stream_is(STDOUT_FILENO);	/* render/journal.h */
+	printf("%sBaseline %s (kernel %s) vs this host (kernel %s)\n\n", journal ? journal_prio(SEV_INFO) : "", path,
+	       old->kernel ? old->kernel : "unknown", now->kernel ? now->kernel : "unknown");
 	int per[3] = { 0, 0, 0 };
 	for (int i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
 		per[f->severity]++;
 		const char *sev = severity_name(f->severity);
-		const char *prio = journal ? sev_prio[f->severity] : "";
+		const char *prio = journal ? journal_prio(f->severity) : "";
 		printf("%s%s%-8s%s %s\n", prio, color ? sev_color[f->severity] : "", sev, color ? "\033[0m" : "",
 		       f->title);
 		printf("%s         id: %s\n", prio, f->id);
@@ -119,7 +103,7 @@ static void print_text(const struct findings *fs, const char *path, const struct
 		putchar('\n');
 	}
 	if (journal)
-		fputs(fs->n ? sev_prio[findings_worst(fs)] : sev_prio[SEV_INFO], stdout);
+		fputs(journal_prio(findings_worst(fs)), stdout);
 	if (!fs->n)
 		printf("No drift: the host matches the baseline (%d devices compared).\n", old->ndevs);
 	else

@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "model/host.h"
+#include "render/journal.h"
 #include "render/prom.h"
 #include "render/render.h"
 #include "rules/finding.h"
@@ -20,12 +21,14 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: irqsight [--root DIR] check [--interval SEC | --no-sample] [--json] [-v]\n\n"
+	fprintf(f, "Usage: irqsight [--root DIR] check [--interval SEC | --no-sample] [--no-trace] [--json] [-v]\n\n"
 		   "Triage the interrupt topology: IOMMU and interrupt remapping, MSI-X vs INTx,\n"
 		   "IRQ/softirq hotspots, vCPU placement, irqbalance. Each finding says what was\n"
 		   "seen, what it means, what to decide and how to fix it.\n\n"
-		   "  -i, --interval SEC  sample rates for SEC seconds (live only; default 1)\n"
+		   "  -i, --interval SEC  sample rates for SEC seconds (live only; default 1); as root\n"
+		   "                      also record IRQ/softirq tracepoints for time per CPU and IRQ\n"
 		   "  -n, --no-sample     judge from counts since boot only\n"
+		   "      --no-trace      sample without tracepoints (/proc/stat times only)\n"
 		   "  -j, --json          JSON report (docs/json.md)\n"
 		   "  -p, --prometheus    Prometheus exposition (docs/metrics.md) instead of the report\n"
 		   "  -v, --verbose       list every CPU and device\n\n"
@@ -33,18 +36,21 @@ static void usage(FILE *f)
 }
 
 /* Shared by commands that judge a host: open the root and build the model. */
-int cmd_open_host(const struct global_opts *g, double sample, struct source *src, struct host *h)
+int cmd_open_host(const struct global_opts *g, double sample, bool trace, struct source *src, struct host *h)
 {
 	int r = src_open(src, g->root);
 	if (r)
 		return err("cannot open root '%s': %s", g->root, strerror(-r));
-	struct host_opts ho = { .sample_seconds = src->is_live ? sample : 0 };
+	struct host_opts ho = { .sample_seconds = src->is_live ? sample : 0, .trace = trace,
+				.no_trace_why = trace ? NULL : "--no-trace" };
 	r = host_build(h, src, &ho);
 	if (r) {
 		src_close(src);
-		if (r == -ENOENT)
+		/* host_build() fails only when proc/interrupts cannot be read (and there is
+		 * no log or command line to judge instead). */
+		if (r != -ENOMEM)
 			return err("cannot read '%s/proc/interrupts': %s%s", strcmp(g->root, "/") ? g->root : "",
-				   strerror(-r), g->root_given ? " (is this a snapshot directory?)" : "");
+				   strerror(-r), r == -ENOENT && g->root_given ? " (is this a snapshot directory?)" : "");
 		return err("cannot read the host: %s", strerror(-r));
 	}
 	return 0;
@@ -55,6 +61,7 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 	static const struct option opts[] = {
 		{ "interval", required_argument, 0, 'i' },
 		{ "no-sample", no_argument, 0, 'n' },
+		{ "no-trace", no_argument, 0, 'N' },
 		{ "json", no_argument, 0, 'j' },
 		{ "prometheus", no_argument, 0, 'p' },
 		{ "verbose", no_argument, 0, 'v' },
@@ -62,7 +69,7 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 		{ 0, 0, 0, 0 },
 	};
 	double interval = 1.0;
-	bool json = g->json, prom = false;
+	bool json = g->json, prom = false, trace = true;
 	int verbose = g->verbose;
 	int c;
 	while ((c = getopt_long(argc, argv, "i:njpvh", opts, NULL)) != -1) {
@@ -76,6 +83,9 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 		}
 		case 'n':
 			interval = 0;
+			break;
+		case 'N':
+			trace = false;
 			break;
 		case 'j':
 			json = true;
@@ -103,7 +113,7 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct source src;
 	struct host h;
-	int r = cmd_open_host(g, interval, &src, &h);
+	int r = cmd_open_host(g, interval, trace, &src, &h);
 	if (r)
 		return r;
 	struct findings fs = { 0 };
@@ -111,6 +121,7 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 	struct buf out = { 0 };
 	struct render_opts ro = { .color = !json && use_color(g, stdout), .width = 80, .verbose = verbose > 0,
 				  .version = IRQSIGHT_VERSION };
+	ro.journal = journal_stream_is(fileno(stdout));	/* stdout is the journal: <N> priorities */
 	if (prom) {
 		struct prom_opts po;
 		prom_opts_init(&po);

@@ -83,8 +83,8 @@ int metrics_collect(const struct global_opts *g, const struct metrics_opts *mo, 
 
 struct source;
 struct host;
-/* Open g->root and build the host model (sampling live for `sample` seconds); prints on error
- * and returns EXIT_UNKNOWN, else 0. */
-int cmd_open_host(const struct global_opts *g, double sample, struct source *src, struct host *h);
+/* Open g->root and build the host model (sampling live for `sample` seconds, with tracepoint
+ * times as root when `trace`); prints on error and returns EXIT_UNKNOWN, else 0. */
+int cmd_open_host(const struct global_opts *g, double sample, bool trace, struct source *src, struct host *h);
 
 #endif

@@ -16,6 +16,7 @@
 #include <signal.h>
 
 #include <errno.h>
+#include <sys/resource.h>
 #include <getopt.h>
 #include <math.h>
 #include <poll.h>
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "model/host.h"
+#include "model/vms.h"
 #include "opt/top_tui.h"
 #include "parse/interrupts.h"
 #include "sample/rates.h"
@@ -33,6 +36,7 @@
 #include "sample/trace.h"
 #include "source/source.h"
 #include "util/buf.h"
+#include "util/cpuset.h"
 #include "util/json.h"
 #include "util/str.h"
 
@@ -54,6 +58,12 @@
 #define HOT_SHARE 0.5		/* ... and at least this share of the host's */
 #define HOT_SRC_SHARE 0.9	/* an IRQ source with >= HOT_RATE nearly all on one CPU */
 #define HOT_SRC_PCT 5.0		/* an IRQ source stealing >= 5% of a CPU */
+
+/* VM threads: a full scan of proc/ at most this often (and at most 1% of the time:
+ * never sooner than 100x what the last scan cost); in between only the stat of the
+ * known VM threads is re-read, once per interval. */
+#define VM_RESCAN_NS (10ull * 1000000000u)
+#define VM_RESCAN_COST_X 100
 
 static volatile sig_atomic_t stop_sig;
 
@@ -91,7 +101,7 @@ static void name_irq(struct arena *a, const struct rate_irq *q, const char **dev
 {
 	*queue = "";
 	if (q->number < 0) {
-		*dev = q->actions && *q->actions ? q->actions : q->name;
+		*dev = arena_strdup(a, q->actions && *q->actions ? q->actions : q->name);
 		return;
 	}
 	struct slice acts = slice_of(q->actions ? q->actions : ""), first = SLICE_EMPTY;
@@ -131,6 +141,76 @@ static void name_irq(struct arena *a, const struct rate_irq *q, const char **dev
 
 /* ---------------------------------------------------------------- frame */
 
+/* The rate row of a numeric IRQ (numeric rows come first, ascending), or NULL. */
+static const struct rate_irq *rate_of_number(const struct rates *rt, int number)
+{
+	int lo = 0, hi = rt->nirqs - 1;
+	while (hi >= 0 && rt->irqs[hi].number < 0)
+		hi--;
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (rt->irqs[mid].number == number)
+			return &rt->irqs[mid];
+		if (rt->irqs[mid].number < number)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+static const char *vector_of_row(const char *row);
+
+/* How many runs of v's handler /proc counted on v's CPU in the window; < 0 unknown. */
+static double tt_expected(const struct rates *rt, const struct trace_total *v, double secs)
+{
+	if (v->cpu < 0 || v->cpu > rt->max_cpu)
+		return -1;
+	if (v->kind == TR_SOFTIRQ_ENTRY)
+		return v->id >= 0 && v->id < SOFTIRQ_NR && rt->cpus[v->cpu].softirq_rate[v->id] >= 0
+			       ? rt->cpus[v->cpu].softirq_rate[v->id] * secs
+			       : -1;
+	const struct rate_irq *q = NULL;
+	if (v->kind == TR_IRQ_ENTRY) {
+		q = rate_of_number(rt, v->id);
+	} else if (v->kind == TR_VECTOR_ENTRY && v->name) {
+		for (int i = rt->nirqs - 1; i >= 0 && rt->irqs[i].number < 0 && !q; i--) {
+			const char *ev = vector_of_row(rt->irqs[i].name);
+			if (ev && str_starts(v->name, ev))
+				q = &rt->irqs[i];
+		}
+	}
+	if (!q)
+		return -1;
+	if (!q->cpu_rate)
+		return 0;
+	for (int c = 0; c < rt->ncols; c++)
+		if (rt->col_cpu[c] == v->cpu)
+			return q->cpu_rate[c] * secs;
+	return -1;
+}
+
+/* The recorder may see fewer runs of a handler than /proc counted (the kernel did not
+ * deliver every sample: seen on idle CPUs of a VM); then its time is the recorded
+ * runs' mean times the counted runs. */
+static double tt_scale(const struct rates *rt, const struct trace_total *v, double secs)
+{
+	double expect = tt_expected(rt, v, secs);
+	if (v->count && expect >= 20 && expect > 1.1 * (double)v->count)
+		return expect / (double)v->count;
+	return 1;
+}
+
+/* This process's CPU time so far (user + system), for the frame's self_cpu_pct. */
+static double self_cpu_seconds(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 /* x86 irq_vectors:* event of a /proc/interrupts architecture row (arch/x86/kernel/irq.c);
  * prefix match, so "call_function" covers call_function_single too. */
 static const char *vector_of_row(const char *row)
@@ -166,25 +246,46 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 	f->ncpus = rt->ncols;
 	f->cpus = arena_calloc(a, (size_t)rt->ncols + 1, sizeof(*f->cpus));
 
-	/* Tracepoint sums per CPU id and per IRQ number. */
+	/* Tracepoint sums per CPU id and per IRQ number, each handler's time scaled up
+	 * when the recorder saw fewer of its runs than /proc counted (tt_scale). */
 	struct trace_sum *ts = NULL;
+	double cov = -1;
+	int cov_cpu = -1;
 	if (tt) {
 		ts = arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(*ts));
+		double *seen = arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(double));
+		double *counted = arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(double));
 		size_t it = 0;
 		struct trace_total v;
 		while (trace_totals_next(tt, &it, &v)) {
 			if (v.cpu < 0 || v.cpu > rt->max_cpu)
 				continue;
+			double expect = tt_expected(rt, &v, trace_secs);
+			if (expect >= 0) {
+				seen[v.cpu] += (double)v.count;
+				counted[v.cpu] += MAX(expect, (double)v.count);
+			}
+			double ns = (double)v.time_ns * tt_scale(rt, &v, trace_secs);
 			if (v.kind == TR_SOFTIRQ_ENTRY)
-				ts[v.cpu].soft_ns += (double)v.time_ns;
+				ts[v.cpu].soft_ns += ns;
 			else
-				ts[v.cpu].irq_ns += (double)v.time_ns;
+				ts[v.cpu].irq_ns += ns;
 		}
+		for (int i = 0; i <= rt->max_cpu; i++)
+			if (counted[i] >= 100 && (cov < 0 || seen[i] / counted[i] < cov)) {
+				cov = seen[i] / counted[i];
+				cov_cpu = i;
+			}
 	}
 	bool stat_irq = rt->irq_accounted == TRI_YES;
 	if (tt) {
 		f->pct_src = PCT_TRACE;
 		f->pct_note = "time in IRQ/softirq measured from tracepoints (handler self time)";
+		if (cov >= 0 && cov < 0.9)
+			f->pct_note = arena_printf(a, "time in IRQ/softirq from tracepoints (handler self time); only %.0f%% "
+						   "of the handler runs /proc counted on CPU %d were recorded (the kernel did "
+						   "not deliver every sample, as on idle CPUs of a VM): times scaled from the "
+						   "recorded runs' mean", 100.0 * cov, cov_cpu);
 	} else if (stat_irq) {
 		f->pct_src = PCT_STAT;
 		f->pct_note = "time in IRQ/softirq from /proc/stat (kernel accounts IRQ time)";
@@ -204,6 +305,23 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 			netblk_total += rc->softirq_rate[SOFTIRQ_NET_RX];
 		if (rc->softirq_rate[SOFTIRQ_BLOCK] > 0)
 			netblk_total += rc->softirq_rate[SOFTIRQ_BLOCK];
+	}
+
+	/* The busiest device IRQ of each column: one pass over the IRQs that moved
+	 * (most rows of a big host have no per-CPU rates in an interval). */
+	double *col_best = arena_calloc(a, (size_t)rt->ncols + 1, sizeof(double));
+	int *best_i = arena_alloc(a, ((size_t)rt->ncols + 1) * sizeof(int));
+	for (int c = 0; c < rt->ncols; c++)
+		best_i[c] = -1;
+	for (int i = 0; i < rt->nirqs; i++) {
+		const struct rate_irq *q = &rt->irqs[i];
+		if (q->number < 0 || !q->cpu_rate)
+			continue;
+		for (int c = 0; c < rt->ncols; c++)
+			if (q->cpu_rate[c] > col_best[c]) {
+				col_best[c] = q->cpu_rate[c];
+				best_i[c] = i;
+			}
 	}
 
 	for (int c = 0; c < rt->ncols; c++) {
@@ -230,16 +348,7 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 				o->softirq_src = stat_irq ? PCT_STAT : PCT_STAT_TICK;
 			}
 		}
-		/* busiest device IRQ on this CPU */
-		double best = 0;
-		int bi = -1;
-		for (int i = 0; i < rt->nirqs; i++) {
-			const struct rate_irq *q = &rt->irqs[i];
-			if (q->number >= 0 && q->cpu_rate && q->cpu_rate[c] > best) {
-				best = q->cpu_rate[c];
-				bi = i;
-			}
-		}
+		int bi = best_i[c];
 		if (bi >= 0)
 			o->top_irq = arena_printf(a, "%s %s", rt->irqs[bi].name, rt->irqs[bi].actions);
 		/* hotspot */
@@ -268,9 +377,10 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 		if (q->delta == 0)
 			continue;
 		struct top_src *s = &f->srcs[f->nsrcs++];
-		s->irq = q->name;
+		/* copies: a paused frame is redrawn after the readings it came from are gone */
+		s->irq = arena_strdup(a, q->name);
 		s->number = q->number;
-		s->actions = q->actions;
+		s->actions = arena_strdup(a, q->actions ? q->actions : "");
 		s->rate = q->rate;
 		name_irq(a, q, &s->device, &s->queue);
 		s->top_cpu = -1;
@@ -311,7 +421,7 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 			while (trace_totals_next(tt, &it, &v))
 				if ((q->number >= 0 && v.kind == TR_IRQ_ENTRY && v.id == q->number) ||
 				    (vec && v.kind == TR_VECTOR_ENTRY && v.name && str_starts(v.name, vec))) {
-					ns += (double)v.time_ns;
+					ns += (double)v.time_ns * tt_scale(rt, &v, trace_secs);
 					if (v.max_ns > s->max_ns)
 						s->max_ns = v.max_ns;
 				}
@@ -320,6 +430,170 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 		s->hot = q->number >= 0 && ((s->rate >= HOT_RATE && s->top_cpu_share >= HOT_SRC_SHARE && rt->ncols > 1) ||
 					    s->time_pct >= HOT_SRC_PCT);
 	}
+}
+
+/* ---------------------------------------------------------------- VMs */
+
+struct vm_watch {
+	struct host h;		/* model/vms.h: online CPUs and vms[] only */
+	bool have;
+	uint64_t scanned_ns;	/* when the last full scan ended */
+	uint64_t cost_ns;	/* what it took */
+};
+
+static void vms_scan(struct vm_watch *w, const struct source *src)
+{
+	uint64_t t0 = mono_ns();
+	if (w->have)
+		host_free(&w->h);
+	host_build_vms(&w->h, src);
+	w->have = true;
+	w->scanned_ns = mono_ns();
+	w->cost_ns = w->scanned_ns - t0;
+}
+
+/* Once per interval: a full scan when due (new and gone VMs), else a stat refresh. */
+static void vms_tick(struct vm_watch *w, const struct source *src)
+{
+	uint64_t every = MAX(VM_RESCAN_NS, VM_RESCAN_COST_X * w->cost_ns);
+	if (!w->have || mono_ns() - w->scanned_ns >= every)
+		vms_scan(w, src);
+	else
+		host_vms_refresh(&w->h, src);
+}
+
+static int cmp_vm_thread(const void *x, const void *y)
+{
+	const struct top_vm_thread *a = x, *b = y;
+	bool va = strcmp(a->kind, "vhost") != 0, vb = strcmp(b->kind, "vhost") != 0;
+	if (va != vb)
+		return va ? -1 : 1;
+	if (a->vcpu != b->vcpu)
+		return a->vcpu < b->vcpu ? -1 : 1;
+	return a->tid - b->tid;
+}
+
+/*
+ * A VM's label in the per-CPU text: its name, at most VM_LABEL characters so that a CPU
+ * row stays readable in 80 columns; a longer "<comm>[pid]" keeps its pid, another long
+ * name is cut with "…" (the vms[] list has the whole name).
+ */
+#define VM_LABEL 11
+static const char *vm_label(struct arena *a, const char *name)
+{
+	size_t n = strlen(name);
+	if (n <= VM_LABEL)
+		return name;
+	const char *br = strrchr(name, '[');
+	size_t tail = br ? strlen(br) : 0;
+	if (br && name[n - 1] == ']' && tail + 1 < VM_LABEL)
+		return arena_printf(a, "%.*s%s", (int)(VM_LABEL - tail), name, br);
+	return arena_printf(a, "%.*s\u2026", VM_LABEL - 1, name);
+}
+
+/* The item a thread adds to its CPU's vcpus text. */
+static const char *vm_item(const struct top_vm_thread *t, char *out, size_t n)
+{
+	if (!strcmp(t->kind, "vhost"))
+		return "vhost";
+	if (t->vcpu >= 0)
+		snprintf(out, n, "%d", t->vcpu);
+	else
+		snprintf(out, n, "%s", !strcmp(t->kind, "vcpu-tcg") ? "all" : "?");
+	return out;
+}
+
+/*
+ * Copy the VMs into the frame and fill each CPU's vcpus text. One pass over the
+ * threads, bucketed by CPU: O(CPUs + threads), not CPUs x threads.
+ */
+static void frame_vms(struct top_frame *f, const struct vm_watch *w, int max_cpu)
+{
+	struct arena *a = &f->arena;
+	if (!w || !w->have)
+		return;
+	const struct host *h = &w->h;
+	f->vms_known = h->proc_scanned;
+	f->nvms = h->nvms;
+	f->vms = arena_calloc(a, (size_t)h->nvms + 1, sizeof(*f->vms));
+	for (int i = 0; i < h->nvms; i++) {
+		const struct vm *vm = &h->vms[i];
+		struct top_vm *o = &f->vms[i];
+		o->pid = vm->pid;
+		o->name = arena_strdup(a, vm->name ? vm->name : "?");
+		o->vmm = vm->vmm ? arena_strdup(a, vm->vmm) : NULL;
+		o->nvcpus = vm->nvcpus;
+		o->vcpus_pinned = vm->vcpus_pinned;
+		struct buf vb = { 0 };
+		cpuset_format_list(&vm->vcpu_cpus, &vb);
+		o->vcpu_cpus = arena_strdup(a, vb.data ? vb.data : "");
+		buf_free(&vb);
+		o->threads = arena_calloc(a, (size_t)vm->nthreads + 1, sizeof(*o->threads));
+		for (int k = 0; k < vm->nthreads; k++) {
+			const struct vm_thread *t = &vm->threads[k];
+			if (!t->state)
+				continue;	/* gone since the last scan */
+			struct top_vm_thread *ot = &o->threads[o->nthreads++];
+			ot->tid = t->tid;
+			ot->comm = arena_strdup(a, t->comm ? t->comm : "");
+			ot->kind = vm_thread_kind_name(t->kind);
+			ot->vcpu = t->vcpu;
+			ot->last_cpu = t->last_cpu;
+			ot->pinned = t->pinned;
+			ot->cpu = t->has_allowed && cpuset_count(&t->allowed) == 1 ? cpuset_next(&t->allowed, 0) : t->last_cpu;
+			if (t->has_allowed) {
+				struct buf b = { 0 };
+				cpuset_format_list(&t->allowed, &b);
+				ot->allowed = arena_strdup(a, b.data ? b.data : "");
+				buf_free(&b);
+			}
+			if (t->kind == VMT_VHOST)
+				o->nvhost++;
+		}
+		qsort(o->threads, (size_t)o->nthreads, sizeof(*o->threads), cmp_vm_thread);
+	}
+
+	/* per CPU id: the text so far and the VM whose items it ends with */
+	struct buf *txt = calloc((size_t)max_cpu + 1, sizeof(*txt));
+	int *last_vm = malloc(((size_t)max_cpu + 1) * sizeof(int));
+	bool *last_vhost = calloc((size_t)max_cpu + 1, sizeof(bool));
+	if (!txt || !last_vm || !last_vhost)
+		goto out;
+	for (int c = 0; c <= max_cpu; c++)
+		last_vm[c] = -1;
+	const char **label = arena_calloc(a, (size_t)f->nvms + 1, sizeof(*label));
+	for (int i = 0; i < f->nvms; i++)
+		label[i] = vm_label(a, f->vms[i].name);
+	for (int i = 0; i < f->nvms; i++)
+		for (int k = 0; k < f->vms[i].nthreads; k++) {
+			const struct top_vm_thread *t = &f->vms[i].threads[k];
+			int c = t->cpu;
+			if (c < 0 || c > max_cpu)
+				continue;
+			char num[16];
+			const char *item = vm_item(t, num, sizeof(num));
+			bool vh = !strcmp(t->kind, "vhost");
+			if (last_vm[c] == i) {
+				if (vh && last_vhost[c])
+					continue;	/* one "vhost" per VM and CPU */
+				buf_printf(&txt[c], ",%s", item);
+			} else {
+				buf_printf(&txt[c], "%s%s:%s", txt[c].len ? " " : "", label[i], item);
+				last_vm[c] = i;
+			}
+			last_vhost[c] = vh;
+		}
+	for (int c = 0; c < f->ncpus; c++) {
+		int id = f->cpus[c].cpu;
+		if (id >= 0 && id <= max_cpu && txt[id].len)
+			f->cpus[c].vcpus = arena_strdup(a, txt[id].data);
+	}
+out:
+	for (int c = 0; txt && c <= max_cpu; c++)
+		buf_free(&txt[c]);
+	free(txt);
+	free(last_vm);
+	free(last_vhost);
 }
 
 static int cmp_src(const void *x, const void *y)
@@ -343,6 +617,42 @@ static void fmt_pct(char *out, size_t n, double v)
 		snprintf(out, n, v < 1 ? "%.2f" : "%.1f", v);
 }
 
+/* "VM db1 (pid 2315, qemu): 2 vCPU(s) pinned to 1, last on CPU(s) 1; 1 vhost worker(s) on CPU(s) 0" */
+static void print_vm_line(FILE *o, const struct top_vm *vm)
+{
+	struct cpuset on, vh;
+	struct arena a = { 0 };
+	cpuset_init(&on, &a, 0);
+	cpuset_init(&vh, &a, 0);
+	for (int k = 0; k < vm->nthreads; k++) {
+		const struct top_vm_thread *t = &vm->threads[k];
+		bool is_vh = !strcmp(t->kind, "vhost");
+		if (t->last_cpu < 0 || t->last_cpu > CPUSET_MAX_CPU)
+			continue;
+		struct cpuset one, u;
+		cpuset_init(&one, &a, t->last_cpu);
+		cpuset_set(&one, t->last_cpu);
+		cpuset_or(&u, &a, is_vh ? &vh : &on, &one);
+		*(is_vh ? &vh : &on) = u;
+	}
+	struct buf lon = { 0 }, lvh = { 0 };
+	cpuset_format_list(&on, &lon);
+	cpuset_format_list(&vh, &lvh);
+	fprintf(o, "VM %s (pid %d, %s): %d vCPU(s)", vm->name, vm->pid, vm->vmm ? vm->vmm : "?", vm->nvcpus);
+	if (vm->vcpus_pinned)
+		fprintf(o, " pinned to %s", vm->vcpu_cpus && *vm->vcpu_cpus ? vm->vcpu_cpus : "?");
+	else if (vm->nvcpus)
+		fprintf(o, " not pinned");
+	if (lon.len)
+		fprintf(o, ", last on CPU(s) %s", lon.data);
+	if (vm->nvhost)
+		fprintf(o, "; %d vhost worker(s)%s%s", vm->nvhost, lvh.len ? " on CPU(s) " : "", lvh.len ? lvh.data : "");
+	fputc('\n', o);
+	buf_free(&lon);
+	buf_free(&lvh);
+	arena_free(&a);
+}
+
 static void print_batch(FILE *o, const struct top_frame *f, int max_srcs, bool all_cpus)
 {
 	char ts[64];
@@ -353,6 +663,9 @@ static void print_batch(FILE *o, const struct top_frame *f, int max_srcs, bool a
 	fprintf(o, "irqsight top - %s  interval %.2f s  CPUs %d  device IRQs %.0f/s  softirqs %.0f/s\n", ts,
 		f->seconds, f->ncpus, f->dev_irq_total, f->softirq_total >= 0 ? f->softirq_total : 0);
 	fprintf(o, "%s\n", f->pct_note);
+	fprintf(o, "irqsight itself: %.1f%% of one CPU over the interval\n", f->self_cpu_pct);
+	if (!f->vms_known)
+		fprintf(o, "VMs unknown (no process readable under proc/)\n");
 	if (f->trace_lost)
 		fprintf(o, "tracepoint events lost so far: %llu (times are lower bounds)\n",
 			(unsigned long long)f->trace_lost);
@@ -373,6 +686,10 @@ static void print_batch(FILE *o, const struct top_frame *f, int max_srcs, bool a
 			c->softirq[SOFTIRQ_BLOCK] >= 0 ? c->softirq[SOFTIRQ_BLOCK] : 0, ip, sp, c->hot ? "HOT" : "",
 			c->top_irq ? c->top_irq : "", c->vcpus ? "  vCPUs: " : "", c->vcpus ? c->vcpus : "");
 	}
+	if (f->nvms)
+		fputc('\n', o);
+	for (int i = 0; i < f->nvms; i++)
+		print_vm_line(o, &f->vms[i]);
 	fprintf(o, "\n%6s %-28s %-10s %10s %-10s %7s %6s  %s\n", "IRQ", "DEVICE", "QUEUE", "RATE/s", "CPUS", "%CPU",
 		"HOT", "ACTIONS");
 	int shown = 0;
@@ -408,6 +725,7 @@ static void print_json(FILE *o, const struct top_frame *f)
 	json_str(&j, "time_source", top_pct_src_name(f->pct_src));
 	json_str(&j, "time_note", f->pct_note);
 	json_uint(&j, "trace_lost", f->trace_lost);
+	json_double(&j, "self_cpu_pct", f->self_cpu_pct, 2);
 	json_double(&j, "dev_irq_rate", f->dev_irq_total, 1);
 	json_double(&j, "softirq_rate", f->softirq_total, 1);
 	json_int(&j, "irqs_new", f->nnew);
@@ -440,6 +758,42 @@ static void print_json(FILE *o, const struct top_frame *f)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	if (f->vms_known) {
+		json_arr_begin(&j, "vms");
+		for (int i = 0; i < f->nvms; i++) {
+			const struct top_vm *vm = &f->vms[i];
+			json_obj_begin(&j, NULL);
+			json_int(&j, "pid", vm->pid);
+			json_str(&j, "name", vm->name);
+			json_str(&j, "vmm", vm->vmm);
+			json_int(&j, "vcpus", vm->nvcpus);
+			json_bool(&j, "vcpus_pinned", vm->vcpus_pinned);
+			json_str(&j, "vcpu_cpus", vm->vcpu_cpus);
+			json_int(&j, "vhost_workers", vm->nvhost);
+			json_arr_begin(&j, "threads");
+			for (int k = 0; k < vm->nthreads; k++) {
+				const struct top_vm_thread *t = &vm->threads[k];
+				json_obj_begin(&j, NULL);
+				json_int(&j, "tid", t->tid);
+				json_str(&j, "comm", t->comm);
+				json_str(&j, "kind", t->kind);
+				if (t->vcpu >= 0)
+					json_int(&j, "vcpu", t->vcpu);
+				else
+					json_null(&j, "vcpu");
+				json_int(&j, "cpu", t->cpu);
+				json_int(&j, "last_cpu", t->last_cpu);
+				json_str(&j, "allowed_cpus", t->allowed);
+				json_bool(&j, "pinned", t->pinned);
+				json_obj_end(&j);
+			}
+			json_arr_end(&j);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+	} else {
+		json_null(&j, "vms");
+	}
 	json_arr_begin(&j, "irqs");
 	for (int i = 0; i < f->nsrcs; i++) {
 		const struct top_src *s = &f->srcs[i];
@@ -604,13 +958,20 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 
 	struct reading prev, cur;
 	int ret = EXIT_OK;
-	r = reading_take(&prev, &src);
+	/* Rows that did not change since the last tick are not parsed again (at most
+	 * two readings alive: prev and cur, as the cache requires). */
+	struct rd_cache *cache = rd_cache_new();
+	r = reading_take_cached(&prev, &src, cache);
 	if (r < 0) {
 		ret = err("cannot read 'proc/interrupts': %s", strerror(-r));
 		goto out;
 	}
+	struct vm_watch *vw = calloc(1, sizeof(*vw));
+	if (vw)
+		vms_scan(vw, &src);
 	struct trace_totals *tt = tr ? trace_totals_new() : NULL;
 	uint64_t trace_t0 = mono_ns();
+	double cpu_mark = self_cpu_seconds();
 	uint64_t deadline = prev.time_ns + (uint64_t)(st.interval * 1e9);
 	struct top_frame frame = { 0 };
 	bool have_frame = false;
@@ -652,7 +1013,7 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 			}
 			continue;
 		}
-		r = reading_take(&cur, &src);
+		r = reading_take_cached(&cur, &src, cache);
 		if (r < 0) {
 			ret = err("cannot read 'proc/interrupts': %s", strerror(-r));
 			break;
@@ -665,6 +1026,13 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 				if (have_frame)
 					arena_free(&frame.arena);
 				build_frame(&frame, &rt, tt, (double)(trace_t1 - trace_t0) / 1e9, tr ? trace_lost(tr) : 0);
+				double cpu_now = self_cpu_seconds();
+				frame.self_cpu_pct = 100.0 * (cpu_now - cpu_mark) / rt.seconds;
+				cpu_mark = cpu_now;
+				if (vw) {
+					vms_tick(vw, &src);
+					frame_vms(&frame, vw, rt.max_cpu);
+				}
 				qsort(frame.srcs, (size_t)frame.nsrcs, sizeof(frame.srcs[0]), cmp_src);
 				frame.seq = ++seq;
 				have_frame = true;
@@ -694,7 +1062,11 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 		arena_free(&frame.arena);
 	trace_totals_free(tt);
 	reading_free(&prev);
+	if (vw && vw->have)
+		host_free(&vw->h);
+	free(vw);
 out:
+	rd_cache_free(cache);
 	if (ui)
 		top_ui_close(ui);
 	trace_close(tr);

@@ -567,7 +567,8 @@ int baseline_parse(struct baseline *b, const char *text, size_t len, char *err, 
 					return perr(&c, "cmdline: bad parameter '%.*s'", (int)t.n, t.p);
 				b->cmdline[b->ncmdline++] = s;
 			}
-			qsort(b->cmdline, (size_t)b->ncmdline, sizeof(*b->cmdline), str_cmp);
+			if (b->ncmdline)
+				qsort(b->cmdline, (size_t)b->ncmdline, sizeof(*b->cmdline), str_cmp);
 			continue;
 		}
 		v = slice_token(&rest);

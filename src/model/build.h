@@ -19,10 +19,22 @@ void build_platform_late(struct host *h, const struct source *src);	/* iommu, mo
 void build_procs(struct host *h, const struct source *src);		/* VMs, irqbalance */
 void derive_links(struct host *h);					/* IRQ <-> device, modes, managed */
 void derive_load(struct host *h);					/* per-CPU sums */
-int sample_rates(struct host *h, const struct source *src, double seconds);
-
-/* Parse /proc/interrupts text incrementally into h->irqs (used by build and sampling). */
-struct pi_stream;
-int pi_stream_read(struct host *h, const struct source *src, struct irq **irqs, int *nirqs, bool first);
+/* Rates and tracepoint times over opt->sample_seconds (build_sample.c): two readings of
+ * sample/reading.h, sample/rates.h between them, the recorder of sample/trace.h. */
+int sample_rates(struct host *h, const struct source *src, const struct host_opts *opt);
+/* The second half of sample_rates (exposed for tests): the model's rates from readings
+ * a -> b, and tracepoint times when st->tt is set. 0 or -EINVAL (readings unusable). */
+struct reading;
+struct trace_totals;
+struct sample_trace {
+	const struct trace_totals *tt;	/* NULL: no tracepoint times ... */
+	const char *why_not;		/* ... and why (for time_note) */
+	uint64_t window_ns;		/* recorded from enable to disable */
+	uint64_t events, lost, drain_cpu_ns;
+};
+int sample_apply(struct host *h, const struct reading *a, const struct reading *b, const struct sample_trace *st);
+/* /proc/stat's irq column is real time? From cumulative values: 0 on every CPU while
+ * interrupts were counted means tick accounting (kernel-interfaces.md §2.2). */
+enum tri stat_irq_accounted(uint64_t irq_sum, int cpus_with_field, uint64_t interrupts);
 
 #endif

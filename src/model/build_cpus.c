@@ -39,6 +39,18 @@ static void read_nodes(struct host *h, const struct source *src)
 	}
 }
 
+enum tri stat_irq_accounted(uint64_t irq_sum, int cpus_with_field, uint64_t interrupts)
+{
+	/* The same judgement as sample/rates.c on the later reading: under tick accounting
+	 * the irq column grows only when a tick lands inside another hard IRQ, which in
+	 * practice never happens. */
+	if (!cpus_with_field)
+		return TRI_UNKNOWN;
+	if (irq_sum > 0)
+		return TRI_YES;
+	return interrupts > 0 ? TRI_NO : TRI_UNKNOWN;
+}
+
 void build_cpus(struct host *h, const struct source *src)
 {
 	struct buf b = { 0 };
@@ -78,7 +90,7 @@ void build_cpus(struct host *h, const struct source *src)
 		h->cpus[c].dev_irq_rate = -1;
 		h->cpus[c].irq_pct = h->cpus[c].softirq_pct = -1;
 		for (int v = 0; v < SOFTIRQ_NR; v++)
-			h->cpus[c].softirq_rate[v] = -1;
+			h->cpus[c].softirq_rate[v] = h->cpus[c].softirq_time_pct[v] = -1;
 	}
 	for (int i = 0; i < h->ncols; i++)
 		h->cpus[h->col_cpu[i]].col = i;
@@ -116,10 +128,22 @@ void build_cpus(struct host *h, const struct source *src)
 		for (int v = 0; v < SOFTIRQ_NR; v++)
 			cpu->softirq[v] = si.counts[v] ? si.counts[v][i] : 0;
 	}
+	uint64_t irq_sum = 0, intr = 0;
+	int with_field = 0;
 	for (int i = 0; have_st && i < st.ncpus; i++) {
 		struct host_cpu *cpu = &h->cpus[st.cpus[i].id];
 		memcpy(cpu->stat.v, st.cpus[i].v, sizeof(cpu->stat.v));
 		cpu->stat.present = true;
+		if (st.cpus[i].nfields > ST_SOFTIRQ) {
+			with_field++;
+			irq_sum += st.cpus[i].v[ST_IRQ];
+		}
+	}
+	if (have_st) {
+		intr = st.has_intr ? st.intr_total : 0;
+		for (int i = 0; !intr && i < h->nirqs; i++)
+			intr += h->irqs[i].is_arch ? 0 : h->irqs[i].total;
+		h->irq_accounted = stat_irq_accounted(irq_sum, with_field, intr);
 	}
 	read_nodes(h, src);
 }

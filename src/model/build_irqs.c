@@ -17,7 +17,6 @@ struct stream_ctx {
 	struct host *h;
 	struct irq *irqs;
 	int n, cap;
-	bool first;		/* building the model (vs a later sample reading) */
 	bool saw_header;
 	int ncols;		/* expected count columns; -1 unknown */
 	int *col_cpu;
@@ -115,8 +114,6 @@ static void add_row(struct stream_ctx *c, struct slice line)
 		q->short_row = true;
 		c->torn_rows++;
 	}
-	if (!c->first)
-		return;
 	if (q->is_arch) {
 		q->desc = dup_slice(h, row.desc);
 		return;
@@ -165,15 +162,15 @@ static void add_row(struct stream_ctx *c, struct slice line)
 
 /*
  * Read proc/interrupts in 1 MiB chunks, parsing whole lines as they complete, so
- * the 46 MB file of a 512-CPU host never sits in memory at once.
+ * the 46 MB file of a 512-CPU host never sits in memory at once. (Sampling takes its
+ * readings with sample/reading.h.)
  */
-int pi_stream_read(struct host *h, const struct source *src, struct irq **irqs, int *nirqs, bool first)
+static int pi_stream_read(struct host *h, const struct source *src, struct irq **irqs, int *nirqs)
 {
 	int fd = src_openat(src, "proc/interrupts", O_RDONLY);
 	if (fd < 0)
 		return fd;
-	struct stream_ctx c = { .h = h, .first = first, .ncols = first ? -1 : h->ncols,
-				.col_cpu = first ? NULL : h->col_cpu };
+	struct stream_ctx c = { .h = h, .ncols = -1 };
 	char *buf = malloc(CHUNK + 1);
 	if (!buf) {
 		close(fd);
@@ -211,14 +208,9 @@ int pi_stream_read(struct host *h, const struct source *src, struct irq **irqs, 
 				if (pi_is_header(line)) {
 					int ncpu;
 					pi_parse_header(line, NULL, 0, &ncpu);
-					if (first) {
-						c.ncols = ncpu;
-						c.col_cpu = arena_calloc(&h->arena, (size_t)ncpu, sizeof(int));
-						pi_parse_header(line, c.col_cpu, ncpu, &ncpu);
-					} else if (ncpu != h->ncols) {
-						r = -ESTALE;	/* CPU hotplug between readings */
-						goto out;
-					}
+					c.ncols = ncpu;
+					c.col_cpu = arena_calloc(&h->arena, (size_t)ncpu, sizeof(int));
+					pi_parse_header(line, c.col_cpu, ncpu, &ncpu);
 					c.saw_header = true;
 					continue;
 				}
@@ -228,14 +220,19 @@ int pi_stream_read(struct host *h, const struct source *src, struct irq **irqs, 
 				break;
 		}
 		if (used < have && used == 0 && have == CHUNK) {
-			/* A single line longer than the chunk (10 MB garbage line): skip it. */
+			/* A single line longer than the chunk (10 MB garbage line): skip it, a
+			 * chunk at a time up to its newline, and keep what follows. */
 			c.bad_lines++;
-			have = 0;
-			char ch;
-			while ((n = read(fd, &ch, 1)) == 1 && ch != '\n')
-				;
+			char *eol = NULL;
+			do {
+				n = read(fd, buf, CHUNK);
+				if (n > 0)
+					eol = memchr(buf, '\n', (size_t)n);
+			} while (!eol && (n > 0 || (n < 0 && errno == EINTR)));
 			if (n <= 0)
 				break;
+			have = (size_t)n - (size_t)(eol + 1 - buf);
+			memmove(buf, eol + 1, have);
 			continue;
 		}
 		memmove(buf, buf + used, have - used);
@@ -243,28 +240,25 @@ int pi_stream_read(struct host *h, const struct source *src, struct irq **irqs, 
 		if (n == 0)
 			break;
 	}
-out:
 	free(buf);
 	free(c.scratch);
 	close(fd);
 	if (r)
 		return r;
-	if (first) {
-		h->ncols = c.ncols < 0 ? 0 : c.ncols;
-		h->col_cpu = c.col_cpu;
-		h->cpu_ids_assumed = !c.saw_header && c.ncols > 0;
-		if (h->cpu_ids_assumed)
-			host_note_missing(h, "proc/interrupts", "no CPU header line (an excerpt?)",
-					  "CPU ids assumed to be 0..N-1 in column order");
-		if (c.bad_lines)
-			host_note_missing(h, "proc/interrupts",
-					  arena_printf(&h->arena, "%d unparseable line(s) skipped", c.bad_lines),
-					  "those lines are not in the report");
-		if (c.torn_rows)
-			host_note_missing(h, "proc/interrupts",
-					  arena_printf(&h->arena, "%d row(s) with a count per CPU missing", c.torn_rows),
-					  "a torn read or an edited file: their per-CPU counts are partial");
-	}
+	h->ncols = c.ncols < 0 ? 0 : c.ncols;
+	h->col_cpu = c.col_cpu;
+	h->cpu_ids_assumed = !c.saw_header && c.ncols > 0;
+	if (h->cpu_ids_assumed)
+		host_note_missing(h, "proc/interrupts", "no CPU header line (an excerpt?)",
+				  "CPU ids assumed to be 0..N-1 in column order");
+	if (c.bad_lines)
+		host_note_missing(h, "proc/interrupts",
+				  arena_printf(&h->arena, "%d unparseable line(s) skipped", c.bad_lines),
+				  "those lines are not in the report");
+	if (c.torn_rows)
+		host_note_missing(h, "proc/interrupts",
+				  arena_printf(&h->arena, "%d row(s) with a count per CPU missing", c.torn_rows),
+				  "a torn read or an edited file: their per-CPU counts are partial");
 	*irqs = c.irqs;
 	*nirqs = c.n;
 	return 0;
@@ -296,7 +290,7 @@ static void sort_irqs(struct irq *v, int n)
 
 int build_irqs(struct host *h, const struct source *src)
 {
-	int r = pi_stream_read(h, src, &h->irqs, &h->nirqs, true);
+	int r = pi_stream_read(h, src, &h->irqs, &h->nirqs);
 	if (r)
 		return r;
 	h->has_interrupts = true;
@@ -318,7 +312,9 @@ int build_irqs(struct host *h, const struct source *src)
 		snprintf(path, sizeof(path), "proc/irq/%d/smp_affinity_list", q->number);
 		buf_reset(&b);
 		r = src_read(src, path, &b, 65536);
-		if (!r && !cpuset_parse_list(&q->smp_affinity, &h->arena, b.data, b.len))
+		/* An empty list is no affinity the kernel can have: a damaged file. */
+		if (!r && !cpuset_parse_list(&q->smp_affinity, &h->arena, b.data, b.len) &&
+		    !cpuset_empty(&q->smp_affinity))
 			q->has_affinity = true;
 		else if (r == -ENOENT && !src_exists(src, "proc/irq"))
 			host_note_missing(h, "proc/irq", "not present", "IRQ affinity is unknown");

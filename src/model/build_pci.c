@@ -1,5 +1,6 @@
 /* PCI devices from sys/bus/pci/devices, and their network interfaces. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,29 @@ static int cmp_int(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
 	return (x > y) - (x < y);
+}
+
+/*
+ * Is this the config file the kernel gives (drivers/pci/pci-sysfs.c:pci_read_config):
+ * 64 bytes (128 for CardBus) without CAP_SYS_ADMIN, else the whole space of 256 or
+ * 4096 bytes, with the device's own IDs? NULL when it is; else what is wrong with it,
+ * and *foreign when the bytes are not this device's at all.
+ */
+static const char *config_damage(const struct pci_dev *d, size_t len, bool *foreign)
+{
+	*foreign = false;
+	if (len < 64)
+		return "shorter than the 64-byte header (a damaged copy?)";
+	/* An SR-IOV VF's own IDs read 0xffff (the files show the IDs the PF gives it). */
+	if (d->has_ids && d->cfg.vendor != 0xffff && (d->cfg.vendor != d->vendor || d->cfg.device != d->device)) {
+		*foreign = true;
+		return "vendor/device differ from the vendor and device files (a damaged copy?)";
+	}
+	if (len != 64 && len != 128 && len != 256 && len != 4096)
+		return "cut short: not 64, 256 or 4096 bytes (a damaged copy?)";
+	if (d->cfg.cap_list_broken)
+		return "capability list broken (a loop or a bad pointer)";
+	return NULL;
 }
 
 static void read_dev(struct host *h, const struct source *src, struct pci_dev *d, const char *bdf)
@@ -89,14 +113,18 @@ static void read_dev(struct host *h, const struct source *src, struct pci_dev *d
 	d->msi_irqs_mode = IRQ_MODE_NONE;
 	if (!r && n) {
 		d->msi_irqs = arena_calloc(&h->arena, n, sizeof(int));
+		const char *first = NULL;	/* names that are no IRQ number are not the kernel's */
 		for (size_t i = 0; i < n; i++) {
-			int64_t irq;
-			if (str_i64(names[i], 10, &irq))
-				d->msi_irqs[d->nmsi_irqs++] = (int)irq;
+			uint64_t irq;
+			if (!str_u64(names[i], 10, &irq) || irq > INT_MAX)
+				continue;
+			d->msi_irqs[d->nmsi_irqs++] = (int)irq;
+			if (!first)
+				first = names[i];
 		}
 		qsort(d->msi_irqs, (size_t)d->nmsi_irqs, sizeof(int), cmp_int);
-		snprintf(path, sizeof(path), "%s/msi_irqs/%s", dir, names[0]);
-		if (!host_read_str(h, src, path, &s))
+		snprintf(path, sizeof(path), "%s/msi_irqs/%s", dir, first ? first : "");
+		if (first && !host_read_str(h, src, path, &s))
 			d->msi_irqs_mode = !strcmp(s, "msix") ? IRQ_MODE_MSIX : !strcmp(s, "msi") ? IRQ_MODE_MSI : IRQ_MODE_UNKNOWN;
 		else
 			d->msi_irqs_mode = IRQ_MODE_UNKNOWN;
@@ -113,7 +141,17 @@ static void read_dev(struct host *h, const struct source *src, struct pci_dev *d
 		d->cfg_read = true;
 		d->cfg_full = b.len > 64;
 		parse_pci_config((const uint8_t *)b.data, b.len, &d->cfg);
-		if (!d->cfg_full)
+		bool foreign;
+		const char *damage = config_damage(d, b.len, &foreign);
+		if (foreign) {
+			/* Not this device's bytes: nothing in them is known. */
+			d->cfg.header_valid = false;
+			d->cfg.has_msi = d->cfg.has_msix = TRI_UNKNOWN;
+		}
+		if (damage)
+			host_note_missing(h, "sys/bus/pci/devices/*/config", damage,
+					  "MSI/MSI-X capabilities of those devices are unknown");
+		else if (!d->cfg_full)
 			host_note_missing(h, "sys/bus/pci/devices/*/config",
 					  "only 64 bytes readable (not root)",
 					  "MSI/MSI-X capabilities of those devices are unknown");

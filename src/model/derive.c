@@ -1,14 +1,10 @@
-/* Joins: IRQ <-> PCI device, device IRQ modes, managed IRQs; per-CPU load; sampled rates. */
+/* Joins: IRQ <-> PCI device, device IRQ modes, managed IRQs; per-CPU load. */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "model/build.h"
-#include "parse/softirqs.h"
-#include "parse/stat.h"
 #include "util/str.h"
 
 /* A "dddd:bb:dd.f" inside an action name ("vfio-msix[0](0000:c8:00.0)", "mlx5_comp0@pci:0000:19:00.0"). */
@@ -319,6 +315,13 @@ void derive_links(struct host *h)
 
 void derive_load(struct host *h)
 {
+	/* Sums from scratch (callable again after a sample). Sampled: every CPU with a
+	 * column has a device IRQ rate, 0 unless an IRQ moved there (rows that did not
+	 * fire have no per-CPU rates). */
+	for (int c = 0; c <= h->max_cpu && h->cpus; c++) {
+		h->cpus[c].dev_irq_count = 0;
+		h->cpus[c].dev_irq_rate = h->sample_seconds > 0 && h->cpus[c].col >= 0 ? 0 : -1;
+	}
 	for (int i = 0; i < h->nirqs; i++) {
 		const struct irq *q = &h->irqs[i];
 		if (!q->is_device || !q->counts)
@@ -326,115 +329,8 @@ void derive_load(struct host *h)
 		for (int col = 0; col < h->ncols; col++) {
 			struct host_cpu *c = &h->cpus[h->col_cpu[col]];
 			c->dev_irq_count += q->counts[col];
-			if (q->cpu_rate) {
-				if (c->dev_irq_rate < 0)
-					c->dev_irq_rate = 0;
+			if (q->cpu_rate)
 				c->dev_irq_rate += q->cpu_rate[col];
-			}
 		}
 	}
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int read_softirqs_stat(struct host *h, const struct source *src, struct softirqs *si, struct proc_stat *st)
-{
-	struct buf b = { 0 };
-	int r1 = src_read(src, "proc/softirqs", &b, 64u << 20);
-	if (!r1)
-		r1 = parse_softirqs(b.data, b.len, &h->arena, si);
-	buf_reset(&b);
-	int r2 = src_read(src, "proc/stat", &b, 64u << 20);
-	if (!r2)
-		r2 = parse_stat(b.data, b.len, &h->arena, st);
-	buf_free(&b);
-	return r1 ? r1 : r2;
-}
-
-/*
- * A second reading after `seconds`: rates per IRQ per CPU (deltas modulo 2^32, keyed
- * by IRQ name; a count that went down means the IRQ number was reused: no rate),
- * softirq rates per vector per CPU, and %irq/%softirq from /proc/stat.
- */
-int sample_rates(struct host *h, const struct source *src, double seconds)
-{
-	struct softirqs si0 = { 0 }, si1 = { 0 };
-	struct proc_stat st0 = { 0 }, st1 = { 0 };
-	/* The model's counts are the first reading; take softirqs/stat again now so all
-	 * three first readings are close together. */
-	read_softirqs_stat(h, src, &si0, &st0);
-	double t0 = now_s();
-	struct timespec ts = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-	struct irq *second;
-	int n2;
-	int r = pi_stream_read(h, src, &second, &n2, false);
-	double dt = now_s() - t0;
-	if (r) {
-		host_note_unreadable(h, "proc/interrupts (second reading)", r, "rates are unknown");
-		return r;
-	}
-	read_softirqs_stat(h, src, &si1, &st1);
-	if (dt <= 0)
-		return -EINVAL;
-	h->sample_seconds = dt;
-	int j = 0;
-	for (int i = 0; i < h->nirqs; i++) {
-		struct irq *q = &h->irqs[i];
-		/* Both lists are in file order: walk them together, searching on mismatch. */
-		struct irq *p = NULL;
-		if (j < n2 && !strcmp(second[j].name, q->name))
-			p = &second[j++];
-		else
-			for (int k = 0; k < n2 && !p; k++)
-				if (!strcmp(second[k].name, q->name))
-					p = &second[k];
-		if (!p || !q->counts || !p->counts)
-			continue;
-		q->cpu_rate = arena_calloc(&h->arena, (size_t)h->ncols, sizeof(double));
-		double sum = 0;
-		bool reset = p->total < q->total && (q->total - p->total) > (1ull << 31) * (uint64_t)h->ncols / 2;
-		if (reset)
-			continue;
-		for (int col = 0; col < h->ncols; col++) {
-			uint32_t d = p->counts[col] - q->counts[col];	/* modulo 2^32 */
-			q->cpu_rate[col] = (double)d / dt;
-			sum += q->cpu_rate[col];
-		}
-		q->rate = sum;
-	}
-	/* Softirqs: by CPU id. */
-	if (si0.ncpus && si0.ncpus == si1.ncpus) {
-		for (int i = 0; i < si0.ncpus; i++) {
-			int id = si0.cpu_ids[i];
-			if (id > h->max_cpu)
-				continue;
-			for (int v = 0; v < SOFTIRQ_NR; v++)
-				if (si0.counts[v] && si1.counts[v])
-					h->cpus[id].softirq_rate[v] = (double)(si1.counts[v][i] - si0.counts[v][i]) / dt;
-		}
-	}
-	/* /proc/stat: share of ticks in irq and softirq. */
-	for (int i = 0; i < st0.ncpus; i++) {
-		for (int k = 0; k < st1.ncpus; k++) {
-			if (st1.cpus[k].id != st0.cpus[i].id || st0.cpus[i].id > h->max_cpu)
-				continue;
-			uint64_t tot = 0;
-			for (int f = 0; f < STAT_FIELDS && f < 8; f++)
-				tot += st1.cpus[k].v[f] - st0.cpus[i].v[f];
-			if (!tot)
-				break;
-			struct host_cpu *c = &h->cpus[st0.cpus[i].id];
-			c->irq_pct = 100.0 * (double)(st1.cpus[k].v[ST_IRQ] - st0.cpus[i].v[ST_IRQ]) / (double)tot;
-			c->softirq_pct = 100.0 * (double)(st1.cpus[k].v[ST_SOFTIRQ] - st0.cpus[i].v[ST_SOFTIRQ]) / (double)tot;
-			break;
-		}
-	}
-	return 0;
 }

@@ -17,6 +17,12 @@ const char *irq_mode_name(enum irq_mode m)
 	return m >= 0 && m <= IRQ_MODE_MSIX ? n[m] : "unknown";
 }
 
+const char *time_src_name(enum time_src s)
+{
+	static const char *const n[] = { "none", "stat", "stat-tick", "tracepoints" };
+	return s >= TIME_NONE && s <= TIME_TRACE ? n[s] : "none";
+}
+
 const char *ir_mode_name(enum ir_mode m)
 {
 	static const char *const n[] = { "unknown", "x2apic", "xapic", "none" };
@@ -88,9 +94,9 @@ int host_build(struct host *h, const struct source *src, const struct host_opts 
 	int r = build_platform_early(h, src);
 	if (!r)
 		r = build_irqs(h, src);
-	if (r == -ENOENT && (h->has_klog || h->has_cmdline)) {
-		/* No proc/interrupts but a log or a command line (a partial capture): judge
-		 * what they tell; everything about IRQs is unknown. */
+	if (r < 0 && r != -ENOMEM && (h->has_klog || h->has_cmdline)) {
+		/* No readable proc/interrupts but a log or a command line (a partial capture):
+		 * judge what they tell; everything about IRQs is unknown. */
 		host_note_unreadable(h, "proc/interrupts", r, "IRQs, devices' interrupt use and CPU load are unknown");
 		r = 0;
 	}
@@ -103,7 +109,7 @@ int host_build(struct host *h, const struct source *src, const struct host_opts 
 	derive_links(h);
 	build_platform_late(h, src);
 	if (opt->sample_seconds > 0 && h->is_live)
-		sample_rates(h, src, opt->sample_seconds);
+		sample_rates(h, src, opt);
 	derive_load(h);
 	return 0;
 }

@@ -29,6 +29,15 @@
 struct source;
 
 /* ---------------------------------------------------------------- CPUs */
+/* Where a CPU's time in hardirq/softirq comes from. */
+enum time_src {
+	TIME_NONE = 0,		/* unknown (not sampled, /proc/stat unreadable, not accounted) */
+	TIME_STAT,		/* /proc/stat, the kernel accounts it (CONFIG_IRQ_TIME_ACCOUNTING) */
+	TIME_STAT_TICK,		/* /proc/stat softirq under tick accounting: a statistical estimate */
+	TIME_TRACE,		/* irq/softirq/irq_vectors tracepoints: handler self time */
+};
+const char *time_src_name(enum time_src s);	/* "none", "stat", "stat-tick", "tracepoints" */
+
 struct stat_times {
 	/* /proc/stat cpuN, in USER_HZ ticks (fs/proc/stat.c): user nice system idle iowait irq softirq steal guest guest_nice */
 	uint64_t v[10];
@@ -49,7 +58,14 @@ struct host_cpu {
 	/* Rates when sampled (per second); < 0 when not sampled. */
 	double dev_irq_rate;
 	double softirq_rate[SOFTIRQ_NR];
-	double irq_pct, softirq_pct;	/* % of this CPU's time in hardirq/softirq from /proc/stat, < 0 unknown */
+	/* % of this CPU's time in hardirq (device handlers and x86 vectors) and softirq over
+	 * the sample, < 0 unknown; irq_src/softirq_src say how it was measured. Without
+	 * CONFIG_IRQ_TIME_ACCOUNTING /proc/stat has no hardirq time: irq_pct stays unknown
+	 * unless tracepoints measured it (kernel-interfaces.md §2.2). */
+	double irq_pct, softirq_pct;
+	enum time_src irq_src, softirq_src;
+	/* Tracepoints: % of this CPU's time in each softirq vector (self time), < 0 not traced. */
+	double softirq_time_pct[SOFTIRQ_NR];
 };
 
 struct numa_node {
@@ -122,8 +138,12 @@ struct irq {
 	bool is_device;		/* a device interrupt (not arch, not IOMMU fault, not timer/ACPI) */
 
 	/* sampled */
-	double rate;		/* per second, all CPUs; < 0 not sampled */
-	double *cpu_rate;	/* per online column, NULL when not sampled */
+	double rate;		/* per second, all CPUs; < 0 not sampled (or unknown: changed during the sample) */
+	double *cpu_rate;	/* per online column; NULL when not sampled or when it did not fire */
+	/* Tracepoints: % of each CPU's time (by column) in this IRQ's handlers; NULL when
+	 * not traced, or traced and it took no time. Architecture rows get the x86 vector
+	 * events (LOC: local_timer, RES: reschedule, ...). */
+	double *cpu_time_pct;
 };
 
 /* ---------------------------------------------------------------- PCI */
@@ -288,6 +308,22 @@ struct host {
 
 	/* Sampling (check --interval, top). */
 	double sample_seconds;	/* 0 when not sampled */
+	/* /proc/stat's irq column is real time: TRI_NO when it is 0 on every CPU while
+	 * interrupts were counted (no CONFIG_IRQ_TIME_ACCOUNTING). */
+	enum tri irq_accounted;
+	enum time_src time_src;	/* how irq_pct/softirq_pct were measured (TIME_NONE: not sampled) */
+	const char *time_note;	/* one line saying so, and why tracepoints were not used; NULL unsampled */
+	const char *trace_why;	/* sampled without tracepoint times: why ("not root", "--no-trace", ...) */
+	bool traced;		/* tracepoint times are in the model (cpu_time_pct, softirq_time_pct) */
+	double trace_seconds;	/* the recorded window */
+	uint64_t trace_events, trace_lost;	/* events decoded, and dropped by the kernel (times are lower bounds) */
+	/* Handler entries recorded / interrupts and softirqs counted by /proc over the same
+	 * window, on the CPU where it is lowest (< 0 unknown). Below 0.9 the kernel did not
+	 * deliver every tracepoint sample (seen on idle CPUs of a VM) and each handler's
+	 * time is scaled from the mean of the recorded ones; trace_coverage_cpu names it. */
+	double trace_coverage;
+	int trace_coverage_cpu;
+	double trace_cpu_seconds;	/* CPU time irqsight spent draining the rings (the recorder's own cost) */
 	double uptime;		/* seconds (proc/uptime), < 0 unknown */
 	bool proc_scanned;	/* proc/<pid>/comm was listable: process facts (irqbalance, VMs) are known */
 
@@ -297,7 +333,11 @@ struct host {
 
 /* What to build. */
 struct host_opts {
-	double sample_seconds;	/* > 0: take a second reading after this long (live only) */
+	double sample_seconds;	/* > 0: sample rates over this long (live only) */
+	/* With sample_seconds, as root: record irq/softirq/irq_vectors tracepoints during
+	 * the sample for time per CPU, per IRQ and per softirq vector (sample/trace.h). */
+	bool trace;
+	const char *no_trace_why;	/* trace off: why, for time_note ("--no-trace"); NULL = not asked */
 	bool skip_vms;
 };
 

@@ -32,7 +32,11 @@ struct top_cpu {
 	double irq_pct, softirq_pct;	/* % of this CPU's time; < 0 unknown */
 	enum top_pct_src irq_src, softirq_src;
 	const char *top_irq;		/* busiest device IRQ here ("36 virtio1-req.0"), or NULL */
-	const char *vcpus;		/* "vm1:0,1 vm2:3" or NULL */
+	/* VM threads here, per VM "name:items", items the vCPU indices ("all" for QEMU's
+	 * single-threaded TCG, "?" for an unnamed KVM vCPU) and "vhost" for vhost workers:
+	 * "db1:0,1,vhost web:3". A thread is on the CPU it is pinned to when that is one
+	 * CPU, else on the CPU it last ran on. NULL when none. */
+	const char *vcpus;
 	bool hot;
 	const char *hot_why;		/* short reason when hot */
 };
@@ -52,6 +56,29 @@ struct top_src {
 	bool hot;
 };
 
+/* A VM and its threads (model/vms.h), copied into the frame. */
+struct top_vm_thread {
+	int tid;
+	const char *comm;
+	const char *kind;		/* "vcpu-kvm", "vcpu-tcg", ..., "vhost" (vm_thread_kind_name) */
+	int vcpu;			/* -1: not a vCPU, or index unknown */
+	int cpu;			/* the CPU it is shown on (see top_cpu.vcpus), -1 unknown/gone */
+	int last_cpu;			/* stat field 39, -1 unknown */
+	const char *allowed;		/* Cpus_allowed_list, NULL unknown */
+	bool pinned;			/* allowed is a strict subset of the online CPUs */
+};
+
+struct top_vm {
+	int pid;
+	const char *name;		/* libvirt domain, jailer id, QEMU process name, or "<comm>[pid]" */
+	const char *vmm;		/* "qemu", "firecracker", ... or NULL */
+	int nvcpus, nvhost;
+	bool vcpus_pinned;
+	const char *vcpu_cpus;		/* union of the vCPUs' allowed CPUs ("" unknown) */
+	int nthreads;
+	struct top_vm_thread *threads;	/* vCPUs by index, then vhost workers */
+};
+
 struct top_frame {
 	struct arena arena;
 	double seconds;			/* length of the interval */
@@ -64,8 +91,12 @@ struct top_frame {
 	enum top_pct_src pct_src;	/* the best source used this frame */
 	const char *pct_note;		/* why %irq is what it is ("not accounted by this kernel ...") */
 	uint64_t trace_lost;		/* events dropped by the recorder so far */
+	double self_cpu_pct;		/* irqsight's own CPU time (user+sys, the tracepoint
+					 * recorder's draining included) over the interval, % of one CPU */
 	int nvanished, nnew, nreset;
 	int nvms;
+	struct top_vm *vms;
+	bool vms_known;			/* processes were readable (else VMs are unknown, not absent) */
 };
 
 /* ---------------------------------------------------------------- the view */

@@ -1,6 +1,7 @@
 #include "parse/klog.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <string.h>
 
 #include "util/arena.h"
@@ -173,6 +174,13 @@ static const char *after(struct arena *a, struct slice s, long at, size_t skip, 
 	return arena_strndup(a, v.p, v.n);
 }
 
+/* An IRQ number is 0..INT_MAX: a negative or overflowing number is none (-1). */
+static int irq_number(struct slice s)
+{
+	uint64_t v;
+	return slice_u64(s, 10, &v) && v <= INT_MAX ? (int)v : -1;
+}
+
 /* The device the line is about: "e1000e 0000:00:02.0: ..." → "0000:00:02.0". */
 static const char *device_of(struct arena *a, struct slice s)
 {
@@ -228,15 +236,18 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 			case KLOG_UNKNOWN_PARAMS:
 				ev.arg = after(a, s, at, nl, '"');
 				break;
-			case KLOG_DMAR_IR_NO_EIM:
-				ev.arg = after(a, (struct slice){ s.p, (size_t)at }, 0, 0, ' ');
+			case KLOG_DMAR_IR_NO_EIM: {
+				/* "DMAR-IR: %s does not support EIM": the unit is the word before. */
+				size_t b = (size_t)at;
+				while (b > 0 && !isspace((unsigned char)s.p[b - 1]))
+					b--;
+				ev.arg = arena_strndup(a, s.p + b, (size_t)at - b);
 				break;
+			}
 			case KLOG_IRQ_NOBODY_CARED: {
 				long i = slice_find(s, "irq ");
-				int64_t v;
-				if (i >= 0 && i < at &&
-				    slice_i64((struct slice){ s.p + i + 4, (size_t)(at - i - 4) }, 10, &v))
-					ev.irq = (int)v;
+				if (i >= 0 && i < at)
+					ev.irq = irq_number((struct slice){ s.p + i + 4, (size_t)(at - i - 4) });
 				break;
 			}
 			case KLOG_IRQ_DISABLING: {
@@ -244,9 +255,7 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 				size_t k = 0;
 				while (k < s.n - (size_t)at - nl && isdigit((unsigned char)p[k]))
 					k++;
-				int64_t v;
-				if (slice_i64((struct slice){ p, k }, 10, &v))
-					ev.irq = (int)v;
+				ev.irq = irq_number((struct slice){ p, k });
 				break;
 			}
 			case KLOG_MSI_FALLBACK:

@@ -52,6 +52,13 @@ int parse_pci_config(const uint8_t *cfg, size_t len, struct pci_cfg *out)
 	out->intx_pending = (out->status & PCI_STATUS_INTERRUPT) != 0;
 	out->has_cap_list = (out->status & PCI_STATUS_CAP_LIST) != 0;
 
+	/* All ones (or all zeros) in IDs, Command and Status is what a read gets when no
+	 * device answers (drivers/pci/probe.c:pci_bus_generic_read_dev_vendor_id): nothing
+	 * after it says anything, so MSI/MSI-X stay unknown. (An SR-IOV VF also reads
+	 * vendor 0xffff, but its Command/Status and capabilities are real.) */
+	uint32_t ids = rd32(cfg, PCI_VENDOR_ID), cmd_status = rd32(cfg, PCI_COMMAND);
+	if ((ids == 0xffffffff && cmd_status == 0xffffffff) || (ids == 0 && cmd_status == 0))
+		return 0;
 	if (!out->has_cap_list) {
 		/* No list at all: the device has neither capability (a fact, not unknown). */
 		out->has_msi = out->has_msix = TRI_NO;
@@ -62,6 +69,7 @@ int parse_pci_config(const uint8_t *cfg, size_t len, struct pci_cfg *out)
 	uint8_t pos = cfg[start] & 0xfc;
 	bool seen[256] = { false };
 	bool complete = false;
+	bool msi_cut = false, msix_cut = false;	/* its ID was read, its registers were not */
 	int ttl = PCI_FIND_CAP_TTL;
 	while (ttl-- > 0) {
 		if (pos < 0x40) {
@@ -107,16 +115,21 @@ int parse_pci_config(const uint8_t *cfg, size_t len, struct pci_cfg *out)
 			out->msix_table_offset = table & ~7u;
 			out->msix_pba_bir = pba & 7;
 			out->msix_pba_offset = pba & ~7u;
+		} else if (id == PCI_CAP_ID_MSI && out->has_msi != TRI_YES) {
+			msi_cut = true;
+		} else if (id == PCI_CAP_ID_MSIX && out->has_msix != TRI_YES) {
+			msix_cut = true;
 		}
 		pos = cfg[pos + 1] & 0xfc;
 	}
 	if (ttl < 0)
 		out->cap_list_broken = true;
-	/* Only a walk that reached its end can say a capability is absent. */
+	/* Only a walk that reached its end can say a capability is absent, and not one
+	 * whose entry was there but cut short (a truncated file). */
 	if (complete || ttl < 0) {
-		if (out->has_msi == TRI_UNKNOWN)
+		if (out->has_msi == TRI_UNKNOWN && !msi_cut)
 			out->has_msi = TRI_NO;
-		if (out->has_msix == TRI_UNKNOWN)
+		if (out->has_msix == TRI_UNKNOWN && !msix_cut)
 			out->has_msix = TRI_NO;
 	}
 	return 0;

@@ -9,6 +9,8 @@
  * The capability walk follows drivers/pci/pci.c: pointers masked with 0xfc, at most
  * 48 entries (PCI_FIND_CAP_TTL), pointers below 0x40 end the walk; loops and
  * pointers past the readable length set cap_list_broken / leave caps unknown.
+ * A capability cut short by the readable length, and both capabilities of a device
+ * that did not answer (IDs, Command and Status all ones or all zeros), stay TRI_UNKNOWN.
  */
 #ifndef IRQSIGHT_PARSE_PCI_CONFIG_H
 #define IRQSIGHT_PARSE_PCI_CONFIG_H

@@ -1,7 +1,18 @@
 #include "parse/task.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
+
+/* A pid field (fs/proc/array.c prints pid_t with %d): 0..INT_MAX, else not one. */
+static bool pid_field(struct slice t, int *out)
+{
+	uint64_t v;
+	if (!slice_u64(t, 10, &v) || v > INT_MAX)
+		return false;
+	*out = (int)v;
+	return true;
+}
 
 int parse_task_stat(const char *buf, size_t len, struct task_stat *out)
 {
@@ -16,10 +27,8 @@ int parse_task_stat(const char *buf, size_t len, struct task_stat *out)
 		}
 	if (!open || !close || close < open)
 		return -EINVAL;
-	int64_t pid;
-	if (!slice_i64((struct slice){ buf, (size_t)(open - buf) }, 10, &pid))
+	if (!pid_field((struct slice){ buf, (size_t)(open - buf) }, &out->pid))
 		return -EINVAL;
-	out->pid = (int)pid;
 	out->comm = (struct slice){ open + 1, (size_t)(close - open - 1) };
 	struct slice rest = { close + 1, len - (size_t)(close + 1 - buf) };
 	/* Field 3 onwards. */
@@ -28,14 +37,12 @@ int parse_task_stat(const char *buf, size_t len, struct task_stat *out)
 		if (!t.n)
 			break;
 		uint64_t v = 0;
-		int64_t sv = 0;
 		switch (field) {
 		case 3:
 			out->state = t.p[0];
 			break;
 		case 4:
-			if (slice_i64(t, 10, &sv))
-				out->ppid = (int)sv;
+			pid_field(t, &out->ppid);
 			break;
 		case 14:
 			slice_u64(t, 10, &out->utime);
@@ -68,13 +75,12 @@ int parse_task_status(const char *buf, size_t len, struct task_status *out)
 			continue;
 		struct slice key = { line.p, (size_t)(colon - line.p) };
 		struct slice val = slice_trim((struct slice){ colon + 1, line.n - key.n - 1 });
-		int64_t v;
 		if (slice_eq(key, "Name"))
 			out->name = val;
-		else if (slice_eq(key, "Tgid") && slice_i64(val, 10, &v))
-			out->tgid = (int)v;
-		else if (slice_eq(key, "PPid") && slice_i64(val, 10, &v))
-			out->ppid = (int)v;
+		else if (slice_eq(key, "Tgid"))
+			pid_field(val, &out->tgid);
+		else if (slice_eq(key, "PPid"))
+			pid_field(val, &out->ppid);
 		else if (slice_eq(key, "Cpus_allowed_list"))
 			out->cpus_allowed_list = val;
 		else if (slice_eq(key, "Cpus_allowed"))

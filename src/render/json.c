@@ -108,12 +108,28 @@ static void cpus(struct json *j, const struct host *h)
 		} else {
 			json_null(j, "softirq_rates");
 		}
-		if (cpu->irq_pct >= 0) {
+		/* Each unknown on its own: a kernel without IRQ time accounting has a
+		 * (tick-sampled) softirq share but no hardirq share. */
+		if (cpu->irq_pct >= 0)
 			json_double(j, "irq_pct", cpu->irq_pct, 2);
-			json_double(j, "softirq_pct", cpu->softirq_pct, 2);
-		} else {
+		else
 			json_null(j, "irq_pct");
+		if (cpu->softirq_pct >= 0)
+			json_double(j, "softirq_pct", cpu->softirq_pct, 2);
+		else
 			json_null(j, "softirq_pct");
+		if (h->sample_seconds > 0) {
+			json_str(j, "irq_pct_source", time_src_name(cpu->irq_pct >= 0 ? cpu->irq_src : TIME_NONE));
+			json_str(j, "softirq_pct_source",
+				 time_src_name(cpu->softirq_pct >= 0 ? cpu->softirq_src : TIME_NONE));
+			if (h->traced && cpu->softirq_time_pct[0] >= 0) {
+				json_obj_begin(j, "softirq_time_pct");
+				for (int v = 0; v < SOFTIRQ_NR; v++)
+					json_double(j, softirq_name(v), cpu->softirq_time_pct[v], 3);
+				json_obj_end(j);
+			} else {
+				json_null(j, "softirq_time_pct");
+			}
 		}
 		json_obj_end(j);
 	}
@@ -264,6 +280,18 @@ static void irqs(struct json *j, const struct host *h)
 			json_double(j, "rate", q->rate, 1);
 		else
 			json_null(j, "rate");
+		if (h->sample_seconds > 0) {
+			/* % of each CPU's time in this IRQ's handlers (tracepoints), non-zero only */
+			if (h->traced) {
+				json_obj_begin(j, "time_pct");
+				for (int col = 0; q->cpu_time_pct && col < h->ncols; col++)
+					if (q->cpu_time_pct[col] > 0)
+						json_double(j, arena_printf(a, "%d", h->col_cpu[col]), q->cpu_time_pct[col], 3);
+				json_obj_end(j);
+			} else {
+				json_null(j, "time_pct");
+			}
+		}
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -382,6 +410,28 @@ void render_json(const struct host *h, const struct findings *fs, const struct r
 	if (h->is_live)
 		json_int(&j, "time", (int64_t)time(NULL));
 	json_double(&j, "sample_seconds", h->sample_seconds, 3);
+	if (h->sample_seconds > 0) {
+		json_str(&j, "time_source", time_src_name(h->time_src));
+		json_str(&j, "time_note", h->time_note);
+		json_str(&j, "irq_time_accounted", tri_yesno(h->irq_accounted));
+		if (h->traced) {
+			json_obj_begin(&j, "trace");
+			json_double(&j, "seconds", h->trace_seconds, 3);
+			json_uint(&j, "events", h->trace_events);
+			json_uint(&j, "lost", h->trace_lost);
+			json_double(&j, "drain_cpu_seconds", h->trace_cpu_seconds, 4);
+			if (h->trace_coverage >= 0) {
+				json_double(&j, "coverage", h->trace_coverage, 3);
+				json_int(&j, "coverage_cpu", h->trace_coverage_cpu);
+			} else {
+				json_null(&j, "coverage");
+				json_null(&j, "coverage_cpu");
+			}
+			json_obj_end(&j);
+		} else {
+			json_null(&j, "trace");
+		}
+	}
 	json_obj_end(&j);
 	platform(&j, h);
 	cpus(&j, h);

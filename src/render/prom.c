@@ -365,14 +365,18 @@ static void render_cpus(struct pw *w, const struct host *h)
 					   "cpu", cpu, "type", softirq_name(prom_softirqs[k]));
 		}
 	}
-	family(w, "irqsight_cpu_irq_seconds_total", "counter",
-	       "Time a CPU spent in hardirq context since boot (/proc/stat irq).");
-	for (int id = 0; id <= h->max_cpu; id++) {
-		const struct host_cpu *c = &h->cpus[id];
-		if (!c->online || !c->stat.present)
-			continue;
-		snprintf(cpu, sizeof(cpu), "%d", id);
-		S1(w, "irqsight_cpu_irq_seconds_total", c->stat.v[ST_IRQ] / USER_HZ, "cpu", cpu);
+	/* Without CONFIG_IRQ_TIME_ACCOUNTING the irq column is 0 forever: that is not "no
+	 * time in hardirq", so the family is left out (docs/metrics.md, unknown values). */
+	if (h->irq_accounted != TRI_NO) {
+		family(w, "irqsight_cpu_irq_seconds_total", "counter",
+		       "Time a CPU spent in hardirq context since boot (/proc/stat irq).");
+		for (int id = 0; id <= h->max_cpu; id++) {
+			const struct host_cpu *c = &h->cpus[id];
+			if (!c->online || !c->stat.present)
+				continue;
+			snprintf(cpu, sizeof(cpu), "%d", id);
+			S1(w, "irqsight_cpu_irq_seconds_total", c->stat.v[ST_IRQ] / USER_HZ, "cpu", cpu);
+		}
 	}
 	family(w, "irqsight_cpu_softirq_seconds_total", "counter",
 	       "Time a CPU spent in softirq context since boot (/proc/stat softirq).");
@@ -383,7 +387,12 @@ static void render_cpus(struct pw *w, const struct host *h)
 		snprintf(cpu, sizeof(cpu), "%d", id);
 		S1(w, "irqsight_cpu_softirq_seconds_total", c->stat.v[ST_SOFTIRQ] / USER_HZ, "cpu", cpu);
 	}
-	if (sampled(h)) {
+	int known = 0;
+	for (int id = 0; id <= h->max_cpu; id++)
+		known += h->cpus[id].online && h->cpus[id].irq_pct >= 0 && h->cpus[id].softirq_pct >= 0;
+	if (sampled(h) && known) {
+		/* Series only where both shares are known (hardirq: accounted by the kernel, or
+		 * measured from tracepoints); no family at all when none is. */
 		family(w, "irqsight_cpu_irq_time_ratio", "gauge",
 		       "Share (0..1) of a CPU's time in hardirq + softirq over the run's sample interval.");
 		for (int id = 0; id <= h->max_cpu; id++) {

@@ -13,6 +13,7 @@ struct render_opts {
 	int width;		/* wrap width, 80 by default */
 	bool verbose;		/* every CPU and device, not just the notable ones */
 	const char *version;
+	bool journal;		/* text: a syslog priority prefix on every line (render/journal.h) */
 };
 
 /* The report laid out like the diagnosis: Platform, Devices, CPU load, VMs, irqbalance, Findings. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model/host.h"
+#include "render/journal.h"
 #include "render/render.h"
 #include "rules/common.h"
 #include "rules/finding.h"
@@ -19,8 +20,19 @@
 struct ctx {
 	const struct host *h;
 	const struct render_opts *o;
-	struct buf *out;
+	struct buf *out;	/* what the sections write to: final, or a scratch buffer (journal) */
+	struct buf *final;
 };
+
+/* o->journal: move what was written since the last flush to final, each line with the
+ * syslog priority of sev (render/journal.h). */
+static void flush(const struct ctx *x, enum severity sev)
+{
+	if (x->out == x->final)
+		return;
+	journal_append_lines(x->final, x->out->data, x->out->len, journal_prio(sev));
+	buf_reset(x->out);
+}
 
 static const char *c(const struct ctx *x, const char *code)
 {
@@ -202,13 +214,15 @@ static void cpu_load(const struct ctx *x)
 		const struct host_cpu *cpu = &h->cpus[rows[i].cpu];
 		char node[8], irqp[16], softp[16], rx[24], blk[24];
 		snprintf(node, sizeof(node), "%d", cpu->node);
-		if (cpu->irq_pct >= 0) {
+		if (cpu->irq_pct >= 0)
 			snprintf(irqp, sizeof(irqp), "%.1f", cpu->irq_pct);
-			snprintf(softp, sizeof(softp), "%.1f", cpu->softirq_pct);
-		} else {
+		else
 			strcpy(irqp, "-");
+		if (cpu->softirq_pct >= 0)
+			snprintf(softp, sizeof(softp), "%s%.1f", cpu->softirq_src == TIME_STAT_TICK ? "~" : "",
+				 cpu->softirq_pct);
+		else
 			strcpy(softp, "-");
-		}
 		if (rates) {
 			snprintf(rx, sizeof(rx), "%.0f", cpu->softirq_rate[SOFTIRQ_NET_RX] > 0 ? cpu->softirq_rate[SOFTIRQ_NET_RX] : 0);
 			snprintf(blk, sizeof(blk), "%.0f", cpu->softirq_rate[SOFTIRQ_BLOCK] > 0 ? cpu->softirq_rate[SOFTIRQ_BLOCK] : 0);
@@ -228,8 +242,16 @@ static void cpu_load(const struct ctx *x)
 	if (limit < n)
 		buf_printf(x->out, "  … %d more CPU(s) with less device interrupt load (-v shows all)\n", n - limit);
 	free(rows);
-	if (!rates)
+	if (!rates) {
 		buf_printf(x->out, "  irq%%/soft%%: not sampled (use --interval)\n");
+	} else if (h->time_note) {
+		/* which source the irq%/soft% columns (and the findings' times) come from */
+		buf_printf(x->out, "  irq%%/soft%%: ");
+		render_wrap(x->out, h->time_src == TIME_STAT_TICK
+				     ? arena_printf((struct arena *)&h->arena, "%s (~: estimate)", h->time_note)
+				     : h->time_note,
+			    14, 4, x->o->width);
+	}
 	if (h->nvms)
 		buf_printf(x->out, "  vCPUs: vm/vcpu pinned there, or ~ when not pinned and last seen there\n");
 }
@@ -284,6 +306,7 @@ static void irqbalance(const struct ctx *x)
 static void findings(const struct ctx *x, const struct findings *fs)
 {
 	section(x, "Findings");
+	flush(x, SEV_INFO);
 	int w = x->o->width;
 	for (int i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
@@ -309,6 +332,7 @@ static void findings(const struct ctx *x, const struct findings *fs)
 		}
 		for (int k = 0; k < f->nfix; k++)
 			buf_printf(x->out, "    $ %s\n", f->fix[k]);
+		flush(x, f->severity);
 	}
 }
 
@@ -334,11 +358,12 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 	struct render_opts def = { .width = 80 };
 	if (!o)
 		o = &def;
-	struct ctx x = { h, o, out };
+	struct buf scratch = { 0 };
+	struct ctx x = { h, o, o->journal ? &scratch : out, out };
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
-	buf_printf(out, "%sirqsight check%s — %s (%s)\n", c(&x, BOLD), c(&x, RESET),
+	buf_printf(x.out, "%sirqsight check%s — %s (%s)\n", c(&x, BOLD), c(&x, RESET),
 		   h->is_live ? "this host" : h->root, h->is_live ? "live" : "snapshot");
-	buf_printf(out, "kernel %s, %s, %d CPU(s) online, %d device(s), %d IRQ(s)\n",
+	buf_printf(x.out, "kernel %s, %s, %d CPU(s) online, %d device(s), %d IRQ(s)\n",
 		   h->platform.kernel_release ? h->platform.kernel_release : "unknown",
 		   h->platform.arch ? h->platform.arch : "arch unknown", online, h->ndevs, h->nirqs);
 	platform(&x);
@@ -346,8 +371,10 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 	cpu_load(&x);
 	vms(&x);
 	irqbalance(&x);
+	flush(&x, SEV_INFO);
 	findings(&x, fs);
 	unreadable(&x);
+	flush(&x, SEV_INFO);
 	int nc = 0, nw = 0, ni = 0;
 	for (int i = 0; i < fs->n; i++) {
 		nc += fs->v[i].severity == SEV_CRITICAL;
@@ -355,7 +382,9 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 		ni += fs->v[i].severity == SEV_INFO;
 	}
 	enum severity worst = findings_worst(fs);
-	buf_printf(out, "\nSummary: %d critical, %d warning, %d info — %s%s%s\n", nc, nw, ni,
+	buf_printf(x.out, "\nSummary: %d critical, %d warning, %d info — %s%s%s\n", nc, nw, ni,
 		   c(&x, worst == SEV_CRITICAL ? RED : worst == SEV_WARNING ? YELLOW : GREEN),
 		   worst == SEV_CRITICAL ? "CRITICAL" : worst == SEV_WARNING ? "WARNING" : "OK", c(&x, RESET));
+	flush(&x, worst);
+	buf_free(&scratch);
 }

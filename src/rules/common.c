@@ -82,9 +82,167 @@ bool irq_is_busy(const struct host *h, const struct irq *q, const struct load *l
 {
 	if (!q->is_device)
 		return false;
-	if (h->sample_seconds > 0)
-		return q->rate >= 1000;
+	if (h->sample_seconds > 0) {
+		if (q->rate >= 1000)
+			return true;
+		/* a few hundred slow handlers a second steal as much as thousands of fast ones */
+		for (int col = 0; q->cpu_time_pct && col < h->ncols; col++)
+			if (q->cpu_time_pct[col] >= BUSY_TIME_PCT)
+				return true;
+		return false;
+	}
 	return q->total >= 100000 && (double)q->total >= 0.01 * l->total;
+}
+
+double irq_time_on(const struct host *h, const struct irq *q, int cpu)
+{
+	const struct host_cpu *c = host_cpu(h, cpu);
+	if (!h->traced || !c || c->col < 0)
+		return -1;
+	return q->cpu_time_pct ? q->cpu_time_pct[c->col] : 0;
+}
+
+const struct irq *top_time_irq(const struct host *h, int cpu, double *pct)
+{
+	const struct irq *best = NULL;
+	*pct = 0;
+	for (int i = 0; i < h->nirqs; i++) {
+		double v = irq_time_on(h, &h->irqs[i], cpu);
+		if (v > *pct) {
+			*pct = v;
+			best = &h->irqs[i];
+		}
+	}
+	return best;
+}
+
+int top_time_softirq(const struct host *h, int cpu, double *pct)
+{
+	const struct host_cpu *c = host_cpu(h, cpu);
+	int best = -1;
+	*pct = 0;
+	for (int v = 0; h->traced && c && v < SOFTIRQ_NR; v++)
+		if (c->softirq_time_pct[v] > *pct) {
+			*pct = c->softirq_time_pct[v];
+			best = v;
+		}
+	return best;
+}
+
+/* "IRQ 36 virtio1-req.0", "LOC (Local timer interrupts)" */
+static const char *irq_name(const struct host *h, const struct irq *q)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	if (q->is_arch)
+		return q->desc ? arena_printf(a, "%s (%s)", q->name, q->desc) : q->name;
+	return arena_printf(a, "IRQ %s", irq_label(h, q));
+}
+
+static const char *pct_text(struct arena *a, double v)
+{
+	if (v > 0 && v < 0.1)
+		return arena_printf(a, "%.2f%%", v);
+	return arena_printf(a, "%.1f%%", v);
+}
+
+const char *cpu_time_text(const struct host *h, int cpu, const char **key)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	const struct host_cpu *c = host_cpu(h, cpu);
+	*key = "proc/stat";
+	if (h->sample_seconds <= 0 || !c)
+		return NULL;
+	if (h->traced && c->irq_src == TIME_TRACE) {
+		*key = "tracepoints";
+		double ip, sp;
+		const struct irq *q = top_time_irq(h, cpu, &ip);
+		int v = top_time_softirq(h, cpu, &sp);
+		double total = c->irq_pct + c->softirq_pct;
+		/* Name the main hardirq source and softirq vector when each is a real part of it. */
+		bool name_q = q && ip >= 0.05 && ip * 3 >= c->irq_pct;
+		bool name_v = v >= 0 && sp >= 0.05 && sp * 3 >= c->softirq_pct;
+		const char *what = name_q && name_v
+					   ? arena_printf(a, "%s and %s softirq", irq_name(h, q), softirq_name(v))
+				   : name_q ? irq_name(h, q)
+				   : name_v ? arena_printf(a, "%s softirq", softirq_name(v))
+					    : "hardirq and softirq handlers";
+		const char *qpart = q ? arena_printf(a, ", %s %s", q->is_arch ? q->name : arena_printf(a, "IRQ %d", q->number),
+						     pct_text(a, ip))
+				      : "";
+		const char *vpart = v >= 0 ? arena_printf(a, ", %s %s", softirq_name(v), pct_text(a, sp)) : "";
+		return arena_printf(a, "%s of its time in %s (tracepoints over %.1f s: hardirq %s%s; softirq %s%s)",
+				    pct_text(a, total), what, h->trace_seconds, pct_text(a, c->irq_pct), qpart,
+				    pct_text(a, c->softirq_pct), vpart);
+	}
+	const char *no_trace = h->trace_why ? arena_printf(a, "; tracepoints not used: %s", h->trace_why) : "";
+	if (c->irq_pct >= 0 && c->softirq_pct >= 0)
+		return arena_printf(a, "%s of its time in hardirq and %s in softirq (/proc/stat over %.1f s)%s",
+				    pct_text(a, c->irq_pct), pct_text(a, c->softirq_pct), h->sample_seconds, no_trace);
+	if (h->irq_accounted == TRI_NO)
+		return arena_printf(a, "hardirq time not accounted by this kernel (no CONFIG_IRQ_TIME_ACCOUNTING)%s%s",
+				    c->softirq_pct >= 0
+					    ? arena_printf(a, ", softirq about %s (/proc/stat, tick-sampled, over %.1f s)",
+							   pct_text(a, c->softirq_pct), h->sample_seconds)
+					    : "",
+				    no_trace);
+	return arena_printf(a, "time in hardirq/softirq unknown (/proc/stat not usable)%s", no_trace);
+}
+
+static bool is_vcpu_thread(const struct vm_thread *t)
+{
+	return t->kind <= VMT_VCPU_CROSVM || t->vcpu >= 0;
+}
+
+const char *vcpus_there(const struct host *h, const struct vm *only, int cpu)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	struct buf b = { 0 };
+	int nvm = 0;
+	for (int i = 0; i < h->nvms; i++) {
+		const struct vm *vm = &h->vms[i];
+		if (only && vm != only)
+			continue;
+		/* three groups: pinned to this CPU alone, pinned to a set with it, unpinned and last there */
+		struct buf g[3] = { { 0 } };
+		int n[3] = { 0, 0, 0 };
+		for (int k = 0; k < vm->nthreads; k++) {
+			const struct vm_thread *t = &vm->threads[k];
+			if (!is_vcpu_thread(t))
+				continue;
+			int which;
+			if (t->pinned && t->has_allowed && cpuset_test(&t->allowed, cpu))
+				which = cpuset_count(&t->allowed) == 1 ? 0 : 1;
+			else if (!t->pinned && t->last_cpu == cpu)
+				which = 2;
+			else
+				continue;
+			if (t->vcpu >= 0)
+				buf_printf(&g[which], "%s%d", n[which] ? "," : "", t->vcpu);
+			else	/* a vCPU thread without an index ("ALL CPUs/TCG") */
+				buf_printf(&g[which], "%sthread %d '%s'", n[which] ? "," : "", t->tid, t->comm ? t->comm : "?");
+			n[which]++;
+		}
+		static const char *const how[3][2] = {
+			{ "is pinned there", "are pinned there" },
+			{ "is pinned to CPUs that include it", "are pinned to CPUs that include it" },
+			{ "last ran there (not pinned)", "last ran there (not pinned)" },
+		};
+		for (int w = 0; w < 3; w++) {
+			if (!n[w]) {
+				buf_free(&g[w]);
+				continue;
+			}
+			if (nvm++ < 3)
+				buf_printf(&b, "%svCPU%s %s of VM '%s' (pid %d) %s", b.len ? "; " : "", n[w] > 1 ? "s" : "",
+					   g[w].data, vm->name ? vm->name : "?", vm->pid, how[w][n[w] > 1]);
+			buf_free(&g[w]);
+		}
+	}
+	if (nvm > 3)
+		buf_printf(&b, "; +%d more", nvm - 3);
+	const char *r = b.len ? arena_strdup(a, b.data) : NULL;
+	buf_free(&b);
+	return r;
 }
 
 double hotspot_threshold(int ncpus)

@@ -39,8 +39,32 @@ bool load_is_significant(const struct load *l);
  * count. Never "all CPUs" for a default mask (that says nothing about where it lands).
  */
 void irq_target_cpus(const struct host *h, const struct irq *q, struct cpuset *out);
-/* A busy device IRQ: >= 1000/s when sampled; since boot >= 100k and >= 1% of all device interrupts. */
+/* A busy device IRQ: >= 1000/s when sampled, or (tracepoints) >= BUSY_TIME_PCT of one CPU's
+ * time; since boot >= 100k and >= 1% of all device interrupts. */
+#define BUSY_TIME_PCT 5.0
 bool irq_is_busy(const struct host *h, const struct irq *q, const struct load *l);
+
+/* % of CPU cpu's time in q's handlers over the sample (tracepoints); < 0 when not traced. */
+double irq_time_on(const struct host *h, const struct irq *q, int cpu);
+/* The IRQ (device or architecture row) / softirq vector that took most of a CPU's time
+ * (tracepoints): NULL / -1 when not traced or nothing ran. */
+const struct irq *top_time_irq(const struct host *h, int cpu, double *pct);
+int top_time_softirq(const struct host *h, int cpu, double *pct);
+/*
+ * What interrupt work cost a CPU over the sample, naming where the numbers come from:
+ *   "38.0% of its time in IRQ 36 virtio1-req.0 and BLOCK softirq (tracepoints over 2.0 s:
+ *    hardirq 12.3%, IRQ 36 11.9%; softirq 25.7%, BLOCK 25.0%)"
+ *   "1.2% of its time in hardirq and 3.4% in softirq (/proc/stat over 2.0 s)"
+ *   "hardirq time not accounted by this kernel (...), softirq about 3.4% (...); tracepoints not used: not root"
+ * *key is "tracepoints" or "proc/stat". NULL when not sampled.
+ */
+const char *cpu_time_text(const struct host *h, int cpu, const char **key);
+/*
+ * The vCPUs on a CPU, named by VM: "vCPU 2 of VM 'db1' (pid 2315) is pinned there",
+ * "vCPUs 0,1 of VM 'web' (pid 77) last ran there (not pinned)". Only VM vm when not NULL.
+ * NULL when no vCPU thread is pinned to (or, unpinned, last ran on) cpu.
+ */
+const char *vcpus_there(const struct host *h, const struct vm *vm, int cpu);
 
 /* "0-3,8" in the arena. */
 const char *cpulist(const struct host *h, const struct cpuset *s);

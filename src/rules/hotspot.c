@@ -34,11 +34,14 @@ static void top_irqs_on(const struct host *h, struct findings *fs, struct findin
 				n++;
 		}
 	qsort(v, (size_t)n, sizeof(*v), cmp_top);
+	struct arena *a = (struct arena *)&h->arena;
 	for (int i = 0; i < n && i < 5; i++) {
 		const struct irq *q = v[i].q;
-		finding_evidence(fs, f, arena_printf((struct arena *)&h->arena, "irq %d", q->number),
-				 "%s: %.0f%s on CPU %d (%.0f%% of that CPU's device interrupts)%s%s", q->actions, v[i].v, l->unit,
+		double t = irq_time_on(h, q, cpu);
+		finding_evidence(fs, f, arena_printf(a, "irq %d", q->number),
+				 "%s: %.0f%s on CPU %d (%.0f%% of that CPU's device interrupts%s)%s%s", q->actions, v[i].v, l->unit,
 				 cpu, l->per_cpu[cpu] > 0 ? 100.0 * v[i].v / l->per_cpu[cpu] : 0,
+				 t >= 0 ? arena_printf(a, "; %.2f%% of its time, tracepoints", t) : "",
 				 q->dev ? ", device " : "", q->dev ? q->dev->bdf : "");
 	}
 	free(v);
@@ -53,9 +56,13 @@ static void describe(const struct host *h, struct findings *fs, struct finding *
 				       : arena_printf((struct arena *)&h->arena, "%.0f of %.0f interrupts since boot",
 						      l->per_cpu[l->top_cpu], l->total),
 			 online);
-	const struct host_cpu *c = host_cpu(h, l->top_cpu);
-	if (c && c->softirq_pct >= 0)
-		finding_evidence(fs, f, "proc/stat", "CPU %d: %.1f%% hardirq, %.1f%% softirq time", l->top_cpu, c->irq_pct, c->softirq_pct);
+	/* Sampled: what the interrupt work costs that CPU, from which source, and whose
+	 * vCPUs sit there. */
+	const char *key, *t = cpu_time_text(h, l->top_cpu, &key);
+	if (t) {
+		const char *vc = vcpus_there(h, NULL, l->top_cpu);
+		finding_evidence(fs, f, key, "CPU %d: %s%s%s", l->top_cpu, t, vc ? "; " : "", vc ? vc : "");
+	}
 	top_irqs_on(h, fs, f, l->top_cpu, l);
 	if (!l->rate_based)
 		finding_evidence(fs, f, "note", "counts since boot: run 'irqsight check --interval 5' to judge the current rate");

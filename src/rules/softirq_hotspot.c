@@ -33,8 +33,14 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 		finding_evidence(fs, f, "proc/softirqs", "%s: CPU %d %.0f%s of %.0f%s in total", softirq_name(v), top, best,
 				 rates ? "/s" : "", total, rates ? "/s" : " since boot");
 		const struct host_cpu *cpu = &h->cpus[top];
-		if (cpu->softirq_pct >= 0)
-			finding_evidence(fs, f, "proc/stat", "CPU %d: %.1f%% of its time in softirq", top, cpu->softirq_pct);
+		if (rates && h->traced && cpu->softirq_time_pct[v] >= 0)
+			finding_evidence(fs, f, "tracepoints", "CPU %d: %.2f%% of its time in %s softirq over %.1f s", top,
+					 cpu->softirq_time_pct[v], softirq_name(v), h->trace_seconds);
+		const char *key, *t = rates ? cpu_time_text(h, top, &key) : NULL;
+		if (t) {
+			const char *vc = vcpus_there(h, NULL, top);
+			finding_evidence(fs, f, key, "CPU %d: %s%s%s", top, t, vc ? "; " : "", vc ? vc : "");
+		}
 		finding_meaning(fs, f, "%s softirq runs on the CPU whose interrupt raised it (or on ksoftirqd there): "
 				"one queue's interrupt on one CPU makes that CPU do the protocol work for all of its "
 				"traffic, preempting any vCPU placed there.", softirq_name(v));

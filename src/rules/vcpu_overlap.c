@@ -1,6 +1,8 @@
 /*
  * vcpu-irq-overlap: vCPU threads allowed (pinned) or running on CPUs that busy device
- * IRQs target, or that carry hot NET_RX/BLOCK softirq work.
+ * IRQs target (by rate, or by handler time when tracepoints were recorded), or that
+ * carry hot NET_RX/BLOCK softirq work. Sampled, the evidence says what the interrupts
+ * cost each such CPU and from which source (rules/common.h: cpu_time_text).
  */
 #include "rules/common.h"
 #include "util/buf.h"
@@ -91,7 +93,6 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 		for (int c = cpuset_next(&hit, 0); c >= 0; c = cpuset_next(&hit, c + 1)) {
 			if (f->cpu < 0)
 				f->cpu = c;
-			const struct host_cpu *cpu = &h->cpus[c];
 			struct buf b = { 0 };
 			int n = 0;
 			for (int q = 0; q < h->nirqs; q++) {
@@ -102,17 +103,23 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 				irq_target_cpus(h, ir, &t);
 				if (!cpuset_test(&t, c))
 					continue;
+				double tp = irq_time_on(h, ir, c);
 				if (n++ < 4)
-					buf_printf(&b, "%sIRQ %d %s (%.0f%s)", n > 1 ? ", " : "", ir->number, ir->actions,
+					buf_printf(&b, "%sIRQ %d %s (%.0f%s%s)", n > 1 ? ", " : "", ir->number, ir->actions,
 						   h->sample_seconds > 0 ? ir->rate : (double)ir->total,
-						   h->sample_seconds > 0 ? "/s" : "");
+						   h->sample_seconds > 0 ? "/s" : "",
+						   tp >= 0 ? arena_printf(a, ", %.2f%% of the CPU", tp) : "");
 			}
 			if (n > 4)
 				buf_printf(&b, ", +%d more", n - 4);
 			if (cpuset_test(&soft, c))
 				buf_printf(&b, "%shot NET_RX/BLOCK softirq", n ? "; " : "");
-			if (cpu->softirq_pct >= 0)
-				buf_printf(&b, "; %.1f%% hardirq, %.1f%% softirq time", cpu->irq_pct, cpu->softirq_pct);
+			/* Sampled: the CPU's time in interrupts (and its source), then this VM's vCPUs there. */
+			const char *key, *t = cpu_time_text(h, c, &key);
+			if (t) {
+				const char *vc = vcpus_there(h, vm, c);
+				buf_printf(&b, "; %s%s%s", t, vc ? "; " : "", vc ? vc : "");
+			}
 			finding_evidence(fs, f, arena_printf(a, "cpu %d", c), "%s", b.data ? b.data : "");
 			buf_free(&b);
 		}

@@ -201,8 +201,12 @@ int rates_compute(struct rates *out, const struct reading *a, const struct readi
 	for (int i = 0; i < b->softirqs.ncpus && !b->err_softirqs; i++)
 		out->cpus[b->softirqs.cpu_ids[i]].id = b->softirqs.cpu_ids[i];
 
-	struct name_map m;
-	map_build(&m, &out->arena, a);
+	bool same_cols = a->ncols == b->ncols &&
+			 !memcmp(a->col_cpu, b->col_cpu, (size_t)b->ncols * sizeof(int));
+	/* Rows usually keep their place from one reading to the next: look a name up in
+	 * the map (built on first need) only when the row at the same index differs. */
+	struct name_map m = { 0 };
+	bool have_map = false;
 	bool *seen = arena_calloc(&out->arena, (size_t)a->nirqs + 1, sizeof(bool));
 	out->irqs = arena_calloc(&out->arena, (size_t)b->nirqs + 1, sizeof(*out->irqs));
 	out->nirqs = b->nirqs;
@@ -214,10 +218,22 @@ int rates_compute(struct rates *out, const struct reading *a, const struct readi
 		ri->chip = qb->chip;
 		ri->hwirq = qb->hwirq;
 		ri->actions = qb->actions;
-		int ai = map_find(&m, qb->name);
+		int ai;
+		if (i < a->nirqs && (a->irqs[i].name == qb->name || !strcmp(a->irqs[i].name, qb->name))) {
+			ai = i;
+		} else {
+			if (!have_map) {
+				map_build(&m, &out->arena, a);
+				have_map = true;
+			}
+			ai = map_find(&m, qb->name);
+		}
 		const struct rd_irq *qa = ai >= 0 ? &a->irqs[ai] : NULL;
 		if (qa)
 			seen[ai] = true;
+		if (qa && same_cols && qb->line_len && qa->line_len == qb->line_len &&
+		    qa->line_hash == qb->line_hash && per_cpu_row(a, qa) && per_cpu_row(b, qb))
+			continue;	/* the same text in the same columns: nothing moved */
 		if (!qa) {
 			ri->is_new = true;
 			out->nnew++;

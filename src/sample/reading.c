@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,7 +21,7 @@
 #include "util/buf.h"
 #include "util/str.h"
 
-#define CHUNK (1u << 20)
+#define CHUNK (128u << 10)
 #define MAX_LINE (64u << 20)	/* a row is ~11 bytes per CPU: 64 MB is ~6M CPUs */
 
 static uint64_t now_ns(void)
@@ -29,16 +31,277 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+struct rd_ver {
+	struct rd_irq q;	/* the parsed row; pointers into counts and str */
+	uint64_t first, last;	/* readings (seq) that used this version; 0 = none */
+	uint32_t *counts;
+	size_t counts_cap;
+	char *str;
+	size_t str_cap;
+};
+
+struct rd_cache_row {
+	struct rd_ver v[2];
+	int cur;		/* the version used last */
+	uint64_t epoch;		/* c->epoch when parsed: a new header invalidates every row */
+};
+
+struct rd_cache {
+	struct rd_cache_row *rows;
+	size_t nrows;
+	uint64_t seq;		/* readings taken (the current one while taking) */
+	uint64_t epoch;
+	uint64_t hdr_hash;
+	size_t hdr_len;
+	int parsed;
+	struct rd_irq *ibuf[2];	/* the readings' row arrays: reading seq uses ibuf[seq & 1] */
+	size_t icap[2];
+};
+
 struct feeder {
 	struct reading *r;
+	struct rd_cache *c;	/* NULL: parse every row */
 	bool have_header;
 	int cap;
 };
+
+/*
+ * Identity of a line: 64 bits. Each lane is xor-ed with a word of the line and
+ * multiplied by an odd constant (a bijection, so a change in any single word always
+ * changes the hash); the lanes are folded with a 64-bit mix at the end. The line is
+ * hot in the read chunk, so hashing costs about as much as the memchr that found it.
+ * Hashes are compared only within one process, so the AVX2 and the portable
+ * version need not agree.
+ */
+static uint64_t fold(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+static uint64_t hash_words(const char *p, size_t n, uint64_t seed)
+{
+	const uint64_t m = 0x9e3779b97f4a7c15ull;
+	uint64_t a = seed ^ 0x243f6a8885a308d3ull, b = 0x13198a2e03707344ull;
+	uint64_t c = 0xa4093822299f31d0ull, d = 0x082efa98ec4e6c89ull;
+	while (n >= 32) {
+		uint64_t w[4];
+		memcpy(w, p, sizeof(w));
+		a = (a ^ w[0]) * m;
+		b = (b ^ w[1]) * m;
+		c = (c ^ w[2]) * m;
+		d = (d ^ w[3]) * m;
+		p += 32;
+		n -= 32;
+	}
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		a = (a ^ w) * m;
+		p += 8;
+		n -= 8;
+	}
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, p, n);
+		b = (b ^ w) * m;
+	}
+	return fold(fold(fold(fold(0, a), b), c), d);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_HASH_AVX2 1
+#include <immintrin.h>
+
+/*
+ * AVX2: the accumulate step of XXH3 (xxhash's long-input loop): per 64-bit lane,
+ * acc += swap32(w) + lo32(w ^ key) * hi32(w ^ key), four 256-bit accumulators over
+ * 128-byte stripes; the tail goes to hash_words, the lanes are folded at the end.
+ */
+#define STRIPE(acc, key, off)                                                            \
+	do {                                                                             \
+		__m256i w_ = _mm256_loadu_si256((const __m256i *)(const void *)(p + (off))); \
+		__m256i x_ = _mm256_xor_si256(w_, key);                                  \
+		__m256i m_ = _mm256_mul_epu32(x_, _mm256_srli_epi64(x_, 32));            \
+		acc = _mm256_add_epi64(acc, _mm256_add_epi64(m_, _mm256_shuffle_epi32(w_, 0xb1))); \
+	} while (0)
+
+__attribute__((target("avx2"))) static uint64_t hash_avx2(const char *p, size_t n)
+{
+	const __m256i k0 = _mm256_set_epi64x(0x1cad21f72c81017cll, (long long)0xdb979083e96dd4deull,
+					     0x1f67b3b7a4a44072ll, 0x78e5c0cc4ee679cbll);
+	const __m256i k1 = _mm256_set_epi64x((long long)0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ll,
+					     (long long)0x9e3779b185ebca87ull, (long long)0xbe4ba423396cfeb8ull);
+	const __m256i k2 = _mm256_set_epi64x(0x27d4eb2f165667c5ll, (long long)0x85ebca77c2b2ae63ull,
+					     0x2545f4914f6cdd1dll, 0x0123456789abcdefll);
+	const __m256i k3 = _mm256_set_epi64x((long long)0xfedcba9876543210ull, 0x3c6ef372fe94f82bll,
+					     (long long)0xa54ff53a5f1d36f1ull, 0x510e527fade682d1ll);
+	__m256i a0 = _mm256_set1_epi64x((long long)0x9e3779b97f4a7c15ull), a1 = _mm256_set1_epi64x(0x3c6ef372fe94f82all);
+	__m256i a2 = _mm256_set1_epi64x((long long)0xdaa66d2c7ddf743full), a3 = _mm256_set1_epi64x(0x78dde6e5fd29f054ll);
+	size_t len = n;
+	while (n >= 128) {
+		STRIPE(a0, k0, 0);
+		STRIPE(a1, k1, 32);
+		STRIPE(a2, k2, 64);
+		STRIPE(a3, k3, 96);
+		p += 128;
+		n -= 128;
+	}
+	uint64_t h = hash_words(p, n, len);
+	uint64_t v[16];
+	memcpy(v, &a0, 32);
+	memcpy(v + 4, &a1, 32);
+	memcpy(v + 8, &a2, 32);
+	memcpy(v + 12, &a3, 32);
+	for (int j = 0; j < 16; j++)
+		h = fold(h, v[j]);
+	return h;
+}
+#undef STRIPE
+#endif
+
+static uint64_t line_hash(const char *p, size_t n)
+{
+#ifdef HAVE_HASH_AVX2
+	static int avx2 = -1;
+	if (avx2 < 0) {
+		__builtin_cpu_init();
+		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	if (avx2 && n >= 128)
+		return hash_avx2(p, n);
+#endif
+	return hash_words(p, n, n);
+}
 
 static void note_cpu(struct reading *r, int id)
 {
 	if (id > r->max_cpu)
 		r->max_cpu = id;
+}
+
+static void grow_irqs(struct feeder *f)
+{
+	struct reading *r = f->r;
+	if (r->nirqs < f->cap)
+		return;
+	if (f->c) {
+		/* No per-tick allocation: the array of the reading before the previous one
+		 * is reused (its reading is gone, see the lifetime rule in reading.h). */
+		int k = (int)(f->c->seq & 1);
+		if ((size_t)r->nirqs >= f->c->icap[k]) {
+			size_t nc = f->c->icap[k] ? f->c->icap[k] * 2 : 256;
+			struct rd_irq *ni = realloc(f->c->ibuf[k], nc * sizeof(*ni));
+			if (!ni) {
+				fprintf(stderr, "irqsight: out of memory (allocating %zu bytes)\n", nc * sizeof(*ni));
+				abort();	/* as the arena does */
+			}
+			f->c->ibuf[k] = ni;
+			f->c->icap[k] = nc;
+		}
+		r->irqs = f->c->ibuf[k];
+		f->cap = (int)MIN(f->c->icap[k], (size_t)INT32_MAX);
+		return;
+	}
+	int nc = f->cap ? f->cap * 2 : 256;
+	r->irqs = arena_realloc(&r->arena, r->irqs, (size_t)f->cap * sizeof(*r->irqs),
+				(size_t)nc * sizeof(*r->irqs));
+	f->cap = nc;
+}
+
+/* Was version v used by the reading before the one being taken (seq)? Versions are
+ * used by runs of consecutive readings, [first, last]. */
+static bool used_by_previous(const struct rd_ver *v, uint64_t seq)
+{
+	return v->first && v->first <= seq - 1 && seq - 1 <= v->last;
+}
+
+static void ver_str(struct rd_ver *v, const char **dst, struct slice s, size_t *off)
+{
+	char *p = v->str + *off;
+	if (s.n)
+		memcpy(p, s.p, s.n);
+	p[s.n] = 0;
+	*off += s.n + 1;
+	*dst = p;
+}
+
+/* Parse a row into version t of cache row cr (its old contents are not used by the
+ * previous reading). false when the line is not a row or memory ran out. */
+static bool parse_into(struct feeder *f, struct rd_cache_row *cr, int t, struct slice line, uint64_t h)
+{
+	struct reading *r = f->r;
+	struct rd_ver *v = &cr->v[t];
+	v->first = v->last = 0;	/* invalid until parsed */
+	if (v->counts_cap < (size_t)r->ncols) {
+		uint32_t *nc = realloc(v->counts, (size_t)r->ncols * sizeof(uint32_t));
+		if (!nc)
+			return false;
+		v->counts = nc;
+		v->counts_cap = (size_t)r->ncols;
+	}
+	struct pi_row row;
+	if (pi_parse_row(line, r->ncols, v->counts, r->ncols, &row) < 0)
+		return false;
+	struct slice text = row.is_numeric ? row.actions : row.desc;
+	size_t need = row.name.n + row.chip.n + row.hwirq.n + text.n + 4;
+	if (v->str_cap < need) {
+		char *ns = realloc(v->str, need);
+		if (!ns)
+			return false;
+		v->str = ns;
+		v->str_cap = need;
+	}
+	size_t off = 0;
+	struct rd_irq *q = &v->q;
+	ver_str(v, &q->name, row.name, &off);
+	ver_str(v, &q->chip, row.chip, &off);
+	ver_str(v, &q->hwirq, row.hwirq, &off);
+	ver_str(v, &q->actions, text, &off);
+	q->number = row.is_numeric ? row.irq : -1;
+	q->counts = v->counts;
+	q->ncounts = MIN(row.ncounts, r->ncols);
+	q->total = row.total;
+	q->line_hash = h;
+	q->line_len = (uint32_t)MIN(line.n, UINT32_MAX);
+	v->first = v->last = f->c->seq;
+	cr->cur = t;
+	cr->epoch = f->c->epoch;
+	f->c->parsed++;
+	return true;
+}
+
+static void feed_row_cached(struct feeder *f, struct slice line)
+{
+	struct reading *r = f->r;
+	struct rd_cache *c = f->c;
+	size_t idx = (size_t)r->nirqs;
+	if (idx >= c->nrows) {
+		size_t n = c->nrows ? c->nrows * 2 : 256;
+		while (n <= idx)
+			n *= 2;
+		struct rd_cache_row *nr = realloc(c->rows, n * sizeof(*nr));
+		if (!nr)
+			return;
+		memset(nr + c->nrows, 0, (n - c->nrows) * sizeof(*nr));
+		c->rows = nr;
+		c->nrows = n;
+	}
+	struct rd_cache_row *cr = &c->rows[idx];
+	struct rd_ver *v = &cr->v[cr->cur];
+	uint64_t h = line_hash(line.p, line.n);
+	if (cr->epoch == c->epoch && v->last && v->q.line_hash == h && v->q.line_len == line.n) {
+		v->last = c->seq;	/* the same text: the same row, not parsed again */
+	} else {
+		int t = used_by_previous(v, c->seq) ? 1 - cr->cur : cr->cur;
+		if (!parse_into(f, cr, t, line, h))
+			return;
+		v = &cr->v[t];
+	}
+	grow_irqs(f);
+	r->irqs[r->nirqs++] = v->q;
+	if (v->q.number >= 0 && v->q.ncounts < r->ncols)
+		r->short_rows++;
 }
 
 static void feed_line(struct feeder *f, struct slice line)
@@ -56,11 +319,24 @@ static void feed_line(struct feeder *f, struct slice line)
 			for (int i = 0; i < n; i++)
 				note_cpu(r, r->col_cpu[i]);
 			f->have_header = true;
+			if (f->c) {
+				uint64_t h = line_hash(line.p, line.n);
+				if (h != f->c->hdr_hash || line.n != f->c->hdr_len) {
+					f->c->epoch++;	/* other columns: no row can be reused */
+					f->c->hdr_hash = h;
+					f->c->hdr_len = line.n;
+				}
+			}
 			return;
 		}
 		/* No header (hand-made or embedded excerpt): columns are assumed CPUs 0..n-1
 		 * from the first row; pi_parse_row with ncpus < 0 counts them. */
 	}
+	if (f->c && f->have_header) {
+		feed_row_cached(f, line);
+		return;
+	}
+	f->c = NULL;	/* no header: this reading parses every row */
 	struct pi_row row;
 	uint32_t *counts = NULL;
 	int cap = f->have_header ? r->ncols : 4096;
@@ -77,12 +353,7 @@ static void feed_line(struct feeder *f, struct slice line)
 		}
 		f->have_header = true;
 	}
-	if (r->nirqs == f->cap) {
-		int nc = f->cap ? f->cap * 2 : 256;
-		r->irqs = arena_realloc(&r->arena, r->irqs, (size_t)f->cap * sizeof(*r->irqs),
-					(size_t)nc * sizeof(*r->irqs));
-		f->cap = nc;
-	}
+	grow_irqs(f);
 	struct rd_irq *q = &r->irqs[r->nirqs++];
 	q->name = arena_strndup(&r->arena, row.name.p, row.name.n);
 	q->number = row.is_numeric ? row.irq : -1;
@@ -93,6 +364,8 @@ static void feed_line(struct feeder *f, struct slice line)
 	q->counts = counts;
 	q->ncounts = MIN(row.ncounts, cap);
 	q->total = row.total;
+	q->line_hash = line_hash(line.p, line.n);
+	q->line_len = (uint32_t)MIN(line.n, UINT32_MAX);
 	if (row.is_numeric && row.ncounts < r->ncols)
 		r->short_rows++;
 }
@@ -115,12 +388,12 @@ static void reset_interrupts(struct reading *r)
 
 /* Stream the file: complete lines are fed as they arrive; a partial last line
  * is moved to the front of the buffer, which grows only for an overlong line. */
-static int stream_interrupts(struct reading *r, const struct source *src)
+static int stream_interrupts(struct reading *r, const struct source *src, struct rd_cache *c)
 {
 	int fd = src_openat(src, "proc/interrupts", O_RDONLY);
 	if (fd < 0)
 		return fd;
-	struct feeder f = { .r = r };
+	struct feeder f = { .r = r, .c = c };
 	struct buf b = { 0 };
 	int ret = buf_reserve(&b, CHUNK);
 	size_t have = 0;
@@ -181,19 +454,25 @@ static void parse_others(struct reading *r, const char *softirqs, size_t slen, c
 	}
 }
 
-int reading_take(struct reading *r, const struct source *src)
+int reading_take_cached(struct reading *r, const struct source *src, struct rd_cache *c)
 {
 	memset(r, 0, sizeof(*r));
 	r->max_cpu = -1;
+	if (c) {
+		c->seq++;
+		c->parsed = 0;
+	}
 	r->time_ns = now_ns();
-	int ret = stream_interrupts(r, src);
+	int ret = stream_interrupts(r, src, c);
 	if (!ret && r->short_rows) {
 		/* Torn read: once more (kernel-interfaces.md §12). */
 		arena_free(&r->arena);
 		reset_interrupts(r);
 		r->max_cpu = -1;
 		r->time_ns = now_ns();
-		ret = stream_interrupts(r, src);
+		if (c)
+			c->parsed = 0;
+		ret = stream_interrupts(r, src, c);
 	}
 	r->err_interrupts = ret;
 	struct buf si = { 0 }, st = { 0 };
@@ -208,6 +487,11 @@ int reading_take(struct reading *r, const struct source *src)
 	buf_free(&st);
 	r->took_ns = now_ns() - r->time_ns;
 	return ret;
+}
+
+int reading_take(struct reading *r, const struct source *src)
+{
+	return reading_take_cached(r, src, NULL);
 }
 
 int reading_parse(struct reading *r, const char *interrupts, size_t ilen, const char *softirqs,
@@ -225,6 +509,46 @@ int reading_parse(struct reading *r, const char *interrupts, size_t ilen, const 
 	}
 	parse_others(r, softirqs, slen, stat, stlen);
 	return r->err_interrupts;
+}
+
+int reading_parse_cached(struct reading *r, const char *interrupts, size_t ilen, uint64_t time_ns,
+			 struct rd_cache *c)
+{
+	memset(r, 0, sizeof(*r));
+	r->max_cpu = -1;
+	r->time_ns = time_ns;
+	c->seq++;
+	c->parsed = 0;
+	struct feeder f = { .r = r, .c = c };
+	feed(&f, interrupts, ilen);
+	r->err_interrupts = f.have_header ? 0 : -ENODATA;
+	r->err_softirqs = r->err_stat = -ENOENT;
+	return r->err_interrupts;
+}
+
+struct rd_cache *rd_cache_new(void)
+{
+	return calloc(1, sizeof(struct rd_cache));
+}
+
+void rd_cache_free(struct rd_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nrows; i++)
+		for (int k = 0; k < 2; k++) {
+			free(c->rows[i].v[k].counts);
+			free(c->rows[i].v[k].str);
+		}
+	free(c->rows);
+	free(c->ibuf[0]);
+	free(c->ibuf[1]);
+	free(c);
+}
+
+int rd_cache_parsed(const struct rd_cache *c)
+{
+	return c ? c->parsed : 0;
 }
 
 void reading_free(struct reading *r)

@@ -33,6 +33,10 @@ struct rd_irq {
 	uint32_t *counts;	/* [ncounts] per column */
 	int ncounts;		/* == r->ncols for full rows; 1 for ERR/MIS */
 	uint64_t total;
+	/* The row's text: equal length and hash in two readings with the same columns
+	 * means no counter moved (rates skip the row without looking at its counts). */
+	uint64_t line_hash;
+	uint32_t line_len;
 };
 
 struct reading {
@@ -63,5 +67,28 @@ int reading_parse(struct reading *r, const char *interrupts, size_t ilen, const 
 		  size_t slen, const char *stat, size_t stlen, uint64_t time_ns);
 
 void reading_free(struct reading *r);
+
+/*
+ * A sampler's memory of the previous reading's rows, for live views that take one
+ * reading per tick (top). Most rows of a big host do not change in a second (8,192
+ * IRQs x 512 CPUs, of which a few hundred move): a row whose text has the length and
+ * hash of the same row last time is not parsed again, its counts and names are
+ * shared from the cache. Each cache row keeps two versions, so the reading before
+ * stays intact while the new one is taken.
+ *
+ * Lifetime: a reading taken with a cache points into it, and stays valid until the
+ * next-but-one reading_take_cached() with that cache (at most two readings alive:
+ * the previous one and the new one) or rd_cache_free().
+ */
+struct rd_cache;
+struct rd_cache *rd_cache_new(void);
+void rd_cache_free(struct rd_cache *c);
+/* reading_take() that reuses unchanged rows from c (NULL: plain reading_take). */
+int reading_take_cached(struct reading *r, const struct source *src, struct rd_cache *c);
+/* The same from a buffer (tests and benchmarks). */
+int reading_parse_cached(struct reading *r, const char *interrupts, size_t ilen, uint64_t time_ns,
+			 struct rd_cache *c);
+/* Rows parsed (not reused) by the last reading taken with c. */
+int rd_cache_parsed(const struct rd_cache *c);
 
 #endif

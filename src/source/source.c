@@ -7,8 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/klog.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#if defined(__has_include)
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#endif
+#endif
 
 #include "util/arena.h"
 #include "util/buf.h"
@@ -50,11 +57,54 @@ static void record(const struct source *s, enum src_op op, const char *path, con
 		s->rec->fn(s->rec->ctx, op, rel(path), data, len, st);
 }
 
+/*
+ * A snapshot is a tree of plain files: a FIFO there would block open() or read() for
+ * ever, a device (a symlink to /dev/zero) would never end. Refuse them like a bad file.
+ * Live, /proc and /sys files are regular and /dev/kmsg is the one device read.
+ */
+static int check_readable(const struct source *s, int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+	    (!s->is_live && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * A snapshot comes from another machine: a symlink in it must not lead out of it
+ * (an absolute "/proc/cmdline" would read this host's file). openat2(2) with
+ * RESOLVE_IN_ROOT resolves every link as if the snapshot were "/" (Linux 5.6+);
+ * where the kernel or a seccomp filter refuses the call, plain openat() is used.
+ */
+static int open_in(const struct source *s, const char *path, int flags)
+{
+#if defined(SYS_openat2) && defined(RESOLVE_IN_ROOT)
+	if (!s->is_live) {
+		struct open_how how = { .flags = (uint64_t)(unsigned)flags,
+					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+		int fd = (int)syscall(SYS_openat2, s->rootfd, path, &how, sizeof(how));
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != E2BIG))
+			return fd;
+	}
+#endif
+	return openat(s->rootfd, path, flags);
+}
+
 int src_openat(const struct source *s, const char *path, int flags)
 {
-	int fd = openat(s->rootfd, rel(path), flags | O_CLOEXEC);
+	/* O_NONBLOCK for reads: opening a FIFO would otherwise wait for a writer. */
+	bool rd = (flags & O_ACCMODE) == O_RDONLY && !(flags & O_DIRECTORY);
+	int fd = open_in(s, rel(path), flags | O_CLOEXEC | (rd ? O_NONBLOCK : 0));
 	if (fd < 0)
 		return -errno;
+	int r = rd ? check_readable(s, fd) : 0;
+	if (r) {
+		close(fd);
+		return r;
+	}
 	if (s->rec && !(flags & O_DIRECTORY)) {
 		struct stat st;
 		if (!fstat(fd, &st) && S_ISREG(st.st_mode))
@@ -65,11 +115,16 @@ int src_openat(const struct source *s, const char *path, int flags)
 
 int src_read(const struct source *s, const char *path, struct buf *out, size_t max)
 {
-	int fd = openat(s->rootfd, rel(path), O_RDONLY | O_CLOEXEC);
+	int fd = open_in(s, rel(path), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	int r = check_readable(s, fd);
+	if (r) {
+		close(fd);
+		return r;
+	}
 	size_t start = out->len;
-	int r = buf_read_fd(out, fd, max);
+	r = buf_read_fd(out, fd, max);
 	if (!r && !out->data)
 		r = buf_append(out, "", 0);
 	if (!r && s->rec) {
@@ -95,8 +150,18 @@ int src_readf(const struct source *s, struct buf *out, size_t max, const char *f
 
 int src_stat(const struct source *s, const char *path, struct stat *st)
 {
-	if (fstatat(s->rootfd, rel(path), st, 0))
-		return -errno;
+	if (s->is_live) {
+		if (fstatat(s->rootfd, rel(path), st, 0))
+			return -errno;
+	} else {
+		int fd = open_in(s, rel(path), O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		int r = fstat(fd, st) ? -errno : 0;
+		close(fd);
+		if (r)
+			return r;
+	}
 	record(s, SRC_OP_STAT, path, NULL, 0, st);
 	return 0;
 }

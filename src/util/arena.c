@@ -8,6 +8,27 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/*
+ * Under AddressSanitizer (the sanitize and fuzz builds) a bump allocator would hide
+ * overruns inside a block: there every allocation is followed by a poisoned gap and
+ * the unused rest of a block stays poisoned, so ASan reports them like heap overflows.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define ARENA_REDZONE 16
+#else
+#define ARENA_REDZONE 0
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+
 struct arena_block {
 	struct arena_block *next;
 	size_t size;
@@ -42,6 +63,7 @@ static struct arena_block *new_block(size_t bs)
 	}
 	b->size = bs;
 	b->used = 0;
+	ASAN_POISON_MEMORY_REGION(b->mem, bs);
 	return b;
 }
 
@@ -53,7 +75,7 @@ static _Noreturn void arena_oom(size_t n)
 
 static void *alloc(struct arena *a, size_t size)
 {
-	size_t need = (size + 15) & ~(size_t)15;
+	size_t need = ((size + 15) & ~(size_t)15) + ARENA_REDZONE;
 	if (need < size)
 		arena_oom(size);
 	struct arena_block *b = a->head;
@@ -81,6 +103,7 @@ static void *alloc(struct arena *a, size_t size)
 	void *p = b->mem + b->used;
 	b->used += need;
 	a->used_total += need;
+	ASAN_UNPOISON_MEMORY_REGION(p, size);
 	return p;
 }
 
@@ -122,7 +145,8 @@ void *arena_grow(struct arena *a, void *arr, size_t n, size_t elem)
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
 	char *p = arena_alloc(a, n + 1);
-	memcpy(p, s, n);
+	if (n)
+		memcpy(p, s, n);	/* s may be NULL when n is 0 (an empty slice) */
 	p[n] = '\0';
 	return p;
 }
@@ -152,6 +176,7 @@ void arena_free(struct arena *a)
 	struct arena_block *b = a->head;
 	while (b) {
 		struct arena_block *n = b->next;
+		ASAN_UNPOISON_MEMORY_REGION(b->mem, b->size);
 		if (b->mapped)
 			munmap(b, sizeof(*b) + b->size);
 		else

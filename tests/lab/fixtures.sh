@@ -6,7 +6,7 @@
 # Only text files and PCI config-space files; review `git diff --stat` after.
 set -euo pipefail
 cd "$(dirname "$0")"
-DEFAULT="6.1-intel-ir 6.12-intel-ir 6.12-intel-noir 6.12-no-iommu 6.12-amd-badparam 6.1-nomsi 6.12-hotspot"
+DEFAULT="6.1-intel-ir 6.12-intel-ir 6.12-intel-noir 6.12-no-iommu 6.12-amd-badparam 6.1-nomsi 6.12-hotspot 6.12-numa"
 for n in ${@:-$DEFAULT}; do
 	res=work/results/$n/out
 	src=$res/snap

@@ -1,11 +1,15 @@
 #!/bin/sh
 # Attribution on real interrupts: O_DIRECT reads keep the root virtio-blk queue busy; its
 # IRQ is kernel-managed, so the CPU it fires on is read from effective_affinity_list. The
-# spikes on that CPU must be attributed to that IRQ and/or the BLOCK softirq, and the other
-# CPU must not be attributed to that IRQ. Asserts attribution only, never absolute latency
-# (the machine is a shared VM). Runs the precise (tracepoint) method when it is available,
-# and the coarse /proc count fallback always.
+# spikes on that CPU must be attributed to that IRQ itself (its own share, not only the
+# BLOCK softirq it raises), and the other CPU must not be attributed to that IRQ. Asserts
+# attribution only, never absolute latency (the machine is a shared VM: which spikes the
+# host causes varies from run to run, so a method whose checks fail is run once more and
+# both tries are shown). As root the precise (tracepoint) method must be available: its
+# absence is a failure, not a skip. The coarse /proc count method is tested too (--coarse).
 #   tests/live/latency-attrib.sh [SECONDS]        (root; prints "latency-attrib: N passed, N failed")
+#   LATENCY_ATTRIB_MIN_SHARE=X  the IRQ's share required on its CPU (default 0.10; a
+#                               negative control sets it above 1 to see the check fail)
 set -u
 cd "$(dirname "$0")/../.."
 secs=${1:-5}
@@ -36,9 +40,10 @@ loadpid=$!
 sleep 0.3
 
 check() {	# method json
-	python3 - "$1" "$2" "$irq" "$cpu" "$other" <<'PY'
+	python3 - "$1" "$2" "$irq" "$cpu" "$other" "${LATENCY_ATTRIB_MIN_SHARE:-0.10}" <<'PY'
 import json, sys
 method, path, irq, cpu, other = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+need = float(sys.argv[6])
 d = json.load(open(path))
 got = d["attribution"]["method"]
 if got != method:
@@ -55,12 +60,15 @@ rc = 0
 c, o = by[cpu], by[other]
 irq_c, blk_c = share(c, "irq", irq), share(c, "softirq", "BLOCK")
 irq_o, blk_o = share(o, "irq", irq), share(o, "softirq", "BLOCK")
-print(f"# {method} CPU{cpu}: {c['spikes']['count']} spikes > {c['spikes']['threshold_us']} us: {top(c)}")
-print(f"# {method} CPU{other}: {o['spikes']['count']} spikes > {o['spikes']['threshold_us']} us: {top(o)}")
-if max(irq_c, blk_c) >= 0.10:
-    print(f"ok   {method}: CPU{cpu} spikes attributed to IRQ {irq} ({irq_c:.2f}) / BLOCK ({blk_c:.2f})")
+print(f"# {method} CPU{cpu}: {c['spikes']['count']} spikes > {c['spikes']['threshold_us']} us: {top(c)}; IRQ {irq} {irq_c:.2f}, BLOCK {blk_c:.2f}")
+print(f"# {method} CPU{other}: {o['spikes']['count']} spikes > {o['spikes']['threshold_us']} us: {top(o)}; IRQ {irq} {irq_o:.2f}, BLOCK {blk_o:.2f}")
+if c["spikes"]["count"] < 10:
+    print(f"FAIL {method}: only {c['spikes']['count']} spikes on CPU{cpu}: nothing to attribute"); rc = 1
+# The IRQ's own share: BLOCK alone (raised by it, but also by other completions) is not enough.
+if irq_c >= need:
+    print(f"ok   {method}: CPU{cpu} spikes attributed to IRQ {irq} itself ({irq_c:.2f} >= {need:.2f}; BLOCK {blk_c:.2f})")
 else:
-    print(f"FAIL {method}: CPU{cpu} spikes not attributed to IRQ {irq} ({irq_c:.2f}) or BLOCK ({blk_c:.2f})"); rc = 1
+    print(f"FAIL {method}: CPU{cpu} spikes not attributed to IRQ {irq} ({irq_c:.2f} < {need:.2f}; BLOCK {blk_c:.2f})"); rc = 1
 if irq_o == 0 and blk_o <= max(blk_c / 2, 0.05):
     print(f"ok   {method}: CPU{other} not attributed to IRQ {irq} (BLOCK {blk_o:.2f})")
 else:
@@ -76,23 +84,30 @@ sys.exit(rc)
 PY
 }
 
-run() {	# method extra-args...
+# run METHOD [extra-args...]: up to two tries; the first try that passes every check counts,
+# else the last one's results (both tries are printed).
+run() {
 	m=$1; shift
-	if ./irqsight latency --cpus "$cpu,$other" -d "${secs}s" --json "$@" >"$tmp/$m.json" 2>"$tmp/$m.err"; then
-		out=$(check "$m" "$tmp/$m.json"); r=$?
-		echo "$out"
-		p=$(echo "$out" | grep -c '^ok'); f=$(echo "$out" | grep -c '^FAIL')
-		pass=$((pass + p)); fail=$((fail + f))
-		[ "$r" -ne 0 ] && [ "$f" -eq 0 ] && bad "$m: checker failed"
-	else
-		bad "$m: irqsight latency failed: $(cat "$tmp/$m.err")"
-	fi
+	for try in 1 2; do
+		if ./irqsight latency --cpus "$cpu,$other" -d "${secs}s" --json "$@" >"$tmp/$m.json" 2>"$tmp/$m.err"; then
+			out=$(check "$m" "$tmp/$m.json"); r=$?
+		else
+			out="FAIL $m: irqsight latency failed: $(cat "$tmp/$m.err")"; r=1
+		fi
+		# a method that is not there does not come with a second try
+		if [ "$r" -eq 0 ] || [ "$try" -eq 2 ] || echo "$out" | grep -q "^FAIL $m: ran with"; then
+			break
+		fi
+		echo "$out" | sed 's/^/# try 1: /'
+		echo "# $m: try 1 failed; once more"
+	done
+	echo "$out"
+	p=$(echo "$out" | grep -c '^ok'); f=$(echo "$out" | grep -c '^FAIL')
+	pass=$((pass + p)); fail=$((fail + f))
+	[ "$r" -ne 0 ] && [ "$f" -eq 0 ] && bad "$m: checker failed"
 }
 
-if ./irqsight latency --cpus "$cpu" -d 200ms --json 2>/dev/null | grep -q '"method": "tracepoints"'; then
-	run tracepoints
-else
-	echo "# tracepoints not available here: precise attribution not tested"
-fi
+# As root (checked above) the tracepoints must work; check() fails the run that fell back.
+run tracepoints
 run counts --coarse
 done_

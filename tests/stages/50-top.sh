@@ -1,9 +1,9 @@
 #!/bin/sh
-# Stage: live tests of the sampler, the tracepoint recorder and `irqsight top`
-# on this machine. Prints "top: N passed, N failed".
+# Stage: live tests of the sampler, the tracepoint recorder, `irqsight top` and a
+# real VM process (QEMU) on this machine. Prints "top: N passed, N failed".
 cd "$(dirname "$0")/../.." || exit 3
 P=0 F=0
-for t in tests/live/top.sh tests/live/trace.sh; do
+for t in tests/live/top.sh tests/live/trace.sh tests/live/vm.sh; do
 	out=$(sh "$t" 2>&1); rc=$?
 	printf '%s\n' "$out"
 	line=$(printf '%s\n' "$out" | grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' | tail -1)

@@ -1,7 +1,9 @@
 #!/bin/sh
 # irqsight latency on this machine: options and refusals, JSON/histogram/save/compare,
-# Ctrl-C, tracefs left as found, a short side by side with cyclictest (generous tolerance:
-# a noisy shared VM), and attribution on real disk interrupts (tests/live/latency-attrib.sh).
+# Ctrl-C, the non-root fallback (coarse attribution, SCHED_OTHER), tracing and tracefs left
+# as found (tests/live/latency-tracefs.sh), a short side by side with cyclictest (generous
+# tolerance: a noisy shared VM), and attribution on real disk interrupts
+# (tests/live/latency-attrib.sh).
 set -u
 cd "$(dirname "$0")/../.."
 pass=0 fail=0
@@ -11,8 +13,14 @@ t() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 I=./irqsight
-tron() { cat /sys/kernel/tracing/tracing_on 2>/dev/null; cat /sys/kernel/tracing/set_event 2>/dev/null; }
-t0=$(tron)
+root=false
+[ "$(id -u)" -eq 0 ] && root=true
+# The tracing and perf settings (tracefs mounted in a private namespace to read them;
+# tests/live/latency-tracefs.sh --snapshot), compared at the end of the stage.
+if $root; then
+	tests/live/latency-tracefs.sh --snapshot >"$tmp/trace0" 2>&1
+	t "tracing settings readable ($(wc -l <"$tmp/trace0") lines)" '[ $(grep -c "^events/irq/.*/enable=" "$tmp/trace0") -ge 7 ]'
+fi
 
 # refusals (exit 3, a message that names the problem)
 $I latency --cpus 4096 -d 100ms >"$tmp/o" 2>"$tmp/e"; rc=$?
@@ -64,24 +72,54 @@ fi
 # Ctrl-C: stops at once, reports what was measured
 $I latency -d 60s --json >"$tmp/i.json" 2>"$tmp/e" &
 pid=$!
-sleep 1.2
+# from when the probe threads run (start-up opens the tracepoints, which can take most of
+# a second on a loaded VM), 0.8 s of measuring
+for _ in $(seq 50); do [ "$(ls /proc/$pid/task 2>/dev/null | wc -l)" -gt "$ncpu" ] && break; sleep 0.1; done
+sleep 0.8
 kill -INT $pid
 s=$(date +%s%N); wait $pid; rc=$?; e=$(( ($(date +%s%N) - s) / 1000000 ))
-t "SIGINT: exit 0 within 1 s (${e} ms), interrupted report" '[ $rc -eq 0 ] && [ $e -lt 1000 ] && python3 -c "
+# The bound is 2 s: closing the perf events makes the kernel unregister each tracepoint's
+# probe with an RCU grace period (20-60 ms each on this VM, serialised in the kernel even
+# though irqsight closes them from parallel threads): 0.7-0.9 s measured, more when loaded.
+t "SIGINT: exit 0 within 2 s (${e} ms), interrupted report" '[ $rc -eq 0 ] && [ $e -lt 2000 ] && python3 -c "
 import json,sys; d=json.load(open(\"$tmp/i.json\")); sys.exit(0 if d[\"interrupted\"] and all(c[\"samples\"]>500 for c in d[\"cpus\"]) else 1)"'
-# Tracing state: checked in a private mount namespace with tracefs unmounted, so that
-# irqsight has to mount it itself and other processes' mounts cannot interfere.
-if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
-	unshare -m --propagation private sh -c '
-		for m in $(grep -E " - tracefs " /proc/self/mountinfo | awk "{print \$5}" | sort -r); do umount "$m" || exit 9; done
-		n() { grep -cE " - tracefs " /proc/self/mountinfo; }
-		'"$I"' latency -d 300ms --cpus 0 >/dev/null 2>&1 || exit 1; [ "$(n)" -eq 0 ] || exit 2
-		'"$I"' latency -d 60s --cpus 0 >/dev/null 2>&1 & p=$!; sleep 1; kill -INT $p; wait $p; [ "$(n)" -eq 0 ] || exit 3
-		'"$I"' latency -d 60s --cpus 0 >/dev/null 2>&1 & p=$!; sleep 1; kill -KILL $p; wait $p; [ "$(n)" -eq 0 ] || exit 4
-		exit 0' >"$tmp/ns" 2>&1; rc=$?
-	t "tracefs not left mounted (normal exit, SIGINT, SIGKILL; rc $rc)" '[ $rc -eq 0 ]'
+# Not root: no tracepoints and no SCHED_FIFO. The run goes on with the coarse count method
+# and says so (stderr, attribution.method/note/tracepoints_unavailable), in text too.
+if ! $root; then
+	nr() { "$@"; }	# already not root
+elif command -v setpriv >/dev/null; then
+	nr() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+else
+	nr() { return 99; }
 fi
-t "tracing_on and set_event as found" '[ "$(tron)" = "$t0" ]'
+{
+	nr $I latency -d 1s --json >"$tmp/nr.json" 2>"$tmp/nr.err"; rc=$?
+	python3 - "$tmp/nr.json" "$tmp/nr.err" <<'PY' >"$tmp/py" 2>&1; prc=$?
+import json, sys
+d = json.load(open(sys.argv[1])); err = open(sys.argv[2]).read()
+a = d["attribution"]
+assert a["method"] == "counts", f"method {a['method']}"
+assert a["note"].startswith("coarse:"), f"note {a['note']!r}"
+assert a["tracepoints_unavailable"] and "root" in a["tracepoints_unavailable"], a["tracepoints_unavailable"]
+assert a.get("interval_ms", 0) > 0, "no sampling interval"
+assert "coarser: per" in err and "not per spike" in err, f"no 'coarser' warning on stderr: {err!r}"
+assert d["sched"]["policy"] == "SCHED_OTHER" and d["sched"]["note"], d["sched"]
+assert "cannot use SCHED_FIFO" in err, "no SCHED_FIFO warning on stderr"
+assert all("spikes" in c and c["samples"] > 0 for c in d["cpus"]), "no spike attribution per CPU"
+PY
+	[ $prc -ne 0 ] && sed "s/^/# /" "$tmp/py"
+	t "not root: exit 0, attribution.method counts, coarse note, reason, 'coarser' warning, SCHED_OTHER" '[ $rc -eq 0 ] && [ $prc -eq 0 ]'
+	nr $I latency -d 500ms >"$tmp/nr.txt" 2>"$tmp/nr.err"; rc=$?
+	t "not root, text: says the attribution is coarse" '[ $rc -eq 0 ] && grep -q "interrupt counts (coarse)" "$tmp/nr.txt" && grep -q "coarser" "$tmp/nr.err"'
+}
+
+# Tracing state after normal exit, SIGINT and SIGKILL, with tracefs unmounted and mounted
+# (tests/live/latency-tracefs.sh: private mount namespaces).
+tests/live/latency-tracefs.sh >"$tmp/tf" 2>&1
+sed 's/^/# /' "$tmp/tf"
+tp=$(sed -nE 's/^latency-tracefs: ([0-9]+) passed, ([0-9]+) failed/\1/p' "$tmp/tf")
+tf=$(sed -nE 's/^latency-tracefs: ([0-9]+) passed, ([0-9]+) failed/\2/p' "$tmp/tf")
+pass=$((pass + ${tp:-0})); fail=$((fail + ${tf:-1}))
 
 # side by side with cyclictest, at the same time on one CPU (shared host noise); generous
 if [ "$(id -u)" -eq 0 ] && command -v cyclictest >/dev/null; then
@@ -99,7 +137,12 @@ sed 's/^/# /' "$tmp/l"
 lp=$(sed -nE 's/^latency-attrib: ([0-9]+) passed, ([0-9]+) failed/\1/p' "$tmp/l")
 lf=$(sed -nE 's/^latency-attrib: ([0-9]+) passed, ([0-9]+) failed/\2/p' "$tmp/l")
 pass=$((pass + ${lp:-0})); fail=$((fail + ${lf:-1}))
-t "tracing state as found after the attribution test" '[ "$(tron)" = "$t0" ]'
+if $root; then
+	tests/live/latency-tracefs.sh --snapshot >"$tmp/trace1" 2>&1
+	diff "$tmp/trace0" "$tmp/trace1" >"$tmp/trace.diff"; rc=$?
+	[ $rc -ne 0 ] && sed 's/^/# /' "$tmp/trace.diff"
+	t "tracing and perf settings at the end of the stage as at its start" '[ $rc -eq 0 ]'
+fi
 
 echo "latency: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -15,13 +15,22 @@ T=$(mktemp -d /tmp/irqsight-act.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
 # ---- plan goldens
+# A case is FIXTURE or FIXTURE:LABEL (several cases on one fixture); its goldens are
+# tests/plan/FIXTURE.{plan,table} or tests/plan/FIXTURE.LABEL.{plan,table}.
+# UPDATE=1 rewrites them; PLAN_ONLY=TEXT limits the run to the cases whose name contains TEXT.
 while read -r name args; do
 	case $name in ''|'#'*) continue ;; esac
-	host=tests/hosts/$name
+	case $name in *"${PLAN_ONLY:-}"*) ;; *) continue ;; esac
+	host=tests/hosts/${name%%:*}
+	name=${name/:/.}
 	if [ ! -d "$host" ]; then
 		# Fixture hosts come from another branch; once tests/hosts exists, a missing one fails.
 		if [ -d tests/hosts ]; then bad "plan golden $name: fixture missing"; else echo "skip plan golden $name (no tests/hosts yet)"; fi
 		continue
+	fi
+	# git keeps no empty directories: recreate those the fixture lists (as tests/golden.sh does)
+	if [ -f "$host/.empty-dirs" ]; then
+		while IFS= read -r d; do [ -n "$d" ] && mkdir -p "$host/$d"; done <"$host/.empty-dirs"
 	fi
 	# shellcheck disable=SC2086
 	"$BIN" --root "$host" plan $args -o - >"$T/$name.plan" 2>"$T/$name.table"
@@ -63,6 +72,40 @@ if [ -d "$T/root/proc/irq" ]; then
 	check "fake root: rollback (root taken from the journal) restores the tree exactly" diff -r --no-dereference "$T/orig" "$T/root"
 	"$BIN" rollback >"$T/fr.rb2" 2>&1
 	check "fake root: rollback twice restores nothing" grep -q 'Rollback: 0 restored' "$T/fr.rb2"
+	# Rollback reports what it could not restore, by IRQ and path, and exits 1. Two ways a
+	# value can be stuck: the file cannot be read (a directory now) and, in a private mount
+	# namespace, a read-only bind mount over it (the read works, the write gets EROFS).
+	rb_irq=$(sed -nE 's/^irq cpus=0 dev=.* irq=([0-9]+) .*/\1/p' "$T/fr.plan" | sed -n 2p)
+	"$BIN" --root "$T/root" apply --yes "$T/fr.plan" >"$T/fr.ap2" 2>&1
+	f1=$T/root/proc/irq/$mv_irq/smp_affinity_list f2=$T/root/proc/irq/$rb_irq/smp_affinity_list
+	v1=$(cat "$f1")
+	rm "$f1" && mkdir "$f1"
+	if unshare -m true 2>/dev/null; then
+		unshare -m --propagation private sh -c "mount --bind '$f2' '$f2' && mount -o remount,bind,ro '$f2' && exec '$BIN' rollback" >"$T/fr.rbf" 2>&1
+		rc=$?
+		check "rollback that cannot restore 2 values: exit 1 (rc $rc)" test "$rc" = 1
+		check "rollback names the unreadable one (irq $mv_irq, path, Is a directory)" \
+			grep -qE "^failed +$mv_irq .*proc/irq/$mv_irq/smp_affinity_list.*Is a directory" "$T/fr.rbf"
+		check "rollback names the read-only one (irq $rb_irq, Read-only file system)" \
+			grep -qE "^failed +$rb_irq .*Read-only file system" "$T/fr.rbf"
+		check "rollback summary counts 2 not restored" grep -qE '^Rollback: [0-9]+ restored, .* 2 could not be restored\.$' "$T/fr.rbf"
+		nfail=2
+	else
+		"$BIN" rollback >"$T/fr.rbf" 2>&1
+		rc=$?
+		check "rollback that cannot restore a value: exit 1 (rc $rc)" test "$rc" = 1
+		check "rollback names it (irq $mv_irq, path, Is a directory)" \
+			grep -qE "^failed +$mv_irq .*proc/irq/$mv_irq/smp_affinity_list.*Is a directory" "$T/fr.rbf"
+		check "rollback summary counts 1 not restored" grep -qE '^Rollback: [0-9]+ restored, .* 1 could not be restored\.$' "$T/fr.rbf"
+		nfail=1
+	fi
+	check "the journal records the failed rollback" grep -qE "^rollback .*failed=$nfail" "$(ls -t "$T"/state/journal-*.txt | head -n 1)"
+	rmdir "$f1" && echo "$v1" >"$f1"
+	"$BIN" --json rollback >"$T/fr.rbj" 2>&1
+	rc=$?
+	check "a later rollback restores what could not be restored ($nfail), exit 0 (rc $rc)" \
+		python3 -c "import json,sys; s=json.load(open('$T/fr.rbj'))['summary']; sys.exit(not ($rc==0 and s['written']==$nfail and s['failed']==0))"
+	check "fake root: after it the tree is exactly as before" diff -r --no-dereference "$T/orig" "$T/root"
 	nman=$(grep -c '^managed ' "$T/fr.plan")
 	nirq=$(grep -c '^irq ' "$T/fr.plan")
 	"$BIN" --json --root "$T/root" apply "$T/fr.plan" >"$T/fr.json" 2>/dev/null
@@ -117,7 +160,10 @@ check "persist: unit runs apply --yes --boot on the installed plan" grep -q "^Ex
 check "persist: ordered after irqbalance and udev settle" grep -qE '^After=.*systemd-udev-settle.service.*irqbalance.service' "$unit"
 check "persist: prints the kernel command line, edits no boot loader" \
 	sh -c "grep -q 'isolcpus=managed_irq,domain,2-3 irqaffinity=0-1' '$T/persist.out' && ! test -e '$D/etc/default/grub'"
-if command -v systemd-analyze >/dev/null; then
+# systemd is in tests/deps/act.txt: without systemd-analyze the unit is not verified, a failure.
+if ! command -v systemd-analyze >/dev/null; then
+	bad "systemd-analyze missing: run sudo ./tests/setup-deps.sh (tests/deps/act.txt)"
+else
 	# Negative control: verify must reject a broken unit, or a pass proves nothing.
 	printf '[Service]\nType=oneshoot\nExecStart=relative/path\n' >"$T/broken.service"
 	if systemd-analyze verify "$T/broken.service" >/dev/null 2>&1; then

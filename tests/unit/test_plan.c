@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "act/plan.h"
+#include "bad.h"
 #include "model/host.h"
 #include "parse/planfile.h"
 #include "util/arena.h"
@@ -375,5 +376,82 @@ TEST(plan_managed_on_housekeeping_needs_nothing)
 	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
 	/* q2 takes its interrupts on CPU 6, a housekeeping CPU now. */
 	CHECK(strstr(find(&p, 52)->why, "housekeeping CPUs already") != NULL);
+	arena_free(a);
+}
+
+/* Bad input the table above does not have: overflowing and negative numbers, NULs,
+ * random bytes, a cut plan, one 10 MB line. Always a defined answer and a "line N" error. */
+TEST(planfile_bad_numbers_garbage_long_lines)
+{
+	struct arena a = { 0 };
+	struct plan p;
+	const char *e;
+	static const char *const bad[] = {
+		"irqsight-plan 99999999999999999999\nhost cpus=2 online=0-1\nhousekeeping 0\n",
+		"irqsight-plan -1\nhost cpus=2 online=0-1\nhousekeeping 0\n",
+		"irqsight-plan 1\nhost cpus=4294967297 online=0-1\nhousekeeping 0\n",
+		"irqsight-plan 1\nhost cpus=-2 online=0-1\nhousekeeping 0\n",
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\nirq cpus=0 action=x vector=99999999999\n",
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\nirq cpus=0 action=x irq=-5\n",
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0-99999999999999999999\n",
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nnode -1 cpus=0\nhousekeeping 0\n",
+		/* cut in the middle of the housekeeping line */
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nhouse",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e = NULL;
+		if (parse_planfile(bad[i], strlen(bad[i]), &a, &p, &e) != -EINVAL || !e || strncmp(e, "line ", 5))
+			t_fail(__FILE__, __LINE__, "case %zu: not refused with a line number (%s)", i, e ? e : "no error");
+	}
+	/* NULs inside a valid plan */
+	static const char nul[] = "irqsight-plan 1\nhost cpus=2\0 online=0-1\nhousekeeping 0\n";
+	e = NULL;
+	int r = parse_planfile(nul, sizeof(nul) - 1, &a, &p, &e);
+	CHECK(r == 0 || (r == -EINVAL && e));
+	struct buf b = { 0 };
+	bad_random(&b, 1 << 20, 77);
+	e = NULL;
+	CHECK_INT(parse_planfile(b.data, b.len, &a, &p, &e), -EINVAL);
+	CHECK(e != NULL);
+	buf_reset(&b);
+	/* one 10 MB line: a comment, a quoted value, an unterminated quote */
+	buf_puts(&b, "irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\n");
+	bad_long_line(&b, "# ", "x", BAD_LONG);
+	buf_puts(&b, "\n");
+	CHECK_INT(parse_planfile(b.data, b.len, &a, &p, &e), 0);
+	bad_long_line(&b, "irq cpus=1 action=\"", "y", BAD_LONG);
+	buf_puts(&b, "\"\n");
+	CHECK_INT(parse_planfile(b.data, b.len, &a, &p, &e), 0);
+	CHECK_INT(p.nirqs, 1);
+	CHECK_INT(strlen(p.irqs[0].action), BAD_LONG);
+	bad_long_line(&b, "irq cpus=1 action=\"", "z", BAD_LONG);
+	e = NULL;
+	CHECK_INT(parse_planfile(b.data, b.len, &a, &p, &e), -EINVAL);
+	CHECK(e && strstr(e, "unterminated quote"));
+	buf_free(&b);
+	arena_free(&a);
+}
+
+/* A vector whose queue name has no number (virtio's "config", found on the lab's real
+ * NUMA host) is not queue 0: it is one of the device's other vectors and gets its node's
+ * whole housekeeping set, and the numbered queues still spread one per CPU. */
+TEST(plan_unnumbered_queue_name_is_not_queue_0)
+{
+	struct host h;
+	host_init(&h, 8, "0-3", "4-7");
+	struct pci_dev *vn = add_dev(&h, "0000:81:00.0", "virtio-pci", 1, "eth1");
+	add_irq(&h, 34, "virtio2-config", vn, 0, "config", "0-7");
+	add_irq(&h, 35, "virtio2-input.0", vn, 1, "input.0", "0-7");
+	add_irq(&h, 36, "virtio2-input.1", vn, 2, "input.1", "0-7");
+	struct arena *a = &h.arena;
+	struct cpuset vm = set_of(a, "2-3,6-7");
+	struct plan_opts o = { .vm_cpus = &vm };
+	struct plan p;
+	const char *why = NULL;
+	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
+	CHECK_STR(list_of(a, &find(&p, 34)->cpus), "4-5");
+	CHECK(strstr(find(&p, 34)->why, "queue 0") == NULL);
+	CHECK_STR(list_of(a, &find(&p, 35)->cpus), "4");
+	CHECK_STR(list_of(a, &find(&p, 36)->cpus), "5");
 	arena_free(a);
 }

@@ -196,14 +196,21 @@ static void cpu_row(struct top_ui *ui, int y, int cols, const struct top_cpu *c)
 	fmt_pct(sp, sizeof(sp), c->softirq_pct);
 	line_attr(ui, c->hot, true);
 	mvprintw(y, 0, "%4d %8s %8s %8s %7s %7s %6s %6s %c ", c->cpu, d, a, s, nr, bl, ip, sp, c->hot ? '!' : ' ');
+	/* the VM threads here first (they are what stutters), then the busiest IRQ */
 	int x = getcurx(stdscr);
-	const char *tail = c->vcpus ? c->vcpus : c->top_irq ? c->top_irq : "";
-	if (c->vcpus && ui->color)
-		attron(COLOR_PAIR(C_WARM));
-	if (cols > x)
-		addnstr(tail, cols - x);
-	if (c->vcpus && ui->color)
-		attroff(COLOR_PAIR(C_WARM));
+	if (c->vcpus && cols > x) {
+		if (ui->color)
+			attron(COLOR_PAIR(C_WARM));
+		addnstr(c->vcpus, cols - x);
+		if (ui->color)
+			attroff(COLOR_PAIR(C_WARM));
+		x = getcurx(stdscr);
+		if (c->top_irq && cols > x + 2)
+			addnstr("  ", 2);
+		x = getcurx(stdscr);
+	}
+	if (c->top_irq && cols > x)
+		addnstr(c->top_irq, cols - x);
 	line_attr(ui, c->hot, false);
 	clrtoeol();
 }
@@ -251,10 +258,13 @@ void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const struct top_
 		attron(A_REVERSE);
 	char head[512];
 	/* view state first, so it survives narrow terminals */
-	snprintf(head, sizeof(head), " irqsight top%s sort:%s%s%s | every %.2gs  %d CPUs  IRQ %.0f/s  softirq %.0f/s",
+	char vms[32] = "";
+	if (f && f->nvms)
+		snprintf(vms, sizeof(vms), "  %d VM%s", f->nvms, f->nvms == 1 ? "" : "s");
+	snprintf(head, sizeof(head), " irqsight top%s sort:%s%s%s | every %.2gs  %d CPUs  IRQ %.0f/s  softirq %.0f/s%s",
 		 st->paused ? " [PAUSED]" : "", sort_name(st->sort), st->filter[0] ? " filter:" : "", st->filter,
 		 st->interval, f ? f->ncpus : 0, f ? f->dev_irq_total : 0,
-		 f && f->softirq_total > 0 ? f->softirq_total : 0);
+		 f && f->softirq_total > 0 ? f->softirq_total : 0, vms);
 	mvaddnstr(0, 0, head, cols);
 	for (int x = (int)strlen(head); x < cols; x++)
 		addch(' ');
@@ -301,12 +311,17 @@ void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const struct top_
 		}
 		sidx[ns++] = i;
 	}
+	for (int i = 0; dev_filter && i < f->nvms; i++)
+		for (int k = 0; strcasestr(f->vms[i].name, dev_filter) && k < f->vms[i].nthreads; k++)
+			if (f->vms[i].threads[k].cpu >= 0)
+				cpuset_set(&dev_cpus, f->vms[i].threads[k].cpu);
 	int *cidx = calloc((size_t)f->ncpus + 1, sizeof(int));
 	int nc = 0;
 	for (int i = 0; cidx && i < f->ncpus; i++) {
 		int id = f->cpus[i].cpu;
 		if (by_cpu && !cpuset_test(&cf, id))
 			continue;
+		/* a device filter keeps the CPUs its IRQs hit; a VM name keeps its threads' CPUs */
 		if (dev_filter && !cpuset_test(&dev_cpus, id))
 			continue;
 		cidx[nc++] = i;
@@ -390,7 +405,7 @@ void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const struct top_
 keys:
 	move(rows - 1, 0);
 	if (ui->prompting) {
-		printw("%s: %s", ui->prompt_kind == 'd' ? "interval (s)" : "filter (device, IRQ or 'cpu N')", ui->input);
+		printw("%s: %s", ui->prompt_kind == 'd' ? "interval (s)" : "filter (device, IRQ, VM or 'cpu N')", ui->input);
 		curs_set(1);
 	} else {
 		curs_set(0);

@@ -1,0 +1,206 @@
+/*
+ * The row cache of readings (sample/reading.c): a reading taken with the cache must
+ * equal a fresh parse of the same file, the reading before it must stay intact while
+ * the next is taken, and rates from cached readings must equal rates from fresh ones.
+ * Real pairs: sysstat's desktop (root1 -> root2, 31 s) and the 80-CPU Westmere-EX.
+ */
+#include "t.h"
+
+#include <stdlib.h>
+
+#include "sample/rates.h"
+#include "sample/reading.h"
+#include "util/buf.h"
+
+#define D "tests/unit/data/sample/"
+#define SEC 1000000000ull
+
+/* Every field of every row, compared with a fresh parse of the same text. */
+static bool same_reading(const struct reading *x, const struct reading *y)
+{
+	if (x->nirqs != y->nirqs || x->ncols != y->ncols || x->short_rows != y->short_rows)
+		return false;
+	for (int c = 0; c < x->ncols; c++)
+		if (x->col_cpu[c] != y->col_cpu[c])
+			return false;
+	for (int i = 0; i < x->nirqs; i++) {
+		const struct rd_irq *a = &x->irqs[i], *b = &y->irqs[i];
+		if (strcmp(a->name, b->name) || strcmp(a->chip, b->chip) || strcmp(a->hwirq, b->hwirq) ||
+		    strcmp(a->actions, b->actions) || a->number != b->number || a->ncounts != b->ncounts ||
+		    a->total != b->total || a->line_hash != b->line_hash || a->line_len != b->line_len ||
+		    memcmp(a->counts, b->counts, (size_t)a->ncounts * sizeof(uint32_t)))
+			return false;
+	}
+	return true;
+}
+
+static void fresh(struct reading *r, const struct buf *b, uint64_t t)
+{
+	reading_parse(r, b->data, b->len, NULL, 0, NULL, 0, t);
+}
+
+/* Replace the first occurrence of `from` (which must be there) by `to` (same length). */
+static void patch(struct buf *b, const char *from, const char *to)
+{
+	char *p = memmem(b->data, b->len, from, strlen(from));
+	if (!p || strlen(from) != strlen(to)) {
+		t_fail(__FILE__, __LINE__, "patch: '%s' not found or lengths differ", from);
+		return;
+	}
+	memcpy(p, to, strlen(to));
+}
+
+TEST(reading_cache_equals_fresh_and_keeps_previous)
+{
+	struct buf f[2] = { { 0 }, { 0 } };
+	t_read(D "x86-8cpu-desktop-ioapic-intx-rt2800pci-sysstat-root1.txt", &f[0]);
+	t_read(D "x86-8cpu-desktop-ioapic-intx-rt2800pci-sysstat-root2.txt", &f[1]);
+	struct rd_cache *c = rd_cache_new();
+	struct reading prev, cur, ref;
+	/* root1, root1, root2, root2, root1: the row text changes back and forth, so a row
+	 * goes to the other version and back (the version of the reading before must not
+	 * be overwritten). */
+	static const int seq[] = { 0, 0, 1, 1, 0, 1 };
+	CHECK_INT(reading_parse_cached(&prev, f[0].data, f[0].len, SEC, c), 0);
+	int nrows = prev.nirqs;
+	CHECK(nrows > 40);
+	CHECK_INT(rd_cache_parsed(c), nrows);
+	for (size_t k = 1; k < sizeof(seq) / sizeof(seq[0]); k++) {
+		CHECK_INT(reading_parse_cached(&cur, f[seq[k]].data, f[seq[k]].len, (k + 1) * SEC, c), 0);
+		fresh(&ref, &f[seq[k]], (k + 1) * SEC);
+		CHECK(same_reading(&cur, &ref));
+		reading_free(&ref);
+		/* the reading before is intact after the new one was taken */
+		fresh(&ref, &f[seq[k - 1]], k * SEC);
+		CHECK(same_reading(&prev, &ref));
+		reading_free(&ref);
+		if (seq[k] == seq[k - 1])
+			CHECK_INT(rd_cache_parsed(c), 0);	/* nothing changed: nothing parsed */
+		else
+			CHECK(rd_cache_parsed(c) > 0 && rd_cache_parsed(c) < nrows);
+		reading_free(&prev);
+		prev = cur;
+	}
+	reading_free(&prev);
+	rd_cache_free(c);
+	buf_free(&f[0]);
+	buf_free(&f[1]);
+}
+
+TEST(reading_cache_parses_only_changed_rows)
+{
+	struct buf a = { 0 }, b = { 0 };
+	t_read(D "x86-80cpu-westmere-ex-4s-ioapic-msi-no-ir-eth1-queues-cpu0-before.txt", &a);
+	t_read(D "x86-80cpu-westmere-ex-4s-ioapic-msi-no-ir-eth1-queues-cpu0-before.txt", &b);
+	struct rd_cache *c = rd_cache_new();
+	struct reading r0, r1, r2, ref;
+	reading_parse_cached(&r0, a.data, a.len, SEC, c);
+	/* one count of one row changes (same width): exactly that row is parsed again */
+	patch(&b, "7127659", "7127660");
+	reading_parse_cached(&r1, b.data, b.len, 2 * SEC, c);
+	CHECK_INT(rd_cache_parsed(c), 1);
+	fresh(&ref, &b, 2 * SEC);
+	CHECK(same_reading(&r1, &ref));
+	reading_free(&ref);
+	reading_free(&r0);
+	/* a row inserted after the header shifts every row: all are parsed again, and
+	 * still equal a fresh parse */
+	const char *hdr_end = memchr(b.data, '\n', b.len);
+	struct buf ins = { 0 };
+	buf_append(&ins, b.data, (size_t)(hdr_end - b.data) + 1);
+	const char *extra = "999: 1 2 3\n";	/* a torn row: fewer counts than CPUs */
+	buf_append(&ins, extra, strlen(extra));
+	buf_append(&ins, hdr_end + 1, b.len - (size_t)(hdr_end + 1 - b.data));
+	reading_parse_cached(&r2, ins.data, ins.len, 3 * SEC, c);
+	CHECK_INT(rd_cache_parsed(c), r2.nirqs);
+	CHECK_INT(r2.short_rows, 1);
+	fresh(&ref, &ins, 3 * SEC);
+	CHECK(same_reading(&r2, &ref));
+	reading_free(&ref);
+	reading_free(&r1);
+	reading_free(&r2);
+	rd_cache_free(c);
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&ins);
+}
+
+TEST(reading_cache_new_header_reparses_everything)
+{
+	const char *x = "           CPU0       CPU1\n  0:         10         20   IO-APIC   2-edge      timer\nLOC:        100        200   Local timer interrupts\n";
+	/* the same rows under other CPUs (CPU1 went offline, CPU2 came online) */
+	const char *y = "           CPU0       CPU2\n  0:         10         20   IO-APIC   2-edge      timer\nLOC:        100        200   Local timer interrupts\n";
+	struct rd_cache *c = rd_cache_new();
+	struct reading a, b;
+	reading_parse_cached(&a, x, strlen(x), SEC, c);
+	reading_parse_cached(&b, y, strlen(y), 2 * SEC, c);
+	CHECK_INT(rd_cache_parsed(c), 2);
+	CHECK_INT(b.col_cpu[1], 2);
+	struct rates rt;
+	CHECK_INT(rates_compute(&rt, &a, &b), 0);
+	/* the text is the same but the columns are not: CPU2's counts are new, not 0 */
+	CHECK(rt.cpus[2].is_new);
+	rates_free(&rt);
+	reading_free(&a);
+	reading_free(&b);
+	rd_cache_free(c);
+}
+
+/* Rates from cached readings equal rates from fresh ones, row by row and CPU by CPU. */
+TEST(reading_cache_rates_equal_fresh_rates)
+{
+	static const char *const pairs[][2] = {
+		{ D "x86-8cpu-desktop-ioapic-intx-rt2800pci-sysstat-root1.txt",
+		  D "x86-8cpu-desktop-ioapic-intx-rt2800pci-sysstat-root2.txt" },
+		{ D "x86-80cpu-westmere-ex-4s-ioapic-msi-no-ir-eth1-queues-cpu0-before.txt",
+		  D "x86-80cpu-westmere-ex-4s-ioapic-msi-no-ir-eth1-queues-cpu0-after.txt" },
+	};
+	for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
+		struct buf f0 = { 0 }, f1 = { 0 };
+		t_read(pairs[p][0], &f0);
+		t_read(pairs[p][1], &f1);
+		struct rd_cache *c = rd_cache_new();
+		struct reading ca, cb, fa, fb;
+		reading_parse_cached(&ca, f0.data, f0.len, SEC, c);
+		reading_parse_cached(&cb, f1.data, f1.len, 32 * SEC, c);
+		fresh(&fa, &f0, SEC);
+		fresh(&fb, &f1, 32 * SEC);
+		struct rates rc, rf;
+		CHECK_INT(rates_compute(&rc, &ca, &cb), 0);
+		CHECK_INT(rates_compute(&rf, &fa, &fb), 0);
+		CHECK_INT(rc.nirqs, rf.nirqs);
+		int moved = 0;
+		for (int i = 0; i < rc.nirqs && i < rf.nirqs; i++) {
+			const struct rate_irq *x = &rc.irqs[i], *y = &rf.irqs[i];
+			CHECK_STR(x->name, y->name);
+			CHECK_INT(x->delta, y->delta);
+			CHECK(x->is_new == y->is_new && x->is_reset == y->is_reset && x->wrapped == y->wrapped);
+			CHECK(!x->cpu_rate == !y->cpu_rate);
+			for (int k = 0; x->cpu_rate && y->cpu_rate && k < rc.ncols; k++)
+				CHECK(x->cpu_rate[k] == y->cpu_rate[k]);
+			moved += x->delta > 0;
+		}
+		CHECK(moved > 3);
+		CHECK(rc.dev_irq_total == rf.dev_irq_total);
+		/* an unchanged second reading: every rate 0, no per-CPU arrays */
+		struct reading cc;
+		reading_parse_cached(&cc, f1.data, f1.len, 33 * SEC, c);
+		CHECK_INT(rd_cache_parsed(c), 0);
+		struct rates r0;
+		CHECK_INT(rates_compute(&r0, &cb, &cc), 0);
+		for (int i = 0; i < r0.nirqs; i++)
+			CHECK(r0.irqs[i].delta == 0 && !r0.irqs[i].cpu_rate);
+		CHECK(r0.dev_irq_total == 0);
+		rates_free(&r0);
+		reading_free(&cc);
+		rates_free(&rc);
+		rates_free(&rf);
+		reading_free(&ca);
+		reading_free(&cb);
+		reading_free(&fa);
+		reading_free(&fb);
+		rd_cache_free(c);
+		buf_free(&f0);
+		buf_free(&f1);
+	}
+}
