@@ -35,7 +35,7 @@ done | tee "$G/all"
 python3 - "$G/all" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
-p = {k: [int(r[4]) for r in rows if r[0] == k] for k in ("plain", "attrib")}
+p = {k: [int(r[5]) for r in rows if r[0] == k] for k in ("plain", "attrib")}
 a, b = statistics.median(p["plain"]), statistics.median(p["attrib"])
 print("median p99: %d us without attribution, %d us with: %+.1f%%" % (a, b, (b - a) * 100.0 / a if a else 0))
 PY

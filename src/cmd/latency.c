@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -637,6 +638,23 @@ static int parse_args(int argc, char **argv, const struct global_opts *g, struct
 	return 0;
 }
 
+/*
+ * This thread drains the tracepoint rings and reads /proc while the probe runs: keep it
+ * off the probed CPUs when any other CPU is allowed, so the tool does not load the CPUs
+ * it measures (the probe threads are pinned already; cyclictest's main thread is not).
+ */
+static void move_off_probed(const int *cpus, int n)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int i = 0; i < n; i++)
+		if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE)
+			CPU_CLR(cpus[i], &set);
+	if (CPU_COUNT(&set) > 0)
+		sched_setaffinity(0, sizeof(set), &set);
+}
+
 int cmd_latency(int argc, char **argv, const struct global_opts *g)
 {
 	struct lat_opts o;
@@ -730,6 +748,7 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 		probe_join(&p);
 		goto restore;
 	}
+	move_off_probed(cpus, ncpus);
 	uint64_t period = pa ? probe_attr_period_ns(pa) : 100000000u;
 	uint64_t next = probe_now_ns() + period;
 	while (probe_running(&p)) {
