@@ -159,7 +159,6 @@ static const struct rate_irq *rate_of_number(const struct rates *rt, int number)
 	return NULL;
 }
 
-static const char *vector_of_row(const char *row);
 
 /* How many runs of v's handler /proc counted on v's CPU in the window; < 0 unknown. */
 static double tt_expected(const struct rates *rt, const struct trace_total *v, double secs)
@@ -175,7 +174,7 @@ static double tt_expected(const struct rates *rt, const struct trace_total *v, d
 		q = rate_of_number(rt, v->id);
 	} else if (v->kind == TR_VECTOR_ENTRY && v->name) {
 		for (int i = rt->nirqs - 1; i >= 0 && rt->irqs[i].number < 0 && !q; i--) {
-			const char *ev = vector_of_row(rt->irqs[i].name);
+			const char *ev = trace_vector_of_row(rt->irqs[i].name);
 			if (ev && str_starts(v->name, ev))
 				q = &rt->irqs[i];
 		}
@@ -211,21 +210,6 @@ static double self_cpu_seconds(void)
 	       (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-/* x86 irq_vectors:* event of a /proc/interrupts architecture row (arch/x86/kernel/irq.c);
- * prefix match, so "call_function" covers call_function_single too. */
-static const char *vector_of_row(const char *row)
-{
-	static const char *const map[][2] = {
-		{ "LOC", "local_timer" }, { "RES", "reschedule" }, { "CAL", "call_function" },
-		{ "IWI", "irq_work" }, { "SPU", "spurious_apic" }, { "ERR", "error_apic" },
-		{ "TRM", "thermal_apic" }, { "THR", "threshold_apic" }, { "DFR", "deferred_error_apic" },
-		{ "PLT", "x86_platform_ipi" },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (!strcmp(map[i][0], row))
-			return map[i][1];
-	return NULL;
-}
 
 struct trace_sum {
 	double irq_ns, soft_ns;	/* per CPU */
@@ -413,7 +397,7 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 		buf_free(&cl);
 		if (q->rate > 0)
 			s->top_cpu_share = best / q->rate;
-		const char *vec = q->number < 0 ? vector_of_row(q->name) : NULL;
+		const char *vec = q->number < 0 ? trace_vector_of_row(q->name) : NULL;
 		if (tt && (q->number >= 0 || vec) && trace_secs > 0) {
 			size_t it = 0;
 			struct trace_total v;

@@ -297,22 +297,6 @@ static void apply_rates(struct host *h, const struct rates *rt, int *changed)
 	}
 }
 
-/* x86 irq_vectors events and the /proc/interrupts rows that count them
- * (arch/x86/kernel/irq.c:arch_show_interrupts); prefix match, so call_function
- * takes call_function_single too. */
-static const char *row_of_vector(const char *event)
-{
-	static const char *const map[][2] = {
-		{ "local_timer", "LOC" }, { "reschedule", "RES" }, { "call_function", "CAL" },
-		{ "irq_work", "IWI" }, { "spurious_apic", "SPU" }, { "error_apic", "ERR" },
-		{ "thermal_apic", "TRM" }, { "threshold_apic", "THR" }, { "deferred_error_apic", "DFR" },
-		{ "x86_platform_ipi", "PLT" },
-	};
-	for (size_t i = 0; event && i < ARRAY_SIZE(map); i++)
-		if (str_starts(event, map[i][0]))
-			return map[i][1];
-	return NULL;
-}
 
 /* The handler name a tracepoint saw is one of the IRQ's actions (else the number was reused). */
 static bool has_action(const struct irq *q, const char *name)
@@ -378,7 +362,7 @@ static void apply_trace(struct host *h, const struct trace_totals *tt, uint64_t 
 			if (v.kind == TR_IRQ_ENTRY) {
 				qv = host_irq_by_number(h, v.id);
 			} else if (v.kind == TR_VECTOR_ENTRY) {
-				const char *row = row_of_vector(v.name);
+				const char *row = trace_row_of_vector(v.name);
 				qv = row ? host_irq_by_name(h, row) : NULL;
 			}
 			if (qv && qv->rate >= 0)
@@ -414,7 +398,7 @@ static void apply_trace(struct host *h, const struct trace_totals *tt, uint64_t 
 			if (k < nvec) {
 				q = vec[k].q;
 			} else {
-				const char *row = row_of_vector(v.name);
+				const char *row = trace_row_of_vector(v.name);
 				q = row ? host_irq_by_name(h, row) : NULL;
 				if (nvec < (int)ARRAY_SIZE(vec))
 					vec[nvec++] = (struct vec_row){ v.id, q };

@@ -981,3 +981,28 @@ void trace_totals_free(struct trace_totals *tt)
 	free(tt->cpus);
 	free(tt);
 }
+
+/* ------------------------------------------------------------ vectors and rows */
+
+static const char *const vector_rows[][2] = {
+	{ "LOC", "local_timer" }, { "RES", "reschedule" }, { "CAL", "call_function" },
+	{ "IWI", "irq_work" }, { "SPU", "spurious_apic" }, { "ERR", "error_apic" },
+	{ "TRM", "thermal_apic" }, { "THR", "threshold_apic" }, { "DFR", "deferred_error_apic" },
+	{ "PLT", "x86_platform_ipi" },
+};
+
+const char *trace_vector_of_row(const char *row)
+{
+	for (size_t i = 0; row && i < ARRAY_SIZE(vector_rows); i++)
+		if (!strcmp(vector_rows[i][0], row))
+			return vector_rows[i][1];
+	return NULL;
+}
+
+const char *trace_row_of_vector(const char *event)
+{
+	for (size_t i = 0; event && i < ARRAY_SIZE(vector_rows); i++)
+		if (str_starts(event, vector_rows[i][1]))
+			return vector_rows[i][0];
+	return NULL;
+}

@@ -76,4 +76,10 @@ struct trace_total {
 bool trace_totals_next(const struct trace_totals *tt, size_t *iter, struct trace_total *out);
 void trace_totals_free(struct trace_totals *tt);
 
+/* x86 irq_vectors events and the /proc/interrupts rows that count them
+ * (arch/x86/kernel/irq.c:arch_show_interrupts): "LOC" <-> "local_timer", "CAL" <->
+ * "call_function" (a prefix: call_function_single counts there too), ... NULL if none. */
+const char *trace_vector_of_row(const char *row);
+const char *trace_row_of_vector(const char *event);
+
 #endif
