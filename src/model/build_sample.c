@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 #include "sample/rates.h"
 #include "sample/reading.h"
 #include "sample/trace.h"
+#include "util/nameidx.h"
 #include "util/str.h"
 
 static uint64_t mono_ns(void)
@@ -177,51 +179,6 @@ static void wait_until(struct tracer *t, uint64_t deadline)
 
 /* ---------------------------------------------------------------- joining */
 
-static uint64_t fnv(const char *s)
-{
-	uint64_t v = 1469598103934665603ull;
-	for (; *s; s++)
-		v = (v ^ (unsigned char)*s) * 1099511628211ull;
-	return v;
-}
-
-/* Model IRQ index by name (open addressing). */
-struct name_map {
-	int *slot;
-	size_t cap;
-};
-
-static void map_build(struct name_map *m, const struct host *h)
-{
-	m->cap = 16;
-	while (m->cap < (size_t)h->nirqs * 2)
-		m->cap *= 2;
-	m->slot = malloc(m->cap * sizeof(int));
-	if (!m->slot)
-		return;
-	memset(m->slot, 0xff, m->cap * sizeof(int));
-	for (int i = 0; i < h->nirqs; i++) {
-		if (!h->irqs[i].name)
-			continue;
-		size_t k = fnv(h->irqs[i].name) & (m->cap - 1);
-		while (m->slot[k] >= 0)
-			k = (k + 1) & (m->cap - 1);
-		m->slot[k] = i;
-	}
-}
-
-static int map_find(const struct name_map *m, const struct host *h, const char *name)
-{
-	if (!m->slot)
-		return -1;
-	size_t k = fnv(name) & (m->cap - 1);
-	while (m->slot[k] >= 0) {
-		if (!strcmp(h->irqs[m->slot[k]].name, name))
-			return m->slot[k];
-		k = (k + 1) & (m->cap - 1);
-	}
-	return -1;
-}
 
 static const char *nz(const char *s)
 {
@@ -257,11 +214,11 @@ static void apply_rates(struct host *h, const struct rates *rt, int *changed)
 	}
 	free(by_id);
 
-	struct name_map m;
-	map_build(&m, h);
+	struct name_index m;
+	name_index_build(&m, &h->arena, h->irqs, (size_t)h->nirqs, sizeof(*h->irqs), offsetof(struct irq, name));
 	for (int i = 0; i < rt->nirqs; i++) {
 		const struct rate_irq *ri = &rt->irqs[i];
-		int k = map_find(&m, h, ri->name);
+		int k = name_index_find(&m, ri->name);
 		if (k < 0)
 			continue;	/* appeared after the model was read: not in the report */
 		struct irq *q = &h->irqs[k];
@@ -277,7 +234,6 @@ static void apply_rates(struct host *h, const struct rates *rt, int *changed)
 			if (rcol[col] >= 0)
 				q->cpu_rate[col] = ri->cpu_rate[rcol[col]];
 	}
-	free(m.slot);
 
 	for (int id = 0; id <= h->max_cpu && id <= rt->max_cpu; id++) {
 		const struct rate_cpu *rc = &rt->cpus[id];

@@ -2,10 +2,12 @@
 #include "sample/rates.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "parse/stat.h"
 #include "sample/reading.h"
+#include "util/nameidx.h"
 
 uint64_t rates_delta_u32(uint64_t before, uint64_t after, bool *wrapped, bool *reset)
 {
@@ -24,47 +26,6 @@ uint64_t rates_delta_u32(uint64_t before, uint64_t after, bool *wrapped, bool *r
 	return after;
 }
 
-static uint64_t fnv(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-/* name -> index in a's irqs (open addressing). */
-struct name_map {
-	int *slot;
-	size_t cap;
-	const struct reading *r;
-};
-
-static void map_build(struct name_map *m, struct arena *ar, const struct reading *r)
-{
-	m->r = r;
-	m->cap = 16;
-	while (m->cap < (size_t)r->nirqs * 2)
-		m->cap *= 2;
-	m->slot = arena_alloc(ar, m->cap * sizeof(int));
-	memset(m->slot, 0xff, m->cap * sizeof(int));
-	for (int i = 0; i < r->nirqs; i++) {
-		size_t h = fnv(r->irqs[i].name) & (m->cap - 1);
-		while (m->slot[h] >= 0)
-			h = (h + 1) & (m->cap - 1);
-		m->slot[h] = i;
-	}
-}
-
-static int map_find(const struct name_map *m, const char *name)
-{
-	size_t h = fnv(name) & (m->cap - 1);
-	while (m->slot[h] >= 0) {
-		if (!strcmp(m->r->irqs[m->slot[h]].name, name))
-			return m->slot[h];
-		h = (h + 1) & (m->cap - 1);
-	}
-	return -1;
-}
 
 /* Named rows with one total value (ERR, MIS, Err) are not per CPU. */
 static bool per_cpu_row(const struct reading *r, const struct rd_irq *q)
@@ -205,7 +166,7 @@ int rates_compute(struct rates *out, const struct reading *a, const struct readi
 			 !memcmp(a->col_cpu, b->col_cpu, (size_t)b->ncols * sizeof(int));
 	/* Rows usually keep their place from one reading to the next: look a name up in
 	 * the map (built on first need) only when the row at the same index differs. */
-	struct name_map m = { 0 };
+	struct name_index m = { 0 };
 	bool have_map = false;
 	bool *seen = arena_calloc(&out->arena, (size_t)a->nirqs + 1, sizeof(bool));
 	out->irqs = arena_calloc(&out->arena, (size_t)b->nirqs + 1, sizeof(*out->irqs));
@@ -223,10 +184,11 @@ int rates_compute(struct rates *out, const struct reading *a, const struct readi
 			ai = i;
 		} else {
 			if (!have_map) {
-				map_build(&m, &out->arena, a);
+				name_index_build(&m, &out->arena, a->irqs, (size_t)a->nirqs, sizeof(*a->irqs),
+						 offsetof(struct rd_irq, name));
 				have_map = true;
 			}
-			ai = map_find(&m, qb->name);
+			ai = name_index_find(&m, qb->name);
 		}
 		const struct rd_irq *qa = ai >= 0 ? &a->irqs[ai] : NULL;
 		if (qa)
