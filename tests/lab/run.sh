@@ -44,7 +44,10 @@ fi
 # TCG, as the lab is specified: it behaves the same on every machine. KVM only when
 # asked (LAB_KVM=1): nested KVM inside a cloud VM can hang in early boot (seen here:
 # /dev/kvm present, the guest stopped after "Probing EDD" until the timeout).
-accel=tcg
+# Single-threaded TCG: with one host thread per vCPU (MTTCG), a 6.12 guest now and then
+# hit "Oops: int3" at a static-branch site (sched_clock_cpu+0x9) while the kernel patched
+# its text with int3 (text_poke_bp) as another vCPU ran through it, in boot or later.
+accel=tcg,thread=single
 if [ -n "${LAB_KVM:-}" ] && [ -w /dev/kvm ]; then accel=kvm; fi
 mkdir -p "$work" || die "cannot create $work"
 
