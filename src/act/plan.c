@@ -13,15 +13,6 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
-static const char *list_str(struct arena *a, const struct cpuset *s)
-{
-	struct buf b = { 0 };
-	cpuset_format_list(s, &b);
-	const char *r = arena_strdup(a, b.data ? b.data : "");
-	buf_free(&b);
-	return r;
-}
-
 /*
  * Instance numbers that the kernel hands out in probe order change across boots
  * ("virtio3" may come back as "virtio4"); the device's BDF pins the IRQ down, so
@@ -270,7 +261,7 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 	if (cpuset_empty(&hk_on)) {
 		*why = arena_printf(a, "no online housekeeping CPU is left (online %s, VM CPUs %s from %s): "
 				    "leave at least one CPU to the host",
-				    list_str(a, &p->online), list_str(a, &p->vm_cpus), p->vm_cpus_from);
+				    cpuset_list_str(a, &p->online, ""), cpuset_list_str(a, &p->vm_cpus, ""), p->vm_cpus_from);
 		return -EINVAL;
 	}
 	if (cpuset_empty(&p->vm_cpus)) {
@@ -291,11 +282,11 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 	p->has_banned = true;
 	if (cpuset_subset(&p->online, &p->irqbalance_banned)) {
 		*why = arena_printf(a, "the irqbalance ban (VM CPUs ∪ isolated ∪ nohz_full = %s) would cover every online CPU",
-				    list_str(a, &p->irqbalance_banned));
+				    cpuset_list_str(a, &p->irqbalance_banned, ""));
 		return -EINVAL;
 	}
 	p->boot_params = arena_printf(a, "isolcpus=managed_irq,domain,%s irqaffinity=%s",
-				      list_str(a, &p->vm_cpus), list_str(a, &hk_on));
+				      cpuset_list_str(a, &p->vm_cpus, ""), cpuset_list_str(a, &hk_on, ""));
 
 	p->irqs = arena_calloc(a, (size_t)(h->nirqs ? h->nirqs : 1), sizeof(*p->irqs));
 	for (int i = 0; i < h->nirqs; i++) {
@@ -430,7 +421,7 @@ bool plan_matches_host(const struct plan *p, const struct host *h, struct arena 
 	}
 	if (!cpuset_equal(&p->online, &on)) {
 		*why = arena_printf(a, "the plan was made for online CPUs %s, this host has %s",
-				    list_str(a, &p->online), list_str(a, &on));
+				    cpuset_list_str(a, &p->online, ""), cpuset_list_str(a, &on, ""));
 		return false;
 	}
 	if (p->nnodes && h->nnodes && p->nnodes != h->nnodes) {
@@ -441,7 +432,7 @@ bool plan_matches_host(const struct plan *p, const struct host *h, struct arena 
 		const struct cpuset *c = node_cpus(h, p->nodes[i].id);
 		if (!c || !cpuset_equal(c, &p->nodes[i].cpus)) {
 			*why = arena_printf(a, "NUMA node %d had CPUs %s when planned, now %s", p->nodes[i].id,
-					    list_str(a, &p->nodes[i].cpus), c ? list_str(a, c) : "none");
+					    cpuset_list_str(a, &p->nodes[i].cpus, ""), c ? cpuset_list_str(a, c, "") : "none");
 			return false;
 		}
 	}

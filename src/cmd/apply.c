@@ -52,15 +52,6 @@ int act_read_plan(const char *path, struct arena *a, struct plan *p, struct buf 
 	return 0;
 }
 
-static const char *list_s(struct arena *a, const struct cpuset *s)
-{
-	struct buf b = { 0 };
-	cpuset_format_list(s, &b);
-	const char *r = arena_strdup(a, b.data && b.len ? b.data : "-");
-	buf_free(&b);
-	return r;
-}
-
 /* A CPU list cut to a table column ("0,2,4,6,8,1…"); the plan file has it whole. */
 static const char *col_s(struct arena *a, const char *s, int w)
 {
@@ -94,7 +85,7 @@ void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, 
 			after = "(stays)";
 		fprintf(f, "%-11s %-4s %-22.22s %-13s %-12s %s %-12s %s\n", act_status_name(op->status), irq,
 			op->name ? op->name : "", op->dev ? op->dev : "-",
-			col_s(a, op->old ? op->old : op->status == ACT_MANAGED ? list_s(a, &op->want) : "", 12),
+			col_s(a, op->old ? op->old : op->status == ACT_MANAGED ? cpuset_list_str(a, &op->want, "-") : "", 12),
 			op->status == ACT_DONE || op->status == ACT_DRY || op->status == ACT_FAILED ? "→" : " ",
 			col_s(a, after ? after : "", 12), note);
 	}
@@ -160,10 +151,10 @@ static void irqbalance_advice(const struct host *h, const struct plan *p, struct
 	if (covered)
 		return;
 	warn("irqbalance is running (pid %d) and does not ban the VM CPUs %s: it will move these IRQs "
-	     "back within seconds", ib->pid, list_s(a, &p->vm_cpus));
+	     "back within seconds", ib->pid, cpuset_list_str(a, &p->vm_cpus, "-"));
 	fprintf(stderr, "  fix: set IRQBALANCE_BANNED_CPULIST=%s in %s and `systemctl restart irqbalance`,\n"
 			"       or run `irqsight persist PLAN`, which does that and re-applies the plan at boot\n",
-		p->has_banned ? list_s(a, &p->irqbalance_banned) : list_s(a, &p->vm_cpus),
+		p->has_banned ? cpuset_list_str(a, &p->irqbalance_banned, "-") : cpuset_list_str(a, &p->vm_cpus, "-"),
 		ib->config_path ? arena_printf(a, "%s%s", ib->config_path[0] == '/' ? "" : "/", ib->config_path)
 				: "/etc/default/irqbalance");
 }

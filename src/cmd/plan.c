@@ -27,15 +27,6 @@ static void plan_usage(FILE *f)
 		   "  -o, --output PLAN    write the plan file (docs/plan.md); '-' for stdout\n");
 }
 
-static const char *list_s(struct arena *a, const struct cpuset *s)
-{
-	struct buf b = { 0 };
-	cpuset_format_list(s, &b);
-	const char *r = arena_strdup(a, b.data && b.len ? b.data : "-");
-	buf_free(&b);
-	return r;
-}
-
 /* A CPU list cut to a table column ("0,2,4,6,8,1…"); the plan file has it whole. */
 static const char *col_s(struct arena *a, const char *s, int w)
 {
@@ -60,8 +51,8 @@ static int write_out(const char *path, const struct buf *b)
 
 static void print_table(const struct plan *p, const struct host *h, struct arena *a, FILE *f)
 {
-	fprintf(f, "VM CPUs %s (from %s), housekeeping CPUs %s.\n\n", list_s(a, &p->vm_cpus), p->vm_cpus_from,
-		list_s(a, &p->housekeeping));
+	fprintf(f, "VM CPUs %s (from %s), housekeeping CPUs %s.\n\n", cpuset_list_str(a, &p->vm_cpus, "-"), p->vm_cpus_from,
+		cpuset_list_str(a, &p->housekeeping, "-"));
 	fprintf(f, "%-4s %-20s %-13s %-9s   %-9s %s\n", "IRQ", "NAME", "DEVICE", "NOW", "PLANNED", "WHY");
 	int moves = 0, managed = 0;
 	for (int i = 0; i < p->nirqs; i++) {
@@ -70,21 +61,21 @@ static void print_table(const struct plan *p, const struct host *h, struct arena
 		moves += q->kind == PLAN_MOVE && !same;
 		managed += q->kind == PLAN_MANAGED;
 		fprintf(f, "%-4d %-20.20s %-13s %-9s %s %-9s %s\n", q->irq, q->name ? q->name : q->action,
-			q->bdf ? q->bdf : "-", q->has_now ? col_s(a, list_s(a, &q->now), 9) : "?",
+			q->bdf ? q->bdf : "-", q->has_now ? col_s(a, cpuset_list_str(a, &q->now, "-"), 9) : "?",
 			q->kind == PLAN_MANAGED ? " " : same ? "=" : "→",
-			q->kind == PLAN_MANAGED ? "(stays)" : col_s(a, list_s(a, &q->cpus), 9), q->why ? q->why : "");
+			q->kind == PLAN_MANAGED ? "(stays)" : col_s(a, cpuset_list_str(a, &q->cpus, "-"), 9), q->why ? q->why : "");
 	}
 	fputc('\n', f);
 	const struct platform *pl = &h->platform;
 	fprintf(f, "default_smp_affinity  %s → %s   (where new IRQs start)\n",
-		pl->has_default_affinity ? list_s(a, &pl->default_smp_affinity) : "?", list_s(a, &p->default_affinity));
+		pl->has_default_affinity ? cpuset_list_str(a, &pl->default_smp_affinity, "-") : "?", cpuset_list_str(a, &p->default_affinity, "-"));
 	for (int i = 0; i < p->nrps; i++)
 		fprintf(f, "RPS %-17s rx queues with RPS on → %s   (RPS that is off stays off)\n", p->rps[i].netdev,
-			list_s(a, &p->rps[i].cpus));
+			cpuset_list_str(a, &p->rps[i].cpus, "-"));
 	const struct irqbalance *ib = &h->irqbalance;
 	fprintf(f, "irqbalance            banned %s → IRQBALANCE_BANNED_CPULIST=%s (VM CPUs ∪ isolated ∪ nohz_full;\n"
 		   "                      it replaces irqbalance's own isolcpus/nohz_full ban)%s\n",
-		ib->banned_known ? list_s(a, &ib->banned) : "?", list_s(a, &p->irqbalance_banned),
+		ib->banned_known ? cpuset_list_str(a, &ib->banned, "-") : "?", cpuset_list_str(a, &p->irqbalance_banned, "-"),
 		ib->running == TRI_YES ? "; irqbalance is running" : "");
 	fprintf(f, "\n%d IRQ(s) to move, %d kernel-managed IRQ(s) not movable at run time.\n", moves, managed);
 	if (managed)
@@ -100,12 +91,12 @@ static void print_json(const struct plan *p, struct arena *a, FILE *f)
 	json_obj_begin(&j, NULL);
 	json_int(&j, "version", p->version);
 	json_int(&j, "cpus", p->ncpus);
-	json_str(&j, "online", list_s(a, &p->online));
-	json_str(&j, "vm_cpus", list_s(a, &p->vm_cpus));
+	json_str(&j, "online", cpuset_list_str(a, &p->online, "-"));
+	json_str(&j, "vm_cpus", cpuset_list_str(a, &p->vm_cpus, "-"));
 	json_str(&j, "vm_cpus_from", p->vm_cpus_from);
-	json_str(&j, "housekeeping", list_s(a, &p->housekeeping));
-	json_str(&j, "default_affinity", p->has_default_affinity ? list_s(a, &p->default_affinity) : NULL);
-	json_str(&j, "irqbalance_banned", p->has_banned ? list_s(a, &p->irqbalance_banned) : NULL);
+	json_str(&j, "housekeeping", cpuset_list_str(a, &p->housekeeping, "-"));
+	json_str(&j, "default_affinity", p->has_default_affinity ? cpuset_list_str(a, &p->default_affinity, "-") : NULL);
+	json_str(&j, "irqbalance_banned", p->has_banned ? cpuset_list_str(a, &p->irqbalance_banned, "-") : NULL);
 	json_str(&j, "boot_params", p->boot_params);
 	json_arr_begin(&j, "irqs");
 	for (int i = 0; i < p->nirqs; i++) {
@@ -118,8 +109,8 @@ static void print_json(const struct plan *p, struct arena *a, FILE *f)
 		json_str(&j, "driver", q->driver);
 		json_int(&j, "vector", q->vector);
 		json_str(&j, "action", q->action);
-		json_str(&j, "now", q->has_now ? list_s(a, &q->now) : NULL);
-		json_str(&j, "planned", q->kind == PLAN_MOVE ? list_s(a, &q->cpus) : NULL);
+		json_str(&j, "now", q->has_now ? cpuset_list_str(a, &q->now, "-") : NULL);
+		json_str(&j, "planned", q->kind == PLAN_MOVE ? cpuset_list_str(a, &q->cpus, "-") : NULL);
 		json_str(&j, "why", q->why);
 		json_obj_end(&j);
 	}
@@ -129,7 +120,7 @@ static void print_json(const struct plan *p, struct arena *a, FILE *f)
 		json_obj_begin(&j, NULL);
 		json_str(&j, "netdev", p->rps[i].netdev);
 		json_str(&j, "device", p->rps[i].bdf);
-		json_str(&j, "cpus", list_s(a, &p->rps[i].cpus));
+		json_str(&j, "cpus", cpuset_list_str(a, &p->rps[i].cpus, "-"));
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);

@@ -16,13 +16,14 @@
 #include <signal.h>
 
 #include <errno.h>
-#include <sys/resource.h>
 #include <getopt.h>
 #include <math.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@
 #include "util/buf.h"
 #include "util/cpuset.h"
 #include "util/json.h"
+#include "util/nameidx.h"
 #include "util/str.h"
 
 /*
@@ -141,63 +143,31 @@ static void name_irq(struct arena *a, const struct rate_irq *q, const char **dev
 
 /* ---------------------------------------------------------------- frame */
 
-/* The rate row of a numeric IRQ (numeric rows come first, ascending), or NULL. */
-static const struct rate_irq *rate_of_number(const struct rates *rt, int number)
+/* The rate row that counts v's handler: the IRQ of that number, or the architecture
+ * row of an x86 vector event (LOC for local_timer, ...); -1 for softirqs and unknowns.
+ * rows indexes rt->irqs by name. */
+static int tt_row(const struct name_index *rows, const struct trace_total *v)
 {
-	int lo = 0, hi = rt->nirqs - 1;
-	while (hi >= 0 && rt->irqs[hi].number < 0)
-		hi--;
-	while (lo <= hi) {
-		int mid = lo + (hi - lo) / 2;
-		if (rt->irqs[mid].number == number)
-			return &rt->irqs[mid];
-		if (rt->irqs[mid].number < number)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
+	char num[16];
+	if (v->kind == TR_IRQ_ENTRY) {
+		snprintf(num, sizeof(num), "%d", v->id);
+		return name_index_find(rows, num);
 	}
-	return NULL;
+	return v->kind == TR_VECTOR_ENTRY ? name_index_find(rows, trace_row_of_vector(v->name)) : -1;
 }
 
-
-/* How many runs of v's handler /proc counted on v's CPU in the window; < 0 unknown. */
-static double tt_expected(const struct rates *rt, const struct trace_total *v, double secs)
+/* How many runs of v's handler /proc counted on v's CPU in the window (q: its row,
+ * col: that CPU's column, -1 none); < 0 unknown. */
+static double tt_expected(const struct rates *rt, const struct trace_total *v, const struct rate_irq *q, int col,
+			  double secs)
 {
-	if (v->cpu < 0 || v->cpu > rt->max_cpu)
-		return -1;
 	if (v->kind == TR_SOFTIRQ_ENTRY)
 		return v->id >= 0 && v->id < SOFTIRQ_NR && rt->cpus[v->cpu].softirq_rate[v->id] >= 0
 			       ? rt->cpus[v->cpu].softirq_rate[v->id] * secs
 			       : -1;
-	const struct rate_irq *q = NULL;
-	if (v->kind == TR_IRQ_ENTRY) {
-		q = rate_of_number(rt, v->id);
-	} else if (v->kind == TR_VECTOR_ENTRY && v->name) {
-		for (int i = rt->nirqs - 1; i >= 0 && rt->irqs[i].number < 0 && !q; i--) {
-			const char *ev = trace_vector_of_row(rt->irqs[i].name);
-			if (ev && str_starts(v->name, ev))
-				q = &rt->irqs[i];
-		}
-	}
-	if (!q)
+	if (!q || col < 0)
 		return -1;
-	if (!q->cpu_rate)
-		return 0;
-	for (int c = 0; c < rt->ncols; c++)
-		if (rt->col_cpu[c] == v->cpu)
-			return q->cpu_rate[c] * secs;
-	return -1;
-}
-
-/* The recorder may see fewer runs of a handler than /proc counted (the kernel did not
- * deliver every sample: seen on idle CPUs of a VM); then its time is the recorded
- * runs' mean times the counted runs. */
-static double tt_scale(const struct rates *rt, const struct trace_total *v, double secs)
-{
-	double expect = tt_expected(rt, v, secs);
-	if (v->count && expect >= 20 && expect > 1.1 * (double)v->count)
-		return expect / (double)v->count;
-	return 1;
+	return q->cpu_rate ? q->cpu_rate[col] * secs : 0;
 }
 
 /* This process's CPU time so far (user + system), for the frame's self_cpu_pct. */
@@ -231,29 +201,53 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 	f->cpus = arena_calloc(a, (size_t)rt->ncols + 1, sizeof(*f->cpus));
 
 	/* Tracepoint sums per CPU id and per IRQ number, each handler's time scaled up
-	 * when the recorder saw fewer of its runs than /proc counted (tt_scale). */
+	 * when the recorder saw fewer of its runs than /proc counted. */
 	struct trace_sum *ts = NULL;
+	double *row_ns = NULL;		/* by rate row: scaled handler time, and its longest run */
+	uint64_t *row_max = NULL;
 	double cov = -1;
 	int cov_cpu = -1;
 	if (tt) {
 		ts = arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(*ts));
+		row_ns = arena_calloc(a, (size_t)rt->nirqs + 1, sizeof(double));
+		row_max = arena_calloc(a, (size_t)rt->nirqs + 1, sizeof(uint64_t));
 		double *seen = arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(double));
 		double *counted = arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(double));
+		int *col_of = arena_alloc(a, ((size_t)rt->max_cpu + 1) * sizeof(int));
+		for (int i = 0; i <= rt->max_cpu; i++)
+			col_of[i] = -1;
+		for (int c = 0; c < rt->ncols; c++)
+			col_of[rt->col_cpu[c]] = c;
+		struct name_index rows;
+		name_index_build(&rows, a, rt->irqs, (size_t)rt->nirqs, sizeof(*rt->irqs),
+				 offsetof(struct rate_irq, name));
 		size_t it = 0;
 		struct trace_total v;
 		while (trace_totals_next(tt, &it, &v)) {
 			if (v.cpu < 0 || v.cpu > rt->max_cpu)
 				continue;
-			double expect = tt_expected(rt, &v, trace_secs);
+			int ri = tt_row(&rows, &v);
+			const struct rate_irq *q = ri >= 0 ? &rt->irqs[ri] : NULL;
+			double expect = tt_expected(rt, &v, q, col_of[v.cpu], trace_secs);
+			/* The recorder may see fewer runs than /proc counted (the kernel did not
+			 * deliver every sample: seen on idle CPUs of a VM): then the handler's
+			 * time is its recorded runs' mean times the counted runs. */
+			double scale = 1;
 			if (expect >= 0) {
 				seen[v.cpu] += (double)v.count;
 				counted[v.cpu] += MAX(expect, (double)v.count);
+				if (v.count && expect >= 20 && expect > 1.1 * (double)v.count)
+					scale = expect / (double)v.count;
 			}
-			double ns = (double)v.time_ns * tt_scale(rt, &v, trace_secs);
+			double ns = (double)v.time_ns * scale;
 			if (v.kind == TR_SOFTIRQ_ENTRY)
 				ts[v.cpu].soft_ns += ns;
 			else
 				ts[v.cpu].irq_ns += ns;
+			if (ri >= 0) {
+				row_ns[ri] += ns;
+				row_max[ri] = MAX(row_max[ri], v.max_ns);
+			}
 		}
 		for (int i = 0; i <= rt->max_cpu; i++)
 			if (counted[i] >= 100 && (cov < 0 || seen[i] / counted[i] < cov)) {
@@ -397,19 +391,9 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 		buf_free(&cl);
 		if (q->rate > 0)
 			s->top_cpu_share = best / q->rate;
-		const char *vec = q->number < 0 ? trace_vector_of_row(q->name) : NULL;
-		if (tt && (q->number >= 0 || vec) && trace_secs > 0) {
-			size_t it = 0;
-			struct trace_total v;
-			double ns = 0;
-			while (trace_totals_next(tt, &it, &v))
-				if ((q->number >= 0 && v.kind == TR_IRQ_ENTRY && v.id == q->number) ||
-				    (vec && v.kind == TR_VECTOR_ENTRY && v.name && str_starts(v.name, vec))) {
-					ns += (double)v.time_ns * tt_scale(rt, &v, trace_secs);
-					if (v.max_ns > s->max_ns)
-						s->max_ns = v.max_ns;
-				}
-			s->time_pct = 100.0 * ns / (trace_secs * 1e9);
+		if (tt && trace_secs > 0 && (q->number >= 0 || trace_vector_of_row(q->name))) {
+			s->time_pct = 100.0 * row_ns[i] / (trace_secs * 1e9);
+			s->max_ns = row_max[i];
 		}
 		s->hot = q->number >= 0 && ((s->rate >= HOT_RATE && s->top_cpu_share >= HOT_SRC_SHARE && rt->ncols > 1) ||
 					    s->time_pct >= HOT_SRC_PCT);
@@ -508,10 +492,7 @@ static void frame_vms(struct top_frame *f, const struct vm_watch *w, int max_cpu
 		o->vmm = vm->vmm ? arena_strdup(a, vm->vmm) : NULL;
 		o->nvcpus = vm->nvcpus;
 		o->vcpus_pinned = vm->vcpus_pinned;
-		struct buf vb = { 0 };
-		cpuset_format_list(&vm->vcpu_cpus, &vb);
-		o->vcpu_cpus = arena_strdup(a, vb.data ? vb.data : "");
-		buf_free(&vb);
+		o->vcpu_cpus = cpuset_list_str(a, &vm->vcpu_cpus, "");
 		o->threads = arena_calloc(a, (size_t)vm->nthreads + 1, sizeof(*o->threads));
 		for (int k = 0; k < vm->nthreads; k++) {
 			const struct vm_thread *t = &vm->threads[k];
@@ -525,12 +506,8 @@ static void frame_vms(struct top_frame *f, const struct vm_watch *w, int max_cpu
 			ot->last_cpu = t->last_cpu;
 			ot->pinned = t->pinned;
 			ot->cpu = t->has_allowed && cpuset_count(&t->allowed) == 1 ? cpuset_next(&t->allowed, 0) : t->last_cpu;
-			if (t->has_allowed) {
-				struct buf b = { 0 };
-				cpuset_format_list(&t->allowed, &b);
-				ot->allowed = arena_strdup(a, b.data ? b.data : "");
-				buf_free(&b);
-			}
+			if (t->has_allowed)
+				ot->allowed = cpuset_list_str(a, &t->allowed, "");
 			if (t->kind == VMT_VHOST)
 				o->nvhost++;
 		}

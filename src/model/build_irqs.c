@@ -229,6 +229,8 @@ static int pi_stream_read(struct host *h, const struct source *src, struct irq *
 				if (n > 0)
 					eol = memchr(buf, '\n', (size_t)n);
 			} while (!eol && (n > 0 || (n < 0 && errno == EINTR)));
+			if (n < 0)
+				r = -errno;	/* cut short: not a complete file */
 			if (n <= 0)
 				break;
 			have = (size_t)n - (size_t)(eol + 1 - buf);

@@ -116,6 +116,9 @@ static const char *trace_start(struct host *h, const struct source *src, struct 
 	if ((r = trace_enable(t->tr)) < 0) {
 		trace_close(t->tr);
 		t->tr = NULL;
+		/* no totals either: the sample must not claim a (zero) tracepoint time */
+		trace_totals_free(t->tt);
+		t->tt = NULL;
 		return arena_printf(a, "cannot enable tracepoints: %s", strerror(-r));
 	}
 	return NULL;

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "model/host.h"
+#include "model/vms.h"
 #include "render/render.h"
 #include "rules/common.h"
 #include "rules/finding.h"
@@ -299,8 +300,6 @@ static void irqs(struct json *j, const struct host *h)
 
 static void vm_threads(struct json *j, const struct host *h)
 {
-	static const char *const kinds[] = { "vcpu-kvm", "vcpu-tcg", "vcpu-firecracker", "vcpu-cloud-hypervisor",
-					     "vcpu-crosvm", "vhost", "other" };
 	json_arr_begin(j, "vms");
 	for (int i = 0; i < h->nvms; i++) {
 		const struct vm *vm = &h->vms[i];
@@ -323,7 +322,7 @@ static void vm_threads(struct json *j, const struct host *h)
 			json_int(j, "tid", t->tid);
 			json_str(j, "vm", h->vms[i].name);
 			json_str(j, "comm", t->comm);
-			json_str(j, "kind", kinds[t->kind]);
+			json_str(j, "kind", vm_thread_kind_name(t->kind));
 			if (t->vcpu >= 0)
 				json_int(j, "vcpu", t->vcpu);
 			else

@@ -278,11 +278,7 @@ bool load_is_significant(const struct load *l)
 
 const char *cpulist(const struct host *h, const struct cpuset *s)
 {
-	struct buf b = { 0 };
-	cpuset_format_list(s, &b);
-	const char *r = arena_strdup((struct arena *)&h->arena, b.data ? b.data : "");
-	buf_free(&b);
-	return r;
+	return cpuset_list_str((struct arena *)&h->arena, s, "");
 }
 
 const char *irq_label(const struct host *h, const struct irq *q)

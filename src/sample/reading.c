@@ -180,6 +180,14 @@ static void note_cpu(struct reading *r, int id)
 		r->max_cpu = id;
 }
 
+/* Out of memory for the row cache: stop, as the arena does (a dropped row would read
+ * as a vanished IRQ, then as a new one whose whole count fell in one interval). */
+static _Noreturn void cache_oom(size_t n)
+{
+	fprintf(stderr, "irqsight: out of memory (allocating %zu bytes)\n", n);
+	abort();
+}
+
 static void grow_irqs(struct feeder *f)
 {
 	struct reading *r = f->r;
@@ -192,10 +200,8 @@ static void grow_irqs(struct feeder *f)
 		if ((size_t)r->nirqs >= f->c->icap[k]) {
 			size_t nc = f->c->icap[k] ? f->c->icap[k] * 2 : 256;
 			struct rd_irq *ni = realloc(f->c->ibuf[k], nc * sizeof(*ni));
-			if (!ni) {
-				fprintf(stderr, "irqsight: out of memory (allocating %zu bytes)\n", nc * sizeof(*ni));
-				abort();	/* as the arena does */
-			}
+			if (!ni)
+				cache_oom(nc * sizeof(*ni));
 			f->c->ibuf[k] = ni;
 			f->c->icap[k] = nc;
 		}
@@ -227,7 +233,7 @@ static void ver_str(struct rd_ver *v, const char **dst, struct slice s, size_t *
 }
 
 /* Parse a row into version t of cache row cr (its old contents are not used by the
- * previous reading). false when the line is not a row or memory ran out. */
+ * previous reading). false when the line is not a row. */
 static bool parse_into(struct feeder *f, struct rd_cache_row *cr, int t, struct slice line, uint64_t h)
 {
 	struct reading *r = f->r;
@@ -236,7 +242,7 @@ static bool parse_into(struct feeder *f, struct rd_cache_row *cr, int t, struct 
 	if (v->counts_cap < (size_t)r->ncols) {
 		uint32_t *nc = realloc(v->counts, (size_t)r->ncols * sizeof(uint32_t));
 		if (!nc)
-			return false;
+			cache_oom((size_t)r->ncols * sizeof(uint32_t));
 		v->counts = nc;
 		v->counts_cap = (size_t)r->ncols;
 	}
@@ -248,7 +254,7 @@ static bool parse_into(struct feeder *f, struct rd_cache_row *cr, int t, struct 
 	if (v->str_cap < need) {
 		char *ns = realloc(v->str, need);
 		if (!ns)
-			return false;
+			cache_oom(need);
 		v->str = ns;
 		v->str_cap = need;
 	}
@@ -282,7 +288,7 @@ static void feed_row_cached(struct feeder *f, struct slice line)
 			n *= 2;
 		struct rd_cache_row *nr = realloc(c->rows, n * sizeof(*nr));
 		if (!nr)
-			return;
+			cache_oom(n * sizeof(*nr));
 		memset(nr + c->nrows, 0, (n - c->nrows) * sizeof(*nr));
 		c->rows = nr;
 		c->nrows = n;
@@ -465,7 +471,9 @@ int reading_take_cached(struct reading *r, const struct source *src, struct rd_c
 	r->time_ns = now_ns();
 	int ret = stream_interrupts(r, src, c);
 	if (!ret && r->short_rows) {
-		/* Torn read: once more (kernel-interfaces.md §12). */
+		/* Torn read: once more (kernel-interfaces.md §12). The retry keeps c->seq:
+		 * versions the first attempt wrote have first == seq, so used_by_previous()
+		 * lets the retry overwrite them, never those of the reading before. */
 		arena_free(&r->arena);
 		reset_interrupts(r);
 		r->max_cpu = -1;

@@ -323,3 +323,12 @@ int cpuset_format_mask(const struct cpuset *s, int nbits, struct buf *out)
 	}
 	return r;
 }
+
+const char *cpuset_list_str(struct arena *a, const struct cpuset *s, const char *empty)
+{
+	struct buf b = { 0 };
+	cpuset_format_list(s, &b);
+	const char *r = arena_strdup(a, b.data && b.len ? b.data : empty);
+	buf_free(&b);
+	return r;
+}

@@ -47,6 +47,8 @@ void cpuset_andnot(struct cpuset *dst, struct arena *a, const struct cpuset *x, 
 
 /* "0-3,8" ("" for the empty set). */
 int cpuset_format_list(const struct cpuset *s, struct buf *out);
+/* The same as a string in the arena; `empty` for the empty set. */
+const char *cpuset_list_str(struct arena *a, const struct cpuset *s, const char *empty);
 /* "%*pb" style for nbits CPUs: "3", "ffffffff,00000001". */
 int cpuset_format_mask(const struct cpuset *s, int nbits, struct buf *out);
 

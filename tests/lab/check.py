@@ -201,6 +201,7 @@ def common_snapshot(t):
          "--root snapshot gives the same platform block")
     da = sorted(device_key(d) for d in live.get("devices", []))
     db = sorted(device_key(d) for d in outside.get("devices", []))
+    t.ok(len(da) > 0, "the live report lists the guest's PCI devices (%d)" % len(da))
     t.ok(da == db, "--root snapshot gives the same devices (driver, irq_mode, MSI/MSI-X, vectors)"
          + ("" if da == db else " (live %s, --root %s)" % (da, db)))
     rc = t.read("check-nosample.rc", "").strip()
