@@ -310,47 +310,16 @@ static void apply_trace(struct host *h, const struct trace_totals *tt, uint64_t 
 		if (v.cpu < 0 || v.cpu > h->max_cpu || h->cpus[v.cpu].col < 0)
 			continue;
 		int col = h->cpus[v.cpu].col;
-		/* What /proc counted for this handler on this CPU in the window: when the
-		 * recorder saw fewer entries, scale its time by the mean of those it saw. */
-		double expect = -1;
-		struct irq *qv = NULL;
-		if (v.kind == TR_SOFTIRQ_ENTRY) {
-			if (v.id >= 0 && v.id < SOFTIRQ_NR && h->cpus[v.cpu].softirq_rate[v.id] >= 0)
-				expect = h->cpus[v.cpu].softirq_rate[v.id] * secs;
-		} else {
-			if (v.kind == TR_IRQ_ENTRY) {
-				qv = host_irq_by_number(h, v.id);
-			} else if (v.kind == TR_VECTOR_ENTRY) {
-				const char *row = trace_row_of_vector(v.name);
-				qv = row ? host_irq_by_name(h, row) : NULL;
-			}
-			if (qv && qv->rate >= 0)
-				expect = qv->cpu_rate ? qv->cpu_rate[col] * secs : 0;
-		}
-		double scale = 1;
-		if (expect >= 0 && seen && counted) {
-			seen[v.cpu] += (double)v.count;
-			counted[v.cpu] += MAX(expect, (double)v.count);
-			if (v.count && expect > 1.1 * (double)v.count && expect >= 20)
-				scale = expect / (double)v.count;
-		}
-		v.time_ns = (uint64_t)((double)v.time_ns * scale);
-		double pct = 100.0 * (double)v.time_ns / (double)window_ns;
-		if (v.kind == TR_SOFTIRQ_ENTRY) {
-			soft_ns[v.cpu] += (double)v.time_ns;
-			if (v.id >= 0 && v.id < SOFTIRQ_NR)
-				h->cpus[v.cpu].softirq_time_pct[v.id] += pct;
-		} else if (v.kind == TR_IRQ_ENTRY) {
-			irq_ns[v.cpu] += (double)v.time_ns;
-			struct irq *q = host_irq_by_number(h, v.id);
+		/* The row that counts this handler: the IRQ (if its handler name is one of
+		 * the IRQ's actions: else the number was reused) or a vector's row. */
+		struct irq *q = NULL;
+		if (v.kind == TR_IRQ_ENTRY) {
+			q = host_irq_by_number(h, v.id);
 			if (q && !has_action(q, v.name)) {
 				(*changed)++;
 				q = NULL;
 			}
-			add_time(h, q, col, pct);
 		} else if (v.kind == TR_VECTOR_ENTRY) {
-			irq_ns[v.cpu] += (double)v.time_ns;
-			struct irq *q = NULL;
 			int k = 0;
 			while (k < nvec && vec[k].id != v.id)
 				k++;
@@ -362,6 +331,31 @@ static void apply_trace(struct host *h, const struct trace_totals *tt, uint64_t 
 				if (nvec < (int)ARRAY_SIZE(vec))
 					vec[nvec++] = (struct vec_row){ v.id, q };
 			}
+		}
+		/* What /proc counted for this handler on this CPU in the window: when the
+		 * recorder saw fewer entries, scale its time by the mean of those it saw. */
+		double expect = -1;
+		if (v.kind == TR_SOFTIRQ_ENTRY) {
+			if (v.id >= 0 && v.id < SOFTIRQ_NR && h->cpus[v.cpu].softirq_rate[v.id] >= 0)
+				expect = h->cpus[v.cpu].softirq_rate[v.id] * secs;
+		} else if (q && q->rate >= 0) {
+			expect = q->cpu_rate ? q->cpu_rate[col] * secs : 0;
+		}
+		double scale = 1;
+		if (expect >= 0 && seen && counted) {
+			seen[v.cpu] += (double)v.count;
+			counted[v.cpu] += MAX(expect, (double)v.count);
+			if (v.count && expect > 1.1 * (double)v.count && expect >= 20)
+				scale = expect / (double)v.count;
+		}
+		double ns = (double)v.time_ns * scale;
+		double pct = 100.0 * ns / (double)window_ns;
+		if (v.kind == TR_SOFTIRQ_ENTRY) {
+			soft_ns[v.cpu] += ns;
+			if (v.id >= 0 && v.id < SOFTIRQ_NR)
+				h->cpus[v.cpu].softirq_time_pct[v.id] += pct;
+		} else if (v.kind == TR_IRQ_ENTRY || v.kind == TR_VECTOR_ENTRY) {
+			irq_ns[v.cpu] += ns;
 			add_time(h, q, col, pct);
 		}
 	}

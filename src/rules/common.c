@@ -185,6 +185,9 @@ const char *cpu_time_text(const struct host *h, int cpu, const char **key)
 							   pct_text(a, c->softirq_pct), h->sample_seconds)
 					    : "",
 				    no_trace);
+	if (c->softirq_pct >= 0)	/* hardirq time unknown, softirq time read: say what is known */
+		return arena_printf(a, "hardirq time unknown, softirq %s (/proc/stat over %.1f s)%s",
+				    pct_text(a, c->softirq_pct), h->sample_seconds, no_trace);
 	return arena_printf(a, "time in hardirq/softirq unknown (/proc/stat not usable)%s", no_trace);
 }
 
