@@ -48,6 +48,8 @@ echo "-- tickbench (per tick, inside the process)"
 "$B/tickbench" / 60
 "$B/tickbench" "$H" 60 "$H2"
 "$B/tickbench" / 10 nocache
+echo "-- the same, sleeping 500 ms before each tick and each read (cold caches, as top runs)"
+TICKBENCH_SLEEP_MS=500 "$B/tickbench" / 12
 echo "-- whole processes"
 cpu() { /usr/bin/time -f "%e %U %S" "$@" 2>&1 >/dev/null | tail -1; }
 per() { awk -v n=$2 "{printf \"%-44s %8.1f ms wall %8.1f ms cpu\\n\", \"$1\", \$1*1000/n, (\$2+\$3)*1000/n}"; }
@@ -59,4 +61,15 @@ echo "-- irqsight top --batch --interval 1 (steady state: 12 minus 4 iterations)
 a=$(cpu ./irqsight top --batch --no-trace --interval 1 --iterations 4)
 b=$(cpu ./irqsight top --batch --no-trace --interval 1 --iterations 12)
 echo "$a $b" | awk "{c=(\$5+\$6)-(\$2+\$3); printf \"top --batch at 1 s: %.1f ms CPU per interval = %.2f%% of one CPU\\n\", c*1000/8, c*100/8}"
+# The floor: cat of the same three files once a second (its CPU time from rusage).
+python3 - <<PY
+import resource, subprocess, time
+n = 8
+for i in range(n):
+    time.sleep(1)
+    subprocess.run(["cat", "/proc/interrupts", "/proc/softirqs", "/proc/stat"], stdout=subprocess.DEVNULL)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+c = (r.ru_utime + r.ru_stime) / n
+print("cat of the three files once a second: %.1f ms CPU each = %.2f%% of one CPU" % (c * 1000, c * 100))
+PY
 ' sh "$H" "$H2" "$B"

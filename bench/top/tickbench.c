@@ -71,7 +71,14 @@ int main(int argc, char **argv)
 	double *cwall = calloc((size_t)n, sizeof(double)), *ccpu = calloc((size_t)n, sizeof(double));
 	long parsed = 0;
 	int nirqs = prev.nirqs;
+	/* TICKBENCH_SLEEP_MS: sleep before each tick and each cat-style read, as top
+	 * sleeps between ticks (caches and the CPU's clock are cold, as on a host). */
+	const char *sl = getenv("TICKBENCH_SLEEP_MS");
+	long sleep_ms = sl ? atol(sl) : 0;
+	struct timespec pause = { sleep_ms / 1000, (sleep_ms % 1000) * 1000000L };
 	for (int i = 0; i < n; i++) {
+		if (sleep_ms > 0)
+			nanosleep(&pause, NULL);
 		double w0 = ns(CLOCK_MONOTONIC), c0 = ns(CLOCK_PROCESS_CPUTIME_ID);
 		reading_take_cached(&cur, (i & 1) ? &src : &src2, c);
 		struct rates rt;
@@ -83,6 +90,8 @@ int main(int argc, char **argv)
 		cpu[i] = (ns(CLOCK_PROCESS_CPUTIME_ID) - c0) / 1e6;
 		parsed += c ? rd_cache_parsed(c) : prev.nirqs;
 		/* the same files read as cat reads them, interleaved: the same noise */
+		if (sleep_ms > 0)
+			nanosleep(&pause, NULL);
 		w0 = ns(CLOCK_MONOTONIC);
 		c0 = ns(CLOCK_PROCESS_CPUTIME_ID);
 		if (!getenv("TICKBENCH_NOCAT"))

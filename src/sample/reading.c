@@ -63,15 +63,18 @@ struct feeder {
 	struct rd_cache *c;	/* NULL: parse every row */
 	bool have_header;
 	int cap;
+	const char *base, *limit;	/* the text being fed (line_hash's phase) */
+	bool have_hash;		/* hash of the next line's first hash_len bytes is known */
+	uint64_t hash;
+	size_t hash_len;
 };
 
 /*
  * Identity of a line: 64 bits. Each lane is xor-ed with a word of the line and
  * multiplied by an odd constant (a bijection, so a change in any single word always
  * changes the hash); the lanes are folded with a 64-bit mix at the end. The line is
- * hot in the read chunk, so hashing costs about as much as the memchr that found it.
- * Hashes are compared only within one process, so the AVX2 and the portable
- * version need not agree.
+ * hot in the read chunk. Hashes are compared only within one process, so the AVX2
+ * and the portable version need not agree.
  */
 static uint64_t fold(uint64_t h, uint64_t v)
 {
@@ -115,62 +118,113 @@ static uint64_t hash_words(const char *p, size_t n, uint64_t seed)
 
 /*
  * AVX2: the accumulate step of XXH3 (xxhash's long-input loop): per 64-bit lane,
- * acc += swap32(w) + lo32(w ^ key) * hi32(w ^ key), four 256-bit accumulators over
- * 128-byte stripes; the tail goes to hash_words, the lanes are folded at the end.
+ * acc += swap32(w) + lo32(w ^ key) * hi32(w ^ key), over 32-byte blocks into four
+ * accumulators whose keys advance every round (so equal blocks at other places do
+ * not cancel). The blocks are those of a 32-byte grid that starts at the text
+ * being fed (phase: the line's offset from there, modulo 32); the partial first and
+ * last blocks are copied into a zeroed block. The read buffer is 64-byte aligned,
+ * so there every load is aligned (a load split over two cache lines costs twice on
+ * Zen 3, and rows start anywhere). The hash depends on the phase, which is mixed
+ * in: a line at the same offset of the same file hashes the same; a line that moved
+ * may not, which costs one parse, never a wrong row.
  */
-#define STRIPE(acc, key, off)                                                            \
+#define ACC(acc, key, w)                                                                 \
 	do {                                                                             \
-		__m256i w_ = _mm256_loadu_si256((const __m256i *)(const void *)(p + (off))); \
+		__m256i w_ = (w);                                                        \
 		__m256i x_ = _mm256_xor_si256(w_, key);                                  \
 		__m256i m_ = _mm256_mul_epu32(x_, _mm256_srli_epi64(x_, 32));            \
 		acc = _mm256_add_epi64(acc, _mm256_add_epi64(m_, _mm256_shuffle_epi32(w_, 0xb1))); \
 	} while (0)
+#define BLOCK(q) _mm256_loadu_si256((const __m256i *)(const void *)(q))
 
-__attribute__((target("avx2"))) static uint64_t hash_avx2(const char *p, size_t n)
+/* Bytes [at, at + n) of the block that starts at p - at, the rest zero. The block is
+ * loaded whole where it lies inside the text being fed ([p - at, end) is: at is p's
+ * offset from the start of that text, modulo 32) and masked; else the bytes are
+ * copied into a zeroed block (the last bytes of the text; never read past it). */
+__attribute__((target("avx2"))) static __m256i edge_block(const char *p, size_t at, size_t n, const char *end)
 {
-	const __m256i k0 = _mm256_set_epi64x(0x1cad21f72c81017cll, (long long)0xdb979083e96dd4deull,
-					     0x1f67b3b7a4a44072ll, 0x78e5c0cc4ee679cbll);
-	const __m256i k1 = _mm256_set_epi64x((long long)0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ll,
-					     (long long)0x9e3779b185ebca87ull, (long long)0xbe4ba423396cfeb8ull);
-	const __m256i k2 = _mm256_set_epi64x(0x27d4eb2f165667c5ll, (long long)0x85ebca77c2b2ae63ull,
-					     0x2545f4914f6cdd1dll, 0x0123456789abcdefll);
-	const __m256i k3 = _mm256_set_epi64x((long long)0xfedcba9876543210ull, 0x3c6ef372fe94f82bll,
-					     (long long)0xa54ff53a5f1d36f1ull, 0x510e527fade682d1ll);
+	static const unsigned char ramp[96] = {
+		[32] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	if ((size_t)(end - p) >= 32 - at) {
+		__m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(p - at));
+		__m256i from = _mm256_loadu_si256((const __m256i *)(const void *)(ramp + 32 - at));
+		__m256i below = _mm256_loadu_si256((const __m256i *)(const void *)(ramp + 64 - (at + n)));
+		return _mm256_and_si256(w, _mm256_and_si256(from, below));
+	}
+	_Alignas(32) char t[32] = { 0 };
+	if (n)
+		memcpy(t + at, p, n);
+	return _mm256_load_si256((const __m256i *)(const void *)t);
+}
+
+__attribute__((target("avx2"))) static uint64_t hash_avx2(const char *p, size_t n, size_t phase, const char *limit)
+{
+	__m256i k0 = _mm256_set_epi64x(0x1cad21f72c81017cll, (long long)0xdb979083e96dd4deull,
+				       0x1f67b3b7a4a44072ll, 0x78e5c0cc4ee679cbll);
+	__m256i k1 = _mm256_set_epi64x((long long)0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ll,
+				       (long long)0x9e3779b185ebca87ull, (long long)0xbe4ba423396cfeb8ull);
+	__m256i k2 = _mm256_set_epi64x(0x27d4eb2f165667c5ll, (long long)0x85ebca77c2b2ae63ull,
+				       0x2545f4914f6cdd1dll, 0x0123456789abcdefll);
+	__m256i k3 = _mm256_set_epi64x((long long)0xfedcba9876543210ull, 0x3c6ef372fe94f82bll,
+				       (long long)0xa54ff53a5f1d36f1ull, 0x510e527fade682d1ll);
+	const __m256i inc = _mm256_set1_epi64x((long long)0x9e3779b97f4a7c15ull);
 	__m256i a0 = _mm256_set1_epi64x((long long)0x9e3779b97f4a7c15ull), a1 = _mm256_set1_epi64x(0x3c6ef372fe94f82all);
 	__m256i a2 = _mm256_set1_epi64x((long long)0xdaa66d2c7ddf743full), a3 = _mm256_set1_epi64x(0x78dde6e5fd29f054ll);
-	size_t len = n;
-	while (n >= 128) {
-		STRIPE(a0, k0, 0);
-		STRIPE(a1, k1, 32);
-		STRIPE(a2, k2, 64);
-		STRIPE(a3, k3, 96);
-		p += 128;
-		n -= 128;
+	size_t off = phase & 31;	/* p's place in its block */
+	size_t end = off + n;		/* the line ends at block offset end */
+	size_t nb = (end + 31) / 32;
+	if (nb <= 1) {
+		ACC(a0, k0, edge_block(p, off, n, limit));
+	} else {
+		size_t last = nb - 1, i = 1;
+		ACC(a0, k0, edge_block(p, off, 32 - off, limit));
+		const char *q = p + (32 - off);	/* block 1, aligned */
+		for (; i + 4 <= last; i += 4, q += 128) {
+			ACC(a1, k1, BLOCK(q));
+			ACC(a2, k2, BLOCK(q + 32));
+			ACC(a3, k3, BLOCK(q + 64));
+			ACC(a0, k0, BLOCK(q + 96));
+			k0 = _mm256_add_epi64(k0, inc);
+			k1 = _mm256_add_epi64(k1, inc);
+			k2 = _mm256_add_epi64(k2, inc);
+			k3 = _mm256_add_epi64(k3, inc);
+		}
+		for (; i < last; i++, q += 32) {
+			ACC(a1, k2, BLOCK(q));
+			k2 = _mm256_add_epi64(k2, inc);
+		}
+		ACC(a2, k3, edge_block(q, 0, end - 32 * last, limit));
 	}
-	uint64_t h = hash_words(p, n, len);
-	uint64_t v[16];
-	memcpy(v, &a0, 32);
-	memcpy(v + 4, &a1, 32);
-	memcpy(v + 8, &a2, 32);
-	memcpy(v + 12, &a3, 32);
-	for (int j = 0; j < 16; j++)
+	__m256i x = _mm256_xor_si256(a0, _mm256_slli_epi64(a1, 1));
+	x = _mm256_xor_si256(x, _mm256_or_si256(_mm256_slli_epi64(a2, 17), _mm256_srli_epi64(a2, 47)));
+	x = _mm256_xor_si256(x, _mm256_or_si256(_mm256_slli_epi64(a3, 31), _mm256_srli_epi64(a3, 33)));
+	uint64_t v[4];
+	memcpy(v, &x, sizeof(v));
+	uint64_t h = fold(n, off);
+	for (int j = 0; j < 4; j++)
 		h = fold(h, v[j]);
 	return h;
 }
-#undef STRIPE
+#undef ACC
+#undef BLOCK
 #endif
 
-static uint64_t line_hash(const char *p, size_t n)
+/* The hash of line [p, p + n) of the text f is fed, [f->base, f->limit). */
+static uint64_t line_hash(const struct feeder *f, const char *p, size_t n)
 {
+	size_t phase = (size_t)(p - f->base);
 #ifdef HAVE_HASH_AVX2
 	static int avx2 = -1;
 	if (avx2 < 0) {
 		__builtin_cpu_init();
 		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
 	}
-	if (avx2 && n >= 128)
-		return hash_avx2(p, n);
+	if (avx2)
+		return hash_avx2(p, n, phase, f->limit);
 #endif
+	(void)phase;
 	return hash_words(p, n, n);
 }
 
@@ -295,7 +349,7 @@ static void feed_row_cached(struct feeder *f, struct slice line)
 	}
 	struct rd_cache_row *cr = &c->rows[idx];
 	struct rd_ver *v = &cr->v[cr->cur];
-	uint64_t h = line_hash(line.p, line.n);
+	uint64_t h = f->have_hash && f->hash_len == line.n ? f->hash : line_hash(f, line.p, line.n);
 	if (cr->epoch == c->epoch && v->last && v->q.line_hash == h && v->q.line_len == line.n) {
 		v->last = c->seq;	/* the same text: the same row, not parsed again */
 	} else {
@@ -326,7 +380,7 @@ static void feed_line(struct feeder *f, struct slice line)
 				note_cpu(r, r->col_cpu[i]);
 			f->have_header = true;
 			if (f->c) {
-				uint64_t h = line_hash(line.p, line.n);
+				uint64_t h = line_hash(f, line.p, line.n);
 				if (h != f->c->hdr_hash || line.n != f->c->hdr_len) {
 					f->c->epoch++;	/* other columns: no row can be reused */
 					f->c->hdr_hash = h;
@@ -370,17 +424,60 @@ static void feed_line(struct feeder *f, struct slice line)
 	q->counts = counts;
 	q->ncounts = MIN(row.ncounts, cap);
 	q->total = row.total;
-	q->line_hash = line_hash(line.p, line.n);
+	q->line_hash = line_hash(f, line.p, line.n);
 	q->line_len = (uint32_t)MIN(line.n, UINT32_MAX);
 	if (row.is_numeric && row.ncounts < r->ncols)
 		r->short_rows++;
 }
 
+/*
+ * The next line is most likely the text the same row had in the reading before:
+ * try that length first. Where the hash of that many bytes matches the row's and a
+ * newline follows, the line is that text (which held no newline), found without
+ * scanning for the newline: on a quiet host that scan was a pass over the whole file.
+ */
+static bool feed_same_row(struct feeder *f, struct slice *all)
+{
+	struct rd_cache *c = f->c;
+	struct reading *r = f->r;
+	size_t idx = (size_t)r->nirqs;
+	f->have_hash = false;
+	if (idx >= c->nrows)
+		return false;
+	struct rd_cache_row *cr = &c->rows[idx];
+	struct rd_ver *v = &cr->v[cr->cur];
+	size_t n = v->q.line_len;
+	if (cr->epoch != c->epoch || !v->last || n >= all->n || all->p[n] != '\n')
+		return false;
+	f->hash = line_hash(f, all->p, n);
+	f->hash_len = n;
+	f->have_hash = true;
+	if (f->hash != v->q.line_hash)
+		return false;
+	f->have_hash = false;
+	v->last = c->seq;
+	grow_irqs(f);
+	r->irqs[r->nirqs++] = v->q;
+	if (v->q.number >= 0 && v->q.ncounts < r->ncols)
+		r->short_rows++;
+	all->p += n + 1;
+	all->n -= n + 1;
+	return true;
+}
+
 static void feed(struct feeder *f, const char *p, size_t n)
 {
 	struct slice all = { p, n }, line;
-	while (slice_line(&all, &line))
+	f->base = p;
+	f->limit = p + n;
+	for (;;) {
+		if (f->c && f->have_header && feed_same_row(f, &all))
+			continue;
+		if (!slice_line(&all, &line))
+			break;
 		feed_line(f, line);
+		f->have_hash = false;
+	}
 }
 
 static void reset_interrupts(struct reading *r)
@@ -392,6 +489,26 @@ static void reset_interrupts(struct reading *r)
 	r->short_rows = 0;
 }
 
+/* The read buffer: 64-byte aligned, so a line read at the same file offset lands at
+ * the same place in a cache line every tick (line_hash depends on it). */
+struct abuf {
+	char *data;
+	size_t cap;
+};
+
+static int abuf_grow(struct abuf *b, size_t cap, size_t keep)
+{
+	void *p = NULL;
+	if (posix_memalign(&p, 64, cap))
+		return -ENOMEM;
+	if (keep)
+		memcpy(p, b->data, keep);
+	free(b->data);
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
 /* Stream the file: complete lines are fed as they arrive; a partial last line
  * is moved to the front of the buffer, which grows only for an overlong line. */
 static int stream_interrupts(struct reading *r, const struct source *src, struct rd_cache *c)
@@ -400,20 +517,19 @@ static int stream_interrupts(struct reading *r, const struct source *src, struct
 	if (fd < 0)
 		return fd;
 	struct feeder f = { .r = r, .c = c };
-	struct buf b = { 0 };
-	int ret = buf_reserve(&b, CHUNK);
+	struct abuf b = { 0 };
+	int ret = abuf_grow(&b, CHUNK, 0);
 	size_t have = 0;
 	while (!ret) {
-		if (b.cap - 1 - have < CHUNK / 4) {
+		if (b.cap - have < CHUNK / 4) {
 			if (b.cap > MAX_LINE) {
 				ret = -E2BIG;
 				break;
 			}
-			b.len = have;
-			if ((ret = buf_reserve(&b, b.cap)) < 0)
+			if ((ret = abuf_grow(&b, b.cap * 2, have)) < 0)
 				break;
 		}
-		ssize_t n = read(fd, b.data + have, b.cap - 1 - have);
+		ssize_t n = read(fd, b.data + have, b.cap - have);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -426,7 +542,7 @@ static int stream_interrupts(struct reading *r, const struct source *src, struct
 			break;
 		}
 		have += (size_t)n;
-		const char *last = memrchr(b.data, '\n', have);
+		const char *last = memrchr(b.data + have - (size_t)n, '\n', (size_t)n);
 		if (!last)
 			continue;
 		size_t whole = (size_t)(last - b.data) + 1;
@@ -435,7 +551,7 @@ static int stream_interrupts(struct reading *r, const struct source *src, struct
 		have -= whole;
 	}
 	close(fd);
-	buf_free(&b);
+	free(b.data);
 	if (!ret && !f.have_header)
 		ret = -ENODATA;
 	return ret;

@@ -117,11 +117,11 @@ bool slice_u64(struct slice s, int base, uint64_t *out)
 	uint64_t v = 0;
 	for (size_t i = 0; i < s.n; i++) {
 		int d = digit(s.p[i], base);
-		if (d < 0)
+		/* overflow checks without a division per digit (the counters of a
+		 * 512-CPU /proc/stat and softirqs are parsed every tick) */
+		if (d < 0 || __builtin_mul_overflow(v, (uint64_t)base, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)d, &v))
 			return false;
-		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
-			return false;
-		v = v * (uint64_t)base + (uint64_t)d;
 	}
 	*out = v;
 	return true;

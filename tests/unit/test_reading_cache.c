@@ -34,6 +34,22 @@ static bool same_reading(const struct reading *x, const struct reading *y)
 	return true;
 }
 
+/* The same, except line_hash (which depends on the row's offset in its buffer). */
+static bool same_reading_text(const struct reading *x, const struct reading *y)
+{
+	if (x->nirqs != y->nirqs || x->ncols != y->ncols || x->short_rows != y->short_rows)
+		return false;
+	for (int i = 0; i < x->nirqs; i++) {
+		const struct rd_irq *a = &x->irqs[i], *b = &y->irqs[i];
+		if (strcmp(a->name, b->name) || strcmp(a->chip, b->chip) || strcmp(a->hwirq, b->hwirq) ||
+		    strcmp(a->actions, b->actions) || a->number != b->number || a->ncounts != b->ncounts ||
+		    a->total != b->total || a->line_len != b->line_len ||
+		    memcmp(a->counts, b->counts, (size_t)a->ncounts * sizeof(uint32_t)))
+			return false;
+	}
+	return true;
+}
+
 static void fresh(struct reading *r, const struct buf *b, uint64_t t)
 {
 	reading_parse(r, b->data, b->len, NULL, 0, NULL, 0, t);
@@ -203,4 +219,101 @@ TEST(reading_cache_rates_equal_fresh_rates)
 		buf_free(&f0);
 		buf_free(&f1);
 	}
+}
+
+/*
+ * The cache tries each row's previous length first (no newline scan). Random edits
+ * of a real 80-CPU file, read through the cache one after the other, must each
+ * equal a fresh parse: counts bumped in place (same length, other text), a row cut
+ * so that a newline falls where the old row ended or inside it, rows removed or
+ * doubled (every later row moves), CRLF line ends, and the whole text at another
+ * offset of its buffer (the hash's phase changes: rows are parsed again, never
+ * taken from the wrong text).
+ */
+TEST(reading_cache_guessed_lengths_match_fresh_parse)
+{
+	struct buf orig = { 0 };
+	t_read(D "x86-80cpu-westmere-ex-4s-ioapic-msi-no-ir-eth1-queues-cpu0-before.txt", &orig);
+	struct rd_cache *c = rd_cache_new();
+	unsigned seed = 12345;
+	struct buf cur = { 0 };
+	buf_append(&cur, orig.data, orig.len);
+	struct reading prev = { 0 };
+	bool have_prev = false;
+	int reparsed_all = 0, partial = 0, none = 0;
+	for (int round = 0; round < 60; round++) {
+		struct buf next = { 0 };
+		int kind = round < 4 ? 0 : (int)((seed = seed * 1103515245u + 12345u) >> 16) % 6;
+		/* lines of cur */
+		const char *p = cur.data, *e = cur.data + cur.len;
+		int line = 0;
+		int pick = 2 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 40;
+		while (p < e) {
+			const char *nl = memchr(p, '\n', (size_t)(e - p));
+			size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(e - p);
+			if (line == pick && kind == 1) {
+				/* bump the first digit run's last digit in place (same length) */
+				char tmp[8192];
+				size_t m = MIN(n, sizeof(tmp));
+				memcpy(tmp, p, m);
+				char *d = memchr(tmp, ':', m);
+				for (d = d ? d + 1 : tmp; d < tmp + m && (*d < '0' || *d > '9'); d++)
+					;
+				while (d + 1 < tmp + m && d[1] >= '0' && d[1] <= '9')
+					d++;
+				if (d < tmp + m && *d >= '0' && *d <= '9')
+					*d = *d == '9' ? '8' : (char)(*d + 1);
+				buf_append(&next, tmp, m);
+			} else if (line == pick && kind == 2 && n > 20) {
+				/* cut the row: a newline inside what was the row */
+				buf_append(&next, p, n / 2);
+				buf_putc(&next, '\n');
+				buf_append(&next, p + n / 2, n - n / 2);
+			} else if (line == pick && kind == 3) {
+				/* drop the row: every later row moves up */
+			} else if (line == pick && kind == 4) {
+				buf_append(&next, p, n);	/* doubled */
+				buf_append(&next, p, n);
+			} else if (kind == 5 && nl && line % 3 == 0) {
+				buf_append(&next, p, n - 1);	/* CRLF on every third line */
+				buf_append(&next, (p[n - 2] == '\r') ? "\n" : "\r\n", (p[n - 2] == '\r') ? 1 : 2);
+			} else {
+				buf_append(&next, p, n);
+			}
+			p += n;
+			line++;
+		}
+		/* the text at another offset of its buffer every few rounds */
+		size_t shift = round % 7 == 6 ? (size_t)(round % 31) + 1 : 0;
+		char *at = malloc(next.len + 64);
+		memcpy(at + shift, next.data, next.len);
+		struct reading r, ref;
+		CHECK_INT(reading_parse_cached(&r, at + shift, next.len, (uint64_t)(round + 1) * SEC, c), 0);
+		fresh(&ref, &next, (uint64_t)(round + 1) * SEC);
+		CHECK(same_reading_text(&r, &ref));
+		if (have_prev) {
+			/* the reading before is still intact */
+			struct reading pref;
+			fresh(&pref, &cur, (uint64_t)round * SEC);
+			CHECK(same_reading_text(&prev, &pref));
+			reading_free(&pref);
+			reading_free(&prev);
+		}
+		int np = rd_cache_parsed(c);
+		reparsed_all += np == r.nirqs;
+		partial += np > 0 && np < r.nirqs;
+		none += np == 0;
+		reading_free(&ref);
+		prev = r;
+		have_prev = true;
+		free(at);
+		buf_free(&cur);
+		cur = next;
+	}
+	/* each path was taken */
+	CHECK(reparsed_all > 0 && partial > 0 && none > 0);
+	reading_free(&prev);
+	rd_cache_free(c);
+	buf_free(&cur);
+	buf_free(&orig);
 }
