@@ -32,6 +32,7 @@
 #include "model/vms.h"
 #include "opt/top_tui.h"
 #include "parse/interrupts.h"
+#include "sample/probe.h"
 #include "sample/rates.h"
 #include "sample/reading.h"
 #include "sample/trace.h"
@@ -82,13 +83,6 @@ const char *top_pct_src_name(enum top_pct_src s)
 	case PCT_STAT_TICK: return "stat-tick";
 	default: return "none";
 	}
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* ---------------------------------------------------------------- naming */
@@ -411,12 +405,12 @@ struct vm_watch {
 
 static void vms_scan(struct vm_watch *w, const struct source *src)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = probe_now_ns();
 	if (w->have)
 		host_free(&w->h);
 	host_build_vms(&w->h, src);
 	w->have = true;
-	w->scanned_ns = mono_ns();
+	w->scanned_ns = probe_now_ns();
 	w->cost_ns = w->scanned_ns - t0;
 }
 
@@ -424,7 +418,7 @@ static void vms_scan(struct vm_watch *w, const struct source *src)
 static void vms_tick(struct vm_watch *w, const struct source *src)
 {
 	uint64_t every = MAX(VM_RESCAN_NS, VM_RESCAN_COST_X * w->cost_ns);
-	if (!w->have || mono_ns() - w->scanned_ns >= every)
+	if (!w->have || probe_now_ns() - w->scanned_ns >= every)
 		vms_scan(w, src);
 	else
 		host_vms_refresh(&w->h, src);
@@ -931,7 +925,7 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 	if (vw)
 		vms_scan(vw, &src);
 	struct trace_totals *tt = tr ? trace_totals_new() : NULL;
-	uint64_t trace_t0 = mono_ns();
+	uint64_t trace_t0 = probe_now_ns();
 	double cpu_mark = self_cpu_seconds();
 	uint64_t deadline = prev.time_ns + (uint64_t)(st.interval * 1e9);
 	struct top_frame frame = { 0 };
@@ -950,7 +944,7 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 			pf[npf].fd = tfds[i];
 			pf[npf++].events = POLLIN;
 		}
-		uint64_t now = mono_ns();
+		uint64_t now = probe_now_ns();
 		if (now < deadline) {
 			int ms = (int)((deadline - now + 999999) / 1000000);
 			int n = poll(pf, (nfds_t)npf, ms);
@@ -966,7 +960,7 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 				bool redraw = top_ui_input(ui, &st);
 				if (st.interval != old) {
 					/* restart the interval so rates cover a whole one */
-					deadline = mono_ns() + (uint64_t)(st.interval * 1e9);
+					deadline = probe_now_ns() + (uint64_t)(st.interval * 1e9);
 					redraw = true;
 				}
 				if (redraw && !st.quit)
@@ -980,7 +974,7 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 			break;
 		}
 		drain(tr, tt);
-		uint64_t trace_t1 = mono_ns();
+		uint64_t trace_t1 = probe_now_ns();
 		struct rates rt;
 		if (rates_compute(&rt, &prev, &cur) == 0) {
 			if (!st.paused || !ui) {
@@ -1014,8 +1008,8 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 		}
 		trace_t0 = trace_t1;
 		deadline += (uint64_t)(st.interval * 1e9);
-		if (deadline < mono_ns())	/* fell behind (slow read, suspended terminal) */
-			deadline = mono_ns() + (uint64_t)(st.interval * 1e9);
+		if (deadline < probe_now_ns())	/* fell behind (slow read, suspended terminal) */
+			deadline = probe_now_ns() + (uint64_t)(st.interval * 1e9);
 		if (o.iterations && (long)seq >= o.iterations)
 			break;
 	}

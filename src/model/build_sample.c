@@ -18,18 +18,12 @@
 #include <time.h>
 
 #include "model/build.h"
+#include "sample/probe.h"
 #include "sample/rates.h"
 #include "sample/reading.h"
 #include "sample/trace.h"
 #include "util/nameidx.h"
 #include "util/str.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -112,7 +106,7 @@ static const char *trace_start(struct host *h, const struct source *src, struct 
 		t->tr = NULL;
 		return "out of memory";
 	}
-	t->t0 = mono_ns();
+	t->t0 = probe_now_ns();
 	if ((r = trace_enable(t->tr)) < 0) {
 		trace_close(t->tr);
 		t->tr = NULL;
@@ -131,7 +125,7 @@ static void trace_stop(struct tracer *t, uint64_t *lost)
 		return;
 	drain(t);
 	trace_disable(t->tr);
-	t->t1 = mono_ns();
+	t->t1 = probe_now_ns();
 	drain(t);
 	*lost = trace_lost(t->tr);
 	trace_close(t->tr);
@@ -153,7 +147,7 @@ static void wait_until(struct tracer *t, uint64_t deadline)
 		pf[i].events = POLLIN;
 	}
 	for (;;) {
-		uint64_t now = mono_ns();
+		uint64_t now = probe_now_ns();
 		if (now >= deadline)
 			break;
 		uint64_t left = deadline - now;
@@ -169,7 +163,7 @@ static void wait_until(struct tracer *t, uint64_t deadline)
 		int k = poll(pf, (nfds_t)n, (int)((left + 999999) / 1000000));
 		if (k > 0) {
 			drain(t);
-			now = mono_ns();
+			now = probe_now_ns();
 			if (now < deadline)
 				sleep_ns(deadline - now < 2000000u ? deadline - now : 2000000u);
 		} else if (k < 0 && errno != EINTR) {
@@ -316,7 +310,11 @@ static void apply_trace(struct host *h, const struct trace_totals *tt, uint64_t 
 		if (v.kind == TR_IRQ_ENTRY) {
 			q = host_irq_by_number(h, v.id);
 			if (q && !has_action(q, v.name)) {
-				(*changed)++;
+				/* reused: its rate and time are unknown; counted once per IRQ
+				 * (not per CPU, nor again if the rates saw the change) */
+				if (q->rate >= 0)
+					(*changed)++;
+				q->rate = -1;
 				q = NULL;
 			}
 		} else if (v.kind == TR_VECTOR_ENTRY) {

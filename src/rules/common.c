@@ -97,8 +97,8 @@ bool irq_is_busy(const struct host *h, const struct irq *q, const struct load *l
 double irq_time_on(const struct host *h, const struct irq *q, int cpu)
 {
 	const struct host_cpu *c = host_cpu(h, cpu);
-	if (!h->traced || !c || c->col < 0)
-		return -1;
+	if (!h->traced || !c || c->col < 0 || q->rate < 0)
+		return -1;	/* not traced, or the IRQ changed during the sample: unknown */
 	return q->cpu_time_pct ? q->cpu_time_pct[c->col] : 0;
 }
 

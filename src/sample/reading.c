@@ -46,6 +46,13 @@ struct rd_cache_row {
 	uint64_t epoch;		/* c->epoch when parsed: a new header invalidates every row */
 };
 
+/* The read buffer: 64-byte aligned, so a line read at the same file offset lands at
+ * the same place in a cache line every tick (line_hash depends on it). */
+struct abuf {
+	char *data;
+	size_t cap;
+};
+
 struct rd_cache {
 	struct rd_cache_row *rows;
 	size_t nrows;
@@ -56,6 +63,7 @@ struct rd_cache {
 	int parsed;
 	struct rd_irq *ibuf[2];	/* the readings' row arrays: reading seq uses ibuf[seq & 1] */
 	size_t icap[2];
+	struct abuf rbuf;	/* stream_interrupts' read buffer */
 };
 
 struct feeder {
@@ -64,8 +72,7 @@ struct feeder {
 	bool have_header;
 	int cap;
 	const char *base, *limit;	/* the text being fed (line_hash's phase) */
-	bool have_hash;		/* hash of the next line's first hash_len bytes is known */
-	uint64_t hash;
+	uint64_t hash;		/* of the next line's first hash_len bytes (SIZE_MAX: none) */
 	size_t hash_len;
 };
 
@@ -234,14 +241,8 @@ static void note_cpu(struct reading *r, int id)
 		r->max_cpu = id;
 }
 
-/* Out of memory for the row cache: stop, as the arena does (a dropped row would read
- * as a vanished IRQ, then as a new one whose whole count fell in one interval). */
-static _Noreturn void cache_oom(size_t n)
-{
-	fprintf(stderr, "irqsight: out of memory (allocating %zu bytes)\n", n);
-	abort();
-}
-
+/* The row cache stops on out of memory, as the arena does (arena_oom): a dropped row
+ * would read as a vanished IRQ, then as a new one whose whole count fell in one interval. */
 static void grow_irqs(struct feeder *f)
 {
 	struct reading *r = f->r;
@@ -255,7 +256,7 @@ static void grow_irqs(struct feeder *f)
 			size_t nc = f->c->icap[k] ? f->c->icap[k] * 2 : 256;
 			struct rd_irq *ni = realloc(f->c->ibuf[k], nc * sizeof(*ni));
 			if (!ni)
-				cache_oom(nc * sizeof(*ni));
+				arena_oom(nc * sizeof(*ni));
 			f->c->ibuf[k] = ni;
 			f->c->icap[k] = nc;
 		}
@@ -296,7 +297,7 @@ static bool parse_into(struct feeder *f, struct rd_cache_row *cr, int t, struct 
 	if (v->counts_cap < (size_t)r->ncols) {
 		uint32_t *nc = realloc(v->counts, (size_t)r->ncols * sizeof(uint32_t));
 		if (!nc)
-			cache_oom((size_t)r->ncols * sizeof(uint32_t));
+			arena_oom((size_t)r->ncols * sizeof(uint32_t));
 		v->counts = nc;
 		v->counts_cap = (size_t)r->ncols;
 	}
@@ -308,7 +309,7 @@ static bool parse_into(struct feeder *f, struct rd_cache_row *cr, int t, struct 
 	if (v->str_cap < need) {
 		char *ns = realloc(v->str, need);
 		if (!ns)
-			cache_oom(need);
+			arena_oom(need);
 		v->str = ns;
 		v->str_cap = need;
 	}
@@ -331,6 +332,16 @@ static bool parse_into(struct feeder *f, struct rd_cache_row *cr, int t, struct 
 	return true;
 }
 
+/* Append the cached row version v to the reading being taken. */
+static void push_cached(struct feeder *f, const struct rd_ver *v)
+{
+	struct reading *r = f->r;
+	grow_irqs(f);
+	r->irqs[r->nirqs++] = v->q;
+	if (v->q.number >= 0 && v->q.ncounts < r->ncols)
+		r->short_rows++;
+}
+
 static void feed_row_cached(struct feeder *f, struct slice line)
 {
 	struct reading *r = f->r;
@@ -342,14 +353,14 @@ static void feed_row_cached(struct feeder *f, struct slice line)
 			n *= 2;
 		struct rd_cache_row *nr = realloc(c->rows, n * sizeof(*nr));
 		if (!nr)
-			cache_oom(n * sizeof(*nr));
+			arena_oom(n * sizeof(*nr));
 		memset(nr + c->nrows, 0, (n - c->nrows) * sizeof(*nr));
 		c->rows = nr;
 		c->nrows = n;
 	}
 	struct rd_cache_row *cr = &c->rows[idx];
 	struct rd_ver *v = &cr->v[cr->cur];
-	uint64_t h = f->have_hash && f->hash_len == line.n ? f->hash : line_hash(f, line.p, line.n);
+	uint64_t h = f->hash_len == line.n ? f->hash : line_hash(f, line.p, line.n);
 	if (cr->epoch == c->epoch && v->last && v->q.line_hash == h && v->q.line_len == line.n) {
 		v->last = c->seq;	/* the same text: the same row, not parsed again */
 	} else {
@@ -358,10 +369,7 @@ static void feed_row_cached(struct feeder *f, struct slice line)
 			return;
 		v = &cr->v[t];
 	}
-	grow_irqs(f);
-	r->irqs[r->nirqs++] = v->q;
-	if (v->q.number >= 0 && v->q.ncounts < r->ncols)
-		r->short_rows++;
+	push_cached(f, v);
 }
 
 static void feed_line(struct feeder *f, struct slice line)
@@ -441,7 +449,7 @@ static bool feed_same_row(struct feeder *f, struct slice *all)
 	struct rd_cache *c = f->c;
 	struct reading *r = f->r;
 	size_t idx = (size_t)r->nirqs;
-	f->have_hash = false;
+	f->hash_len = SIZE_MAX;
 	if (idx >= c->nrows)
 		return false;
 	struct rd_cache_row *cr = &c->rows[idx];
@@ -451,15 +459,11 @@ static bool feed_same_row(struct feeder *f, struct slice *all)
 		return false;
 	f->hash = line_hash(f, all->p, n);
 	f->hash_len = n;
-	f->have_hash = true;
 	if (f->hash != v->q.line_hash)
 		return false;
-	f->have_hash = false;
+	f->hash_len = SIZE_MAX;
 	v->last = c->seq;
-	grow_irqs(f);
-	r->irqs[r->nirqs++] = v->q;
-	if (v->q.number >= 0 && v->q.ncounts < r->ncols)
-		r->short_rows++;
+	push_cached(f, v);
 	all->p += n + 1;
 	all->n -= n + 1;
 	return true;
@@ -470,13 +474,14 @@ static void feed(struct feeder *f, const char *p, size_t n)
 	struct slice all = { p, n }, line;
 	f->base = p;
 	f->limit = p + n;
+	f->hash_len = SIZE_MAX;
 	for (;;) {
 		if (f->c && f->have_header && feed_same_row(f, &all))
 			continue;
 		if (!slice_line(&all, &line))
 			break;
 		feed_line(f, line);
-		f->have_hash = false;
+		f->hash_len = SIZE_MAX;
 	}
 }
 
@@ -488,13 +493,6 @@ static void reset_interrupts(struct reading *r)
 	r->nirqs = 0;
 	r->short_rows = 0;
 }
-
-/* The read buffer: 64-byte aligned, so a line read at the same file offset lands at
- * the same place in a cache line every tick (line_hash depends on it). */
-struct abuf {
-	char *data;
-	size_t cap;
-};
 
 static int abuf_grow(struct abuf *b, size_t cap, size_t keep)
 {
@@ -517,8 +515,10 @@ static int stream_interrupts(struct reading *r, const struct source *src, struct
 	if (fd < 0)
 		return fd;
 	struct feeder f = { .r = r, .c = c };
-	struct abuf b = { 0 };
-	int ret = abuf_grow(&b, CHUNK, 0);
+	/* with a cache, its read buffer is kept from tick to tick */
+	struct abuf own = { 0 }, *bp = c ? &c->rbuf : &own;
+	struct abuf b = *bp;
+	int ret = b.data ? 0 : abuf_grow(&b, CHUNK, 0);
 	size_t have = 0;
 	while (!ret) {
 		if (b.cap - have < CHUNK / 4) {
@@ -551,7 +551,10 @@ static int stream_interrupts(struct reading *r, const struct source *src, struct
 		have -= whole;
 	}
 	close(fd);
-	free(b.data);
+	if (c)
+		c->rbuf = b;
+	else
+		free(b.data);
 	if (!ret && !f.have_header)
 		ret = -ENODATA;
 	return ret;
@@ -667,6 +670,7 @@ void rd_cache_free(struct rd_cache *c)
 	free(c->rows);
 	free(c->ibuf[0]);
 	free(c->ibuf[1]);
+	free(c->rbuf.data);
 	free(c);
 }
 

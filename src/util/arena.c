@@ -67,7 +67,7 @@ static struct arena_block *new_block(size_t bs)
 	return b;
 }
 
-static _Noreturn void arena_oom(size_t n)
+_Noreturn void arena_oom(size_t n)
 {
 	fprintf(stderr, "irqsight: out of memory (allocating %zu bytes)\n", n);
 	abort();

@@ -32,4 +32,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void arena_free(struct arena *a);
 
+/* Out of memory: print how much was asked for and abort (the arena never returns NULL). */
+_Noreturn void arena_oom(size_t n);
+
 #endif

@@ -256,6 +256,8 @@ fails = []
 for path, who in ((sys.argv[1], "--no-trace"), (sys.argv[3], "nobody")):
     d = json.load(open(path)); h = d["host"]
     acc = h.get("irq_time_accounted")
+    if acc not in ("yes", "no"):
+        fails.append(f"{who}: irq_time_accounted {acc!r}: the live kernel's accounting was not read")
     if h.get("trace") is not None or h.get("time_source") == "tracepoints":
         fails.append(f"{who}: traced anyway: {h.get('time_source')}")
     if who == "nobody" and "not root" not in (h.get("time_note") or ""):

@@ -81,12 +81,12 @@ unshare -m --propagation private sh -c '
 	[ "$(n)" -eq 0 ] || exit 8
 	"$1" latency -d 300ms --cpus 0 --json >"$2/u.json" 2>&1 || exit 1; [ "$(n)" -eq 0 ] || exit 2
 	grep -q "\"method\": \"tracepoints\"" "$2/u.json" || exit 5
-	"$1" latency -d 60s --cpus 0 >/dev/null 2>&1 & p=$!; sleep 1; kill -INT $p; wait $p; [ "$(n)" -eq 0 ] || exit 3
-	"$1" latency -d 60s --cpus 0 >/dev/null 2>&1 & p=$!; sleep 1; kill -KILL $p; wait $p; [ "$(n)" -eq 0 ] || exit 4
+	"$1" latency -d 60s --cpus 0 >/dev/null 2>&1 & p=$!; sleep 1; kill -INT $p || exit 6; wait $p; [ "$(n)" -eq 0 ] || exit 3
+	"$1" latency -d 60s --cpus 0 >/dev/null 2>&1 & p=$!; sleep 1; kill -KILL $p || exit 7; wait $p; [ "$(n)" -eq 0 ] || exit 4
 	exit 0' sh "$I" "$tmp" >"$tmp/ns1" 2>&1
 rc=$?
 [ $rc -eq 0 ] && ok "tracefs unmounted: irqsight mounts it and leaves it unmounted (normal exit with tracepoints, SIGINT, SIGKILL)" ||
-	bad "tracefs unmounted: rc $rc (2/3/4: left mounted after normal exit/SIGINT/SIGKILL; 5: no tracepoints) $(cat "$tmp/ns1")"
+	bad "tracefs unmounted: rc $rc (2/3/4: left mounted after normal exit/SIGINT/SIGKILL; 5: no tracepoints; 6/7: exited before the signal) $(cat "$tmp/ns1")"
 
 # 2. tracefs mounted by the test at /sys/kernel/tracing (where irqsight would mount it)
 script=$(cat <<'EOS'
