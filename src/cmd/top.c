@@ -182,7 +182,10 @@ struct trace_sum {
 static void build_frame(struct top_frame *f, const struct rates *rt, const struct trace_totals *tt,
 			double trace_secs, uint64_t lost)
 {
+	struct arena keep = f->arena;	/* the last frame's memory, reused */
+	arena_reset(&keep);
 	memset(f, 0, sizeof(*f));
+	f->arena = keep;
 	struct arena *a = &f->arena;
 	f->seconds = rt->seconds;
 	f->dev_irq_total = rt->dev_irq_total;
@@ -930,6 +933,7 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 	uint64_t deadline = prev.time_ns + (uint64_t)(st.interval * 1e9);
 	struct top_frame frame = { 0 };
 	bool have_frame = false;
+	struct rates rt = { 0 };	/* memory kept from tick to tick (rates_update) */
 	uint64_t seq = 0;
 	while (!st.quit && !stop_sig) {
 		struct pollfd pf[1 + 4096];
@@ -975,11 +979,8 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 		}
 		drain(tr, tt);
 		uint64_t trace_t1 = probe_now_ns();
-		struct rates rt;
-		if (rates_compute(&rt, &prev, &cur) == 0) {
+		if (rates_update(&rt, &prev, &cur) == 0) {
 			if (!st.paused || !ui) {
-				if (have_frame)
-					arena_free(&frame.arena);
 				build_frame(&frame, &rt, tt, (double)(trace_t1 - trace_t0) / 1e9, tr ? trace_lost(tr) : 0);
 				double cpu_now = self_cpu_seconds();
 				frame.self_cpu_pct = 100.0 * (cpu_now - cpu_mark) / rt.seconds;
@@ -998,7 +999,6 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 				else if (ui)
 					top_ui_draw(ui, &frame, &st);
 			}
-			rates_free(&rt);
 		}
 		reading_free(&prev);
 		prev = cur;
@@ -1013,8 +1013,8 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 		if (o.iterations && (long)seq >= o.iterations)
 			break;
 	}
-	if (have_frame)
-		arena_free(&frame.arena);
+	arena_free(&frame.arena);
+	rates_free(&rt);
 	trace_totals_free(tt);
 	reading_free(&prev);
 	if (vw && vw->have)

@@ -127,9 +127,25 @@ static void softirq_rates(struct rates *out, const struct reading *a, const stru
 	}
 }
 
+static int compute(struct rates *out, const struct reading *a, const struct reading *b);
+
 int rates_compute(struct rates *out, const struct reading *a, const struct reading *b)
 {
 	memset(out, 0, sizeof(*out));
+	return compute(out, a, b);
+}
+
+int rates_update(struct rates *out, const struct reading *a, const struct reading *b)
+{
+	struct arena keep = out->arena;
+	arena_reset(&keep);
+	memset(out, 0, sizeof(*out));
+	out->arena = keep;
+	return compute(out, a, b);
+}
+
+static int compute(struct rates *out, const struct reading *a, const struct reading *b)
+{
 	if (b->time_ns <= a->time_ns || b->err_interrupts)
 		return -EINVAL;
 	double secs = (double)(b->time_ns - a->time_ns) / 1e9;

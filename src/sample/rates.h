@@ -74,6 +74,10 @@ struct rates {
 /* Compute rates from a (earlier) to b (later). b must outlive the rates (names point
  * into it). 0, or -EINVAL if the readings are out of order or b has no interrupts. */
 int rates_compute(struct rates *out, const struct reading *a, const struct reading *b);
+/* The same into rates out already holds (from rates_compute or rates_update, or all
+ * zero), its memory reused: a live view's per-tick rates without a fresh allocation
+ * (590 KB of rows on a 512-CPU / 8,192-IRQ host). The earlier rates are gone. */
+int rates_update(struct rates *out, const struct reading *a, const struct reading *b);
 void rates_free(struct rates *r);
 
 /* Delta of one u32 per-CPU counter (exposed for tests). *reset set on a reset. */

@@ -204,7 +204,7 @@ __attribute__((target("avx2"))) static uint64_t hash_avx2(const char *p, size_t 
 		}
 		ACC(a2, k3, edge_block(q, 0, end - 32 * last, limit));
 	}
-	__m256i x = _mm256_xor_si256(a0, _mm256_slli_epi64(a1, 1));
+	__m256i x = _mm256_xor_si256(a0, _mm256_or_si256(_mm256_slli_epi64(a1, 1), _mm256_srli_epi64(a1, 63)));
 	x = _mm256_xor_si256(x, _mm256_or_si256(_mm256_slli_epi64(a2, 17), _mm256_srli_epi64(a2, 47)));
 	x = _mm256_xor_si256(x, _mm256_or_si256(_mm256_slli_epi64(a3, 31), _mm256_srli_epi64(a3, 33)));
 	uint64_t v[4];
@@ -218,21 +218,65 @@ __attribute__((target("avx2"))) static uint64_t hash_avx2(const char *p, size_t 
 #undef BLOCK
 #endif
 
+/* Which hash line_hash uses: chosen once per process from the CPU (hashes are only
+ * compared within one process). reading_hash_use() forces one, for tests. */
+enum { HASH_UNSET = -1, HASH_WORDS, HASH_AVX2 };
+static int hash_impl = HASH_UNSET;
+
+static int hash_best(void)
+{
+#ifdef HAVE_HASH_AVX2
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2"))
+		return HASH_AVX2;
+#endif
+	return HASH_WORDS;
+}
+
+static const char *const hash_names[] = { "words", "avx2" };
+
+int reading_hash_use(const char *name)
+{
+	int best = hash_best();
+	for (int i = 0; i <= HASH_AVX2; i++) {
+		if (!name || strcmp(name, hash_names[i]))
+			continue;
+		if (i > best)
+			return -ENOTSUP;
+		hash_impl = i;
+		return 0;
+	}
+	if (name)
+		return -EINVAL;
+	hash_impl = best;
+	return 0;
+}
+
+const char *reading_hash_name(void)
+{
+	if (hash_impl == HASH_UNSET)
+		hash_impl = hash_best();
+	return hash_names[hash_impl];
+}
+
 /* The hash of line [p, p + n) of the text f is fed, [f->base, f->limit). */
 static uint64_t line_hash(const struct feeder *f, const char *p, size_t n)
 {
 	size_t phase = (size_t)(p - f->base);
+	if (hash_impl == HASH_UNSET)
+		hash_impl = hash_best();
 #ifdef HAVE_HASH_AVX2
-	static int avx2 = -1;
-	if (avx2 < 0) {
-		__builtin_cpu_init();
-		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	}
-	if (avx2)
+	if (hash_impl == HASH_AVX2)
 		return hash_avx2(p, n, phase, f->limit);
 #endif
 	(void)phase;
 	return hash_words(p, n, n);
+}
+
+uint64_t reading_hash_line(const char *text, size_t tlen, size_t off, size_t n)
+{
+	struct feeder f = { .base = text, .limit = text + tlen };
+	return line_hash(&f, text + off, n);
 }
 
 static void note_cpu(struct reading *r, int id)
@@ -438,6 +482,17 @@ static void feed_line(struct feeder *f, struct slice line)
 		r->short_rows++;
 }
 
+/* The next row's cache entry is fetched while this row's text is hashed: the
+ * entries are cold (the file streamed through the caches since the last tick), and
+ * the hardware prefetcher does not follow one entry per ~11 bytes x CPUs of text. */
+static void prefetch_row(const struct rd_cache_row *cr)
+{
+	const char *p = (const char *)cr;
+	for (size_t o = 0; o < sizeof(*cr); o += 64)
+		__builtin_prefetch(p + o);
+	__builtin_prefetch(p + sizeof(*cr) - 1);
+}
+
 /*
  * The next line is most likely the text the same row had in the reading before:
  * try that length first. Where the hash of that many bytes matches the row's and a
@@ -453,6 +508,8 @@ static bool feed_same_row(struct feeder *f, struct slice *all)
 	if (idx >= c->nrows)
 		return false;
 	struct rd_cache_row *cr = &c->rows[idx];
+	if (idx + 1 < c->nrows)
+		prefetch_row(cr + 1);
 	struct rd_ver *v = &cr->v[cr->cur];
 	size_t n = v->q.line_len;
 	if (cr->epoch != c->epoch || !v->last || n >= all->n || all->p[n] != '\n')

@@ -91,4 +91,13 @@ int reading_parse_cached(struct reading *r, const char *interrupts, size_t ilen,
 /* Rows parsed (not reused) by the last reading taken with c. */
 int rd_cache_parsed(const struct rd_cache *c);
 
+/* The row hash in use ("words" or "avx2", the best this CPU has). For tests
+ * and benchmarks: reading_hash_use(name) forces one (NULL: the best again); -ENOTSUP
+ * when this CPU lacks it, -EINVAL for another name. Take it before any reading. */
+const char *reading_hash_name(void);
+int reading_hash_use(const char *name);
+/* The hash of line [text + off, text + off + n) of the text [text, text + tlen) being
+ * fed (the bytes outside the line never count; off's place in the grid does). Tests. */
+uint64_t reading_hash_line(const char *text, size_t tlen, size_t off, size_t n);
+
 #endif

@@ -186,3 +186,25 @@ void arena_free(struct arena *a)
 	a->head = NULL;
 	a->used_total = 0;
 }
+
+void arena_reset(struct arena *a)
+{
+	size_t total = 0, blocks = 0;
+	for (struct arena_block *b = a->head; b; b = b->next) {
+		total += b->size;
+		blocks++;
+	}
+	if (blocks > 1) {
+		/* one block the size of all of them: the next fill of the same shape fits */
+		arena_free(a);
+		struct arena_block *b = new_block(total);
+		if (!b)
+			arena_oom(total);
+		b->next = NULL;
+		a->head = b;
+	} else if (a->head) {
+		a->head->used = 0;
+		ASAN_POISON_MEMORY_REGION(a->head->mem, a->head->size);
+	}
+	a->used_total = 0;
+}

@@ -31,6 +31,9 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void arena_free(struct arena *a);
+/* Empty the arena but keep its memory (one block as large as all it had) for the next
+ * fill: for what is rebuilt every tick. Everything allocated before is gone. */
+void arena_reset(struct arena *a);
 
 /* Out of memory: print how much was asked for and abort (the arena never returns NULL). */
 _Noreturn void arena_oom(size_t n);

@@ -6,6 +6,7 @@
  */
 #include "t.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "sample/rates.h"
@@ -158,6 +159,25 @@ TEST(reading_cache_new_header_reparses_everything)
 	rd_cache_free(c);
 }
 
+/* Row by row and CPU by CPU equal rates; the rows that moved (-1: they differ). */
+static int same_rates(const struct rates *x, const struct rates *y)
+{
+	if (x->nirqs != y->nirqs || x->ncols != y->ncols || x->dev_irq_total != y->dev_irq_total)
+		return -1;
+	int moved = 0;
+	for (int i = 0; i < x->nirqs; i++) {
+		const struct rate_irq *a = &x->irqs[i], *b = &y->irqs[i];
+		if (strcmp(a->name, b->name) || a->delta != b->delta || a->is_new != b->is_new ||
+		    a->is_reset != b->is_reset || a->wrapped != b->wrapped || !a->cpu_rate != !b->cpu_rate)
+			return -1;
+		for (int k = 0; a->cpu_rate && k < x->ncols; k++)
+			if (a->cpu_rate[k] != b->cpu_rate[k])
+				return -1;
+		moved += a->delta > 0;
+	}
+	return moved;
+}
+
 /* Rates from cached readings equal rates from fresh ones, row by row and CPU by CPU. */
 TEST(reading_cache_rates_equal_fresh_rates)
 {
@@ -180,30 +200,20 @@ TEST(reading_cache_rates_equal_fresh_rates)
 		struct rates rc, rf;
 		CHECK_INT(rates_compute(&rc, &ca, &cb), 0);
 		CHECK_INT(rates_compute(&rf, &fa, &fb), 0);
-		CHECK_INT(rc.nirqs, rf.nirqs);
-		int moved = 0;
-		for (int i = 0; i < rc.nirqs && i < rf.nirqs; i++) {
-			const struct rate_irq *x = &rc.irqs[i], *y = &rf.irqs[i];
-			CHECK_STR(x->name, y->name);
-			CHECK_INT(x->delta, y->delta);
-			CHECK(x->is_new == y->is_new && x->is_reset == y->is_reset && x->wrapped == y->wrapped);
-			CHECK(!x->cpu_rate == !y->cpu_rate);
-			for (int k = 0; x->cpu_rate && y->cpu_rate && k < rc.ncols; k++)
-				CHECK(x->cpu_rate[k] == y->cpu_rate[k]);
-			moved += x->delta > 0;
-		}
-		CHECK(moved > 3);
-		CHECK(rc.dev_irq_total == rf.dev_irq_total);
-		/* an unchanged second reading: every rate 0, no per-CPU arrays */
+		CHECK(same_rates(&rc, &rf) > 3);
+		/* an unchanged second reading: every rate 0, no per-CPU arrays; computed
+		 * into rc's memory (rates_update, as top does every tick) */
 		struct reading cc;
 		reading_parse_cached(&cc, f1.data, f1.len, 33 * SEC, c);
 		CHECK_INT(rd_cache_parsed(c), 0);
-		struct rates r0;
-		CHECK_INT(rates_compute(&r0, &cb, &cc), 0);
-		for (int i = 0; i < r0.nirqs; i++)
-			CHECK(r0.irqs[i].delta == 0 && !r0.irqs[i].cpu_rate);
-		CHECK(r0.dev_irq_total == 0);
-		rates_free(&r0);
+		CHECK_INT(rates_update(&rc, &cb, &cc), 0);
+		for (int i = 0; i < rc.nirqs; i++)
+			CHECK(rc.irqs[i].delta == 0 && !rc.irqs[i].cpu_rate);
+		CHECK(rc.dev_irq_total == 0);
+		/* and the fresh first pair (ca is gone: two cached readings live), in the same
+		 * memory: equal to its own rates computed afresh */
+		CHECK_INT(rates_update(&rc, &fa, &fb), 0);
+		CHECK(same_rates(&rc, &rf) > 3);
 		reading_free(&cc);
 		rates_free(&rc);
 		rates_free(&rf);
@@ -226,7 +236,7 @@ TEST(reading_cache_rates_equal_fresh_rates)
  * offset of its buffer (the hash's phase changes: rows are parsed again, never
  * taken from the wrong text).
  */
-TEST(reading_cache_guessed_lengths_match_fresh_parse)
+static void guessed_lengths(void)
 {
 	struct buf orig = { 0 };
 	t_read(D "x86-80cpu-westmere-ex-4s-ioapic-msi-no-ir-eth1-queues-cpu0-before.txt", &orig);
@@ -312,4 +322,83 @@ TEST(reading_cache_guessed_lengths_match_fresh_parse)
 	rd_cache_free(c);
 	buf_free(&cur);
 	buf_free(&orig);
+}
+
+static const char *const hashes[] = { "words", "avx2" };
+
+/* Every row hash this CPU has (the portable one always): each must give the cache
+ * the same answers as a fresh parse. */
+TEST(reading_cache_guessed_lengths_match_fresh_parse)
+{
+	int ran = 0;
+	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+		int e = reading_hash_use(hashes[i]);
+		if (e == -ENOTSUP)
+			continue;
+		CHECK_INT(e, 0);
+		CHECK_STR(reading_hash_name(), hashes[i]);
+		guessed_lengths();
+		ran++;
+	}
+	CHECK_INT(reading_hash_use(NULL), 0);
+	CHECK(ran >= 1);
+	CHECK_INT(reading_hash_use("sha1"), -EINVAL);
+}
+
+/*
+ * A line's hash covers its bytes and nothing else: any one byte of the line changed
+ * changes it, a byte just before or after it (in the same 32/64-byte block, or the
+ * next) does not, and the same bytes at the same offset of another buffer hash the
+ * same. Lengths 0..150 at offsets 0..70 cover lines inside one 32-byte block, over
+ * two, and the four-block loop; the text ends right at the line for some (no read past it:
+ * the buffer is allocated to the byte, for ASan).
+ */
+TEST(reading_hash_covers_the_line_and_only_it)
+{
+	enum { TL = 232 };
+	char *text = malloc(TL), *copy = malloc(TL);
+	unsigned seed = 777;
+	for (int i = 0; i < TL; i++)
+		text[i] = " 0123456789"[((seed = seed * 1103515245u + 12345u) >> 16) % 11];
+	memcpy(copy, text, TL);
+	int ran = 0;
+	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+		if (reading_hash_use(hashes[i]) == -ENOTSUP)
+			continue;
+		ran++;
+		int bad_in = 0, bad_out = 0, bad_copy = 0;
+		for (size_t off = 0; off <= 70; off++) {
+			for (size_t n = 0; n <= 150 && off + n <= TL; n++) {
+				/* the text as fed: to the end of the buffer, or ending with the line */
+				size_t tl = n % 3 == 0 ? off + n : TL;
+				uint64_t h = reading_hash_line(text, tl, off, n);
+				if (reading_hash_line(copy, tl, off, n) != h)
+					bad_copy++;
+				for (size_t k = 0; k < n; k++) {
+					char o = text[off + k];
+					text[off + k] = (char)(o ^ (1 << (k % 7)));
+					bad_in += reading_hash_line(text, tl, off, n) == h;
+					text[off + k] = o;
+				}
+				for (size_t d = 1; d <= 70; d++) {
+					size_t ks[2] = { off >= d ? off - d : SIZE_MAX, off + n - 1 + d };
+					for (int j = 0; j < 2; j++) {
+						if (ks[j] >= tl)
+							continue;
+						char o = text[ks[j]];
+						text[ks[j]] = (char)(o ^ 0x10);
+						bad_out += reading_hash_line(text, tl, off, n) != h;
+						text[ks[j]] = o;
+					}
+				}
+			}
+		}
+		if (bad_in || bad_out || bad_copy)
+			t_fail(__FILE__, __LINE__, "%s: %d in-line edits unseen, %d outside edits seen, %d copies differ",
+			       hashes[i], bad_in, bad_out, bad_copy);
+	}
+	CHECK_INT(reading_hash_use(NULL), 0);
+	CHECK(ran >= 1);
+	free(text);
+	free(copy);
 }
