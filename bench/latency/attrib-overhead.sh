@@ -2,8 +2,12 @@
 # Benchmark (not a test): what attribution (tracepoint recording) adds to the p99 that
 # `irqsight latency` measures, at 20,000 interrupts/s on the probed CPU.
 # The load is bench/irqgen.c: function-call IPIs (membarrier) to a spinning thread on CPU
-# W, because this VM's virtio-blk reaches ~10,000 IRQs/s at most. Rounds alternate
-# with and without attribution (--no-attrib) so drift on a shared host hits both alike.
+# W, because this VM's virtio-blk reaches ~10,000 IRQs/s at most.
+# 1. Whole runs: rounds alternate with and without attribution (--no-attrib).
+# 2. Inside one process (bench/latency/abbench.c): the recorder is opened once and
+#    enabled for one ~250 ms slice of each pair, in random order, for as long as part 1
+#    took; the two conditions' histograms are merged. Runs seconds apart drift more on a
+#    shared VM than the effect; paired slices share the drift.
 #   bench/latency/attrib-overhead.sh [ROUNDS] [SECONDS] [RATE]    (root, 2+ CPUs)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -14,6 +18,8 @@ W=1 M=0
 G=$(mktemp -d)
 trap 'rm -rf "$G"' EXIT
 ${CC:-cc} -O2 -o "$G/irqgen" bench/irqgen.c -lpthread
+${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Isrc -o "$G/abbench" bench/latency/abbench.c src/sample/probe.c \
+	src/sample/trace.c src/sample/hist.c src/parse/softirqs.c src/parse/interrupts.c src/util/*.c -lm -lpthread
 one() { # $1 = label, rest = extra latency options
 	label=$1; shift
 	"$G/irqgen" "$rate" $((secs + 2)) $W $M >"$G/gen" & g=$!
@@ -39,3 +45,9 @@ p = {k: [int(r[5]) for r in rows if r[0] == k] for k in ("plain", "attrib")}
 a, b = statistics.median(p["plain"]), statistics.median(p["attrib"])
 print("median p99: %d us without attribution, %d us with: %+.1f%%" % (a, b, (b - a) * 100.0 / a if a else 0))
 PY
+echo "-- in one process: recording on for one slice of each pair ($((2 * rounds * secs)) s)"
+"$G/irqgen" "$rate" $((2 * rounds * secs + 4)) $W $M >"$G/gen" & g=$!
+sleep 1
+"$G/abbench" $W $M $((2 * rounds * secs)) 250
+wait $g
+echo "load: $(cat "$G/gen")"

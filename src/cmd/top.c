@@ -164,12 +164,13 @@ static double tt_expected(const struct rates *rt, const struct trace_total *v, c
 	return q->cpu_rate ? q->cpu_rate[col] * secs : 0;
 }
 
-/* This process's CPU time so far (user + system), for the frame's self_cpu_pct. */
+/* This process's CPU time so far (user + system), for the frame's self_cpu_pct; -1
+ * when getrusage fails (then the share is unknown, not 0). */
 static double self_cpu_seconds(void)
 {
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru))
-		return 0;
+		return -1;
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 	       (double)ru.ru_stime.tv_usec / 1e6;
 }
@@ -208,8 +209,8 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 		ts = arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(*ts));
 		row_ns = arena_calloc(a, (size_t)rt->nirqs + 1, sizeof(double));
 		row_max = arena_calloc(a, (size_t)rt->nirqs + 1, sizeof(uint64_t));
-		double *seen = arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(double));
-		double *counted = arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(double));
+		struct trace_cov tc = { arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(double)),
+					arena_calloc(a, (size_t)rt->max_cpu + 1, sizeof(double)), rt->max_cpu };
 		int *col_of = arena_alloc(a, ((size_t)rt->max_cpu + 1) * sizeof(int));
 		for (int i = 0; i <= rt->max_cpu; i++)
 			col_of[i] = -1;
@@ -224,19 +225,12 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 			if (v.cpu < 0 || v.cpu > rt->max_cpu)
 				continue;
 			int ri = tt_row(&rows, &v);
+			/* a handler that is not one of its number's actions: the number was
+			 * reused in the window, the row's counts are not that handler's */
+			if (ri >= 0 && v.kind == TR_IRQ_ENTRY && !trace_action_listed(rt->irqs[ri].actions, v.name))
+				ri = -1;
 			const struct rate_irq *q = ri >= 0 ? &rt->irqs[ri] : NULL;
-			double expect = tt_expected(rt, &v, q, col_of[v.cpu], trace_secs);
-			/* The recorder may see fewer runs than /proc counted (the kernel did not
-			 * deliver every sample: seen on idle CPUs of a VM): then the handler's
-			 * time is its recorded runs' mean times the counted runs. */
-			double scale = 1;
-			if (expect >= 0) {
-				seen[v.cpu] += (double)v.count;
-				counted[v.cpu] += MAX(expect, (double)v.count);
-				if (v.count && expect >= 20 && expect > 1.1 * (double)v.count)
-					scale = expect / (double)v.count;
-			}
-			double ns = (double)v.time_ns * scale;
+			double ns = trace_scaled_ns(&v, tt_expected(rt, &v, q, col_of[v.cpu], trace_secs), &tc);
 			if (v.kind == TR_SOFTIRQ_ENTRY)
 				ts[v.cpu].soft_ns += ns;
 			else
@@ -246,11 +240,7 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 				row_max[ri] = MAX(row_max[ri], v.max_ns);
 			}
 		}
-		for (int i = 0; i <= rt->max_cpu; i++)
-			if (counted[i] >= 100 && (cov < 0 || seen[i] / counted[i] < cov)) {
-				cov = seen[i] / counted[i];
-				cov_cpu = i;
-			}
+		cov = trace_cov_lowest(&tc, &cov_cpu);
 	}
 	bool stat_irq = rt->irq_accounted == TRI_YES;
 	if (tt) {
@@ -621,7 +611,10 @@ static void print_batch(FILE *o, const struct top_frame *f, int max_srcs, bool a
 	fprintf(o, "irqsight top - %s  interval %.2f s  CPUs %d  device IRQs %.0f/s  softirqs %.0f/s\n", ts,
 		f->seconds, f->ncpus, f->dev_irq_total, f->softirq_total >= 0 ? f->softirq_total : 0);
 	fprintf(o, "%s\n", f->pct_note);
-	fprintf(o, "irqsight itself: %.1f%% of one CPU over the interval\n", f->self_cpu_pct);
+	if (f->self_cpu_pct >= 0)
+		fprintf(o, "irqsight itself: %.1f%% of one CPU over the interval\n", f->self_cpu_pct);
+	else
+		fprintf(o, "irqsight itself: unknown share of one CPU (getrusage failed)\n");
 	if (!f->vms_known)
 		fprintf(o, "VMs unknown (no process readable under proc/)\n");
 	if (f->trace_lost)
@@ -683,7 +676,10 @@ static void print_json(FILE *o, const struct top_frame *f)
 	json_str(&j, "time_source", top_pct_src_name(f->pct_src));
 	json_str(&j, "time_note", f->pct_note);
 	json_uint(&j, "trace_lost", f->trace_lost);
-	json_double(&j, "self_cpu_pct", f->self_cpu_pct, 2);
+	if (f->self_cpu_pct >= 0)
+		json_double(&j, "self_cpu_pct", f->self_cpu_pct, 2);
+	else
+		json_null(&j, "self_cpu_pct");
 	json_double(&j, "dev_irq_rate", f->dev_irq_total, 1);
 	json_double(&j, "softirq_rate", f->softirq_total, 1);
 	json_int(&j, "irqs_new", f->nnew);
@@ -983,7 +979,9 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 			if (!st.paused || !ui) {
 				build_frame(&frame, &rt, tt, (double)(trace_t1 - trace_t0) / 1e9, tr ? trace_lost(tr) : 0);
 				double cpu_now = self_cpu_seconds();
-				frame.self_cpu_pct = 100.0 * (cpu_now - cpu_mark) / rt.seconds;
+				frame.self_cpu_pct = cpu_now >= 0 && cpu_mark >= 0
+							     ? 100.0 * (cpu_now - cpu_mark) / rt.seconds
+							     : -1;
 				cpu_mark = cpu_now;
 				if (vw) {
 					vms_tick(vw, &src);

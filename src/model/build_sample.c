@@ -295,8 +295,9 @@ static void apply_trace(struct host *h, const struct trace_totals *tt, uint64_t 
 	} vec[32];
 	int nvec = 0;
 	/* per CPU: handler entries recorded, and interrupts/softirqs /proc counted */
-	double *seen = calloc((size_t)h->max_cpu + 1, sizeof(double));
-	double *counted = calloc((size_t)h->max_cpu + 1, sizeof(double));
+	struct trace_cov tc = { calloc((size_t)h->max_cpu + 1, sizeof(double)),
+				calloc((size_t)h->max_cpu + 1, sizeof(double)), h->max_cpu };
+	struct trace_cov *cov = tc.seen && tc.counted ? &tc : NULL;
 	double secs = (double)window_ns / 1e9;
 	size_t it = 0;
 	struct trace_total v;
@@ -339,14 +340,7 @@ static void apply_trace(struct host *h, const struct trace_totals *tt, uint64_t 
 		} else if (q && q->rate >= 0) {
 			expect = q->cpu_rate ? q->cpu_rate[col] * secs : 0;
 		}
-		double scale = 1;
-		if (expect >= 0 && seen && counted) {
-			seen[v.cpu] += (double)v.count;
-			counted[v.cpu] += MAX(expect, (double)v.count);
-			if (v.count && expect > 1.1 * (double)v.count && expect >= 20)
-				scale = expect / (double)v.count;
-		}
-		double ns = (double)v.time_ns * scale;
+		double ns = trace_scaled_ns(&v, expect, cov);
 		double pct = 100.0 * ns / (double)window_ns;
 		if (v.kind == TR_SOFTIRQ_ENTRY) {
 			soft_ns[v.cpu] += ns;
@@ -357,24 +351,17 @@ static void apply_trace(struct host *h, const struct trace_totals *tt, uint64_t 
 			add_time(h, q, col, pct);
 		}
 	}
-	h->trace_coverage = -1;
-	h->trace_coverage_cpu = -1;
 	for (int col = 0; col < h->ncols; col++) {
 		int id = h->col_cpu[col];
 		struct host_cpu *c = &h->cpus[id];
 		c->irq_pct = 100.0 * irq_ns[id] / (double)window_ns;
 		c->softirq_pct = 100.0 * soft_ns[id] / (double)window_ns;
 		c->irq_src = c->softirq_src = TIME_TRACE;
-		if (seen && counted && counted[id] >= 100) {
-			double cov = seen[id] / counted[id];
-			if (h->trace_coverage < 0 || cov < h->trace_coverage) {
-				h->trace_coverage = cov;
-				h->trace_coverage_cpu = id;
-			}
-		}
 	}
-	free(seen);
-	free(counted);
+	/* trace_cov_lowest only looks at CPUs with counts, i.e. with a column */
+	h->trace_coverage = trace_cov_lowest(cov, &h->trace_coverage_cpu);
+	free(tc.seen);
+	free(tc.counted);
 	free(irq_ns);
 	free(soft_ns);
 }

@@ -92,7 +92,8 @@ struct top_frame {
 	const char *pct_note;		/* why %irq is what it is ("not accounted by this kernel ...") */
 	uint64_t trace_lost;		/* events dropped by the recorder so far */
 	double self_cpu_pct;		/* irqsight's own CPU time (user+sys, the tracepoint
-					 * recorder's draining included) over the interval, % of one CPU */
+					 * recorder's draining included) over the interval, % of one CPU;
+					 * < 0 unknown */
 	int nvanished, nnew, nreset;
 	int nvms;
 	struct top_vm *vms;

@@ -1006,3 +1006,48 @@ const char *trace_row_of_vector(const char *event)
 			return vector_rows[i][0];
 	return NULL;
 }
+
+/* ------------------------------------------------------------ scaling and coverage */
+
+bool trace_action_listed(const char *actions, const char *name)
+{
+	if (!name || !actions || !*actions)
+		return true;	/* nothing to tell it by */
+	size_t n = strlen(name);
+	for (const char *p = actions; *p;) {
+		const char *e = strstr(p, ", ");
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == n && !memcmp(p, name, n))
+			return true;
+		if (!e)
+			break;
+		p = e + 2;
+	}
+	return false;
+}
+
+double trace_scaled_ns(const struct trace_total *v, double expect, struct trace_cov *cov)
+{
+	double scale = 1;
+	if (expect >= 0) {
+		if (cov && v->cpu >= 0 && v->cpu <= cov->max_cpu) {
+			cov->seen[v->cpu] += (double)v->count;
+			cov->counted[v->cpu] += MAX(expect, (double)v->count);
+		}
+		if (v->count && expect >= 20 && expect > 1.1 * (double)v->count)
+			scale = expect / (double)v->count;
+	}
+	return (double)v->time_ns * scale;
+}
+
+double trace_cov_lowest(const struct trace_cov *cov, int *cpu)
+{
+	double low = -1;
+	*cpu = -1;
+	for (int i = 0; cov && i <= cov->max_cpu; i++)
+		if (cov->counted[i] >= 100 && (low < 0 || cov->seen[i] / cov->counted[i] < low)) {
+			low = cov->seen[i] / cov->counted[i];
+			*cpu = i;
+		}
+	return low;
+}

@@ -82,4 +82,24 @@ void trace_totals_free(struct trace_totals *tt);
 const char *trace_vector_of_row(const char *row);
 const char *trace_row_of_vector(const char *event);
 
+/*
+ * The kernel may deliver fewer tracepoint samples than handler runs (seen on idle CPUs
+ * of a VM, with no LOST record). A handler whose recorded runs fall short of what /proc
+ * counted on that CPU in the window (expect, < 0 unknown) by more than 10%, with at
+ * least 20 counted, has its time scaled to the counted runs (its recorded runs' mean
+ * times the count); coverage per CPU (recorded / counted runs) is summed in cov
+ * (seen/counted arrays of max_cpu + 1, zeroed; NULL: not kept). top and check both.
+ */
+struct trace_cov {
+	double *seen, *counted;
+	int max_cpu;
+};
+double trace_scaled_ns(const struct trace_total *v, double expect, struct trace_cov *cov);
+/* The lowest coverage of a CPU with >= 100 counted runs (*cpu: which), -1 when none. */
+double trace_cov_lowest(const struct trace_cov *cov, int *cpu);
+/* Is name (a handler's irq_handler_entry name) one of the ", "-separated actions of the
+ * IRQ row of that number? If not, the number was reused during the window: the row's
+ * counts are not that handler's. true when either is unknown (NULL or empty). */
+bool trace_action_listed(const char *actions, const char *name);
+
 #endif

@@ -74,23 +74,163 @@ static int check_readable(const struct source *s, int fd)
 }
 
 /*
+ * openat2's RESOLVE_IN_ROOT done by hand, for kernels before 5.6 or where a seccomp
+ * filter refuses openat2 (EPERM/ENOSYS): one component at a time with O_NOFOLLOW, each
+ * symlink read and resolved again from the root (absolute target) or from where it
+ * is (relative), ".." never above the root. At most 40 links (ELOOP), as the kernel.
+ * The walk holds O_PATH directory fds only; the last component is opened with flags.
+ */
+int src_open_in_root(int rootfd, const char *path, int flags)
+{
+	char rest[8192];
+	if (strlen(path) >= sizeof(rest))
+		return -ENAMETOOLONG;
+	strcpy(rest, path);
+	int dfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0)
+		return -errno;
+	int depth = 0, links = 0, ret = -ENOENT;
+	char *p = rest;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *after = e ? e : p + n;
+		while (*after == '/')
+			after++;
+		bool last = !*after;
+		char comp[256];
+		if (n >= sizeof(comp)) {
+			ret = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (!n || !strcmp(comp, ".")) {
+			if (last) {	/* the directory reached itself */
+				ret = openat(dfd, ".", flags | O_CLOEXEC);
+				ret = ret < 0 ? -errno : ret;
+				break;
+			}
+			p = after;
+			continue;
+		}
+		if (!strcmp(comp, "..")) {
+			if (depth > 0) {
+				int up = openat(dfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+				if (up < 0) {
+					ret = -errno;
+					break;
+				}
+				close(dfd);
+				dfd = up;
+				depth--;
+			}
+			if (last) {
+				ret = openat(dfd, ".", flags | O_CLOEXEC);
+				ret = ret < 0 ? -errno : ret;
+				break;
+			}
+			p = after;
+			continue;
+		}
+		char target[4096];
+		ssize_t tl = readlinkat(dfd, comp, target, sizeof(target) - 1);
+		if (tl >= 0 && !(last && (flags & O_NOFOLLOW))) {
+			/* a symlink: its target, then what followed it, from the root or here */
+			if (++links > 40) {
+				ret = -ELOOP;
+				break;
+			}
+			target[tl] = '\0';
+			char next[sizeof(rest)];
+			int m = snprintf(next, sizeof(next), "%s%s%s", target, *after ? "/" : "", after);
+			if (m < 0 || (size_t)m >= sizeof(next)) {
+				ret = -ENAMETOOLONG;
+				break;
+			}
+			if (target[0] == '/') {
+				int r = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+				if (r < 0) {
+					ret = -errno;
+					break;
+				}
+				close(dfd);
+				dfd = r;
+				depth = 0;
+			}
+			strcpy(rest, next);
+			p = rest;
+			continue;
+		}
+		if (last) {
+			ret = openat(dfd, comp, flags | O_CLOEXEC | O_NOFOLLOW);
+			ret = ret < 0 ? -errno : ret;
+			break;
+		}
+		int sub = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			ret = -errno;
+			break;
+		}
+		close(dfd);
+		dfd = sub;
+		depth++;
+		p = after;
+	}
+	close(dfd);
+	return ret;
+}
+
+/*
  * A snapshot comes from another machine: a symlink in it must not lead out of it
  * (an absolute "/proc/cmdline" would read this host's file). openat2(2) with
  * RESOLVE_IN_ROOT resolves every link as if the snapshot were "/" (Linux 5.6+);
- * where the kernel or a seccomp filter refuses the call, plain openat() is used.
+ * where the kernel or a seccomp filter refuses the call, src_open_in_root() does the
+ * same by hand.
  */
 static int open_in(const struct source *s, const char *path, int flags)
 {
+	if (s->is_live)
+		return openat(s->rootfd, path, flags);
 #if defined(SYS_openat2) && defined(RESOLVE_IN_ROOT)
-	if (!s->is_live) {
-		struct open_how how = { .flags = (uint64_t)(unsigned)flags,
-					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-		int fd = (int)syscall(SYS_openat2, s->rootfd, path, &how, sizeof(how));
-		if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != E2BIG))
-			return fd;
-	}
+	struct open_how how = { .flags = (uint64_t)(unsigned)flags,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, s->rootfd, path, &how, sizeof(how));
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != E2BIG))
+		return fd;
 #endif
-	return openat(s->rootfd, path, flags);
+	int r = src_open_in_root(s->rootfd, path, flags);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return r;
+}
+
+/* The directory holding path's last component, resolved inside the snapshot (its fd,
+ * or rootfd itself when path has no directory part: *own false), and that component. */
+static int open_parent(const struct source *s, const char *path, const char **last, bool *own)
+{
+	const char *sl = strrchr(path, '/');
+	*own = false;
+	if (s->is_live || !sl) {
+		*last = path;
+		return s->rootfd;
+	}
+	char dir[4096];
+	size_t n = (size_t)(sl - path);
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	*last = sl + 1;
+	int fd = open_in(s, n ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*own = true;
+	return fd;
 }
 
 int src_openat(const struct source *s, const char *path, int flags)
@@ -166,18 +306,36 @@ int src_stat(const struct source *s, const char *path, struct stat *st)
 	return 0;
 }
 
+/* lstat and readlink take the last component as it is, but the directories above it
+ * are resolved inside the snapshot like every other path. */
 int src_lstat(const struct source *s, const char *path, struct stat *st)
 {
-	return fstatat(s->rootfd, rel(path), st, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	const char *last;
+	bool own;
+	int dfd = open_parent(s, rel(path), &last, &own);
+	if (dfd < 0)
+		return dfd;
+	int r = fstatat(dfd, *last ? last : ".", st, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	if (own)
+		close(dfd);
+	return r;
 }
 
 int src_readlink(const struct source *s, const char *path, char *out, size_t n)
 {
 	if (!n)
 		return -EINVAL;
-	ssize_t l = readlinkat(s->rootfd, rel(path), out, n - 1);
+	const char *last;
+	bool own;
+	int dfd = open_parent(s, rel(path), &last, &own);
+	if (dfd < 0)
+		return dfd;
+	ssize_t l = readlinkat(dfd, last, out, n - 1);
+	int e = errno;
+	if (own)
+		close(dfd);
 	if (l < 0)
-		return -errno;
+		return -e;
 	out[l] = '\0';
 	record(s, SRC_OP_READLINK, path, out, (size_t)l, NULL);
 	return 0;

@@ -49,6 +49,9 @@ int src_lstat(const struct source *s, const char *path, struct stat *st);
 /* Target of a symlink, NUL-terminated. */
 int src_readlink(const struct source *s, const char *path, char *out, size_t n);
 bool src_exists(const struct source *s, const char *path);
+/* Open path under rootfd as if rootfd were "/" (openat2's RESOLVE_IN_ROOT, by hand: the
+ * fallback where openat2 is refused). fd or -errno. Exposed for tests. */
+int src_open_in_root(int rootfd, const char *path, int flags);
 
 /*
  * List a directory: names (without "." and ".."), sorted in version order

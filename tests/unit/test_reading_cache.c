@@ -157,6 +157,25 @@ TEST(reading_cache_new_header_reparses_everything)
 	reading_free(&a);
 	reading_free(&b);
 	rd_cache_free(c);
+
+	/* The same text where a CPU changed column: CPUs 1,2 then 0,1 (2 went offline, 0
+	 * came online). CPU 1's count moved from 10 (column 0) to 20 (column 1): its rate is
+	 * 10/s, which rates would miss if it took the same text for "nothing moved". */
+	const char *u = "           CPU1       CPU2\n 36:         10         20   PCI-MSI 512000-edge      nvme0q1\n";
+	const char *v = "           CPU0       CPU1\n 36:         10         20   PCI-MSI 512000-edge      nvme0q1\n";
+	c = rd_cache_new();
+	reading_parse_cached(&a, u, strlen(u), SEC, c);
+	reading_parse_cached(&b, v, strlen(v), 2 * SEC, c);
+	CHECK_INT(rd_cache_parsed(c), 1);
+	CHECK_INT(rates_compute(&rt, &a, &b), 0);
+	CHECK_INT(rt.nirqs, 1);
+	CHECK(rt.irqs[0].cpu_rate && rt.irqs[0].cpu_rate[1] == 10.0);
+	CHECK(rt.irqs[0].delta == 10 && !rt.irqs[0].is_reset);
+	CHECK(rt.cpus[0].is_new && !rt.cpus[1].is_new);
+	rates_free(&rt);
+	reading_free(&a);
+	reading_free(&b);
+	rd_cache_free(c);
 }
 
 /* Row by row and CPU by CPU equal rates; the rows that moved (-1: they differ). */

@@ -91,3 +91,49 @@ TEST(trace_totals_many_keys)
 	CHECK_INT(v.time_ns, 102);
 	trace_totals_free(tt);
 }
+
+/* A handler's name against its number's actions (", "-separated, whole names only). */
+TEST(trace_action_listed_whole_names)
+{
+	CHECK(trace_action_listed("virtio1-req.0", "virtio1-req.0"));
+	CHECK(trace_action_listed("ehci_hcd:usb1, i801_smbus", "i801_smbus"));
+	CHECK(trace_action_listed("ehci_hcd:usb1, i801_smbus", "ehci_hcd:usb1"));
+	CHECK(!trace_action_listed("ehci_hcd:usb1, i801_smbus", "i801"));
+	CHECK(!trace_action_listed("virtio1-req.0", "virtio1-req.01"));
+	CHECK(!trace_action_listed("eth0-rx-1", "nvme0q1"));
+	/* unknown either side: cannot tell */
+	CHECK(trace_action_listed("", "nvme0q1"));
+	CHECK(trace_action_listed(NULL, "nvme0q1"));
+	CHECK(trace_action_listed("eth0", NULL));
+}
+
+/* Scaling to the runs /proc counted, and the per-CPU coverage (top and check share it). */
+TEST(trace_scaled_ns_and_coverage)
+{
+	double seen[3] = { 0 }, counted[3] = { 0 };
+	struct trace_cov cov = { seen, counted, 2 };
+	struct trace_total v = { .cpu = 1, .kind = TR_IRQ_ENTRY, .id = 36, .count = 10, .time_ns = 50000 };
+	/* 1000 counted, 10 recorded: 100x the recorded time */
+	CHECK(trace_scaled_ns(&v, 1000, &cov) == 5000000.0);
+	/* within 10%, or fewer than 20 counted: as recorded */
+	CHECK(trace_scaled_ns(&v, 11, &cov) == 50000.0);
+	CHECK(trace_scaled_ns(&v, 19, NULL) == 50000.0);
+	/* unknown count: as recorded, not in the coverage */
+	CHECK(trace_scaled_ns(&v, -1, &cov) == 50000.0);
+	CHECK(seen[1] == 20 && counted[1] == 1011);
+	/* more recorded than counted (the window edges): counted as recorded */
+	v.cpu = 2;
+	v.count = 200;
+	CHECK(trace_scaled_ns(&v, 150, &cov) == 50000.0);
+	CHECK(seen[2] == 200 && counted[2] == 200);
+	int cpu = -2;
+	double low = trace_cov_lowest(&cov, &cpu);
+	CHECK_INT(cpu, 1);
+	CHECK(low > 0.0197 && low < 0.0199);
+	/* CPUs with fewer than 100 counted runs do not count */
+	counted[1] = 99;
+	CHECK(trace_cov_lowest(&cov, &cpu) == 1.0);
+	CHECK_INT(cpu, 2);
+	CHECK(trace_cov_lowest(NULL, &cpu) == -1);
+	CHECK_INT(cpu, -1);
+}

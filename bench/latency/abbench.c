@@ -1,0 +1,169 @@
+/*
+ * Benchmark (not a test): what tracepoint recording adds to the wake-up latency the
+ * probe measures, with both conditions interleaved inside one process. Separate
+ * runs (attrib-overhead.sh) pair conditions seconds apart, and on a shared VM the
+ * p99 drifts more than that between runs; here the recorder is opened once and
+ * enabled for one slice of each pair, in random order and of random length (75-125%
+ * of SLICE_MS, so neither a trend nor a periodic disturbance of the host favours a
+ * condition), the probe runs afresh in each slice, and each condition's slices are
+ * merged into one histogram. The recorder is the one `irqsight latency` uses (sample/trace.c, irq,
+ * softirq and irq_vectors groups on the probed CPU), drained from CPU M every 10 ms
+ * as the collector does.
+ *
+ *   abbench W M SECONDS [SLICE_MS] [INTERVAL_US]     (root)
+ *
+ * Prints per condition: samples, p50, p99, p99.9, max, and for the recorded slices
+ * the events per second; then the change of the merged p99 and the median of the
+ * per-pair p99 changes.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sample/hist.h"
+#include "sample/probe.h"
+#include "sample/trace.h"
+#include "util/arena.h"
+#include "util/cpuset.h"
+
+static void count_event(const struct trace_event *ev, void *ctx)
+{
+	(void)ev;
+	(*(unsigned long *)ctx)++;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t s;
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	sched_setaffinity(0, sizeof(s), &s);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: abbench W M SECONDS [SLICE_MS] [INTERVAL_US]\n");
+		return 2;
+	}
+	int w = atoi(argv[1]), m = atoi(argv[2]);
+	double secs = atof(argv[3]);
+	long slice_ms = argc > 4 ? atol(argv[4]) : 500;
+	long interval_us = argc > 5 ? atol(argv[5]) : 1000;
+	int nslices = (int)(secs * 1000 / (double)slice_ms);
+	nslices -= nslices % 2;
+	if (nslices < 2 || slice_ms < 50 || interval_us < 50) {
+		fprintf(stderr, "abbench: at least 2 slices of >= 50 ms, interval >= 50 us\n");
+		return 2;
+	}
+	pin(m);
+	struct arena a = { 0 };
+	struct cpuset set;
+	cpuset_init(&set, &a, w);
+	cpuset_set(&set, w);
+	/* ABBENCH_GROUPS: any of i (irq), s (softirq), v (irq_vectors); default all three */
+	const char *g = getenv("ABBENCH_GROUPS");
+	struct trace_opts to = { .cpus = &set, .irq = !g || strchr(g, 'i'), .softirq = !g || strchr(g, 's'),
+				 .vectors = !g || strchr(g, 'v') };
+	struct trace *t = NULL;
+	char why[256] = "";
+	int rc = trace_open(&t, &to, why, sizeof(why));
+	if (rc < 0) {
+		fprintf(stderr, "abbench: no tracepoints: %s\n", why[0] ? why : strerror(-rc));
+		return 3;
+	}
+	struct hist *agg = malloc(2 * sizeof(*agg));
+	hist_init(&agg[0]);
+	hist_init(&agg[1]);
+	long *p99[2] = { calloc((size_t)nslices, sizeof(long)), calloc((size_t)nslices, sizeof(long)) };
+	int nsl[2] = { 0, 0 };
+	unsigned long events = 0;
+	double on_secs = 0;
+	int first_on = 0;
+	for (int s = 0; s < nslices; s++) {
+		/* each pair of slices in random order, each slice 75-125% of SLICE_MS: a
+		 * periodic disturbance of the host cannot line up with one condition */
+		if (s % 2 == 0)
+			first_on = (int)(rnd() & 1);
+		int on = s % 2 == 0 ? first_on : !first_on;
+		uint64_t len_ns = (uint64_t)slice_ms * 1000000 * (75 + rnd() % 51) / 100;
+		struct probe p;
+		struct probe_opts po = { .cpus = &w, .ncpus = 1, .interval_ns = (uint64_t)interval_us * 1000,
+					 .duration_ns = len_ns, .priority = 95 };
+		if ((rc = probe_init(&p, &po)) < 0) {
+			fprintf(stderr, "abbench: probe: %s\n", strerror(-rc));
+			break;
+		}
+		if (on && (rc = trace_enable(t)) < 0) {
+			fprintf(stderr, "abbench: cannot enable tracing: %s\n", strerror(-rc));
+			probe_free(&p);
+			break;
+		}
+		uint64_t t0 = probe_now_ns();
+		if ((rc = probe_start(&p)) < 0) {
+			fprintf(stderr, "abbench: cannot start the probe: %s\n", strerror(-rc));
+			probe_join(&p);
+			probe_free(&p);
+			break;
+		}
+		while (probe_running(&p)) {
+			struct timespec ts = { 0, 10 * 1000000L };
+			nanosleep(&ts, NULL);
+			if (on)
+				trace_drain(t, count_event, &events);
+		}
+		probe_join(&p);
+		if (on) {
+			trace_disable(t);
+			trace_drain(t, count_event, &events);
+			on_secs += (double)(probe_now_ns() - t0) / 1e9;
+		}
+		const struct hist *h = p.cpu[0].hist;
+		hist_merge(&agg[on], h);
+		p99[on][nsl[on]++] = (long)hist_quantile_us(h, 9900);
+		probe_free(&p);
+	}
+	static const char *const name[] = { "without recording", "with recording" };
+	for (int c = 0; c < 2; c++)
+		printf("%-18s %8llu samples  p50 %4llu us  p99 %4llu us  p99.9 %5llu us  max %6llu us\n", name[c],
+		       (unsigned long long)agg[c].n, (unsigned long long)hist_quantile_us(&agg[c], 5000),
+		       (unsigned long long)hist_quantile_us(&agg[c], 9900),
+		       (unsigned long long)hist_quantile_us(&agg[c], 9990),
+		       (unsigned long long)(agg[c].max_ns / 1000));
+	printf("recorded: %.0f events/s on CPU %d, %llu lost\n", on_secs > 0 ? (double)events / on_secs : 0, w,
+	       (unsigned long long)trace_lost(t));
+	/* per pair: the recorded slice's p99 minus the other's */
+	int nb = nsl[0] < nsl[1] ? nsl[0] : nsl[1];
+	long *d = calloc((size_t)nb + 1, sizeof(long));
+	for (int b = 0; b < nb; b++)
+		d[b] = p99[1][b] - p99[0][b];
+	qsort(d, (size_t)nb, sizeof(long), cmp_long);
+	double a99 = (double)hist_quantile_us(&agg[0], 9900), b99 = (double)hist_quantile_us(&agg[1], 9900);
+	printf("p99 change: %+.1f%% (merged histograms); per pair median %+.1f us over %d pairs of ~%ld ms slices\n",
+	       a99 > 0 ? (b99 - a99) * 100 / a99 : 0, nb ? (double)d[nb / 2] : 0, nb, slice_ms);
+	trace_close(t);
+	free(d);
+	free(p99[0]);
+	free(p99[1]);
+	free(agg);
+	arena_free(&a);
+	return 0;
+}

@@ -1,0 +1,131 @@
+/*
+ * Paths inside a snapshot stay inside it (source/source.c): the by-hand RESOLVE_IN_ROOT
+ * used where openat2 is refused (old kernels, seccomp), and lstat/readlink, whose
+ * directories are resolved in the snapshot too. Each escape below, followed as the
+ * kernel follows links, would reach this machine's /proc.
+ */
+#include "t.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "source/source.h"
+#include "util/buf.h"
+
+static char root[64];
+
+static void put(const char *rel, const char *text)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	FILE *f = fopen(p, "w");
+	if (!f) {
+		t_fail(__FILE__, __LINE__, "cannot create %s", p);
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+static void link_to(const char *target, const char *rel)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	if (symlink(target, p))
+		t_fail(__FILE__, __LINE__, "cannot link %s", p);
+}
+
+/* What path reads as under the root, by hand ("" and *err set when it cannot be opened). */
+static const char *read_in_root(int rfd, const char *path, int *err)
+{
+	static char got[256];
+	got[0] = '\0';
+	int fd = src_open_in_root(rfd, path, O_RDONLY);
+	*err = fd < 0 ? fd : 0;
+	if (fd < 0)
+		return got;
+	ssize_t n = read(fd, got, sizeof(got) - 1);
+	got[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return got;
+}
+
+static void rm_tree(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		t_fail(__FILE__, __LINE__, "cannot remove %s", root);
+}
+
+TEST(source_paths_stay_inside_the_snapshot)
+{
+	snprintf(root, sizeof(root), "/tmp/irqsight-src-XXXXXX");
+	if (!mkdtemp(root)) {
+		t_fail(__FILE__, __LINE__, "mkdtemp");
+		return;
+	}
+	char p[256];
+	snprintf(p, sizeof(p), "%s/proc", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/d", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/d/e", root);
+	mkdir(p, 0755);
+	put("proc/cmdline", "inside\n");
+	link_to("/proc/cmdline", "abs");			/* absolute: from the snapshot's root */
+	link_to("../../../../../../proc/cmdline", "d/e/up");	/* relative: ".." stops at the root */
+	link_to("/proc", "procdir");				/* a directory on the way */
+	link_to("/d/e/up", "chain");				/* a link to a link */
+	link_to("loop2", "loop1");
+	link_to("loop1", "loop2");
+	int rfd = open(root, O_RDONLY | O_DIRECTORY);
+	int err;
+	CHECK_STR(read_in_root(rfd, "proc/cmdline", &err), "inside\n");
+	CHECK_STR(read_in_root(rfd, "abs", &err), "inside\n");
+	CHECK_STR(read_in_root(rfd, "d/e/up", &err), "inside\n");
+	CHECK_STR(read_in_root(rfd, "procdir/cmdline", &err), "inside\n");
+	CHECK_STR(read_in_root(rfd, "chain", &err), "inside\n");
+	CHECK_STR(read_in_root(rfd, "../../proc/./cmdline", &err), "inside\n");
+	CHECK_STR(read_in_root(rfd, "d/../d/e/../../proc//cmdline", &err), "inside\n");
+	read_in_root(rfd, "procdir/self/status", &err);	/* this machine's /proc/self: not there */
+	CHECK_INT(err, -ENOENT);
+	read_in_root(rfd, "loop1", &err);
+	CHECK_INT(err, -ELOOP);
+	read_in_root(rfd, "missing/file", &err);
+	CHECK_INT(err, -ENOENT);
+	int fd = src_open_in_root(rfd, "abs", O_RDONLY | O_NOFOLLOW);	/* the link itself, refused */
+	CHECK_INT(fd, -ELOOP);
+	fd = src_open_in_root(rfd, "procdir", O_RDONLY | O_DIRECTORY);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		struct stat a, b;
+		snprintf(p, sizeof(p), "%s/proc", root);
+		CHECK(fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_ino == b.st_ino);
+		close(fd);
+	}
+	close(rfd);
+
+	/* lstat and readlink through a source: the directory part inside the snapshot */
+	struct source s;
+	CHECK_INT(src_open(&s, root), 0);
+	char t[256];
+	CHECK_INT(src_readlink(&s, "abs", t, sizeof(t)), 0);
+	CHECK_STR(t, "/proc/cmdline");
+	CHECK_INT(src_readlink(&s, "procdir/self", t, sizeof(t)), -ENOENT);
+	struct stat st;
+	CHECK_INT(src_lstat(&s, "procdir/self", &st), -ENOENT);
+	CHECK_INT(src_lstat(&s, "procdir/cmdline", &st), 0);
+	CHECK(S_ISREG(st.st_mode));
+	CHECK_INT(src_lstat(&s, "abs", &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	struct buf b = { 0 };
+	CHECK_INT(src_read(&s, "d/e/up", &b, 0), 0);
+	CHECK(b.len == 7 && !memcmp(b.data, "inside\n", 7));
+	buf_free(&b);
+	src_close(&s);
+	rm_tree();
+}
