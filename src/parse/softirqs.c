@@ -54,9 +54,8 @@ int parse_softirqs(const char *buf, size_t len, struct arena *a, struct softirqs
 		uint64_t *c = arena_calloc(a, (size_t)out->ncpus, sizeof(uint64_t));
 		struct slice rest = { colon + 1, line.n - (size_t)(colon - line.p) - 1 };
 		for (int i = 0; i < out->ncpus; i++) {
-			struct slice t = slice_token(&rest);
 			uint64_t v;
-			if (!t.n || !slice_u64(t, 10, &v))
+			if (!slice_next_u64(&rest, &v))
 				break;
 			c[i] = v;
 		}

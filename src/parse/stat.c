@@ -10,8 +10,7 @@ static void read_fields(struct slice rest, uint64_t *v, int max, int *n)
 {
 	*n = 0;
 	for (int i = 0; i < max; i++) {
-		struct slice t = slice_token(&rest);
-		if (!t.n || !slice_u64(t, 10, &v[i]))
+		if (!slice_next_u64(&rest, &v[i]))
 			break;
 		(*n)++;
 	}

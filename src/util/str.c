@@ -51,6 +51,32 @@ struct slice slice_token(struct slice *s)
 	return t;
 }
 
+static bool is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');	/* isspace() in the C locale */
+}
+
+bool slice_next_u64(struct slice *s, uint64_t *out)
+{
+	const char *p = s->p, *e = s->p + s->n;
+	while (p < e && is_space(*p))
+		p++;
+	const char *t = p;
+	uint64_t v = 0;
+	bool ok = true;
+	for (; p < e && !is_space(*p); p++) {
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+		if (d > 9 || __builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, (uint64_t)d, &v))
+			ok = false;
+	}
+	s->n -= (size_t)(p - s->p);
+	s->p = p;
+	if (!ok || p == t)
+		return false;
+	*out = v;
+	return true;
+}
+
 bool slice_line(struct slice *s, struct slice *line)
 {
 	if (!s->n)

@@ -28,6 +28,9 @@ long slice_find(struct slice s, const char *lit);
 
 /* Strict unsigned decimal/hex/any-base parse of a whole slice; false on junk or overflow. */
 bool slice_u64(struct slice s, int base, uint64_t *out);
+/* slice_token then slice_u64 base 10, in one pass: false (token consumed) when there is
+ * no token or it is not a decimal u64. For the per-CPU counters parsed every tick. */
+bool slice_next_u64(struct slice *s, uint64_t *out);
 bool slice_i64(struct slice s, int base, int64_t *out);
 /* Parse a whole C string (trailing whitespace allowed). */
 bool str_u64(const char *s, int base, uint64_t *out);
