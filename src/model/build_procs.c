@@ -261,6 +261,7 @@ static void read_thread(struct host *h, const struct source *src, int pid, int t
 {
 	t->pid = pid;
 	t->tid = tid;
+	t->stat_pid = pid;
 	t->last_cpu = -1;
 	read_thread_stat(src, pid, tid, t);
 	read_thread_status(h, src, pid, tid, t);
@@ -339,7 +340,7 @@ static void scan_process(struct host *h, const struct source *src, int pid, cons
 				continue;
 			if (!vm)
 				vm = vm_for(h, pid);
-			t.pid = pid;
+			t.pid = t.stat_pid = pid;
 			t.tid = tid;
 			read_thread_status(h, src, pid, tid, &t);
 			t.comm = tcomm[k];
@@ -538,8 +539,8 @@ void host_vms_refresh(struct host *h, const struct source *src)
 	for (int i = 0; i < h->nvms; i++)
 		for (int k = 0; k < h->vms[i].nthreads; k++) {
 			struct vm_thread *t = &h->vms[i].threads[k];
-			/* a vhost kthread is its own process: t->pid is its owner */
-			if (read_thread_stat(src, t->pid, t->tid, t) && read_thread_stat(src, t->tid, t->tid, t)) {
+			/* a vhost kthread is its own process (stat_pid), t->pid its owner */
+			if (read_thread_stat(src, t->stat_pid ? t->stat_pid : t->pid, t->tid, t)) {
 				t->last_cpu = -1;
 				t->state = '\0';
 			}

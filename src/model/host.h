@@ -194,6 +194,7 @@ enum vm_thread_kind {
 
 struct vm_thread {
 	int pid, tid;
+	int stat_pid;		/* whose proc/PID/task/ holds it: pid, or tid for a kthread */
 	const char *comm;
 	enum vm_thread_kind kind;
 	int vcpu;		/* vCPU index, -1 for non-vCPU threads */

@@ -194,6 +194,8 @@ TEST(vm_vhost_workers_both_layouts)
 	CHECK(v && v->nthreads == 2 && v->nvcpus == 1);
 	int k = v && v->threads[0].kind == VMT_VHOST ? 0 : 1;
 	CHECK(v && v->threads[k].kind == VMT_VHOST && v->threads[k].tid == 300 && v->threads[k].pid == 200);
+	/* its stat is read under its own pid at once (no failed open under the owner's) */
+	CHECK(v && v->threads[k].stat_pid == 300 && v->threads[1 - k].stat_pid == 200);
 	CHECK_STR(vm_thread_kind_name(VMT_VHOST), "vhost");
 	CHECK_STR(vm_thread_kind_name(VMT_VCPU_TCG), "vcpu-tcg");
 
