@@ -76,20 +76,8 @@ const struct cmdline_param *cmdline_get(const struct cmdline *c, const char *key
 
 bool cmdline_has_word(const struct cmdline *c, const char *key, const char *word)
 {
-	size_t wl = strlen(word);
-	for (int i = 0; i < c->nparams; i++) {
-		if (!key_eq(c->params[i].key, key) || !c->params[i].val)
-			continue;
-		const char *v = c->params[i].val;
-		while (*v) {
-			const char *e = strchr(v, ',');
-			size_t n = e ? (size_t)(e - v) : strlen(v);
-			if (n == wl && !strncmp(v, word, wl))
-				return true;
-			if (!e)
-				break;
-			v = e + 1;
-		}
-	}
+	for (int i = 0; i < c->nparams; i++)
+		if (key_eq(c->params[i].key, key) && c->params[i].val && str_list_has(c->params[i].val, ",", word))
+			return true;
 	return false;
 }

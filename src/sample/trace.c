@@ -1013,17 +1013,7 @@ bool trace_action_listed(const char *actions, const char *name)
 {
 	if (!name || !actions || !*actions)
 		return true;	/* nothing to tell it by */
-	size_t n = strlen(name);
-	for (const char *p = actions; *p;) {
-		const char *e = strstr(p, ", ");
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-		if (l == n && !memcmp(p, name, n))
-			return true;
-		if (!e)
-			break;
-		p = e + 2;
-	}
-	return false;
+	return str_list_has(actions, ", ", name);
 }
 
 double trace_scaled_ns(const struct trace_total *v, double expect, struct trace_cov *cov)

@@ -192,3 +192,18 @@ bool str_starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+bool str_list_has(const char *list, const char *sep, const char *word)
+{
+	size_t wl = strlen(word), sl = strlen(sep);
+	for (const char *v = list; *v;) {
+		const char *e = strstr(v, sep);
+		size_t n = e ? (size_t)(e - v) : strlen(v);
+		if (n == wl && !memcmp(v, word, wl))
+			return true;
+		if (!e)
+			break;
+		v = e + sl;
+	}
+	return false;
+}

@@ -39,5 +39,7 @@ bool str_i64(const char *s, int base, int64_t *out);
 /* Copy at most n-1 bytes and NUL-terminate; returns dst. */
 char *str_copy(char *dst, const char *src, size_t n);
 bool str_starts(const char *s, const char *prefix);
+/* Is word one of the sep-separated items of list ("a,b" with ",", "x, y" with ", ")? */
+bool str_list_has(const char *list, const char *sep, const char *word);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "util/buf.h"
 
@@ -26,6 +27,25 @@ void t_fail(const char *file, int line, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void t_write(const char *path, const char *text)
+{
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *p = dir + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(dir, 0755);	/* EEXIST for those already there */
+			*p = '/';
+		}
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		t_fail(__FILE__, __LINE__, "cannot write %s", path);
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
 }
 
 void t_read(const char *path, struct buf *b)

@@ -25,6 +25,8 @@ void t_register(struct t_case *c);
 void t_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Read a fixture file (relative to the repo root) into b; aborts the test run on error. */
 void t_read(const char *path, struct buf *b);
+/* Write a file (its missing parent directories made); a failure fails the test. */
+void t_write(const char *path, const char *text);
 
 #define TEST(name)                                                               \
 	static void t_fn_##name(void);                                           \

@@ -21,13 +21,7 @@ static void put(const char *rel, const char *text)
 {
 	char p[256];
 	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	FILE *f = fopen(p, "w");
-	if (!f) {
-		t_fail(__FILE__, __LINE__, "cannot create %s", p);
-		return;
-	}
-	fputs(text, f);
-	fclose(f);
+	t_write(p, text);
 }
 
 static void link_to(const char *target, const char *rel)

@@ -31,19 +31,7 @@ static void put(struct tree *t, const char *text, const char *fmt, ...)
 	vsnprintf(rel, sizeof(rel), fmt, ap);
 	va_end(ap);
 	snprintf(path, sizeof(path), "%s/%s", t->dir, rel);
-	for (char *p = path + strlen(t->dir) + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		t_fail(__FILE__, __LINE__, "cannot write %s", path);
-		return;
-	}
-	fputs(text, f);
-	fclose(f);
+	t_write(path, text);
 }
 
 /* A thread: comm, stat with last CPU (field 39) and guest_time (field 43), status with Cpus_allowed_list. */
