@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/arena.h"
+#include "util/str.h"
 
 int parse_cmdline(const char *buf, size_t len, struct arena *a, struct cmdline *out)
 {
