@@ -67,6 +67,42 @@ static bool hwirq_token(struct slice t, struct slice *hw, struct slice *flow)
 	return true;
 }
 
+/*
+ * A chip name with spaces: "Hyper-V PCIe MSI" (drivers/pci/controller/pci-hyperv.c,
+ * hv_msi_irq_chip), then the hwirq. When the token after the chip's first word is not a
+ * hwirq, up to 3 more words are taken into the chip if a hwirq follows them in a form
+ * no action name has: digits glued to a flow ("134217728-edge"), or digits and then
+ * Level/Edge, and no word on the way is a fused chip-flow or holds the ',' of an action
+ * list. Otherwise the chip stays one word (old kernels print no hwirq: the next token
+ * is the first action). *t is the token after the chip; *rest what follows it.
+ */
+static void multiword_chip(struct pi_row *row, struct slice *t, struct slice *rest)
+{
+	struct slice fc = row->chip, ff;
+	if (split_fused(&fc, &ff) || memchr(t->p, ',', t->n))
+		return;	/* "IR-PCI-MSI-edge": a pre-4.0 row, no hwirq; a ',' is in the actions */
+	struct slice look = *rest, words[4] = { *t };
+	for (int k = 1; k < 4; k++) {
+		struct slice w = slice_token(&look);
+		if (!w.n)
+			return;
+		struct slice hw, flow, after = look;
+		bool glued = hwirq_token(w, &hw, &flow) && flow.n && isalpha((unsigned char)flow.p[0]);
+		struct slice trig = slice_token(&after);
+		bool spaced = hwirq_token(w, &hw, &flow) && !flow.n && (slice_eq(trig, "Level") || slice_eq(trig, "Edge"));
+		if (glued || spaced) {
+			struct slice last = words[k - 1];
+			row->chip.n = (size_t)(last.p + last.n - row->chip.p);
+			*t = w;
+			*rest = look;
+			return;
+		}
+		if (memchr(w.p, ',', w.n))
+			return;
+		words[k] = w;
+	}
+}
+
 static void skip_space(struct slice *s)
 {
 	while (s->n && isspace((unsigned char)s->p[0])) {
@@ -142,6 +178,8 @@ int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct
 	save = rest;
 	struct slice t = slice_token(&rest);
 	struct slice hw, flow;
+	if (t.n && !hwirq_token(t, &hw, &flow))
+		multiword_chip(row, &t, &rest);
 	if (t.n && hwirq_token(t, &hw, &flow)) {
 		row->hwirq = hw;
 		row->flow = flow;

@@ -1011,7 +1011,7 @@ const char *trace_row_of_vector(const char *event)
 
 bool trace_action_listed(const char *actions, const char *name)
 {
-	if (!name || !actions || !*actions)
+	if (!name || !*name || !actions || !*actions)
 		return true;	/* nothing to tell it by */
 	return str_list_has(actions, ", ", name);
 }
@@ -1019,11 +1019,9 @@ bool trace_action_listed(const char *actions, const char *name)
 double trace_scaled_ns(const struct trace_total *v, double expect, struct trace_cov *cov)
 {
 	double scale = 1;
-	if (expect >= 0) {
-		if (cov && v->cpu >= 0 && v->cpu <= cov->max_cpu) {
-			cov->seen[v->cpu] += (double)v->count;
-			cov->counted[v->cpu] += MAX(expect, (double)v->count);
-		}
+	if (expect >= 0 && cov && v->cpu >= 0 && v->cpu <= cov->max_cpu) {
+		cov->seen[v->cpu] += (double)v->count;
+		cov->counted[v->cpu] += MAX(expect, (double)v->count);
 		if (v->count && expect >= 20 && expect > 1.1 * (double)v->count)
 			scale = expect / (double)v->count;
 	}

@@ -88,7 +88,8 @@ const char *trace_row_of_vector(const char *event);
  * counted on that CPU in the window (expect, < 0 unknown) by more than 10%, with at
  * least 20 counted, has its time scaled to the counted runs (its recorded runs' mean
  * times the count); coverage per CPU (recorded / counted runs) is summed in cov
- * (seen/counted arrays of max_cpu + 1, zeroed; NULL: not kept). top and check both.
+ * (seen/counted arrays of max_cpu + 1, zeroed). Without cov nothing is scaled: the
+ * coverage note that says times were scaled could not be given. top and check both.
  */
 struct trace_cov {
 	double *seen, *counted;

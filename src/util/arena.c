@@ -208,3 +208,11 @@ void arena_reset(struct arena *a)
 	}
 	a->used_total = 0;
 }
+
+size_t arena_capacity(const struct arena *a)
+{
+	size_t n = 0;
+	for (const struct arena_block *b = a->head; b; b = b->next)
+		n += b->size;
+	return n;
+}

@@ -34,6 +34,8 @@ void arena_free(struct arena *a);
 /* Empty the arena but keep its memory (one block as large as all it had) for the next
  * fill: for what is rebuilt every tick. Everything allocated before is gone. */
 void arena_reset(struct arena *a);
+/* Bytes of memory the arena holds (its blocks), used or not: for tests and benchmarks. */
+size_t arena_capacity(const struct arena *a);
 
 /* Out of memory: print how much was asked for and abort (the arena never returns NULL). */
 _Noreturn void arena_oom(size_t n);

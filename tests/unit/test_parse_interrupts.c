@@ -681,6 +681,48 @@ TEST(pi_header_offline_cpus_holes)
 	CHECK_INT(r.total, 600);
 }
 
+/*
+ * A chip name with spaces: Hyper-V's vPCI MSI chip is "Hyper-V PCIe MSI"
+ * (drivers/pci/controller/pci-hyperv.c). The line is built from the kernel's format
+ * (" %8s" chip, " %*lu" hwirq, "-%-8s" flow, then the actions), not a capture. The chip
+ * takes the words before a hwirq glued to a flow, or before digits and Level/Edge; a
+ * row with no hwirq (old kernels) keeps a one-word chip, whatever its actions look like.
+ */
+TEST(pi_multiword_chip_name)
+{
+	uint32_t c[4];
+	struct pi_row r;
+	struct slice line = slice_of(" 24:          5          0  Hyper-V PCIe MSI 134217728-edge      mlx5_async0@pci:2bc9:00:02.0");
+	CHECK_INT(pi_parse_row(line, 2, c, 4, &r), 0);
+	CHECK_SLICE(r.chip, "Hyper-V PCIe MSI");
+	CHECK_SLICE(r.hwirq, "134217728");
+	CHECK_SLICE(r.flow, "edge");
+	CHECK_SLICE(r.actions, "mlx5_async0@pci:2bc9:00:02.0");
+	CHECK_INT(r.total, 5);
+	/* two words, then digits and Edge (the GIC layout) */
+	line = slice_of(" 30:          1          2  Some Chip 7 Edge      dev0");
+	CHECK_INT(pi_parse_row(line, 2, c, 4, &r), 0);
+	CHECK_SLICE(r.chip, "Some Chip");
+	CHECK_SLICE(r.hwirq, "7");
+	CHECK_SLICE(r.trigger, "Edge");
+	CHECK_SLICE(r.actions, "dev0");
+	/* the one-word chips stay one word */
+	line = slice_of(" 36:          0        915  PCI-MSIX-0000:00:05.0   0-edge      virtio1-req.0");
+	CHECK_INT(pi_parse_row(line, 2, c, 4, &r), 0);
+	CHECK_SLICE(r.chip, "PCI-MSIX-0000:00:05.0");
+	CHECK_SLICE(r.actions, "virtio1-req.0");
+	/* no hwirq (before v4.0): an action that looks like a hwirq further on is an action */
+	line = slice_of(" 16:        328        322  IR-IO-APIC-fasteoi   ehci_hcd:usb1, 12-edge");
+	CHECK_INT(pi_parse_row(line, 2, c, 4, &r), 0);
+	CHECK_SLICE(r.chip, "IR-IO-APIC");
+	CHECK(r.fused);
+	CHECK_SLICE(r.actions, "ehci_hcd:usb1, 12-edge");
+	line = slice_of(" 17:          1          0  IR-PCI-MSI-edge      eth0 rx 3");
+	CHECK_INT(pi_parse_row(line, 2, c, 4, &r), 0);
+	CHECK_SLICE(r.chip, "IR-PCI-MSI");
+	CHECK_SLICE(r.actions, "eth0 rx 3");
+}
+
 /* ------------------------------------------------------------------ bad input */
 
 TEST(pi_bad_header)

@@ -105,6 +105,7 @@ TEST(trace_action_listed_whole_names)
 	CHECK(trace_action_listed("", "nvme0q1"));
 	CHECK(trace_action_listed(NULL, "nvme0q1"));
 	CHECK(trace_action_listed("eth0", NULL));
+	CHECK(trace_action_listed("eth0", ""));
 }
 
 /* Scaling to the runs /proc counted, and the per-CPU coverage (top and check share it). */
@@ -117,10 +118,19 @@ TEST(trace_scaled_ns_and_coverage)
 	CHECK(trace_scaled_ns(&v, 1000, &cov) == 5000000.0);
 	/* within 10%, or fewer than 20 counted: as recorded */
 	CHECK(trace_scaled_ns(&v, 11, &cov) == 50000.0);
-	CHECK(trace_scaled_ns(&v, 19, NULL) == 50000.0);
+	CHECK(trace_scaled_ns(&v, 19, &cov) == 50000.0);
+	/* without coverage kept, nothing is scaled (no note could say so) */
+	CHECK(trace_scaled_ns(&v, 1000, NULL) == 50000.0);
 	/* unknown count: as recorded, not in the coverage */
 	CHECK(trace_scaled_ns(&v, -1, &cov) == 50000.0);
-	CHECK(seen[1] == 20 && counted[1] == 1011);
+	CHECK(seen[1] == 30 && counted[1] == 1030);
+	/* the 10% margin, with enough runs counted */
+	v.count = 100;
+	CHECK(trace_scaled_ns(&v, 105, &cov) == 50000.0);
+	double sc = trace_scaled_ns(&v, 115, &cov);
+	CHECK(sc > 57499.99 && sc < 57500.01);
+	seen[1] -= 200;
+	counted[1] -= 220;
 	/* more recorded than counted (the window edges): counted as recorded */
 	v.cpu = 2;
 	v.count = 200;
@@ -129,7 +139,7 @@ TEST(trace_scaled_ns_and_coverage)
 	int cpu = -2;
 	double low = trace_cov_lowest(&cov, &cpu);
 	CHECK_INT(cpu, 1);
-	CHECK(low > 0.0197 && low < 0.0199);
+	CHECK(low > 0.0290 && low < 0.0292);	/* 30 of 1030 */
 	/* CPUs with fewer than 100 counted runs do not count */
 	counted[1] = 99;
 	CHECK(trace_cov_lowest(&cov, &cpu) == 1.0);

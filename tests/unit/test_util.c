@@ -96,6 +96,7 @@ TEST(arena_reset_reuses_memory)
 	arena_reset(&a);	/* empty: nothing to keep */
 	CHECK(a.head == NULL);
 	unsigned char *first[3] = { 0 };
+	size_t cap[3] = { 0 };
 	for (int round = 0; round < 3; round++) {
 		unsigned char *p0 = NULL;
 		for (int i = 0; i < 3000; i++) {
@@ -112,11 +113,15 @@ TEST(arena_reset_reuses_memory)
 		}
 		first[round] = p0;
 		CHECK(a.used_total >= 3000u * 1000u);
+		cap[round] = arena_capacity(&a);
 		arena_reset(&a);
 		CHECK_INT(a.used_total, 0);
+		/* the memory stays: as much as the fill took, in one block */
+		CHECK(arena_capacity(&a) >= cap[round] && arena_capacity(&a) > 0);
 	}
-	/* rounds 2 and 3 both start at the one block the first reset left */
+	/* rounds 2 and 3 fill the one block the first reset left: no block added */
 	CHECK(first[1] == first[2]);
+	CHECK(cap[1] == cap[2] && cap[1] >= cap[0]);
 	arena_free(&a);
 	CHECK(a.head == NULL);
 }
