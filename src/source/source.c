@@ -77,14 +77,21 @@ static int check_readable(const struct source *s, int fd)
  * openat2's RESOLVE_IN_ROOT done by hand, for kernels before 5.6 or where a seccomp
  * filter refuses openat2 (EPERM/ENOSYS): one component at a time with O_NOFOLLOW, each
  * symlink read and resolved again from the root (absolute target) or from where it
- * is (relative), ".." never above the root. At most 40 links (ELOOP), as the kernel.
- * The walk holds O_PATH directory fds only; the last component is opened with flags.
+ * is (relative), ".." never above the root. At most 40 links (ELOOP), as the kernel; a
+ * trailing slash asks for a directory and follows a link even with O_NOFOLLOW, as the
+ * kernel. The walk holds O_PATH directory fds only; the last component is opened with
+ * flags (O_CREAT and O_TMPFILE refused). A directory renamed out of the root during the
+ * walk is not detected (the kernel returns EAGAIN): snapshots are not being changed.
  */
 int src_open_in_root(int rootfd, const char *path, int flags)
 {
 	char rest[8192];
-	if (strlen(path) >= sizeof(rest))
+	if (!*path)
+		return -ENOENT;
+	if (strlen(path) >= 4096)	/* PATH_MAX, as the kernel */
 		return -ENAMETOOLONG;
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		return -EINVAL;		/* reads and writes of existing files only */
 	strcpy(rest, path);
 	int dfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
 	if (dfd < 0)
@@ -100,6 +107,7 @@ int src_open_in_root(int rootfd, const char *path, int flags)
 		while (*after == '/')
 			after++;
 		bool last = !*after;
+		bool trail = last && e;	/* "x/": x must be a directory, a link to one is followed */
 		char comp[256];
 		if (n >= sizeof(comp)) {
 			ret = -ENAMETOOLONG;
@@ -137,7 +145,7 @@ int src_open_in_root(int rootfd, const char *path, int flags)
 		}
 		char target[4096];
 		ssize_t tl = readlinkat(dfd, comp, target, sizeof(target) - 1);
-		if (tl >= 0 && !(last && (flags & O_NOFOLLOW))) {
+		if (tl >= 0 && !(last && !trail && (flags & O_NOFOLLOW))) {
 			/* a symlink: its target, then what followed it, from the root or here */
 			if (++links > 40) {
 				ret = -ELOOP;
@@ -145,7 +153,7 @@ int src_open_in_root(int rootfd, const char *path, int flags)
 			}
 			target[tl] = '\0';
 			char next[sizeof(rest)];
-			int m = snprintf(next, sizeof(next), "%s%s%s", target, *after ? "/" : "", after);
+			int m = snprintf(next, sizeof(next), "%s%s%s", target, *after || trail ? "/" : "", after);
 			if (m < 0 || (size_t)m >= sizeof(next)) {
 				ret = -ENAMETOOLONG;
 				break;
@@ -165,7 +173,7 @@ int src_open_in_root(int rootfd, const char *path, int flags)
 			continue;
 		}
 		if (last) {
-			ret = openat(dfd, comp, flags | O_CLOEXEC | O_NOFOLLOW);
+			ret = openat(dfd, comp, flags | O_CLOEXEC | O_NOFOLLOW | (trail ? O_DIRECTORY : 0));
 			ret = ret < 0 ? -errno : ret;
 			break;
 		}
@@ -315,6 +323,17 @@ int src_lstat(const struct source *s, const char *path, struct stat *st)
 	int dfd = open_parent(s, rel(path), &last, &own);
 	if (dfd < 0)
 		return dfd;
+	if (!s->is_live && (!*last || !strcmp(last, ".") || !strcmp(last, ".."))) {
+		/* "d/.." names a directory, not a link: resolved whole, never above the root */
+		if (own)
+			close(dfd);
+		int fd = open_in(s, rel(path), O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		int r = fstat(fd, st) ? -errno : 0;
+		close(fd);
+		return r;
+	}
 	int r = fstatat(dfd, *last ? last : ".", st, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 	if (own)
 		close(dfd);
@@ -330,8 +349,12 @@ int src_readlink(const struct source *s, const char *path, char *out, size_t n)
 	int dfd = open_parent(s, rel(path), &last, &own);
 	if (dfd < 0)
 		return dfd;
-	ssize_t l = readlinkat(dfd, last, out, n - 1);
-	int e = errno;
+	ssize_t l = -1;
+	int e = EINVAL;	/* "", "." and ".." are directories, not links */
+	if (s->is_live || (*last && strcmp(last, ".") && strcmp(last, ".."))) {
+		l = readlinkat(dfd, last, out, n - 1);
+		e = errno;
+	}
 	if (own)
 		close(dfd);
 	if (l < 0)

@@ -101,6 +101,27 @@ TEST(source_paths_stay_inside_the_snapshot)
 		CHECK(fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_ino == b.st_ino);
 		close(fd);
 	}
+	/* a trailing slash wants a directory, and follows a link to one even with O_NOFOLLOW */
+	link_to("proc/cmdline", "lf");
+	fd = src_open_in_root(rfd, "proc/cmdline/", O_RDONLY);
+	CHECK_INT(fd, -ENOTDIR);
+	fd = src_open_in_root(rfd, "lf/", O_RDONLY);
+	CHECK_INT(fd, -ENOTDIR);
+	fd = src_open_in_root(rfd, "procdir/", O_RDONLY | O_NOFOLLOW);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		struct stat a, b;
+		snprintf(p, sizeof(p), "%s/proc", root);
+		CHECK(fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_ino == b.st_ino);
+		close(fd);
+	}
+	/* the function is exported: what the kernel refuses, it refuses */
+	CHECK_INT(src_open_in_root(rfd, "", O_RDONLY), -ENOENT);
+	CHECK_INT(src_open_in_root(rfd, "proc/new", O_WRONLY | O_CREAT), -EINVAL);
+	char longp[4100];
+	memset(longp, '/', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	CHECK_INT(src_open_in_root(rfd, longp, O_RDONLY), -ENAMETOOLONG);
 	close(rfd);
 
 	/* lstat and readlink through a source: the directory part inside the snapshot */
@@ -116,6 +137,14 @@ TEST(source_paths_stay_inside_the_snapshot)
 	CHECK(S_ISREG(st.st_mode));
 	CHECK_INT(src_lstat(&s, "abs", &st), 0);
 	CHECK(S_ISLNK(st.st_mode));
+	/* a last ".." is a directory resolved inside: the root itself, never its parent */
+	struct stat top;
+	CHECK(stat(root, &top) == 0);
+	CHECK_INT(src_lstat(&s, "procdir/..", &st), 0);
+	CHECK(st.st_ino == top.st_ino);
+	CHECK_INT(src_lstat(&s, "d/../..", &st), 0);
+	CHECK(st.st_ino == top.st_ino);
+	CHECK_INT(src_readlink(&s, "procdir/..", t, sizeof(t)), -EINVAL);
 	struct buf b = { 0 };
 	CHECK_INT(src_read(&s, "d/e/up", &b, 0), 0);
 	CHECK(b.len == 7 && !memcmp(b.data, "inside\n", 7));
