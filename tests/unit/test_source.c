@@ -47,6 +47,19 @@ static const char *read_in_root(int rfd, const char *path, int *err)
 	return got;
 }
 
+/* Is fd the snapshot's own proc/ directory? Closes it. */
+static bool is_snapshot_proc(int fd)
+{
+	if (fd < 0)
+		return false;
+	char p[256];
+	struct stat a, b;
+	snprintf(p, sizeof(p), "%s/proc", root);
+	bool same = fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	close(fd);
+	return same;
+}
+
 static void rm_tree(void)
 {
 	char cmd[128];
@@ -93,28 +106,14 @@ TEST(source_paths_stay_inside_the_snapshot)
 	CHECK_INT(err, -ENOENT);
 	int fd = src_open_in_root(rfd, "abs", O_RDONLY | O_NOFOLLOW);	/* the link itself, refused */
 	CHECK_INT(fd, -ELOOP);
-	fd = src_open_in_root(rfd, "procdir", O_RDONLY | O_DIRECTORY);
-	CHECK(fd >= 0);
-	if (fd >= 0) {
-		struct stat a, b;
-		snprintf(p, sizeof(p), "%s/proc", root);
-		CHECK(fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_ino == b.st_ino);
-		close(fd);
-	}
+	CHECK(is_snapshot_proc(src_open_in_root(rfd, "procdir", O_RDONLY | O_DIRECTORY)));
 	/* a trailing slash wants a directory, and follows a link to one even with O_NOFOLLOW */
 	link_to("proc/cmdline", "lf");
 	fd = src_open_in_root(rfd, "proc/cmdline/", O_RDONLY);
 	CHECK_INT(fd, -ENOTDIR);
 	fd = src_open_in_root(rfd, "lf/", O_RDONLY);
 	CHECK_INT(fd, -ENOTDIR);
-	fd = src_open_in_root(rfd, "procdir/", O_RDONLY | O_NOFOLLOW);
-	CHECK(fd >= 0);
-	if (fd >= 0) {
-		struct stat a, b;
-		snprintf(p, sizeof(p), "%s/proc", root);
-		CHECK(fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_ino == b.st_ino);
-		close(fd);
-	}
+	CHECK(is_snapshot_proc(src_open_in_root(rfd, "procdir/", O_RDONLY | O_NOFOLLOW)));
 	/* the function is exported: what the kernel refuses, it refuses */
 	CHECK_INT(src_open_in_root(rfd, "", O_RDONLY), -ENOENT);
 	CHECK_INT(src_open_in_root(rfd, "proc/new", O_WRONLY | O_CREAT), -EINVAL);
