@@ -81,25 +81,23 @@ static void multiword_chip(struct pi_row *row, struct slice *t, struct slice *re
 	struct slice fc = row->chip, ff;
 	if (split_fused(&fc, &ff) || memchr(t->p, ',', t->n))
 		return;	/* "IR-PCI-MSI-edge": a pre-4.0 row, no hwirq; a ',' is in the actions */
-	struct slice look = *rest, words[4] = { *t };
+	struct slice look = *rest, prev = *t;	/* prev: the chip's last word so far */
 	for (int k = 1; k < 4; k++) {
 		struct slice w = slice_token(&look);
 		if (!w.n)
 			return;
 		struct slice hw, flow, after = look;
-		bool glued = hwirq_token(w, &hw, &flow) && flow.n && isalpha((unsigned char)flow.p[0]);
 		struct slice trig = slice_token(&after);
-		bool spaced = hwirq_token(w, &hw, &flow) && !flow.n && (slice_eq(trig, "Level") || slice_eq(trig, "Edge"));
-		if (glued || spaced) {
-			struct slice last = words[k - 1];
-			row->chip.n = (size_t)(last.p + last.n - row->chip.p);
+		if (hwirq_token(w, &hw, &flow) &&
+		    (flow.n ? isalpha((unsigned char)flow.p[0]) : slice_eq(trig, "Level") || slice_eq(trig, "Edge"))) {
+			row->chip.n = (size_t)(prev.p + prev.n - row->chip.p);
 			*t = w;
 			*rest = look;
 			return;
 		}
 		if (memchr(w.p, ',', w.n))
 			return;
-		words[k] = w;
+		prev = w;
 	}
 }
 

@@ -233,40 +233,43 @@ static int hash_best(void)
 	return HASH_WORDS;
 }
 
+static int hash_current(void)
+{
+	if (hash_impl == HASH_UNSET)
+		hash_impl = hash_best();
+	return hash_impl;
+}
+
 static const char *const hash_names[] = { "words", "avx2" };
 
 int reading_hash_use(const char *name)
 {
 	int best = hash_best();
-	for (int i = 0; i <= HASH_AVX2; i++) {
-		if (!name || strcmp(name, hash_names[i]))
-			continue;
-		if (i > best)
-			return -ENOTSUP;
-		hash_impl = i;
+	if (!name) {
+		hash_impl = best;
 		return 0;
 	}
-	if (name)
-		return -EINVAL;
-	hash_impl = best;
-	return 0;
+	for (int i = 0; i <= HASH_AVX2; i++)
+		if (!strcmp(name, hash_names[i])) {
+			if (i > best)
+				return -ENOTSUP;
+			hash_impl = i;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 const char *reading_hash_name(void)
 {
-	if (hash_impl == HASH_UNSET)
-		hash_impl = hash_best();
-	return hash_names[hash_impl];
+	return hash_names[hash_current()];
 }
 
 /* The hash of line [p, p + n) of the text f is fed, [f->base, f->limit). */
 static uint64_t line_hash(const struct feeder *f, const char *p, size_t n)
 {
 	size_t phase = (size_t)(p - f->base);
-	if (hash_impl == HASH_UNSET)
-		hash_impl = hash_best();
 #ifdef HAVE_HASH_AVX2
-	if (hash_impl == HASH_AVX2)
+	if (hash_current() == HASH_AVX2)
 		return hash_avx2(p, n, phase, f->limit);
 #endif
 	(void)phase;

@@ -83,6 +83,18 @@ static int check_readable(const struct source *s, int fd)
  * flags (O_CREAT and O_TMPFILE refused). A directory renamed out of the root during the
  * walk is not detected (the kernel returns EAGAIN): snapshots are not being changed.
  */
+static int openat_or_err(int dfd, const char *name, int flags)
+{
+	int fd = openat(dfd, name, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* "", "." and "..": a name that is always a directory, never a link. */
+static bool names_dir(const char *name)
+{
+	return !*name || !strcmp(name, ".") || !strcmp(name, "..");
+}
+
 int src_open_in_root(int rootfd, const char *path, int flags)
 {
 	char rest[8192];
@@ -117,8 +129,7 @@ int src_open_in_root(int rootfd, const char *path, int flags)
 		comp[n] = '\0';
 		if (!n || !strcmp(comp, ".")) {
 			if (last) {	/* the directory reached itself */
-				ret = openat(dfd, ".", flags | O_CLOEXEC);
-				ret = ret < 0 ? -errno : ret;
+				ret = openat_or_err(dfd, ".", flags);
 				break;
 			}
 			p = after;
@@ -136,8 +147,7 @@ int src_open_in_root(int rootfd, const char *path, int flags)
 				depth--;
 			}
 			if (last) {
-				ret = openat(dfd, ".", flags | O_CLOEXEC);
-				ret = ret < 0 ? -errno : ret;
+				ret = openat_or_err(dfd, ".", flags);
 				break;
 			}
 			p = after;
@@ -173,8 +183,7 @@ int src_open_in_root(int rootfd, const char *path, int flags)
 			continue;
 		}
 		if (last) {
-			ret = openat(dfd, comp, flags | O_CLOEXEC | O_NOFOLLOW | (trail ? O_DIRECTORY : 0));
-			ret = ret < 0 ? -errno : ret;
+			ret = openat_or_err(dfd, comp, flags | O_NOFOLLOW | (trail ? O_DIRECTORY : 0));
 			break;
 		}
 		int sub = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -323,7 +332,7 @@ int src_lstat(const struct source *s, const char *path, struct stat *st)
 	int dfd = open_parent(s, rel(path), &last, &own);
 	if (dfd < 0)
 		return dfd;
-	if (!s->is_live && (!*last || !strcmp(last, ".") || !strcmp(last, ".."))) {
+	if (!s->is_live && names_dir(last)) {
 		/* "d/.." names a directory, not a link: resolved whole, never above the root */
 		if (own)
 			close(dfd);
@@ -351,7 +360,7 @@ int src_readlink(const struct source *s, const char *path, char *out, size_t n)
 		return dfd;
 	ssize_t l = -1;
 	int e = EINVAL;	/* "", "." and ".." are directories, not links */
-	if (s->is_live || (*last && strcmp(last, ".") && strcmp(last, ".."))) {
+	if (s->is_live || !names_dir(last)) {
 		l = readlinkat(dfd, last, out, n - 1);
 		e = errno;
 	}

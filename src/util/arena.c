@@ -187,14 +187,18 @@ void arena_free(struct arena *a)
 	a->used_total = 0;
 }
 
+size_t arena_capacity(const struct arena *a)
+{
+	size_t n = 0;
+	for (const struct arena_block *b = a->head; b; b = b->next)
+		n += b->size;
+	return n;
+}
+
 void arena_reset(struct arena *a)
 {
-	size_t total = 0, blocks = 0;
-	for (struct arena_block *b = a->head; b; b = b->next) {
-		total += b->size;
-		blocks++;
-	}
-	if (blocks > 1) {
+	if (a->head && a->head->next) {
+		size_t total = arena_capacity(a);
 		/* one block the size of all of them: the next fill of the same shape fits */
 		arena_free(a);
 		struct arena_block *b = new_block(total);
@@ -207,12 +211,4 @@ void arena_reset(struct arena *a)
 		ASAN_POISON_MEMORY_REGION(a->head->mem, a->head->size);
 	}
 	a->used_total = 0;
-}
-
-size_t arena_capacity(const struct arena *a)
-{
-	size_t n = 0;
-	for (const struct arena_block *b = a->head; b; b = b->next)
-		n += b->size;
-	return n;
 }
