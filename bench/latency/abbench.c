@@ -15,8 +15,13 @@
  * Prints per condition: samples, p50, p99, p99.9, max, and for the recorded slices
  * the events per second; then the change of the merged p99 and the median of the
  * per-pair p99 changes.
+ *
+ * ABBENCH_VS=wake compares two recorders instead of none against one: the kernel
+ * signalling readable data every quarter ring (as `top`, which polls, asks) against
+ * once per ring (trace_opts.timer_drain, as `latency`, which drains on a timer, asks).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,20 +88,26 @@ int main(int argc, char **argv)
 	const char *g = getenv("ABBENCH_GROUPS");
 	struct trace_opts to = { .cpus = &set, .irq = !g || strchr(g, 'i'), .softirq = !g || strchr(g, 's'),
 				 .vectors = !g || strchr(g, 'v') };
-	struct trace *t = NULL;
+	const char *vs = getenv("ABBENCH_VS");
+	bool vs_wake = vs && !strcmp(vs, "wake");
+	/* tr[c]: the recorder of condition c, NULL = none */
+	struct trace *tr[2] = { NULL, NULL };
 	char why[256] = "";
-	int rc = trace_open(&t, &to, why, sizeof(why));
-	if (rc < 0) {
-		fprintf(stderr, "abbench: no tracepoints: %s\n", why[0] ? why : strerror(-rc));
-		return 3;
+	int rc = 0;
+	for (int c = vs_wake ? 0 : 1; c < 2; c++) {
+		to.timer_drain = !vs_wake || c == 1;	/* as `latency` records, but in the wake comparison */
+		if ((rc = trace_open(&tr[c], &to, why, sizeof(why))) < 0) {
+			fprintf(stderr, "abbench: no tracepoints: %s\n", why[0] ? why : strerror(-rc));
+			return 3;
+		}
 	}
 	struct hist *agg = malloc(2 * sizeof(*agg));
 	hist_init(&agg[0]);
 	hist_init(&agg[1]);
 	long *p99[2] = { calloc((size_t)nslices, sizeof(long)), calloc((size_t)nslices, sizeof(long)) };
 	int nsl[2] = { 0, 0 };
-	unsigned long events = 0;
-	double on_secs = 0;
+	unsigned long events[2] = { 0, 0 };
+	double on_secs[2] = { 0, 0 };
 	int first_on = 0;
 	for (int s = 0; s < nslices; s++) {
 		/* each pair of slices in random order, each slice 75-125% of SLICE_MS: a
@@ -112,7 +123,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "abbench: probe: %s\n", strerror(-rc));
 			break;
 		}
-		if (on && (rc = trace_enable(t)) < 0) {
+		struct trace *t = tr[on];
+		if (t && (rc = trace_enable(t)) < 0) {
 			fprintf(stderr, "abbench: cannot enable tracing: %s\n", strerror(-rc));
 			probe_free(&p);
 			break;
@@ -127,29 +139,33 @@ int main(int argc, char **argv)
 		while (probe_running(&p)) {
 			struct timespec ts = { 0, 10 * 1000000L };
 			nanosleep(&ts, NULL);
-			if (on)
-				trace_drain(t, count_event, &events);
+			if (t)
+				trace_drain(t, count_event, &events[on]);
 		}
 		probe_join(&p);
-		if (on) {
+		if (t) {
 			trace_disable(t);
-			trace_drain(t, count_event, &events);
-			on_secs += (double)(probe_now_ns() - t0) / 1e9;
+			trace_drain(t, count_event, &events[on]);
+			on_secs[on] += (double)(probe_now_ns() - t0) / 1e9;
 		}
 		const struct hist *h = p.cpu[0].hist;
 		hist_merge(&agg[on], h);
 		p99[on][nsl[on]++] = (long)hist_quantile_us(h, 9900);
 		probe_free(&p);
 	}
-	static const char *const name[] = { "without recording", "with recording" };
+	static const char *const name[2][2] = { { "without recording", "with recording" },
+						{ "wake every 1/4", "wake every ring" } };
 	for (int c = 0; c < 2; c++)
-		printf("%-18s %8llu samples  p50 %4llu us  p99 %4llu us  p99.9 %5llu us  max %6llu us\n", name[c],
+		printf("%-18s %8llu samples  p50 %4llu us  p99 %4llu us  p99.9 %5llu us  max %6llu us\n", name[vs_wake][c],
 		       (unsigned long long)agg[c].n, (unsigned long long)hist_quantile_us(&agg[c], 5000),
 		       (unsigned long long)hist_quantile_us(&agg[c], 9900),
 		       (unsigned long long)hist_quantile_us(&agg[c], 9990),
 		       (unsigned long long)(agg[c].max_ns / 1000));
-	printf("recorded: %.0f events/s on CPU %d, %llu lost\n", on_secs > 0 ? (double)events / on_secs : 0, w,
-	       (unsigned long long)trace_lost(t));
+	for (int c = 0; c < 2; c++)
+		if (tr[c])
+			printf("%s: %.0f events/s recorded on CPU %d, %llu lost\n", name[vs_wake][c],
+			       on_secs[c] > 0 ? (double)events[c] / on_secs[c] : 0, w,
+			       (unsigned long long)trace_lost(tr[c]));
 	/* per pair: the recorded slice's p99 minus the other's */
 	int nb = nsl[0] < nsl[1] ? nsl[0] : nsl[1];
 	long *d = calloc((size_t)nb + 1, sizeof(long));
@@ -157,9 +173,10 @@ int main(int argc, char **argv)
 		d[b] = p99[1][b] - p99[0][b];
 	qsort(d, (size_t)nb, sizeof(long), cmp_long);
 	double a99 = (double)hist_quantile_us(&agg[0], 9900), b99 = (double)hist_quantile_us(&agg[1], 9900);
-	printf("p99 change: %+.1f%% (merged histograms); per pair median %+.1f us over %d pairs of ~%ld ms slices\n",
+	printf("p99 change, second condition against the first: %+.1f%% (merged histograms); per pair median %+.1f us over %d pairs of ~%ld ms slices\n",
 	       a99 > 0 ? (b99 - a99) * 100 / a99 : 0, nb ? (double)d[nb / 2] : 0, nb, slice_ms);
-	trace_close(t);
+	trace_close(tr[0]);
+	trace_close(tr[1]);
 	free(d);
 	free(p99[0]);
 	free(p99[1]);

@@ -10,7 +10,9 @@
 #    a private mount namespace. Three cases: nothing changed between ticks (a static
 #    file), 10% of the rows changed every tick (HOSTDIR and a copy with every 10th IRQ
 #    row bumped, alternating), and the row cache off (every row parsed).
-# 2. cat, lsirq and mpstat on the bind-mounted files, as whole processes.
+# 2. cat, lsirq and mpstat on the bind-mounted files, as whole processes. mpstat counts
+#    CPUs from /sys/devices/system/cpu/cpuN, so a directory with 512 of them is
+#    bind-mounted there too (without it, it reads 2 CPUs' columns of 512).
 # 3. `irqsight top --batch --interval 1`: CPU time of 24 minus 4 iterations, over 20 s.
 set -e
 cd "$(dirname "$0")/../.."
@@ -19,19 +21,32 @@ H=${1:-/tmp/irqsight-host512}
 H2=$H-moved
 if [ ! -f "$H2/proc/interrupts" ] || [ "$H2/proc/interrupts" -ot "$H/proc/interrupts" ]; then
 	mkdir -p "$H2/proc"
-	cp "$H/proc/softirqs" "$H/proc/stat" "$H2/proc/"
-	python3 - "$H/proc/interrupts" "$H2/proc/interrupts" <<'PY'
+	cp "$H/proc/softirqs" "$H2/proc/"
+	python3 - "$H/proc" "$H2/proc" <<'PY'
 import re, sys
-out = open(sys.argv[2], "w")
+src, dst = sys.argv[1], sys.argv[2]
+out = open(dst + "/interrupts", "w")
 n = 0
-for line in open(sys.argv[1]):
-    m = re.match(r"(\s*\d+:)(\s+)(\d+)", line)
+bumped = []
+for line in open(src + "/interrupts"):
+    m = re.match(r"(\s*(\d+):)(\s+)(\d+)", line)
     if m:
         n += 1
         if n % 10 == 0:  # one count of every 10th IRQ row moves, width kept
-            w = len(m.group(2)) + len(m.group(3))
-            line = m.group(1) + str(int(m.group(3)) + 1).rjust(w) + line[m.end():]
+            w = len(m.group(3)) + len(m.group(4))
+            line = m.group(1) + str(int(m.group(4)) + 1).rjust(w) + line[m.end():]
+            bumped.append(int(m.group(2)))
     out.write(line)
+# /proc/stat's intr sums move with the counts, as the kernel's do
+with open(dst + "/stat", "w") as st:
+    for line in open(src + "/stat"):
+        if line.startswith("intr "):
+            f = line.split()
+            for irq in bumped:
+                f[2 + irq] = str(int(f[2 + irq]) + 1)
+            f[1] = str(int(f[1]) + len(bumped))
+            line = " ".join(f) + "\n"
+        st.write(line)
 PY
 fi
 [ -x ./irqsight ] || make -s irqsight
@@ -40,9 +55,14 @@ trap 'rm -rf "$B"' EXIT
 ${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Isrc -o "$B/tickbench" bench/top/tickbench.c \
 	src/sample/reading.c src/sample/rates.c src/parse/interrupts.c src/parse/softirqs.c \
 	src/parse/stat.c src/source/source.c src/util/*.c -lm -lpthread
+ncpu=$(awk '/^cpu[0-9]/{n++} END{print n}' "$H/proc/stat")
+mkdir -p "$B/cpu"
+cp "$H/sys/devices/system/cpu/online" "$H/sys/devices/system/cpu/possible" "$H/sys/devices/system/cpu/present" "$B/cpu/" 2>/dev/null
+i=0; while [ $i -lt "$ncpu" ]; do mkdir "$B/cpu/cpu$i"; echo 1 > "$B/cpu/cpu$i/online"; i=$((i + 1)); done
 unshare -m --propagation private sh -c '
 H=$1 H2=$2 B=$3; N=${N:-10}
 for f in interrupts softirqs stat; do mount --bind "$H/proc/$f" /proc/$f; done
+mount --bind "$B/cpu" /sys/devices/system/cpu
 echo "files: $(wc -c < /proc/interrupts) + $(wc -c < /proc/softirqs) + $(wc -c < /proc/stat) bytes"
 echo "-- tickbench (per tick, inside the process)"
 "$B/tickbench" / 60
@@ -56,7 +76,20 @@ per() { awk -v n=$2 "{printf \"%-44s %8.1f ms wall %8.1f ms cpu\\n\", \"$1\", \$
 cat /proc/interrupts >/dev/null
 cpu sh -c "for i in \$(seq $N); do cat /proc/interrupts /proc/softirqs /proc/stat >/dev/null; done" | per "cat of the three files" $N
 command -v lsirq >/dev/null && cpu sh -c "for i in \$(seq $N); do lsirq >/dev/null; done" | per "lsirq (util-linux)" $N
-command -v mpstat >/dev/null && cpu mpstat -I ALL -P ALL 1 1 | awk "{printf \"%-44s %8.1f ms wall %8.1f ms cpu\\n\", \"mpstat -I ALL -P ALL 1 1 (2 readings, 1 s)\", \$1*1000, (\$2+\$3)*1000}"
+if command -v mpstat >/dev/null; then
+	# -I ALL as the issue names it, then its parts; the CPU time of 1 interval, and of
+	# each further one (6 intervals minus 1, over 5); "exits:" when it crashed
+	for m in "-I ALL" "-I SUM" "-I SCPU" "-I CPU" ""; do
+		/usr/bin/time -f "%e %U %S" mpstat $m -P ALL 1 1 >/dev/null 2>"$B/mp1" || true
+		/usr/bin/time -f "%e %U %S" mpstat $m -P ALL 1 6 >/dev/null 2>"$B/mp6" || true
+		crash=$(grep -h -m1 -o "stack smashing detected\|Segmentation fault" "$B/mp1" "$B/mp6" | head -1)
+		tail -1 "$B/mp1" >"$B/t1"
+		tail -1 "$B/mp6" >"$B/t6"
+		awk -v m="mpstat $m -P ALL 1 N" -v crash="$crash" "NR == 1 {w = \$1; c = \$2 + \$3; next}
+			{printf \"%-44s %8.1f ms wall %8.1f ms cpu, then %.1f ms cpu per interval%s\\n\", m, w * 1000, c * 1000,
+			 (\$2 + \$3 - c) * 1000 / 5, crash != \"\" ? \" (exits: \" crash \")\" : \"\"}" "$B/t1" "$B/t6"
+	done
+fi
 echo "-- irqsight top --batch --interval 1 (steady state: 24 minus 4 iterations, rusage in us)"
 python3 - <<PY
 import resource, subprocess

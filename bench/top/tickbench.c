@@ -5,6 +5,7 @@
  *   tickbench [ROOT] [TICKS] [nocache|ROOT2]
  * With ROOT2 the readings alternate between ROOT and ROOT2, so the rows that differ
  * between the two are parsed again every tick (a host where those IRQs fire).
+ * TICKBENCH_NOSTAT=1 turns the /proc/stat shortcut off (every row's text hashed).
  * Prints the median and minimum per-tick wall and CPU time, rows parsed per tick, and
  * the same files read as cat reads them, interleaved with the ticks (the same noise).
  */
@@ -68,6 +69,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct rd_cache *c = nocache ? NULL : rd_cache_new();
+	/* TICKBENCH_NOSTAT: without the /proc/stat shortcut (every row's text hashed) */
+	bool nostat = getenv("TICKBENCH_NOSTAT") != NULL;
+	if (c && nostat)
+		rd_cache_use_stat(c, false);
 	struct reading prev, cur;
 	if (reading_take_cached(&prev, &src, c) < 0) {
 		fprintf(stderr, "tickbench: cannot read proc/interrupts\n");
@@ -75,7 +80,7 @@ int main(int argc, char **argv)
 	}
 	double *wall = calloc((size_t)n, sizeof(double)), *cpu = calloc((size_t)n, sizeof(double));
 	double *cwall = calloc((size_t)n, sizeof(double)), *ccpu = calloc((size_t)n, sizeof(double));
-	long parsed = 0;
+	long parsed = 0, reused = 0;
 	int nirqs = prev.nirqs;
 	/* TICKBENCH_SLEEP_MS: sleep before each tick and each cat-style read, as top
 	 * sleeps between ticks (caches and the CPU's clock are cold, as on a host). */
@@ -94,6 +99,7 @@ int main(int argc, char **argv)
 		wall[i] = (ns(CLOCK_MONOTONIC) - w0) / 1e6;
 		cpu[i] = (ns(CLOCK_PROCESS_CPUTIME_ID) - c0) / 1e6;
 		parsed += c ? rd_cache_parsed(c) : prev.nirqs;
+		reused += rd_cache_stat_reused(c);
 		/* the same files read as cat reads them, interleaved: the same noise */
 		if (sleep_ms > 0)
 			nanosleep(&pause, NULL);
@@ -108,9 +114,11 @@ int main(int argc, char **argv)
 	qsort(ccpu, (size_t)n, sizeof(double), cmp);
 	qsort(wall, (size_t)n, sizeof(double), cmp);
 	qsort(cpu, (size_t)n, sizeof(double), cmp);
-	printf("tick (reading + rates, %s hash), %d IRQ rows, %d ticks%s%s: median %.2f ms wall %.2f ms cpu "
-	       "(min %.2f ms wall), rows parsed per tick %.0f\n",
-	       reading_hash_name(), nirqs, n, c ? "" : " (no row cache)", root2 ? " (alternating roots)" : "", wall[n / 2], cpu[n / 2], wall[0], (double)parsed / n);
+	printf("tick (reading + rates, %s hash%s), %d IRQ rows, %d ticks%s%s: median %.2f ms wall %.2f ms cpu "
+	       "(min %.2f ms wall), rows parsed per tick %.0f, taken by the stat shortcut %.0f%s\n",
+	       reading_hash_name(), nostat ? ", no stat shortcut" : "", nirqs, n, c ? "" : " (no row cache)",
+	       root2 ? " (alternating roots)" : "", wall[n / 2], cpu[n / 2], wall[0], (double)parsed / n,
+	       (double)reused / n, c && !rd_cache_stat_trusted(c) ? " (shortcut turned itself off)" : "");
 	printf("read of the three files as cat does: median %.2f ms wall %.2f ms cpu (min %.2f ms wall)\n",
 	       cwall[n / 2], ccpu[n / 2], cwall[0]);
 	printf("tick / cat: %.2fx wall (medians), %.2fx cpu, %.2fx wall (minima)\n", wall[n / 2] / cwall[n / 2],

@@ -336,12 +336,14 @@ static void build_frame(struct top_frame *f, const struct rates *rt, const struc
 	}
 
 	/* Sources: everything that fired, rate descending. */
-	f->srcs = arena_calloc(a, (size_t)rt->nirqs + 1, sizeof(*f->srcs));
+	/* room for every IRQ, zeroed only where used (few fire in an interval) */
+	f->srcs = arena_alloc_uninit(a, ((size_t)rt->nirqs + 1) * sizeof(*f->srcs));
 	for (int i = 0; i < rt->nirqs; i++) {
 		const struct rate_irq *q = &rt->irqs[i];
 		if (q->delta == 0)
 			continue;
 		struct top_src *s = &f->srcs[f->nsrcs++];
+		*s = (struct top_src){ 0 };
 		/* copies: a paused frame is redrawn after the readings it came from are gone */
 		s->irq = arena_strdup(a, q->name);
 		s->number = q->number;

@@ -16,6 +16,23 @@ static void read_fields(struct slice rest, uint64_t *v, int max, int *n)
 	}
 }
 
+/* The per-IRQ sums after the total: one per IRQ number, nr_irqs of them (tens of
+ * thousands on big hosts), so the array grows by doubling. */
+static void read_intr(struct slice rest, struct arena *a, struct proc_stat *out)
+{
+	int cap = 0;
+	uint64_t v;
+	while (slice_next_u64(&rest, &v)) {
+		if (out->nintr_irq == cap) {
+			int ncap = cap ? cap * 2 : 1024;
+			out->intr_irq = arena_realloc(a, out->intr_irq, (size_t)cap * sizeof(*out->intr_irq),
+						      (size_t)ncap * sizeof(*out->intr_irq));
+			cap = ncap;
+		}
+		out->intr_irq[out->nintr_irq++] = v;
+	}
+}
+
 int parse_stat(const char *buf, size_t len, struct arena *a, struct proc_stat *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -46,6 +63,8 @@ int parse_stat(const char *buf, size_t len, struct arena *a, struct proc_stat *o
 		} else if (slice_eq(key, "intr")) {
 			struct slice t = slice_token(&rest);
 			out->has_intr = slice_u64(t, 10, &out->intr_total);
+			if (out->has_intr)
+				read_intr(rest, a, out);
 		} else if (slice_eq(key, "softirq")) {
 			struct slice t = slice_token(&rest);
 			out->has_softirq = slice_u64(t, 10, &out->softirq_total);

@@ -26,6 +26,8 @@ struct proc_stat {
 	int ncpus;
 	uint64_t intr_total;
 	bool has_intr;
+	uint64_t *intr_irq;	/* the intr line's sum per IRQ number, [nintr_irq] (0..nr_irqs-1) */
+	int nintr_irq;
 	uint64_t softirq_total;
 	uint64_t softirq[10];
 	bool has_softirq;

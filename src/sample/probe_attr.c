@@ -107,7 +107,9 @@ static int open_trace(struct probe_attr *a, char *why, size_t whylen)
 	cpuset_init(&set, &ar, a->max_cpu);
 	for (int i = 0; i < a->p->ncpu; i++)
 		cpuset_set(&set, a->p->cpu[i].cpu);
-	struct trace_opts o = { .cpus = &set, .irq = true, .softirq = true, .vectors = true };
+	/* timer_drain: probe_attr_poll() runs every period; nothing polls the rings, so a
+	 * readable-data signal would only be an IRQ-work interrupt on a probed CPU. */
+	struct trace_opts o = { .cpus = &set, .irq = true, .softirq = true, .vectors = true, .timer_drain = true };
 	why[0] = '\0';
 	int rc = trace_open(&a->tr, &o, why, whylen);
 	arena_free(&ar);	/* the recorder does not keep o.cpus (it opens per CPU now) */

@@ -185,16 +185,15 @@ static int compute(struct rates *out, const struct reading *a, const struct read
 	struct name_index m = { 0 };
 	bool have_map = false;
 	bool *seen = arena_calloc(&out->arena, (size_t)a->nirqs + 1, sizeof(bool));
-	out->irqs = arena_calloc(&out->arena, (size_t)b->nirqs + 1, sizeof(*out->irqs));
+	/* not zeroed first: each entry is written whole below (one pass over ~0.5 MB on
+	 * 8,192 IRQs, not two) */
+	out->irqs = arena_alloc_uninit(&out->arena, ((size_t)b->nirqs + 1) * sizeof(*out->irqs));
 	out->nirqs = b->nirqs;
 	for (int i = 0; i < b->nirqs; i++) {
 		const struct rd_irq *qb = &b->irqs[i];
 		struct rate_irq *ri = &out->irqs[i];
-		ri->name = qb->name;
-		ri->number = qb->number;
-		ri->chip = qb->chip;
-		ri->hwirq = qb->hwirq;
-		ri->actions = qb->actions;
+		*ri = (struct rate_irq){ .name = qb->name, .number = qb->number, .chip = qb->chip,
+					 .hwirq = qb->hwirq, .actions = qb->actions };
 		int ai;
 		if (i < a->nirqs && (a->irqs[i].name == qb->name || !strcmp(a->irqs[i].name, qb->name))) {
 			ai = i;

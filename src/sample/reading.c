@@ -38,6 +38,14 @@ struct rd_ver {
 	size_t counts_cap;
 	char *str;
 	size_t str_cap;
+	/* For the /proc/stat shortcut (feed_same_row), numeric full rows only: */
+	bool ends_ok;		/* label_len, tail_off and ends_hash are set */
+	bool stat_known;	/* stat_total holds the IRQ's intr sum, read before this text */
+	uint64_t stat_total;
+	uint64_t stat_epoch;	/* c->stat_epoch when stat_total was stored */
+	uint32_t label_len;	/* "  41:" */
+	uint32_t tail_off;	/* the text after the counts (chip, hwirq, flow, actions) starts here */
+	uint64_t ends_hash;	/* ends_hash() of the text: label and tail, not the counts */
 };
 
 struct rd_cache_row {
@@ -64,6 +72,10 @@ struct rd_cache {
 	struct rd_irq *ibuf[2];	/* the readings' row arrays: reading seq uses ibuf[seq & 1] */
 	size_t icap[2];
 	struct abuf rbuf;	/* stream_interrupts' read buffer */
+	int stat_reused;	/* rows of the last reading taken by the /proc/stat shortcut */
+	bool stat_untrusted;	/* a row's counts moved while its intr sum did not: shortcut off */
+	bool stat_off;		/* rd_cache_use_stat(c, false) */
+	uint64_t stat_epoch;	/* bumped by a reading whose IRQ numbers were not ascending */
 };
 
 struct feeder {
@@ -74,6 +86,11 @@ struct feeder {
 	const char *base, *limit;	/* the text being fed (line_hash's phase) */
 	uint64_t hash;		/* of the next line's first hash_len bytes (SIZE_MAX: none) */
 	size_t hash_len;
+	const uint64_t *intr;	/* /proc/stat's per-IRQ sums, read before this text (NULL: none) */
+	int nintr;
+	bool stat_same;		/* the next line's IRQ has the intr sum its cached row was read with */
+	int last_number;	/* of the last numeric row pushed (-1: none yet) */
+	bool disorder;		/* a numeric row did not come after a smaller number */
 };
 
 /*
@@ -288,6 +305,98 @@ static void note_cpu(struct reading *r, int id)
 		r->max_cpu = id;
 }
 
+/*
+ * The /proc/stat shortcut. /proc/stat's intr line has, per IRQ number, the sum of its
+ * counts over all CPUs (kstat_irqs(): desc->tot_count, incremented with the per-CPU
+ * count in kstat_incr_irqs_this_cpu(), or the per-CPU counts summed), and it is read
+ * before /proc/interrupts. Counts only grow, so when an IRQ's sum is the one read
+ * before its cached row's text, none of its counts moved since that text: the row's
+ * counts are the cached ones, and only its label and the text after the counts (chip,
+ * hwirq, flow, actions: a handler added or renamed) need checking, with the length.
+ * On a quiet host that skips hashing ~98% of the file. Files that break the rule
+ * (hand-made, or a kernel we have not read) are caught: every tick one row in 32 is
+ * checked in full anyway, and a row parsed with its sum unchanged must keep its
+ * total; either failure turns the shortcut off for the cache (stat_untrusted).
+ */
+static bool intr_sum(const struct feeder *f, int irq, uint64_t *out)
+{
+	if (!f->intr || irq < 0 || irq >= f->nintr)
+		return false;
+	*out = f->intr[irq];
+	return true;
+}
+
+/* One lane, each step a bijection of the state (so a change in any one word always
+ * shows), with a shift so that high bits reach low ones. For the short texts here. */
+static uint64_t mix_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 32);
+}
+
+static uint64_t load8(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* Bytes [from, to) of a line of n >= 8 bytes. A partial last word is read as the
+ * whole word ending at `to` (or starting at the line's start) and shifted: bytes
+ * copied one by one into a word and loaded at once stall store forwarding. */
+static uint64_t mix_range(uint64_t h, const char *line, size_t from, size_t to)
+{
+	for (; to - from >= 8; from += 8)
+		h = mix_word(h, load8(line + from));
+	size_t r = to - from;
+	if (!r)
+		return h;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (to >= 8)
+		return mix_word(h, load8(line + to - 8) >> (8 * (8 - r)));
+	return mix_word(h, (load8(line) >> (8 * from)) & ((1ull << (8 * r)) - 1));
+#else
+	uint64_t w = 0;
+	memcpy(&w, line + from, r);
+	return mix_word(h, w);
+#endif
+}
+
+/* The label ("  41:") and the text after the counts of a row of n >= 8 bytes. */
+/* Remember the intr sum the text of v was read with (only one row per number: see
+ * feed_done). */
+static void keep_sum(const struct feeder *f, struct rd_ver *v)
+{
+	v->stat_known = v->ends_ok && intr_sum(f, v->q.number, &v->stat_total);
+	v->stat_epoch = f->c->stat_epoch;
+}
+
+static uint64_t ends_hash(const char *p, size_t n, uint32_t label_len, uint32_t tail_off)
+{
+	uint64_t h = mix_range(0x2545f4914f6cdd1dull ^ n, p, 0, label_len);
+	return fold(mix_range(h, p, tail_off, n), label_len);
+}
+
+/* Where the label ends and the text after the counts starts, for a numeric full row. */
+static void set_ends(struct rd_ver *v, const struct pi_row *row, struct slice line, int ncols)
+{
+	v->ends_ok = false;
+	if (!row->is_numeric || row->ncounts != ncols || line.n < 8 || line.n > UINT32_MAX)
+		return;
+	const char *tail = line.p + line.n;
+	const struct slice *parts[] = { &row->chip, &row->hwirq, &row->trigger, &row->flow, &row->actions };
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (parts[i]->n && parts[i]->p < tail)
+			tail = parts[i]->p;
+	size_t label = (size_t)(row->name.p + row->name.n - line.p) + 1;
+	if (label > (size_t)(tail - line.p) || line.p[label - 1] != ':')
+		return;
+	v->label_len = (uint32_t)label;
+	v->tail_off = (uint32_t)(tail - line.p);
+	v->ends_hash = ends_hash(line.p, line.n, v->label_len, v->tail_off);
+	v->ends_ok = true;
+}
+
 /* The row cache stops on out of memory, as the arena does (arena_oom): a dropped row
  * would read as a vanished IRQ, then as a new one whose whole count fell in one interval. */
 static void grow_irqs(struct feeder *f)
@@ -372,6 +481,8 @@ static bool parse_into(struct feeder *f, struct rd_cache_row *cr, int t, struct 
 	q->total = row.total;
 	q->line_hash = h;
 	q->line_len = (uint32_t)MIN(line.n, UINT32_MAX);
+	set_ends(v, &row, line, r->ncols);
+	keep_sum(f, v);
 	v->first = v->last = f->c->seq;
 	cr->cur = t;
 	cr->epoch = f->c->epoch;
@@ -385,8 +496,24 @@ static void push_cached(struct feeder *f, const struct rd_ver *v)
 	struct reading *r = f->r;
 	grow_irqs(f);
 	r->irqs[r->nirqs++] = v->q;
-	if (v->q.number >= 0 && v->q.ncounts < r->ncols)
-		r->short_rows++;
+	if (v->q.number >= 0) {
+		if (v->q.ncounts < r->ncols)
+			r->short_rows++;
+		if (v->q.number <= f->last_number)
+			f->disorder = true;
+		f->last_number = v->q.number;
+	}
+}
+
+/*
+ * An IRQ's intr sum stands for one row only while its number is on one row. The
+ * kernel prints numbers ascending, each once; a torn read can repeat rows, and then
+ * which of two rows moved is not known: the sums kept by such a reading are dropped.
+ */
+static void feed_done(struct feeder *f)
+{
+	if (f->c && f->disorder)
+		f->c->stat_epoch++;
 }
 
 static void feed_row_cached(struct feeder *f, struct slice line)
@@ -410,11 +537,17 @@ static void feed_row_cached(struct feeder *f, struct slice line)
 	uint64_t h = f->hash_len == line.n ? f->hash : line_hash(f, line.p, line.n);
 	if (cr->epoch == c->epoch && v->last && v->q.line_hash == h && v->q.line_len == line.n) {
 		v->last = c->seq;	/* the same text: the same row, not parsed again */
+		keep_sum(f, v);
 	} else {
 		int t = used_by_previous(v, c->seq) ? 1 - cr->cur : cr->cur;
+		int old_number = v->q.number;
+		uint64_t old_total = v->q.total;
 		if (!parse_into(f, cr, t, line, h))
 			return;
 		v = &cr->v[t];
+		/* its intr sum stood still, yet its counts moved: the shortcut cannot be trusted */
+		if (f->stat_same && v->q.number == old_number && v->q.ncounts == r->ncols && v->q.total != old_total)
+			c->stat_untrusted = true;
 	}
 	push_cached(f, v);
 }
@@ -485,9 +618,10 @@ static void feed_line(struct feeder *f, struct slice line)
 		r->short_rows++;
 }
 
-/* The next row's cache entry is fetched while this row's text is hashed: the
- * entries are cold (the file streamed through the caches since the last tick), and
- * the hardware prefetcher does not follow one entry per ~11 bytes x CPUs of text. */
+/* The cache entry four rows on is fetched while this row is checked: the entries
+ * are cold (the file streamed through the caches since the last tick), the hardware
+ * prefetcher does not follow one entry per ~11 bytes x CPUs of text, and a row the
+ * stat shortcut takes costs less than one miss. */
 static void prefetch_row(const struct rd_cache_row *cr)
 {
 	const char *p = (const char *)cr;
@@ -508,20 +642,30 @@ static bool feed_same_row(struct feeder *f, struct slice *all)
 	struct reading *r = f->r;
 	size_t idx = (size_t)r->nirqs;
 	f->hash_len = SIZE_MAX;
+	f->stat_same = false;
 	if (idx >= c->nrows)
 		return false;
 	struct rd_cache_row *cr = &c->rows[idx];
-	if (idx + 1 < c->nrows)
-		prefetch_row(cr + 1);
+	if (idx + 4 < c->nrows)
+		prefetch_row(cr + 4);
 	struct rd_ver *v = &cr->v[cr->cur];
 	size_t n = v->q.line_len;
 	if (cr->epoch != c->epoch || !v->last || n >= all->n || all->p[n] != '\n')
 		return false;
-	f->hash = line_hash(f, all->p, n);
-	f->hash_len = n;
-	if (f->hash != v->q.line_hash)
-		return false;
-	f->hash_len = SIZE_MAX;
+	uint64_t sum;
+	f->stat_same = !c->stat_untrusted && !c->stat_off && v->stat_known && v->stat_epoch == c->stat_epoch &&
+		       intr_sum(f, v->q.number, &sum) && sum == v->stat_total;
+	if (f->stat_same && (idx & 31) != (c->seq & 31) &&
+	    ends_hash(all->p, n, v->label_len, v->tail_off) == v->ends_hash) {
+		c->stat_reused++;	/* no count moved and the names are the same */
+	} else {
+		f->hash = line_hash(f, all->p, n);
+		f->hash_len = n;
+		if (f->hash != v->q.line_hash)
+			return false;
+		f->hash_len = SIZE_MAX;
+		keep_sum(f, v);
+	}
 	v->last = c->seq;
 	push_cached(f, v);
 	all->p += n + 1;
@@ -542,6 +686,7 @@ static void feed(struct feeder *f, const char *p, size_t n)
 			break;
 		feed_line(f, line);
 		f->hash_len = SIZE_MAX;
+		f->stat_same = false;
 	}
 }
 
@@ -574,7 +719,11 @@ static int stream_interrupts(struct reading *r, const struct source *src, struct
 	int fd = src_openat(src, "proc/interrupts", O_RDONLY);
 	if (fd < 0)
 		return fd;
-	struct feeder f = { .r = r, .c = c };
+	struct feeder f = { .r = r, .c = c, .last_number = -1 };
+	if (c && !r->err_stat && r->stat.nintr_irq) {
+		f.intr = r->stat.intr_irq;
+		f.nintr = r->stat.nintr_irq;
+	}
 	/* with a cache, its read buffer is kept from tick to tick */
 	struct abuf own = { 0 }, *bp = c ? &c->rbuf : &own;
 	struct abuf b = *bp;
@@ -611,6 +760,7 @@ static int stream_interrupts(struct reading *r, const struct source *src, struct
 		have -= whole;
 	}
 	close(fd);
+	feed_done(&f);
 	if (c)
 		c->rbuf = b;
 	else
@@ -620,8 +770,7 @@ static int stream_interrupts(struct reading *r, const struct source *src, struct
 	return ret;
 }
 
-static void parse_others(struct reading *r, const char *softirqs, size_t slen, const char *stat,
-			 size_t stlen)
+static void parse_softirqs_into(struct reading *r, const char *softirqs, size_t slen)
 {
 	if (softirqs) {
 		r->err_softirqs = parse_softirqs(softirqs, slen, &r->arena, &r->softirqs);
@@ -630,6 +779,10 @@ static void parse_others(struct reading *r, const char *softirqs, size_t slen, c
 	} else {
 		r->err_softirqs = -ENOENT;
 	}
+}
+
+static void parse_stat_into(struct reading *r, const char *stat, size_t stlen)
+{
 	if (stat) {
 		r->err_stat = parse_stat(stat, stlen, &r->arena, &r->stat);
 		for (int i = 0; !r->err_stat && i < r->stat.ncpus; i++)
@@ -639,39 +792,55 @@ static void parse_others(struct reading *r, const char *softirqs, size_t slen, c
 	}
 }
 
+static void parse_others(struct reading *r, const char *softirqs, size_t slen, const char *stat,
+			 size_t stlen)
+{
+	parse_softirqs_into(r, softirqs, slen);
+	parse_stat_into(r, stat, stlen);
+}
+
+/* /proc/stat, then /proc/interrupts: the stat shortcut needs the intr sums read first. */
+static int take_stat_interrupts(struct reading *r, const struct source *src, struct rd_cache *c)
+{
+	r->time_ns = now_ns();
+	struct buf st = { 0 };
+	int e = src_read(src, "proc/stat", &st, 0);
+	if (e)
+		r->err_stat = e;
+	else
+		parse_stat_into(r, st.data, st.len);
+	buf_free(&st);
+	return stream_interrupts(r, src, c);
+}
+
 int reading_take_cached(struct reading *r, const struct source *src, struct rd_cache *c)
 {
 	memset(r, 0, sizeof(*r));
 	r->max_cpu = -1;
 	if (c) {
 		c->seq++;
-		c->parsed = 0;
+		c->parsed = c->stat_reused = 0;
 	}
-	r->time_ns = now_ns();
-	int ret = stream_interrupts(r, src, c);
+	int ret = take_stat_interrupts(r, src, c);
 	if (!ret && r->short_rows) {
 		/* Torn read: once more (kernel-interfaces.md §12). The retry keeps c->seq:
 		 * versions the first attempt wrote have first == seq, so used_by_previous()
 		 * lets the retry overwrite them, never those of the reading before. */
 		arena_free(&r->arena);
 		reset_interrupts(r);
+		memset(&r->stat, 0, sizeof(r->stat));
 		r->max_cpu = -1;
-		r->time_ns = now_ns();
 		if (c)
-			c->parsed = 0;
-		ret = stream_interrupts(r, src, c);
+			c->parsed = c->stat_reused = 0;
+		ret = take_stat_interrupts(r, src, c);
 	}
 	r->err_interrupts = ret;
-	struct buf si = { 0 }, st = { 0 };
+	struct buf si = { 0 };
 	int e1 = src_read(src, "proc/softirqs", &si, 0);
-	int e2 = src_read(src, "proc/stat", &st, 0);
-	parse_others(r, e1 ? NULL : si.data, si.len, e2 ? NULL : st.data, st.len);
+	parse_softirqs_into(r, e1 ? NULL : si.data, si.len);
 	if (e1)
 		r->err_softirqs = e1;
-	if (e2)
-		r->err_stat = e2;
 	buf_free(&si);
-	buf_free(&st);
 	r->took_ns = now_ns() - r->time_ns;
 	return ret;
 }
@@ -688,7 +857,7 @@ int reading_parse(struct reading *r, const char *interrupts, size_t ilen, const 
 	r->max_cpu = -1;
 	r->time_ns = time_ns;
 	if (interrupts) {
-		struct feeder f = { .r = r };
+		struct feeder f = { .r = r, .last_number = -1 };
 		feed(&f, interrupts, ilen);
 		r->err_interrupts = f.have_header ? 0 : -ENODATA;
 	} else {
@@ -698,19 +867,31 @@ int reading_parse(struct reading *r, const char *interrupts, size_t ilen, const 
 	return r->err_interrupts;
 }
 
-int reading_parse_cached(struct reading *r, const char *interrupts, size_t ilen, uint64_t time_ns,
-			 struct rd_cache *c)
+int reading_parse_cached_stat(struct reading *r, const char *interrupts, size_t ilen, const char *stat,
+			      size_t stlen, uint64_t time_ns, struct rd_cache *c)
 {
 	memset(r, 0, sizeof(*r));
 	r->max_cpu = -1;
 	r->time_ns = time_ns;
 	c->seq++;
-	c->parsed = 0;
-	struct feeder f = { .r = r, .c = c };
+	c->parsed = c->stat_reused = 0;
+	parse_stat_into(r, stat, stlen);
+	struct feeder f = { .r = r, .c = c, .last_number = -1 };
+	if (!r->err_stat && r->stat.nintr_irq) {
+		f.intr = r->stat.intr_irq;
+		f.nintr = r->stat.nintr_irq;
+	}
 	feed(&f, interrupts, ilen);
+	feed_done(&f);
 	r->err_interrupts = f.have_header ? 0 : -ENODATA;
-	r->err_softirqs = r->err_stat = -ENOENT;
+	r->err_softirqs = -ENOENT;
 	return r->err_interrupts;
+}
+
+int reading_parse_cached(struct reading *r, const char *interrupts, size_t ilen, uint64_t time_ns,
+			 struct rd_cache *c)
+{
+	return reading_parse_cached_stat(r, interrupts, ilen, NULL, 0, time_ns, c);
 }
 
 struct rd_cache *rd_cache_new(void)
@@ -737,6 +918,21 @@ void rd_cache_free(struct rd_cache *c)
 int rd_cache_parsed(const struct rd_cache *c)
 {
 	return c ? c->parsed : 0;
+}
+
+int rd_cache_stat_reused(const struct rd_cache *c)
+{
+	return c ? c->stat_reused : 0;
+}
+
+bool rd_cache_stat_trusted(const struct rd_cache *c)
+{
+	return c && !c->stat_untrusted;
+}
+
+void rd_cache_use_stat(struct rd_cache *c, bool on)
+{
+	c->stat_off = !on;
 }
 
 void reading_free(struct reading *r)

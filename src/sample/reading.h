@@ -88,8 +88,23 @@ int reading_take_cached(struct reading *r, const struct source *src, struct rd_c
 /* The same from a buffer (tests and benchmarks). */
 int reading_parse_cached(struct reading *r, const char *interrupts, size_t ilen, uint64_t time_ns,
 			 struct rd_cache *c);
+/* The same with /proc/stat's text too (NULL: none), read "before" the interrupts. */
+int reading_parse_cached_stat(struct reading *r, const char *interrupts, size_t ilen, const char *stat,
+			      size_t stlen, uint64_t time_ns, struct rd_cache *c);
 /* Rows parsed (not reused) by the last reading taken with c. */
 int rd_cache_parsed(const struct rd_cache *c);
+/*
+ * The /proc/stat shortcut: /proc/stat is read first, and a numeric row whose IRQ has
+ * the intr sum its cached text was read with (no count of it moved: counts only
+ * grow) is reused when its label, length and text after the counts are unchanged,
+ * without hashing the counts. Rows the last reading reused that way, and whether the
+ * files kept the rule so far (false once a row's counts moved with its sum still:
+ * the shortcut is then off for c).
+ */
+int rd_cache_stat_reused(const struct rd_cache *c);
+bool rd_cache_stat_trusted(const struct rd_cache *c);
+/* Turn the shortcut off (or on again, the default) for c: benchmarks. */
+void rd_cache_use_stat(struct rd_cache *c, bool on);
 
 /* The row hash in use ("words" or "avx2", the best this CPU has). For tests
  * and benchmarks: reading_hash_use(name) forces one (NULL: the best again); -ENOTSUP

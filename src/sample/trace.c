@@ -84,6 +84,7 @@ struct trace {
 	int *ring_fds;			/* for trace_fds() */
 	uint64_t lost;
 	unsigned ring_pages;
+	bool timer_drain;
 	long page_size;
 	/* Drain scratch: decoded events of one ring and their strings. */
 	struct bev *batch;
@@ -333,9 +334,13 @@ static void perf_attr(const struct trace *t, struct perf_event_attr *at, uint64_
 	at->disabled = 1;
 	at->use_clockid = 1;
 	at->clockid = CLOCK_MONOTONIC;
-	/* Wake a poller once a quarter of the ring is full, not on every record. */
+	/* Wake a poller once a quarter of the ring is full, not on every record. Each
+	 * wake-up is an IRQ-work self-interrupt on the recorded CPU (perf_output_wakeup
+	 * queues it whether anyone polls or not), so a caller that drains on a timer asks
+	 * for one per ring's worth, the most the kernel allows (ring_buffer_init clamps
+	 * the watermark to the ring). */
 	at->watermark = 1;
-	at->wakeup_watermark = (uint32_t)(t->ring_pages * (unsigned long)t->page_size / 4);
+	at->wakeup_watermark = (uint32_t)(t->ring_pages * (unsigned long)t->page_size / (t->timer_drain ? 1 : 4));
 }
 
 static void raise_nofile(size_t need)
@@ -443,6 +448,7 @@ int trace_open(struct trace **out, const struct trace_opts *o, char *why, size_t
 		return -ENOMEM;
 	t->page_size = sysconf(_SC_PAGESIZE);
 	t->ring_pages = o->ring_pages ? o->ring_pages : 64;
+	t->timer_drain = o->timer_drain;
 	if (t->ring_pages & (t->ring_pages - 1)) {
 		free(t);
 		say(why, whylen, "ring_pages %u is not a power of two", o->ring_pages);

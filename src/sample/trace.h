@@ -35,6 +35,9 @@ struct trace_opts {
 	const struct cpuset *cpus;	/* CPUs to record (NULL = all online) */
 	bool irq, softirq, vectors;	/* which groups */
 	unsigned ring_pages;		/* data pages of each CPU's ring (all its events share it), power of two (0 = default 64) */
+	bool timer_drain;		/* the caller drains on a timer and never polls: have the kernel signal
+					 * readable data once per ring's worth, not every quarter (each signal
+					 * is an IRQ-work interrupt on the recorded CPU) */
 };
 
 struct trace;

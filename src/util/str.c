@@ -64,6 +64,11 @@ bool slice_next_u64(struct slice *s, uint64_t *out)
 	const char *t = p;
 	uint64_t v = 0;
 	bool ok = true;
+	/* Up to 19 digits cannot overflow: no checks (most counts are short). The
+	 * checked loop takes over at a 20th digit or any other byte of the token. */
+	const char *fast = e - p > 19 ? p + 19 : e;
+	for (unsigned d; p < fast && (d = (unsigned)(unsigned char)*p - '0') <= 9; p++)
+		v = v * 10 + d;
 	for (; p < e && !is_space(*p); p++) {
 		unsigned d = (unsigned)(unsigned char)*p - '0';
 		if (d > 9 || __builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, (uint64_t)d, &v))

@@ -52,6 +52,38 @@ assert cpu["dev_irq_rate"] >= s["rate"] * 0.99
 assert cpu["softirq"]["BLOCK"] > 0
 PY
 
+# (a2) what the sampler's /proc/stat shortcut rests on (sample/reading.c): an IRQ's
+# intr sum in /proc/stat read before /proc/interrupts is at most its row's sum of counts,
+# and read after it, at least (kstat_irqs: counts only grow, the sum is over possible
+# CPUs, the row has the online ones). 300 readings under the disk load.
+load
+python3 - "$irq" <<'PY' && ok "/proc/stat intr sums bracket the /proc/interrupts rows (IRQ $irq moving)" || ko "/proc/stat intr sums and /proc/interrupts rows disagree"
+import re, sys
+def sums():
+    for l in open("/proc/stat"):
+        if l.startswith("intr "):
+            return [int(x) for x in l.split()[2:]]
+def rows():
+    r = {}
+    for l in open("/proc/interrupts"):
+        m = re.match(r"\s*(\d+):((?:\s+\d+)+)", l)
+        if m:
+            r[int(m.group(1))] = sum(int(x) for x in m.group(2).split())
+    return r
+allon = open("/sys/devices/system/cpu/online").read() == open("/sys/devices/system/cpu/possible").read()
+bad, moved = [], 0
+for _ in range(300):
+    a, r, b = sums(), rows(), sums()
+    for n, t in r.items():
+        if n >= len(b) or t > b[n] or (allon and t < a[n]):
+            bad.append((n, a[n] if n < len(a) else None, t, b[n] if n < len(b) else None))
+    moved += int(sys.argv[1]) in r and a[int(sys.argv[1])] != b[int(sys.argv[1])]
+print("  %d rows per reading, IRQ %s moved within %d of 300 readings, %d out of bounds %s"
+      % (len(r), sys.argv[1], moved, len(bad), bad[:3]))
+assert not bad and len(r) > 3
+PY
+kill $ddpid 2>/dev/null; wait $ddpid 2>/dev/null; ddpid=
+
 # (b) tracepoint recorder as root
 load
 "$BIN" top --json --trace --interval 1 --iterations 2 > "$tmp/b.json" 2> "$tmp/b.err"

@@ -35,6 +35,14 @@ TEST(stat_procfs_fixture_long_intr_line)
 	CHECK_INT(st.cpus[7].v[1], 268);
 	CHECK(st.has_intr);
 	CHECK_INT(st.intr_total, 73777505);
+	/* one sum per IRQ number, 0..nr_irqs-1 */
+	CHECK_INT(st.nintr_irq, 65960);
+	CHECK_INT(st.intr_irq[0], 41);
+	CHECK_INT(st.intr_irq[1], 9);
+	CHECK_INT(st.intr_irq[8], 1);
+	CHECK_INT(st.intr_irq[9], 172);
+	CHECK_INT(st.intr_irq[12], 190);
+	CHECK_INT(st.intr_irq[65959], 0);
 	CHECK_INT(st.ctxt, 38014093);
 	CHECK_INT(st.btime, 1418183276);
 	CHECK(st.has_softirq);
@@ -160,5 +168,26 @@ TEST(stat_bad_input)
 	bad_long_line(&b, "", "x", BAD_LONG);
 	CHECK_INT(parse_stat(b.data, b.len, &a, &st), -EINVAL);
 	buf_free(&b);
+	arena_free(&a);
+}
+
+/* A bad field in the intr line ends the per-IRQ sums there (the ones read stay), and an
+ * intr line with only its total has none: the sampler then takes no row on a sum. */
+TEST(stat_intr_sums_stop_at_a_bad_field)
+{
+	struct arena a = { 0 };
+	struct proc_stat st;
+	CHECK_INT(parse_lit("cpu  1 2 3 4 5 6 7 8 0 0\nintr 60 10 20 x 30\nctxt 5\n", &a, &st), 0);
+	CHECK(st.has_intr);
+	CHECK_INT(st.intr_total, 60);
+	CHECK_INT(st.nintr_irq, 2);
+	CHECK_INT(st.intr_irq[1], 20);
+	CHECK_INT(st.ctxt, 5);
+	CHECK_INT(parse_lit("cpu  1 2 3 4 5 6 7 8 0 0\nintr 60\n", &a, &st), 0);
+	CHECK(st.has_intr);
+	CHECK_INT(st.nintr_irq, 0);
+	CHECK_INT(parse_lit("cpu  1 2 3 4 5 6 7 8 0 0\nintr x 1 2\n", &a, &st), 0);
+	CHECK(!st.has_intr);
+	CHECK_INT(st.nintr_irq, 0);
 	arena_free(&a);
 }

@@ -255,7 +255,33 @@ TEST(reading_cache_rates_equal_fresh_rates)
  * offset of its buffer (the hash's phase changes: rows are parsed again, never
  * taken from the wrong text).
  */
-static void guessed_lengths(void)
+/* A /proc/stat for the text, as the kernel keeps it: each IRQ number's intr sum is the
+ * sum of its rows' counts (a number on two rows: both), nr_irqs = the largest + 1. */
+static void make_stat(const struct buf *interrupts, struct buf *out)
+{
+	struct reading r;
+	reading_parse(&r, interrupts->data, interrupts->len, NULL, 0, NULL, 0, SEC);
+	int nr = 0;
+	for (int i = 0; i < r.nirqs; i++)
+		nr = MAX(nr, r.irqs[i].number + 1);
+	uint64_t *sum = calloc((size_t)nr + 1, sizeof(*sum)), all = 0;
+	for (int i = 0; i < r.nirqs; i++)
+		if (r.irqs[i].number >= 0) {
+			sum[r.irqs[i].number] += r.irqs[i].total;
+			all += r.irqs[i].total;
+		}
+	out->len = 0;
+	buf_printf(out, "cpu  1 2 3 4 5 6 7 8 0 0\nintr %llu", (unsigned long long)all);
+	for (int i = 0; i < nr; i++)
+		buf_printf(out, " %llu", (unsigned long long)sum[i]);
+	buf_printf(out, "\nctxt 1\n");
+	free(sum);
+	reading_free(&r);
+}
+
+/* with_stat: each text comes with its make_stat(), so the stat shortcut is taken
+ * wherever a row's sum stood still, and must give the same answers. */
+static void guessed_lengths(bool with_stat)
 {
 	struct buf orig = { 0 };
 	t_read(D "x86-80cpu-westmere-ex-4s-ioapic-msi-no-ir-eth1-queues-cpu0-before.txt", &orig);
@@ -266,6 +292,8 @@ static void guessed_lengths(void)
 	struct reading prev = { 0 };
 	bool have_prev = false;
 	int reparsed_all = 0, partial = 0, none = 0;
+	long stat_reused = 0;
+	struct buf st = { 0 };
 	for (int round = 0; round < 60; round++) {
 		struct buf next = { 0 };
 		int kind = round < 4 ? 0 : (int)((seed = seed * 1103515245u + 12345u) >> 16) % 6;
@@ -313,7 +341,12 @@ static void guessed_lengths(void)
 		char *at = malloc(next.len + 64);
 		memcpy(at + shift, next.data, next.len);
 		struct reading r, ref;
-		CHECK_INT(reading_parse_cached(&r, at + shift, next.len, (uint64_t)(round + 1) * SEC, c), 0);
+		if (with_stat)
+			make_stat(&next, &st);
+		CHECK_INT(reading_parse_cached_stat(&r, at + shift, next.len, with_stat ? st.data : NULL, st.len,
+						    (uint64_t)(round + 1) * SEC, c),
+			  0);
+		stat_reused += rd_cache_stat_reused(c);
 		fresh(&ref, &next, (uint64_t)(round + 1) * SEC);
 		CHECK(same_reading_text(&r, &ref));
 		if (have_prev) {
@@ -337,10 +370,15 @@ static void guessed_lengths(void)
 	}
 	/* each path was taken */
 	CHECK(reparsed_all > 0 && partial > 0 && none > 0);
+	/* the shortcut: taken only with a stat (until a doubled row, whose number is on
+	 * two rows, turns it off for every later round), never distrusted */
+	CHECK(with_stat ? stat_reused > 100 : stat_reused == 0);
+	CHECK(rd_cache_stat_trusted(c));
 	reading_free(&prev);
 	rd_cache_free(c);
 	buf_free(&cur);
 	buf_free(&orig);
+	buf_free(&st);
 }
 
 static const char *const hashes[] = { "words", "avx2" };
@@ -356,7 +394,8 @@ TEST(reading_cache_guessed_lengths_match_fresh_parse)
 			continue;
 		CHECK_INT(e, 0);
 		CHECK_STR(reading_hash_name(), hashes[i]);
-		guessed_lengths();
+		guessed_lengths(false);
+		guessed_lengths(true);
 		ran++;
 	}
 	CHECK_INT(reading_hash_use(NULL), 0);
@@ -428,4 +467,204 @@ TEST(reading_hash_covers_the_line_and_only_it)
 	CHECK(ran >= 1);
 	free(text);
 	free(copy);
+}
+
+/*
+ * The /proc/stat shortcut on a real pair (live 6.18 guest, 2 CPUs, O_DIRECT reads
+ * between the two; the stat files were read just after the interrupts): the five
+ * numeric rows whose intr sum moved (the same five whose counts moved) and the named
+ * rows that moved (LOC, CAL, ...: always hashed) are parsed again, the other numeric
+ * rows are taken on their sum (but the one checked in full this tick), and the
+ * readings equal fresh parses.
+ */
+TEST(reading_cache_stat_shortcut_real_pair)
+{
+	struct buf i1 = { 0 }, i2 = { 0 }, s1 = { 0 }, s2 = { 0 };
+	t_read(D "live-6.18-2cpu-virtio-blk-dd-1-interrupts.txt", &i1);
+	t_read(D "live-6.18-2cpu-virtio-blk-dd-2-interrupts.txt", &i2);
+	t_read(D "live-6.18-2cpu-virtio-blk-dd-1-stat.txt", &s1);
+	t_read(D "live-6.18-2cpu-virtio-blk-dd-2-stat.txt", &s2);
+	struct rd_cache *c = rd_cache_new();
+	struct reading a, b, b2, ref;
+	CHECK_INT(reading_parse_cached_stat(&a, i1.data, i1.len, s1.data, s1.len, SEC, c), 0);
+	CHECK_INT(rd_cache_parsed(c), a.nirqs);
+	CHECK_INT(rd_cache_stat_reused(c), 0);
+	CHECK_INT(reading_parse_cached_stat(&b, i2.data, i2.len, s2.data, s2.len, 2 * SEC, c), 0);
+	struct reading f1;
+	fresh(&f1, &i1, SEC);
+	int numeric = 0, moved_numeric = 0, moved_named = 0;
+	for (int i = 0; i < b.nirqs; i++) {
+		bool moved = f1.irqs[i].total != b.irqs[i].total;
+		numeric += b.irqs[i].number >= 0;
+		moved_numeric += moved && b.irqs[i].number >= 0;
+		moved_named += moved && b.irqs[i].number < 0;
+	}
+	reading_free(&f1);
+	CHECK_INT(numeric, 19);
+	CHECK_INT(moved_numeric, 5);
+	CHECK_INT(rd_cache_parsed(c), 5 + moved_named);
+	/* 19 numeric rows, 5 moved; of the 14 others one may fall on this tick's full check */
+	CHECK(rd_cache_stat_reused(c) >= 13 && rd_cache_stat_reused(c) <= 14);
+	fresh(&ref, &i2, 2 * SEC);
+	CHECK(same_reading_text(&b, &ref));
+	reading_free(&ref);
+	/* nothing moved: nothing parsed, and still the same reading */
+	CHECK_INT(reading_parse_cached_stat(&b2, i2.data, i2.len, s2.data, s2.len, 3 * SEC, c), 0);
+	CHECK_INT(rd_cache_parsed(c), 0);
+	CHECK(rd_cache_stat_reused(c) >= 18);
+	fresh(&ref, &i2, 3 * SEC);
+	CHECK(same_reading_text(&b2, &ref));
+	CHECK(rd_cache_stat_trusted(c));
+	reading_free(&ref);
+	reading_free(&a);
+	reading_free(&b);
+	reading_free(&b2);
+	rd_cache_free(c);
+	buf_free(&i1);
+	buf_free(&i2);
+	buf_free(&s1);
+	buf_free(&s2);
+}
+
+/* 40 rows of 2 CPUs, IRQ i counting i and 2i (+ bump on row `bump`'s CPU0 count),
+ * handler names of one width; and its stat with `intr_n` per-IRQ sums (of the
+ * unbumped counts when stale_sum). */
+static void make_host(struct buf *in, struct buf *st, int bump, const char *rename, int intr_n, bool stale_sum)
+{
+	in->len = st->len = 0;
+	buf_printf(in, "           CPU0       CPU1\n");
+	uint64_t total = 0;
+	for (int i = 0; i < 40; i++) {
+		unsigned c0 = (unsigned)i + (i == bump), c1 = 2u * (unsigned)i;
+		buf_printf(in, " %2d: %10u %10u  PCI-MSIX-0000:00:%02x.0 %3d-edge      %s%02d\n", i, c0, c1, i, i,
+			   rename && i == 7 ? rename : "dev-q", i);
+		total += c0 + c1;
+	}
+	buf_printf(in, "LOC: %10u %10u   Local timer interrupts\n", 5u + (unsigned)(bump >= 0), 6u);
+	buf_printf(st, "cpu  1 2 3 4 5 6 7 8 0 0\nintr %llu", (unsigned long long)total);
+	for (int i = 0; i < intr_n; i++)
+		buf_printf(st, " %u", 3u * (unsigned)i + (i == bump && !stale_sum));
+	buf_printf(st, "\n");
+}
+
+/* Read in with st through c; must equal a fresh parse. */
+static void read_host(struct rd_cache *c, const struct buf *in, const struct buf *st, uint64_t t, struct reading *r)
+{
+	CHECK_INT(reading_parse_cached_stat(r, in->data, in->len, st->data, st->len, t, c), 0);
+	struct reading ref;
+	fresh(&ref, in, t);
+	CHECK(same_reading_text(r, &ref));
+	reading_free(&ref);
+}
+
+/*
+ * What the shortcut must not miss: a handler renamed (same length, sum unchanged), a
+ * row moved by its sum, IRQs past the end of the intr line (never taken on a sum),
+ * and a file whose counts move while its sums do not (not the kernel's: found within
+ * 32 readings by the full check of one row in 32, then the shortcut is off and every
+ * reading equals a fresh parse).
+ */
+TEST(reading_cache_stat_shortcut_names_sums_and_bad_files)
+{
+	struct buf in = { 0 }, st = { 0 };
+	struct rd_cache *c = rd_cache_new();
+	struct reading r[2];
+	int k = 0;
+	uint64_t t = SEC;
+	make_host(&in, &st, -1, NULL, 40, false);
+	read_host(c, &in, &st, t++, &r[k]);
+	k ^= 1;
+	read_host(c, &in, &st, t++, &r[k]);
+	CHECK_INT(rd_cache_parsed(c), 0);
+	/* 40 numeric rows, of which one or two (one in 32) are checked in full */
+	CHECK(rd_cache_stat_reused(c) >= 38 && rd_cache_stat_reused(c) <= 39);
+	/* renamed in place: "dev-q07" -> "DEV-Q07", the sums as they were */
+	reading_free(&r[k ^ 1]);
+	k ^= 1;
+	make_host(&in, &st, -1, "DEV-Q", 40, false);
+	read_host(c, &in, &st, t++, &r[k]);
+	CHECK_INT(rd_cache_parsed(c), 1);
+	CHECK_STR(r[k].irqs[7].actions, "DEV-Q07");
+	/* row 12's count and sum move (and LOC's count, a named row: always hashed) */
+	reading_free(&r[k ^ 1]);
+	k ^= 1;
+	make_host(&in, &st, 12, "DEV-Q", 40, false);
+	read_host(c, &in, &st, t++, &r[k]);
+	CHECK_INT(rd_cache_parsed(c), 2);
+	CHECK(r[k].irqs[12].counts[0] == 13);
+	CHECK(rd_cache_stat_trusted(c));
+	/* an intr line of 20 IRQs: rows 20..39 are hashed every tick */
+	make_host(&in, &st, 12, "DEV-Q", 20, false);
+	reading_free(&r[k ^ 1]);
+	k ^= 1;
+	read_host(c, &in, &st, t++, &r[k]);
+	CHECK(rd_cache_stat_reused(c) >= 19 && rd_cache_stat_reused(c) <= 20);
+	CHECK_INT(rd_cache_parsed(c), 0);
+	/* counts that move under a sum that does not: row 30's count back to 30 but its
+	 * sum kept (a file no kernel writes) */
+	make_host(&in, &st, -1, "DEV-Q", 40, false);
+	reading_free(&r[k ^ 1]);
+	k ^= 1;
+	read_host(c, &in, &st, t++, &r[k]);
+	int detected = -1;
+	for (int n = 0; n < 40 && detected < 0; n++) {
+		make_host(&in, &st, n % 2 ? 30 : -1, "DEV-Q", 40, true);
+		reading_free(&r[k ^ 1]);
+		k ^= 1;
+		CHECK_INT(reading_parse_cached_stat(&r[k], in.data, in.len, st.data, st.len, t++, c), 0);
+		if (!rd_cache_stat_trusted(c))
+			detected = n;
+	}
+	CHECK(detected >= 0 && detected <= 32);
+	/* from then on the files are read as if there were no stat */
+	for (int n = 0; n < 4; n++) {
+		make_host(&in, &st, n % 2 ? 30 : -1, "DEV-Q", 40, true);
+		reading_free(&r[k ^ 1]);
+		k ^= 1;
+		read_host(c, &in, &st, t++, &r[k]);
+		CHECK_INT(rd_cache_stat_reused(c), 0);
+	}
+	reading_free(&r[0]);
+	reading_free(&r[1]);
+	rd_cache_free(c);
+	buf_free(&in);
+	buf_free(&st);
+}
+
+/*
+ * A number on several rows (a torn read can repeat rows): its one intr sum cannot
+ * tell which row moved, so the sums a reading keeps are dropped when its numbers were
+ * not ascending. Here the first of three rows of IRQ 11 goes: the sum stays 7, and the
+ * row now first (4) must not be taken for the cached first (0).
+ */
+TEST(reading_cache_stat_shortcut_repeated_numbers)
+{
+	static const char *const hdr = "           CPU0       CPU1\n";
+	static const char *const row[] = {
+		" 10:          1          0  PCI-MSIX-0000:00:01.0   0-edge      a\n",
+		" 11:          0          0  PCI-MSIX-0000:00:01.0   1-edge      b\n",
+		" 11:          4          0  PCI-MSIX-0000:00:01.0   1-edge      b\n",
+		" 11:          3          0  PCI-MSIX-0000:00:01.0   1-edge      b\n",
+		" 12:          5          0  PCI-MSIX-0000:00:01.0   2-edge      c\n",
+	};
+	const char *st = "cpu  1 2 3 4 5 6 7 8 0 0\nintr 13 0 0 0 0 0 0 0 0 0 0 1 7 5\n";
+	struct buf x = { 0 }, y = { 0 };
+	buf_printf(&x, "%s", hdr);
+	buf_printf(&y, "%s", hdr);
+	for (int i = 0; i < 5; i++) {
+		buf_printf(&x, "%s", row[i]);
+		if (i != 1)
+			buf_printf(&y, "%s", row[i]);
+	}
+	struct rd_cache *c = rd_cache_new();
+	struct reading a, b;
+	read_host(c, &x, &(struct buf){ .data = (char *)st, .len = strlen(st) }, SEC, &a);
+	read_host(c, &y, &(struct buf){ .data = (char *)st, .len = strlen(st) }, 2 * SEC, &b);
+	CHECK(b.irqs[1].counts[0] == 4);
+	CHECK(rd_cache_stat_trusted(c));
+	reading_free(&a);
+	reading_free(&b);
+	rd_cache_free(c);
+	buf_free(&x);
+	buf_free(&y);
 }
