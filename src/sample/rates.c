@@ -38,8 +38,12 @@ static bool same_identity(const struct rd_irq *x, const struct rd_irq *y)
 	return !strcmp(x->chip, y->chip) && !strcmp(x->hwirq, y->hwirq) && !strcmp(x->actions, y->actions);
 }
 
-static const struct stat_cpu *stat_of(const struct proc_stat *st, int id)
+/* The cpuN line of CPU id; `hint` is where it most likely is (the same line number in
+ * the reading before): a search per CPU would be 512 x 512 steps a tick. */
+static const struct stat_cpu *stat_of(const struct proc_stat *st, int id, int hint)
 {
+	if (hint >= 0 && hint < st->ncpus && st->cpus[hint].id == id)
+		return &st->cpus[hint];
 	for (int i = 0; i < st->ncpus; i++)
 		if (st->cpus[i].id == id)
 			return &st->cpus[i];
@@ -80,7 +84,7 @@ static void stat_rates(struct rates *out, const struct reading *a, const struct 
 	out->softirq_accounted = soft_cum > 0 ? TRI_YES : TRI_UNKNOWN;
 	for (int i = 0; i < b->stat.ncpus; i++) {
 		const struct stat_cpu *cb = &b->stat.cpus[i];
-		const struct stat_cpu *ca = stat_of(&a->stat, cb->id);
+		const struct stat_cpu *ca = stat_of(&a->stat, cb->id, i);
 		if (!ca || cb->id < 0 || cb->id > out->max_cpu || cb->nfields < 7 || ca->nfields < 7)
 			continue;
 		uint64_t ta = stat_sum(ca), tb = stat_sum(cb);

@@ -1,6 +1,7 @@
 #include "util/str.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 struct slice slice_of(const char *s)
@@ -56,17 +57,62 @@ static bool is_space(char c)
 	return c == ' ' || (c >= '\t' && c <= '\r');	/* isspace() in the C locale */
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * Eight bytes at once (the counter files are tens of thousands of short numbers a
+ * tick): how many of w's bytes, from the first, are digits, and their value. A byte
+ * is a digit when (byte - '0') is 0..9: subtracting 0x30 from each byte and adding
+ * 0x76 sets the top bit of exactly the bytes above 9 or that borrowed.
+ */
+static unsigned swar_digits(uint64_t w, uint64_t *value)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t x = w - 0x30 * ones;
+	uint64_t bad = (x | (x + 0x76 * ones) | w) & (0x80 * ones);
+	unsigned n = bad ? (unsigned)__builtin_ctzll(bad) / 8 : 8;
+	if (n == 0)
+		return 0;
+	/* the n digits, most significant first, right-aligned under leading zeros */
+	x = n == 8 ? x : x << (8 * (8 - n));
+	x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffull;
+	x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffull;
+	x = (x * 10000 + (x >> 32)) & 0xffffffffull;
+	*value = x;
+	return n;
+}
+#endif
+
 bool slice_next_u64(struct slice *s, uint64_t *out)
 {
 	const char *p = s->p, *e = s->p + s->n;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* runs of ' ' (" %10u" pads counts to 11 bytes) eight at a time */
+	while (e - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		w ^= 0x2020202020202020ull;
+		if (w) {
+			p += __builtin_ctzll(w) / 8;
+			break;
+		}
+		p += 8;
+	}
+#endif
 	while (p < e && is_space(*p))
 		p++;
 	const char *t = p;
 	uint64_t v = 0;
 	bool ok = true;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (e - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		p += swar_digits(w, &v);
+	}
+#endif
 	/* Up to 19 digits cannot overflow: no checks (most counts are short). The
 	 * checked loop takes over at a 20th digit or any other byte of the token. */
-	const char *fast = e - p > 19 ? p + 19 : e;
+	const char *fast = e - t > 19 ? t + 19 : e;
 	for (unsigned d; p < fast && (d = (unsigned)(unsigned char)*p - '0') <= 9; p++)
 		v = v * 10 + d;
 	for (; p < e && !is_space(*p); p++) {

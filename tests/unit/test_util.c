@@ -162,14 +162,19 @@ TEST(str_numbers)
  * numbers around 2^64. */
 TEST(slice_next_u64_equals_token_then_u64)
 {
+	/* the second alphabet: long digit runs (8 bytes are read at once), a byte of each
+	 * kind around the digits ('/' and ':' border '0'..'9', 0x80+ bytes) */
 	static const char alphabet[] = "0123456789      \t\r\v\f\n+-x9";
+	static const char digits[] = "01234567890123456789012345678901234567       /:\t\xb0\xff";
 	unsigned seed = 4242;
 	char text[64];
 	int mismatches = 0, values = 0;
-	for (int round = 0; round < 20000; round++) {
+	for (int round = 0; round < 40000; round++) {
+		const char *al = round & 1 ? digits : alphabet;
+		size_t aln = round & 1 ? sizeof(digits) - 1 : sizeof(alphabet) - 1;
 		int n = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 48;
 		for (int i = 0; i < n; i++)
-			text[i] = alphabet[((seed = seed * 1103515245u + 12345u) >> 16) % (sizeof(alphabet) - 1)];
+			text[i] = al[((seed = seed * 1103515245u + 12345u) >> 16) % aln];
 		if (round % 50 == 0) {	/* near the overflow edge */
 			n = snprintf(text, sizeof(text), " %s %s", round % 100 ? "18446744073709551615" : "18446744073709551616",
 				     "7");
