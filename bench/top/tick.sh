@@ -86,8 +86,9 @@ if command -v mpstat >/dev/null; then
 		tail -1 "$B/mp1" >"$B/t1"
 		tail -1 "$B/mp6" >"$B/t6"
 		awk -v m="mpstat $m -P ALL 1 N" -v crash="$crash" "NR == 1 {w = \$1; c = \$2 + \$3; next}
-			{printf \"%-44s %8.1f ms wall %8.1f ms cpu, then %.1f ms cpu per interval%s\\n\", m, w * 1000, c * 1000,
-			 (\$2 + \$3 - c) * 1000 / 5, crash != \"\" ? \" (exits: \" crash \")\" : \"\"}" "$B/t1" "$B/t6"
+			{printf \"%-44s %8.1f ms wall %8.1f ms cpu, \", m, w * 1000, c * 1000
+			 if (crash != \"\") printf \"exits: %s\\n\", crash
+			 else printf \"then %.1f ms cpu per interval\\n\", (\$2 + \$3 - c) * 1000 / 5}" "$B/t1" "$B/t6"
 	done
 fi
 echo "-- irqsight top --batch --interval 1 (steady state: 24 minus 4 iterations, rusage in us)"

@@ -72,6 +72,7 @@ struct rd_cache {
 	struct rd_irq *ibuf[2];	/* the readings' row arrays: reading seq uses ibuf[seq & 1] */
 	size_t icap[2];
 	struct abuf rbuf;	/* stream_interrupts' read buffer */
+	struct buf stat_buf, softirqs_buf;	/* the other two files' read buffers */
 	int stat_reused;	/* rows of the last reading taken by the /proc/stat shortcut */
 	bool stat_untrusted;	/* a row's counts moved while its intr sum did not: shortcut off */
 	bool stat_off;		/* rd_cache_use_stat(c, false) */
@@ -803,13 +804,15 @@ static void parse_others(struct reading *r, const char *softirqs, size_t slen, c
 static int take_stat_interrupts(struct reading *r, const struct source *src, struct rd_cache *c)
 {
 	r->time_ns = now_ns();
-	struct buf st = { 0 };
-	int e = src_read(src, "proc/stat", &st, 0);
+	/* with a cache, its buffer is kept from tick to tick (110 KB on 512 CPUs) */
+	struct buf own = { 0 }, *st = c ? &c->stat_buf : &own;
+	st->len = 0;
+	int e = src_read(src, "proc/stat", st, 0);
 	if (e)
 		r->err_stat = e;
 	else
-		parse_stat_into(r, st.data, st.len);
-	buf_free(&st);
+		parse_stat_into(r, st->data, st->len);
+	buf_free(&own);
 	return stream_interrupts(r, src, c);
 }
 
@@ -835,12 +838,13 @@ int reading_take_cached(struct reading *r, const struct source *src, struct rd_c
 		ret = take_stat_interrupts(r, src, c);
 	}
 	r->err_interrupts = ret;
-	struct buf si = { 0 };
-	int e1 = src_read(src, "proc/softirqs", &si, 0);
-	parse_softirqs_into(r, e1 ? NULL : si.data, si.len);
+	struct buf own = { 0 }, *si = c ? &c->softirqs_buf : &own;
+	si->len = 0;
+	int e1 = src_read(src, "proc/softirqs", si, 0);
+	parse_softirqs_into(r, e1 ? NULL : si->data, si->len);
 	if (e1)
 		r->err_softirqs = e1;
-	buf_free(&si);
+	buf_free(&own);
 	r->took_ns = now_ns() - r->time_ns;
 	return ret;
 }
@@ -912,6 +916,8 @@ void rd_cache_free(struct rd_cache *c)
 	free(c->ibuf[0]);
 	free(c->ibuf[1]);
 	free(c->rbuf.data);
+	buf_free(&c->stat_buf);
+	buf_free(&c->softirqs_buf);
 	free(c);
 }
 
