@@ -315,7 +315,7 @@ static void note_cpu(struct reading *r, int id)
  * counts are the cached ones, and only its label and the text after the counts (chip,
  * hwirq, flow, actions: a handler added or renamed) need checking, with the length.
  * On a quiet host that skips hashing ~98% of the file. Files that break the rule
- * (hand-made, or a kernel we have not read) are caught: every tick one row in 32 is
+ * (hand-made, or a kernel we have not read) are caught: every tick one row in 64 is
  * checked in full anyway, and a row parsed with its sum unchanged must keep its
  * total; either failure turns the shortcut off for the cache (stat_untrusted).
  */
@@ -656,7 +656,7 @@ static bool feed_same_row(struct feeder *f, struct slice *all)
 	uint64_t sum;
 	f->stat_same = !c->stat_untrusted && !c->stat_off && v->stat_known && v->stat_epoch == c->stat_epoch &&
 		       intr_sum(f, v->q.number, &sum) && sum == v->stat_total;
-	if (f->stat_same && (idx & 31) != (c->seq & 31) &&
+	if (f->stat_same && (idx & 63) != (c->seq & 63) &&
 	    ends_hash(all->p, n, v->label_len, v->tail_off) == v->ends_hash) {
 		c->stat_reused++;	/* no count moved and the names are the same */
 	} else {

@@ -128,9 +128,11 @@ void *arena_calloc(struct arena *a, size_t n, size_t size)
 
 void *arena_realloc(struct arena *a, void *old, size_t old_size, size_t new_size)
 {
-	void *p = arena_alloc(a, new_size);
-	if (old && old_size)
-		memcpy(p, old, old_size < new_size ? old_size : new_size);
+	void *p = alloc(a, new_size);
+	size_t keep = old ? (old_size < new_size ? old_size : new_size) : 0;
+	if (keep)
+		memcpy(p, old, keep);
+	memset((char *)p + keep, 0, new_size - keep);	/* only what was not copied */
 	return p;
 }
 
