@@ -9,7 +9,8 @@
 #    the same three files; the files are the synthetic host's, bind-mounted over /proc in
 #    a private mount namespace. Three cases: nothing changed between ticks (a static
 #    file), 10% of the rows changed every tick (HOSTDIR and a copy with every 10th IRQ
-#    row bumped, alternating), and the row cache off (every row parsed).
+#    row bumped, alternating), and the row cache off (every row parsed); then with sleeps
+#    of 500 ms and 1 s before each tick and read (cold, as top runs).
 # 2. cat, lsirq and mpstat on the bind-mounted files, as whole processes. mpstat counts
 #    CPUs from /sys/devices/system/cpu/cpuN, so a directory with 512 of them is
 #    bind-mounted there too (without it, it reads 2 CPUs' columns of 512).
@@ -70,6 +71,8 @@ echo "-- tickbench (per tick, inside the process)"
 "$B/tickbench" / 10 nocache
 echo "-- the same, sleeping 500 ms before each tick and each read (cold caches, as top runs)"
 TICKBENCH_SLEEP_MS=500 "$B/tickbench" / 12
+echo "-- the same with 1 s sleeps, the pace of top --interval 1: read ms / 10 = % of one CPU that reading the files once a second costs"
+TICKBENCH_SLEEP_MS=1000 "$B/tickbench" / 12
 echo "-- whole processes"
 cpu() { /usr/bin/time -f "%e %U %S" "$@" 2>&1 >/dev/null | tail -1; }
 per() { awk -v n=$2 "{printf \"%-44s %8.1f ms wall %8.1f ms cpu\\n\", \"$1\", \$1*1000/n, (\$2+\$3)*1000/n}"; }
