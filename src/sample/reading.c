@@ -317,7 +317,8 @@ static void note_cpu(struct reading *r, int id)
  * On a quiet host that skips hashing ~98% of the file. Files that break the rule
  * (hand-made, or a kernel we have not read) are caught: every tick one row in 64 is
  * checked in full anyway, and a row parsed with its sum unchanged must keep its
- * total; either failure turns the shortcut off for the cache (stat_untrusted).
+ * total; either failure turns the shortcut off for the cache (stat_untrusted). A
+ * number on two rows makes its sum ambiguous: see feed_done.
  */
 static bool intr_sum(const struct feeder *f, int irq, uint64_t *out)
 {
@@ -363,7 +364,6 @@ static uint64_t mix_range(uint64_t h, const char *line, size_t from, size_t to)
 #endif
 }
 
-/* The label ("  41:") and the text after the counts of a row of n >= 8 bytes. */
 /* Remember the intr sum the text of v was read with (only one row per number: see
  * feed_done). */
 static void keep_sum(const struct feeder *f, struct rd_ver *v)
@@ -372,6 +372,7 @@ static void keep_sum(const struct feeder *f, struct rd_ver *v)
 	v->stat_epoch = f->c->stat_epoch;
 }
 
+/* The label ("  41:") and the text after the counts of a row of n >= 8 bytes. */
 static uint64_t ends_hash(const char *p, size_t n, uint32_t label_len, uint32_t tail_off)
 {
 	uint64_t h = mix_range(0x2545f4914f6cdd1dull ^ n, p, 0, label_len);

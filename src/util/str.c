@@ -61,8 +61,10 @@ static bool is_space(char c)
 /*
  * Eight bytes at once (the counter files are tens of thousands of short numbers a
  * tick): how many of w's bytes, from the first, are digits, and their value. A byte
- * is a digit when (byte - '0') is 0..9: subtracting 0x30 from each byte and adding
- * 0x76 sets the top bit of exactly the bytes above 9 or that borrowed.
+ * is a digit when (byte - '0') is 0..9: after subtracting 0x30 from each byte, adding
+ * 0x76 sets the top bit of the bytes above 9, a borrow that of the bytes below '0',
+ * and `| w` that of bytes of 0x80 and more. Borrows and carries only run upwards from a
+ * non-digit, so the first flagged byte is the first non-digit; later ones do not count.
  */
 static unsigned swar_digits(uint64_t w, uint64_t *value)
 {
