@@ -21,8 +21,8 @@
  * once per ring (trace_opts.timer_drain, as `latency`, which drains on a timer, asks).
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

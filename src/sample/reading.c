@@ -320,6 +320,8 @@ static void note_cpu(struct reading *r, int id)
  * total; either failure turns the shortcut off for the cache (stat_untrusted). A
  * number on two rows makes its sum ambiguous: see feed_done.
  */
+#define STAT_FULL_CHECK 64	/* one row in this many is hashed in full every tick */
+
 static bool intr_sum(const struct feeder *f, int irq, uint64_t *out)
 {
 	if (!f->intr || irq < 0 || irq >= f->nintr)
@@ -328,12 +330,13 @@ static bool intr_sum(const struct feeder *f, int irq, uint64_t *out)
 	return true;
 }
 
-/* One lane, each step a bijection of the state (so a change in any one word always
- * shows), with a shift so that high bits reach low ones. For the short texts here. */
-static uint64_t mix_word(uint64_t h, uint64_t w)
+/* Give the feeder of a cached reading the intr sums of r's /proc/stat, if it has them. */
+static void feed_sums(struct feeder *f, const struct reading *r)
 {
-	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 32);
+	if (f->c && !r->err_stat && r->stat.nintr_irq) {
+		f->intr = r->stat.intr_irq;
+		f->nintr = r->stat.nintr_irq;
+	}
 }
 
 static uint64_t load8(const char *p)
@@ -343,24 +346,26 @@ static uint64_t load8(const char *p)
 	return w;
 }
 
-/* Bytes [from, to) of a line of n >= 8 bytes. A partial last word is read as the
- * whole word ending at `to` (or starting at the line's start) and shifted: bytes
- * copied one by one into a word and loaded at once stall store forwarding. */
+/* Bytes [from, to) of a line of n >= 8 bytes, one word at a time through fold() (each
+ * step a bijection of the state: a change in any one word always shows). A partial
+ * last word is read as the whole word ending at `to` (or starting at the line's start)
+ * and shifted: bytes copied one by one into a word and loaded at once stall store
+ * forwarding. */
 static uint64_t mix_range(uint64_t h, const char *line, size_t from, size_t to)
 {
 	for (; to - from >= 8; from += 8)
-		h = mix_word(h, load8(line + from));
+		h = fold(h, load8(line + from));
 	size_t r = to - from;
 	if (!r)
 		return h;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (to >= 8)
-		return mix_word(h, load8(line + to - 8) >> (8 * (8 - r)));
-	return mix_word(h, (load8(line) >> (8 * from)) & ((1ull << (8 * r)) - 1));
+		return fold(h, load8(line + to - 8) >> (8 * (8 - r)));
+	return fold(h, (load8(line) >> (8 * from)) & ((1ull << (8 * r)) - 1));
 #else
 	uint64_t w = 0;
 	memcpy(&w, line + from, r);
-	return mix_word(h, w);
+	return fold(h, w);
 #endif
 }
 
@@ -657,7 +662,7 @@ static bool feed_same_row(struct feeder *f, struct slice *all)
 	uint64_t sum;
 	f->stat_same = !c->stat_untrusted && !c->stat_off && v->stat_known && v->stat_epoch == c->stat_epoch &&
 		       intr_sum(f, v->q.number, &sum) && sum == v->stat_total;
-	if (f->stat_same && (idx & 63) != (c->seq & 63) &&
+	if (f->stat_same && idx % STAT_FULL_CHECK != c->seq % STAT_FULL_CHECK &&
 	    ends_hash(all->p, n, v->label_len, v->tail_off) == v->ends_hash) {
 		c->stat_reused++;	/* no count moved and the names are the same */
 	} else {
@@ -722,10 +727,7 @@ static int stream_interrupts(struct reading *r, const struct source *src, struct
 	if (fd < 0)
 		return fd;
 	struct feeder f = { .r = r, .c = c, .last_number = -1 };
-	if (c && !r->err_stat && r->stat.nintr_irq) {
-		f.intr = r->stat.intr_irq;
-		f.nintr = r->stat.nintr_irq;
-	}
+	feed_sums(&f, r);
 	/* with a cache, its read buffer is kept from tick to tick */
 	struct abuf own = { 0 }, *bp = c ? &c->rbuf : &own;
 	struct abuf b = *bp;
@@ -882,10 +884,7 @@ int reading_parse_cached_stat(struct reading *r, const char *interrupts, size_t 
 	c->parsed = c->stat_reused = 0;
 	parse_stat_into(r, stat, stlen);
 	struct feeder f = { .r = r, .c = c, .last_number = -1 };
-	if (!r->err_stat && r->stat.nintr_irq) {
-		f.intr = r->stat.intr_irq;
-		f.nintr = r->stat.nintr_irq;
-	}
+	feed_sums(&f, r);
 	feed(&f, interrupts, ilen);
 	feed_done(&f);
 	r->err_interrupts = f.have_header ? 0 : -ENODATA;

@@ -246,15 +246,6 @@ TEST(reading_cache_rates_equal_fresh_rates)
 	}
 }
 
-/*
- * The cache tries each row's previous length first (no newline scan). Random edits
- * of a real 80-CPU file, read through the cache one after the other, must each
- * equal a fresh parse: counts bumped in place (same length, other text), a row cut
- * so that a newline falls where the old row ended or inside it, rows removed or
- * doubled (every later row moves), CRLF line ends, and the whole text at another
- * offset of its buffer (the hash's phase changes: rows are parsed again, never
- * taken from the wrong text).
- */
 /* A /proc/stat for the text, as the kernel keeps it: each IRQ number's intr sum is the
  * sum of its rows' counts (a number on two rows: both), nr_irqs = the largest + 1. */
 static void make_stat(const struct buf *interrupts, struct buf *out)
@@ -279,8 +270,17 @@ static void make_stat(const struct buf *interrupts, struct buf *out)
 	reading_free(&r);
 }
 
-/* with_stat: each text comes with its make_stat(), so the stat shortcut is taken
- * wherever a row's sum stood still, and must give the same answers. */
+/*
+ * The cache tries each row's previous length first (no newline scan). Random edits
+ * of a real 80-CPU file, read through the cache one after the other, must each
+ * equal a fresh parse: counts bumped in place (same length, other text), a row cut
+ * so that a newline falls where the old row ended or inside it, rows removed or
+ * doubled (every later row moves), CRLF line ends, and the whole text at another
+ * offset of its buffer (the hash's phase changes: rows are parsed again, never
+ * taken from the wrong text).
+ * with_stat: each text comes with its make_stat(), so the stat shortcut is taken
+ * wherever a row's sum stood still, and must give the same answers.
+ */
 static void guessed_lengths(bool with_stat)
 {
 	struct buf orig = { 0 };
