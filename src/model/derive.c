@@ -127,6 +127,14 @@ static const char *queue_of(struct host *h, const struct irq *q)
 		return arena_printf(&h->arena, "q%d", n);
 	if (sscanf(a, "virtio%d-%n", &c, &end) == 1 && end)
 		return a + end;
+	size_t stem = irq_action_stem(a);
+	if (a[stem]) {
+		/* driver_queue@pci:bdf: the word after the last '_' ("comp3", "q2", "async0") */
+		const char *u = memrchr(a, '_', stem);
+		if (u && isdigit((unsigned char)a[stem - 1]))
+			return arena_strndup(&h->arena, u + 1, (size_t)(a + stem - u - 1));
+		return NULL;
+	}
 	const char *d = strrchr(a, '-');
 	if (d && d[1] && isdigit((unsigned char)d[strlen(d) - 1]))
 		return d + 1;
@@ -178,6 +186,23 @@ static int cmp_dev(const void *a, const void *b)
 	return strcmp(((const struct pci_dev *)a)->bdf, ((const struct pci_dev *)b)->bdf);
 }
 
+/*
+ * The device an IRQ names: the chip's BDF (per-device domain, or decoded from the hwirq)
+ * when the tree has that device, else the first BDF in an action (a driver's dev_name,
+ * "mana_q0@pci:7870:00:00.0"), else the chip's. NULL when neither names one.
+ */
+static const char *irq_bdf(struct host *h, const struct irq *q)
+{
+	if (q->chip_bdf && host_dev_by_bdf(h, q->chip_bdf))
+		return q->chip_bdf;
+	for (int k = 0; k < q->naction; k++) {
+		const char *bdf = bdf_in_text(h, q->action[k]);
+		if (bdf)
+			return bdf;
+	}
+	return q->chip_bdf;
+}
+
 /* Devices named by IRQs but absent from sysfs (a snapshot of /proc only). */
 static void add_pseudo_devices(struct host *h)
 {
@@ -187,9 +212,7 @@ static void add_pseudo_devices(struct host *h)
 		struct irq *q = &h->irqs[i];
 		if (q->is_arch)
 			continue;
-		const char *bdf = q->chip_bdf;
-		for (int k = 0; !bdf && k < q->naction; k++)
-			bdf = bdf_in_text(h, q->action[k]);
+		const char *bdf = irq_bdf(h, q);
 		if (!bdf || host_dev_by_bdf(h, bdf))
 			continue;
 		bool dup = false;
@@ -254,10 +277,8 @@ void derive_links(struct host *h)
 		struct irq *q = &h->irqs[i];
 		if (q->is_arch || q->dev)
 			continue;
-		const char *bdf = q->chip_bdf;
-		for (int k = 0; !bdf && k < q->naction; k++)
-			bdf = bdf_in_text(h, q->action[k]);
-		struct pci_dev *dev = host_dev_by_bdf(h, bdf);
+		const char *bdf = irq_bdf(h, q);
+		struct pci_dev *dev = bdf ? host_dev_by_bdf(h, bdf) : NULL;
 		if (dev)
 			dev_add_irq(h, dev, q);
 	}

@@ -172,6 +172,12 @@ uint64_t host_irq_count_on(const struct host *h, const struct irq *q, int cpu)
 	return q->counts[c->col];
 }
 
+size_t irq_action_stem(const char *a)
+{
+	const char *at = strstr(a, "@pci:");
+	return at ? (size_t)(at - a) : strlen(a);
+}
+
 const char *host_irq_chip_text(const struct host *h, const struct irq *q)
 {
 	struct arena *a = (struct arena *)&h->arena;

@@ -355,6 +355,9 @@ void host_note_missing(struct host *h, const char *path, const char *why, const 
 struct irq *host_irq_by_number(const struct host *h, int number);
 struct irq *host_irq_by_name(const struct host *h, const char *name);
 struct pci_dev *host_dev_by_bdf(const struct host *h, const char *bdf);
+/* The length of an action name without the "@pci:<bdf>" mlx5 and mana append to theirs
+ * ("mlx5_comp3@pci:0000:19:00.0" -> 10: "mlx5_comp3"). */
+size_t irq_action_stem(const char *a);
 const struct host_cpu *host_cpu(const struct host *h, int id);	/* NULL if out of range */
 /* Effective CPUs of an IRQ: effective_affinity when known, else smp_affinity, else the
  * CPUs whose count is non-zero. Writes into *out (arena-backed). */

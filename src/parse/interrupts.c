@@ -245,6 +245,10 @@ void pi_classify_chip(struct slice chip, struct pi_chip_info *out)
 		out->kind = PI_CHIP_PCI_MSI;
 		if (strip(&c, "-"))
 			out->bdf = c;
+	} else if (slice_eq(c, "Hyper-V PCIe MSI")) {
+		/* pci-hyperv.c's vPCI domain, for MSI and MSI-X alike; like the old global
+		 * domain, the hwirq holds the BDF (pci_msi_domain_calc_hwirq) */
+		out->kind = PI_CHIP_PCI_MSI;
 	} else if (slice_eq(c, "DMAR-MSI") || slice_eq(c, "DMAR_MSI")) {
 		out->kind = PI_CHIP_DMAR;
 	} else if (slice_eq(c, "HPET-MSI") || slice_eq(c, "HPET_MSI")) {

@@ -5,26 +5,33 @@
 #include "rules/common.h"
 #include "rules/rules.h"
 
-/* Admin/config vectors do not carry queue traffic. */
+/* Admin/config vectors do not carry queue traffic: judged on the name without an
+ * "@pci:<bdf>" (mlx5, mana); mlx5's async event queues (mlx5_async0) and mana's
+ * hardware channel (mana_hwc) are not queues, nor is nvme's admin queue (nvme0q0). */
 static bool is_queue_vector(const struct irq *q)
 {
 	if (!q->is_device || !q->naction)
 		return false;
 	const char *a = q->action[0];
-	size_t n = strlen(a);
-	static const char *const tails[] = { "-config", "-misc", "-async", "-cmd", ":misc", "q0", "-admin" };
+	size_t n = irq_action_stem(a), digits = n;
+	while (digits && a[digits - 1] >= '0' && a[digits - 1] <= '9')
+		digits--;
+	static const char *const tails[] = { "-config", "-misc", "-async", "-cmd", ":misc", "-admin", "_hwc" };
 	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
 		size_t t = strlen(tails[i]);
-		if (n >= t && !strcmp(a + n - t, tails[i]))
+		if (n >= t && !strncmp(a + n - t, tails[i], t))
 			return false;
 	}
-	return true;
+	if (digits >= 6 && !strncmp(a + digits - 6, "_async", 6))
+		return false;
+	return !(!strncmp(a, "nvme", 4) && n >= 2 && !strncmp(a + n - 2, "q0", 2));
 }
 
-/* The queue index at the end of an action name ("eth0-TxRx-5" -> 5), or -1. */
+/* The queue index at the end of an action name ("eth0-TxRx-5" -> 5, "mlx5_comp3@pci:..."
+ * -> 3), or -1. */
 static int queue_index(const char *a)
 {
-	size_t n = strlen(a), k = n;
+	size_t n = irq_action_stem(a), k = n;
 	while (k && a[k - 1] >= '0' && a[k - 1] <= '9')
 		k--;
 	return k < n && n - k < 6 ? atoi(a + k) : -1;

@@ -723,6 +723,34 @@ TEST(pi_multiword_chip_name)
 	CHECK_SLICE(r.actions, "eth0 rx 3");
 }
 
+/*
+ * Hyper-V's vPCI chip carries MSI and MSI-X alike, with the BDF in the hwirq as the old
+ * global domain has it (index | devid << 11 | domain << 27). The row is quoted from a
+ * mana (Azure NIC) report on netdev, March 2024: 4138200989697 = 0x7870 << 27 | 1.
+ */
+TEST(pi_hyperv_vpci_chip)
+{
+	uint32_t c[4];
+	struct pi_row r;
+	struct slice line = slice_of(" 25:          1        103          0    2989138  Hyper-V PCIe MSI 4138200989697-edge      mana_q0@pci:7870:00:00.0");
+	CHECK_INT(pi_parse_row(line, 4, c, 4, &r), 0);
+	CHECK_INT(c[3], 2989138);
+	CHECK_SLICE(r.chip, "Hyper-V PCIe MSI");
+	struct pi_chip_info ci;
+	pi_classify_chip(r.chip, &ci);
+	CHECK_INT(ci.kind, PI_CHIP_PCI_MSI);
+	CHECK(!ci.remapped);
+	CHECK_INT(ci.bdf.n, 0);
+	char bdf[16];
+	unsigned idx = 99;
+	pi_decode_msi_hwirq(4138200989697ull, bdf, &idx);
+	CHECK_STR(bdf, "7870:00:00.0");
+	CHECK_INT(idx, 1);
+	/* a chip that only starts like it is not it */
+	pi_classify_chip(S("Hyper-V PCIe"), &ci);
+	CHECK_INT(ci.kind, PI_CHIP_OTHER);
+}
+
 /* ------------------------------------------------------------------ bad input */
 
 TEST(pi_bad_header)

@@ -8,6 +8,7 @@
 #include "bad.h"
 #include "model/host.h"
 #include "parse/planfile.h"
+#include "source/source.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/cpuset.h"
@@ -454,4 +455,34 @@ TEST(plan_unnumbered_queue_name_is_not_queue_0)
 	CHECK_STR(list_of(a, &find(&p, 35)->cpus), "4");
 	CHECK_STR(list_of(a, &find(&p, 36)->cpus), "5");
 	arena_free(a);
+}
+
+/*
+ * Queue names read off a real host: mlx5 names its vectors "mlx5_compN@pci:<bdf>"
+ * (tests/rules/queue-affinity-collapsed, realdata 80-CPU RT worker). Each completion
+ * queue gets one housekeeping CPU by its index; the async event queue is no queue and
+ * keeps the device's whole set.
+ */
+TEST(plan_mlx5_queues_from_names)
+{
+	struct source src;
+	CHECK_INT(src_open(&src, "tests/rules/queue-affinity-collapsed/fires/mlx5-pf-63-queues-on-cpu14"), 0);
+	struct host h;
+	struct host_opts ho = { 0 };
+	CHECK_INT(host_build(&h, &src, &ho), 0);
+	src_close(&src);
+	struct arena *a = &h.arena;
+	struct cpuset hk = set_of(a, "0-4,11-20");
+	struct plan_opts o = { .housekeeping = &hk };
+	struct plan p;
+	const char *why = NULL;
+	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
+	const struct irq *comp5 = host_irq_by_number(&h, 298);
+	CHECK(comp5 != NULL);
+	CHECK_STR(comp5 ? comp5->queue : "", "comp5");
+	CHECK_STR(list_of(a, &find(&p, 273)->cpus), "0");	/* mlx5_comp0 */
+	CHECK_STR(list_of(a, &find(&p, 298)->cpus), "11");	/* mlx5_comp5: the 6th CPU */
+	CHECK_STR(list_of(a, &find(&p, 268)->cpus), "0-4,11-20");	/* mlx5_async */
+	CHECK(strstr(find(&p, 268)->why, "queue") == NULL);
+	host_free(&h);
 }
