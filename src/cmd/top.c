@@ -108,9 +108,16 @@ static void name_irq(struct arena *a, const struct rate_irq *q, const char **dev
 	size_t n = MIN(first.n, sizeof(devname) - 1);
 	memcpy(devname, first.p, n);
 	devname[n] = '\0';
-	char *dash = strchr(devname, '-');
+	char *dash = strchr(devname, '-'), *at = strstr(devname, "@pci:"), *u;
 	size_t l = strlen(devname);
-	if (!strncmp(devname, "nvme", 4) && strchr(devname, 'q') && !dash) {
+	if (at && (u = memrchr(devname, '_', (size_t)(at - devname))) && u != devname) {
+		/* mlx5/mana: "mlx5_comp3@pci:0000:19:00.0" is queue comp3 of mlx5 at that BDF */
+		*at = '\0';
+		str_copy(qname, u + 1, sizeof(qname));
+		*u = '\0';
+		if (!ci.bdf.n)
+			ci.bdf = slice_of(at + 5);
+	} else if (!strncmp(devname, "nvme", 4) && strchr(devname, 'q') && !dash) {
 		char *qq = strrchr(devname, 'q');
 		str_copy(qname, qq, sizeof(qname));
 		*qq = '\0';

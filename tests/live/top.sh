@@ -128,6 +128,23 @@ wait_for "EXITED rc=0" && ok "256-CPU view quits with status 0" || ko "256-CPU v
 tmux kill-session -t $S 2>/dev/null
 rm -rf "$H"
 
+# Device and queue of "<driver>_<queue>@pci:<bdf>" vectors (mlx5, mana on Hyper-V): a
+# copy of the mana rules tree whose queue counts grow between the two readings.
+H=$(mktemp -d)
+cp -r tests/rules/queue-affinity-collapsed/fires/hyperv-mana-4-queues-on-cpu2/proc "$H/"
+(sleep 0.5; sed -i 's/   2989138/   2999138/; s/   4005360/   4009360/' "$H/proc/interrupts") &
+bump=$!
+$BIN --root "$H" top --json --iterations 1 --interval 1 >"$H/out.json" 2>"$H/err"
+wait $bump
+python3 - "$H/out.json" <<'PY' && ok "mana_q1@pci:<bdf>: device 7870:00:00.0 mana, queue q1, 4000/s" || ko "mana names: $(tail -c 600 "$H/out.json") $(cat "$H/err")"
+import json, sys
+last = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
+s = {s["irq"]: s for s in last["irqs"]}.get("26")
+assert s and s["device"] == "7870:00:00.0 mana" and s["queue"] == "q1", s
+assert 3000 < s["rate"] < 5000, s
+PY
+rm -rf "$H"
+
 # ^C (SIGINT) also restores the terminal and exits cleanly
 tmux new-session -d -s $S -x 80 -y 24 "$BIN top --interval 0.3; echo EXITED rc=\$?; sleep 60"
 wait_for "DEV-IRQ" >/dev/null
