@@ -7,7 +7,7 @@
  * of SLICE_MS, so neither a trend nor a periodic disturbance of the host favours a
  * condition), the probe runs afresh in each slice, and each condition's slices are
  * merged into one histogram. The recorder is the one `irqsight latency` uses (sample/trace.c, irq,
- * softirq and irq_vectors groups on the probed CPU), drained from CPU M every 10 ms
+ * softirq and irq_vectors groups on the probed CPU, its 1 MB ring), drained from CPU M every 20 ms
  * as the collector does.
  *
  *   abbench W M SECONDS [SLICE_MS] [INTERVAL_US]     (root)
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 	/* ABBENCH_GROUPS: any of i (irq), s (softirq), v (irq_vectors); default all three */
 	const char *g = getenv("ABBENCH_GROUPS");
 	struct trace_opts to = { .cpus = &set, .irq = !g || strchr(g, 'i'), .softirq = !g || strchr(g, 's'),
-				 .vectors = !g || strchr(g, 'v') };
+				 .vectors = !g || strchr(g, 'v'), .ring_pages = 256 };
 	const char *vs = getenv("ABBENCH_VS");
 	bool vs_wake = vs && !strcmp(vs, "wake");
 	/* tr[c]: the recorder of condition c, NULL = none */
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		while (probe_running(&p)) {
-			struct timespec ts = { 0, 10 * 1000000L };
+			struct timespec ts = { 0, 20 * 1000000L };
 			nanosleep(&ts, NULL);
 			if (t)
 				trace_drain(t, count_event, &events[on]);

@@ -54,6 +54,7 @@ struct lat_cpu {
 	uint64_t q[NQ];
 	uint64_t thr_us, spikes;	/* wake-ups above thr_us, from the histogram */
 	int attrib_rc;
+	double coverage;	/* precise: share of /proc's interrupts the recorder saw; -1 unknown */
 	struct attrib_result res;
 	const struct attrib_cause *causes;
 	const struct attrib_srcs *srcs;
@@ -254,6 +255,12 @@ static unsigned pct_of(uint64_t part, uint64_t whole)
 	return whole ? (unsigned)((part * 100 + whole / 2) / whole) : 0;
 }
 
+/* The recorder saw clearly fewer runs than /proc counted on that CPU. */
+static bool low_coverage(const struct lat_cpu *c)
+{
+	return c->coverage >= 0 && c->coverage < 0.9;
+}
+
 static void text_attrib_line(struct buf *out, const struct lat_cpu *c, enum probe_attr_method m,
 			     uint64_t period_ms)
 {
@@ -291,7 +298,8 @@ static void text_attrib_line(struct buf *out, const struct lat_cpu *c, enum prob
 	if (none) {
 		unsigned pct = pct_of(none, c->res.spikes);
 		if (m == PA_TRACE)
-			snprintf(piece, sizeof(piece), "%u%% with no interrupt in the window", pct);
+			snprintf(piece, sizeof(piece), "%u%% with no %sinterrupt in the window", pct,
+				 low_coverage(c) ? "recorded " : "");
 		else
 			snprintf(piece, sizeof(piece), "%u%% in %" PRIu64 " ms intervals with no interrupt",
 				 pct, period_ms);
@@ -301,6 +309,11 @@ static void text_attrib_line(struct buf *out, const struct lat_cpu *c, enum prob
 		/* low: the time went elsewhere (host preemption/steal in a VM, scheduling, SMIs) */
 		snprintf(piece, sizeof(piece), "handlers ran %u%% of the spike time",
 			 pct_of(c->res.covered_ns, c->res.window_ns));
+		wrap_put(out, &col, ";", piece);
+	}
+	if (low_coverage(c)) {
+		snprintf(piece, sizeof(piece), "tracepoints saw only %u%% of its interrupts and softirqs",
+			 (unsigned)(c->coverage * 100 + 0.5));
 		wrap_put(out, &col, ";", piece);
 	}
 	buf_puts(out, "\n");
@@ -345,6 +358,16 @@ static void render_text(struct buf *out, const struct run_info *ri, const struct
 		buf_printf(out, "Coarse: a source is tied to the %" PRIu64 " ms interval around a spike,\n"
 			   "not to the spike itself; LOC is left out (the probe's own timer raises it).\n",
 			   period_ms);
+	bool low = false;
+	for (int i = 0; i < n; i++)
+		low |= low_coverage(&cs[i]);
+	if (low && ri->st.lost)
+		buf_puts(out, "Incomplete: the recorder saw only part of the interrupts /proc counted (events\n"
+			      "were lost, below); a window with no recorded interrupt may still have had one.\n");
+	else if (low)
+		buf_puts(out, "Incomplete: the kernel wrote no tracepoint sample for some of the interrupts /proc\n"
+			      "counted (on some kernels none for those that arrive while the CPU is idle, with\n"
+			      "no lost record); a window with no recorded interrupt may still have had one.\n");
 	if (ri->st.lost || ri->st.dropped)
 		buf_printf(out, "Incomplete: %" PRIu64 " events lost by the kernel, %" PRIu64
 			   " not kept (buffers full).\n", ri->st.lost, ri->st.dropped);
@@ -451,9 +474,14 @@ static void render_json(struct buf *out, const struct run_info *ri, const struct
 			json_uint(&j, "count", c->spikes);
 			json_uint(&j, "examined", c->res.spikes);
 			json_uint(&j, "with_interrupt", c->res.explained);
-			if (ri->method == PA_TRACE)
+			if (ri->method == PA_TRACE) {
 				json_double(&j, "handler_time_share",
 					    c->res.window_ns ? (double)c->res.covered_ns / (double)c->res.window_ns : 0, 3);
+				if (c->coverage >= 0)
+					json_double(&j, "coverage", c->coverage, 3);
+				else
+					json_null(&j, "coverage");
+			}
 			json_arr_begin(&j, "causes");
 			for (uint32_t k = 0; c->attrib_rc == 0 && k < c->res.ncauses && k < 10; k++) {
 				const struct attrib_cause *x = &c->causes[k];
@@ -795,6 +823,7 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 			c->q[q] = hist_quantile_us(c->h, quantiles[q].q);
 		c->thr_us = o.has_spike ? o.spike_us : c->q[2];
 		c->spikes = hist_count_above_us(c->h, c->thr_us);
+		c->coverage = probe_attr_coverage(pa, i);
 		if (pa)
 			c->attrib_rc = probe_attr_result(pa, i, c->thr_us, &c->causes, &c->srcs, &c->res);
 	}

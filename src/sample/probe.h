@@ -123,6 +123,13 @@ void probe_attr_stats(const struct probe_attr *a, struct probe_attr_stats *st);
  */
 int probe_attr_result(struct probe_attr *a, int ci, uint64_t thr_us, const struct attrib_cause **causes,
 		      const struct attrib_srcs **srcs, struct attrib_result *res);
+/*
+ * Precise method: the share of probe CPU ci's device interrupts and softirqs (as /proc
+ * counted them over the recording) that the recorder got a sample of, 0..1; -1 when
+ * unknown (the counts method, /proc unreadable, fewer than 100 counted). Below 1 the
+ * kernel did not deliver every sample: windows may hold interrupts that were not seen.
+ */
+double probe_attr_coverage(const struct probe_attr *a, int ci);
 /* Safe at any point, also when tracing is still on (exit paths). */
 void probe_attr_close(struct probe_attr *a);
 

@@ -43,6 +43,9 @@ struct pa_cpu {
 	uint64_t dropped;
 	uint64_t *prev;		/* coarse: last counts per source */
 	uint32_t *delta;	/* coarse: [sample][source] */
+	/* precise: irq_handler_entry + softirq_entry events recorded, and what /proc
+	 * counted (device IRQs + softirqs) at the start and at the end */
+	uint64_t seen, proc0, proc1;
 	struct attrib_cause *causes;
 	struct attrib_window *win;
 };
@@ -58,18 +61,34 @@ struct probe_attr {
 	int max_cpu;
 	struct trace *tr;
 	bool tr_enabled;
-	uint64_t events, unmatched, dropped_src;
+	uint64_t events, unmatched, dropped_src, lost;
 	/* coarse */
 	uint64_t period_ns;
 	uint64_t *t;
 	size_t nread, samp_cap;
 	uint32_t nsrc_cap;
 	bool have_prev;
+	bool have_totals;	/* precise: proc_totals() read both ends */
 	struct buf b;
 	uint32_t *counts;
 	int *col_ids;
 	size_t counts_cap;
 };
+
+/*
+ * Each probed CPU's ring is drained every TRACE_PERIOD_NS (probe_attr_poll), so it must
+ * hold what that CPU records in that time: a busy disk or NIC queue gives ~50,000 IRQs
+ * and as many softirqs a second, each an entry and an exit sample of ~64 bytes, 12.8 MB/s
+ * or 256 KB a period. 1 MB per CPU (four periods of that) while up to 16 CPUs are
+ * probed; the memory is locked, so less per CPU on many (512 KB to 64 CPUs, then 256 KB).
+ * An overflow is not silent: the kernel's LOST records are counted.
+ */
+#define TRACE_PERIOD_NS 20000000u
+
+static unsigned ring_pages(int ncpu)
+{
+	return ncpu <= 16 ? 256 : ncpu <= 64 ? 128 : 64;
+}
 
 const char *probe_attr_method_name(enum probe_attr_method m)
 {
@@ -88,7 +107,7 @@ enum probe_attr_method probe_attr_method(const struct probe_attr *a)
 
 uint64_t probe_attr_period_ns(const struct probe_attr *a)
 {
-	return a->method == PA_COUNTS ? a->period_ns : 100000000u;
+	return a->method == PA_COUNTS ? a->period_ns : TRACE_PERIOD_NS;
 }
 
 static int cpu_index(const struct probe_attr *a, int cpu)
@@ -109,7 +128,8 @@ static int open_trace(struct probe_attr *a, char *why, size_t whylen)
 		cpuset_set(&set, a->p->cpu[i].cpu);
 	/* timer_drain: probe_attr_poll() runs every period; nothing polls the rings, so a
 	 * readable-data signal would only be an IRQ-work interrupt on a probed CPU. */
-	struct trace_opts o = { .cpus = &set, .irq = true, .softirq = true, .vectors = true, .timer_drain = true };
+	struct trace_opts o = { .cpus = &set, .irq = true, .softirq = true, .vectors = true, .timer_drain = true,
+				.ring_pages = ring_pages(a->p->ncpu) };
 	why[0] = '\0';
 	int rc = trace_open(&a->tr, &o, why, whylen);
 	arena_free(&ar);	/* the recorder does not keep o.cpus (it opens per CPU now) */
@@ -227,6 +247,8 @@ static void on_event(const struct trace_event *ev, void *ctx)
 		return;
 	a->events++;
 	struct pa_cpu *pc = &a->pc[ci];
+	if (ev->kind == TR_IRQ_ENTRY || ev->kind == TR_SOFTIRQ_ENTRY)
+		pc->seen++;
 	struct attrib_interval iv;
 	int r = attrib_pair(&pc->pair, &a->srcs, ev, &iv);
 	if (r < 0)
@@ -267,6 +289,16 @@ static void put_count(struct probe_attr *a, int ci, int s, uint64_t v)
 	pc->prev[s] = v;
 }
 
+static bool grow_counts(struct probe_attr *a, size_t n)
+{
+	free(a->counts);
+	free(a->col_ids);
+	a->counts = calloc(n, sizeof(*a->counts));
+	a->col_ids = calloc(n, sizeof(*a->col_ids));
+	a->counts_cap = a->counts && a->col_ids ? n : 0;
+	return a->counts_cap;
+}
+
 static int read_interrupts(struct probe_attr *a)
 {
 	buf_reset(&a->b);	/* src_read appends */
@@ -281,15 +313,8 @@ static int read_interrupts(struct probe_attr *a)
 				continue;
 			int n = 0;
 			pi_parse_header(line, NULL, 0, &n);
-			if ((size_t)n > a->counts_cap) {
-				free(a->counts);
-				free(a->col_ids);
-				a->counts = calloc((size_t)n, sizeof(*a->counts));
-				a->col_ids = calloc((size_t)n, sizeof(*a->col_ids));
-				if (!a->counts || !a->col_ids)
-					return -ENOMEM;
-				a->counts_cap = (size_t)n;
-			}
+			if ((size_t)n > a->counts_cap && !grow_counts(a, (size_t)n))
+				return -ENOMEM;
 			pi_parse_header(line, a->col_ids, n, &ncols);
 			continue;
 		}
@@ -367,9 +392,79 @@ static int reading(struct probe_attr *a)
 	return 0;
 }
 
+/*
+ * Precise coverage: what /proc counted on each probed CPU, numeric /proc/interrupts
+ * rows (each run fires irq_handler_entry once per action; shared lines are rare) plus
+ * /proc/softirqs (kstat_incr_softirqs_this_cpu, once per softirq_entry). false when
+ * either file could not be read: coverage is then unknown.
+ */
+static bool proc_totals(struct probe_attr *a, bool at_end)
+{
+	buf_reset(&a->b);
+	if (src_read(a->src, "proc/interrupts", &a->b, 0) < 0)
+		return false;
+	uint64_t *tot = calloc((size_t)a->p->ncpu, sizeof(*tot));
+	if (!tot)
+		return false;
+	struct slice all = { a->b.data, a->b.len }, line;
+	int ncols = -1;
+	bool ok = true;
+	while (ok && slice_line(&all, &line)) {
+		if (ncols < 0) {
+			if (!pi_is_header(line))
+				continue;
+			int n = 0;
+			pi_parse_header(line, NULL, 0, &n);
+			ok = (size_t)n <= a->counts_cap || grow_counts(a, (size_t)n);
+			if (ok)
+				pi_parse_header(line, a->col_ids, n, &ncols);
+			continue;
+		}
+		struct pi_row row;
+		if (pi_parse_row(line, ncols, a->counts, ncols, &row) < 0 || !row.is_numeric)
+			continue;
+		for (int k = 0; k < MIN(row.ncounts, ncols); k++) {
+			int ci = cpu_index(a, a->col_ids[k]);
+			if (ci >= 0)
+				tot[ci] += a->counts[k];
+		}
+	}
+	if (ok && ncols >= 0) {
+		buf_reset(&a->b);
+		struct arena ar = { 0 };
+		struct softirqs si;
+		ok = src_read(a->src, "proc/softirqs", &a->b, 0) >= 0 &&
+		     parse_softirqs(a->b.data, a->b.len, &ar, &si) == 0;
+		for (int v = 0; ok && v < SOFTIRQ_NR; v++)
+			for (int k = 0; si.counts[v] && k < si.ncpus; k++) {
+				int ci = cpu_index(a, si.cpu_ids[k]);
+				if (ci >= 0)
+					tot[ci] += si.counts[v][k];
+			}
+		arena_free(&ar);
+	}
+	ok = ok && ncols >= 0;
+	for (int i = 0; ok && i < a->p->ncpu; i++)
+		*(at_end ? &a->pc[i].proc1 : &a->pc[i].proc0) = tot[i];
+	free(tot);
+	return ok;
+}
+
+double probe_attr_coverage(const struct probe_attr *a, int ci)
+{
+	if (!a || a->method != PA_TRACE || !a->have_totals || ci < 0 || ci >= a->p->ncpu)
+		return -1;
+	const struct pa_cpu *pc = &a->pc[ci];
+	uint64_t counted = pc->proc1 >= pc->proc0 ? pc->proc1 - pc->proc0 : 0;
+	if (counted < 100)
+		return -1;	/* too few to tell (an idle CPU) */
+	return MIN(1.0, (double)pc->seen / (double)counted);
+}
+
 int probe_attr_start(struct probe_attr *a)
 {
 	if (a->method == PA_TRACE) {
+		a->have_totals = proc_totals(a, false);
 		int rc = trace_enable(a->tr);
 		a->tr_enabled = rc == 0;
 		return rc;
@@ -390,9 +485,13 @@ int probe_attr_finish(struct probe_attr *a)
 		if (a->tr_enabled)
 			trace_disable(a->tr);
 		a->tr_enabled = false;
+		if (a->have_totals)
+			a->have_totals = proc_totals(a, true);
 		a->unmatched = 0;
 		for (int i = 0; i < a->p->ncpu; i++)
 			a->unmatched += a->pc[i].pair.unmatched;
+		if (trace_lost)
+			a->lost = trace_lost(a->tr);	/* stats are read after the close */
 		trace_close(a->tr);
 		a->tr = NULL;
 	} else {
@@ -408,8 +507,7 @@ void probe_attr_stats(const struct probe_attr *a, struct probe_attr_stats *st)
 	st->unmatched = a->unmatched;
 	st->readings = a->nread;
 	st->dropped = a->dropped_src;
-	if (a->tr && trace_lost)
-		st->lost = trace_lost(a->tr);
+	st->lost = a->tr && trace_lost ? trace_lost(a->tr) : a->lost;
 	for (int i = 0; i < a->p->ncpu; i++) {
 		st->kept += a->pc[i].nkept;
 		st->dropped += a->pc[i].dropped;
