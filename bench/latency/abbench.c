@@ -87,7 +87,8 @@ int main(int argc, char **argv)
 	/* ABBENCH_GROUPS: any of i (irq), s (softirq), v (irq_vectors); default all three */
 	const char *g = getenv("ABBENCH_GROUPS");
 	struct trace_opts to = { .cpus = &set, .irq = !g || strchr(g, 'i'), .softirq = !g || strchr(g, 's'),
-				 .vectors = !g || strchr(g, 'v'), .ring_pages = 256 };
+				 .vectors = !g || strchr(g, 'v'),
+				 .ring_pages = getenv("ABBENCH_PAGES") ? (unsigned)atoi(getenv("ABBENCH_PAGES")) : 256 };
 	const char *vs = getenv("ABBENCH_VS");
 	bool vs_wake = vs && !strcmp(vs, "wake");
 	/* tr[c]: the recorder of condition c, NULL = none */

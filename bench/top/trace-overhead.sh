@@ -41,3 +41,10 @@ for round in 1 2 3; do
 		printf "round %d: %6.0f CAL/s on CPU 1 (recording run %6.0f/s); recorder CPU %5.2f%% of one CPU; spinner loops %.0f -> %.0f/s (%+.1f%%)\n",
 			'"$round"', a[3], g[3], (c[1]+c[2])*100/T, a[8], g[8], (g[8]-a[8])*100/a[8] }'
 done
+
+# The kernel-side cost, interleaved in one process (bench/top/recbench.c): the recorder on
+# for one ~250 ms slice of each pair, the spinner's loop rate compared within the pair.
+${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Isrc -o "$G/recbench" bench/top/recbench.c src/sample/trace.c \
+	src/parse/softirqs.c src/parse/interrupts.c src/util/*.c -lm -lpthread
+"$G/recbench" "$RATE" "${RB_SECS:-30}" $W $M
+"$G/recbench" 1 "${RB_SECS:-30}" $W $M | sed 's/^/control (1 IPI\/s): /'
