@@ -141,11 +141,17 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	pthread_t ts, tg;
-	pthread_create(&ts, NULL, spin, NULL);
-	pthread_create(&tg, NULL, send, NULL);
+	if (pthread_create(&ts, NULL, spin, NULL) || pthread_create(&tg, NULL, send, NULL)) {
+		fprintf(stderr, "recbench: cannot start threads\n");
+		return 3;
+	}
 	usleep(300000);
-	int npairs = (int)(secs / 0.5);
-	double *chg = calloc((size_t)npairs, sizeof(double));
+	int npairs = (int)(secs / 0.5), used = 0;
+	double *chg = calloc((size_t)(npairs > 0 ? npairs : 1), sizeof(double));
+	if (npairs < 1 || !chg) {
+		fprintf(stderr, "recbench: SECONDS must be 0.5 or more\n");
+		return 2;
+	}
 	double cpu_on = 0, secs_on = 0, secs_off = 0, loops_on = 0, loops_off = 0;
 	unsigned long events = 0;
 	for (int p = 0; p < npairs; p++) {
@@ -178,20 +184,25 @@ int main(int argc, char **argv)
 				loops_off += dl;
 			}
 		}
-		chg[p] = (rate_of[1] - rate_of[0]) / rate_of[0] * 100;
+		if (rate_of[0] > 0)	/* a slice the spinner got no CPU in tells nothing */
+			chg[used++] = (rate_of[1] - rate_of[0]) / rate_of[0] * 100;
 	}
 	atomic_store(&stop, 1);
 	pthread_join(ts, NULL);
 	pthread_join(tg, NULL);
+	if (!used || secs_on <= 0 || loops_off <= 0) {
+		fprintf(stderr, "recbench: the spinner on CPU %d did not run\n", wcpu);
+		return 3;
+	}
 	double mean = 0;
-	for (int p = 0; p < npairs; p++)
-		mean += chg[p] / npairs;
-	qsort(chg, (size_t)npairs, sizeof(double), cmp_d);
+	for (int p = 0; p < used; p++)
+		mean += chg[p] / used;
+	qsort(chg, (size_t)used, sizeof(double), cmp_d);
 	printf("%d pairs of ~250 ms slices at %ld IPIs/s to CPU %d: %.0f events/s recorded, %llu lost\n", npairs,
 	       rate, wcpu, (double)events / secs_on, (unsigned long long)trace_lost(t));
 	printf("spinner loops on CPU %d while recording: median %+.2f%%, mean %+.2f%% per pair "
 	       "(merged %+.2f%%); the drain's CPU: %.2f%% of one CPU\n",
-	       wcpu, chg[npairs / 2], mean, (loops_on / secs_on - loops_off / secs_off) / (loops_off / secs_off) * 100,
+	       wcpu, chg[used / 2], mean, (loops_on / secs_on - loops_off / secs_off) / (loops_off / secs_off) * 100,
 	       cpu_on / secs_on * 100);
 	trace_close(t);
 	free(chg);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -255,10 +256,21 @@ static unsigned pct_of(uint64_t part, uint64_t whole)
 	return whole ? (unsigned)((part * 100 + whole / 2) / whole) : 0;
 }
 
-/* The recorder saw clearly fewer runs than /proc counted on that CPU. */
+/* The recorder saw clearly fewer runs than /proc counted on that CPU: judged on the
+ * value the JSON shows (3 decimals). */
 static bool low_coverage(const struct lat_cpu *c)
 {
-	return c->coverage >= 0 && c->coverage < 0.9;
+	return c->coverage >= 0 && lround(c->coverage * 1000) < 900;
+}
+
+static void coverage_piece(struct buf *out, size_t *col, const struct lat_cpu *c)
+{
+	char piece[96];
+	if (!low_coverage(c))
+		return;
+	snprintf(piece, sizeof(piece), "tracepoints saw only %u%% of its interrupts and softirqs",
+		 (unsigned)(c->coverage * 100));	/* floored: 0.896 is not "90%" */
+	wrap_put(out, col, ";", piece);
 }
 
 static void text_attrib_line(struct buf *out, const struct lat_cpu *c, enum probe_attr_method m,
@@ -278,6 +290,7 @@ static void text_attrib_line(struct buf *out, const struct lat_cpu *c, enum prob
 		wrap_put(out, &col, "", piece);
 	}
 	if (c->res.spikes == 0) {
+		coverage_piece(out, &col, c);
 		buf_puts(out, "\n");
 		return;
 	}
@@ -311,11 +324,7 @@ static void text_attrib_line(struct buf *out, const struct lat_cpu *c, enum prob
 			 pct_of(c->res.covered_ns, c->res.window_ns));
 		wrap_put(out, &col, ";", piece);
 	}
-	if (low_coverage(c)) {
-		snprintf(piece, sizeof(piece), "tracepoints saw only %u%% of its interrupts and softirqs",
-			 (unsigned)(c->coverage * 100 + 0.5));
-		wrap_put(out, &col, ";", piece);
-	}
+	coverage_piece(out, &col, c);
 	buf_puts(out, "\n");
 }
 

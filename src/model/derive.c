@@ -129,9 +129,10 @@ static const char *queue_of(struct host *h, const struct irq *q)
 		return a + end;
 	size_t stem = irq_action_stem(a);
 	if (a[stem]) {
-		/* driver_queue@pci:bdf: the word after the last '_' ("comp3", "q2", "async0") */
+		/* driver_queue@pci:bdf: the word after the last '_' ("comp3", "q2"); mlx5's
+		 * async event queues ("mlx5_async0") are no queue */
 		const char *u = memrchr(a, '_', stem);
-		if (u && isdigit((unsigned char)a[stem - 1]))
+		if (u && isdigit((unsigned char)a[stem - 1]) && strncmp(u + 1, "async", 5))
 			return arena_strndup(&h->arena, u + 1, (size_t)(a + stem - u - 1));
 		return NULL;
 	}

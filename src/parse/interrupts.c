@@ -233,6 +233,8 @@ void pi_classify_chip(struct slice chip, struct pi_chip_info *out)
 	struct slice c = chip;
 	if (strip(&c, "IR-"))
 		out->remapped = true;
+	else
+		strip(&c, "HV-");	/* Hyper-V's per-device vPCI domains (msi_create_parent_irq_domain, 6.17+): no remapping */
 	if (slice_eq(c, "IO-APIC") || slice_eq(c, "IOAPIC")) {
 		out->kind = PI_CHIP_IOAPIC;
 	} else if (slice_eq(c, "XT-PIC")) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parse/interrupts.h"
 #include "parse/softirqs.h"
@@ -80,14 +81,20 @@ struct probe_attr {
  * hold what that CPU records in that time: a busy disk or NIC queue gives ~50,000 IRQs
  * and as many softirqs a second, each an entry and an exit sample of ~64 bytes, 12.8 MB/s
  * or 256 KB a period. 1 MB per CPU (four periods of that) while up to 16 CPUs are
- * probed; the memory is locked, so less per CPU on many (512 KB to 64 CPUs, then 256 KB).
- * An overflow is not silent: the kernel's LOST records are counted.
+ * probed; the memory is locked, so less per CPU on many (512 KB to 64 CPUs, then 256 KB:
+ * one period). Where the locked-memory allowance refuses that, the recorder's default
+ * (64 pages). An overflow is not silent: the kernel's LOST records are counted.
  */
 #define TRACE_PERIOD_NS 20000000u
 
 static unsigned ring_pages(int ncpu)
 {
-	return ncpu <= 16 ? 256 : ncpu <= 64 ? 128 : 64;
+	size_t want = ncpu <= 16 ? 1u << 20 : ncpu <= 64 ? 512u << 10 : 256u << 10;
+	long ps = sysconf(_SC_PAGESIZE);
+	unsigned n = 1;
+	while ((size_t)n * (size_t)(ps > 0 ? ps : 4096) < want)
+		n <<= 1;
+	return n;	/* a power of two, as the recorder needs */
 }
 
 const char *probe_attr_method_name(enum probe_attr_method m)
@@ -132,6 +139,13 @@ static int open_trace(struct probe_attr *a, char *why, size_t whylen)
 				.ring_pages = ring_pages(a->p->ncpu) };
 	why[0] = '\0';
 	int rc = trace_open(&a->tr, &o, why, whylen);
+	if (rc == -EPERM && o.ring_pages > 1) {
+		/* over the locked-memory allowance (perf_event_mlock_kb, without
+		 * CAP_IPC_LOCK): the recorder's default ring fits it */
+		o.ring_pages = 0;
+		why[0] = '\0';
+		rc = trace_open(&a->tr, &o, why, whylen);
+	}
 	arena_free(&ar);	/* the recorder does not keep o.cpus (it opens per CPU now) */
 	if (rc < 0 && !why[0])
 		snprintf(why, whylen, "cannot open tracepoints: %s", strerror(-rc));
@@ -481,10 +495,11 @@ int probe_attr_finish(struct probe_attr *a)
 {
 	int rc;
 	if (a->method == PA_TRACE) {
-		rc = drain(a, true);
+		/* disabled first: what was written up to then is drained, and counted */
 		if (a->tr_enabled)
 			trace_disable(a->tr);
 		a->tr_enabled = false;
+		rc = drain(a, true);
 		if (a->have_totals)
 			a->have_totals = proc_totals(a, true);
 		a->unmatched = 0;

@@ -33,7 +33,8 @@ load=$tmp/load.bin
 loadpid=
 spin=
 cleanup() { [ -n "$loadpid" ] && kill "$loadpid" 2>/dev/null; [ -n "$spin" ] && kill "$spin" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
 dd if=/dev/urandom of="$load" bs=1M count=96 status=none conv=fsync
 # submit from the IRQ's CPU so that completions (and BLOCK) stay there
 taskset -c "$cpu" sh -c "while :; do dd if='$load' of=/dev/null bs=4k iflag=direct status=none || exit; done" &
@@ -119,10 +120,10 @@ echo "# coverage of CPU$cpu, idle between requests: $cov"
 if [ -z "$cov" ]; then
 	bad "no spikes.coverage in the JSON: $(head -c 300 "$tmp/idle.err")"
 elif [ "$cov" != null ] && python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 0.9 else 1)" "$cov"; then
-	grep -q "tracepoints saw only" "$tmp/idle.txt" && grep -q "^Incomplete: the \(kernel wrote no tracepoint sample\|recorder saw only part\)" "$tmp/idle.txt" &&
+	grep -q "tracepoints saw only" "$tmp/idle.txt" && grep -Eq "^Incomplete: the (kernel wrote no tracepoint sample|recorder saw only part)" "$tmp/idle.txt" &&
 		ok "coverage $cov: the text says some interrupts were not seen" || bad "coverage $cov, the text does not say so: $(tail -5 "$tmp/idle.txt")"
 else
-	grep -q "tracepoints saw only\|no recorded interrupt" "$tmp/idle.txt" &&
+	grep -Eq "tracepoints saw only|no recorded interrupt" "$tmp/idle.txt" &&
 		bad "coverage $cov, yet the text says interrupts were not seen" || ok "coverage $cov: the text claims no gap"
 fi
 
@@ -136,6 +137,6 @@ c=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print({x["cpu"]
 python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.8 else 1)" "$c" 2>/dev/null &&
 	ok "tracepoints: the recorder saw $c of CPU$cpu's interrupts and softirqs (busy CPU)" ||
 	bad "tracepoints: coverage of CPU$cpu on a busy CPU is $c (< 0.8): samples lost"
-kill "$spin" 2>/dev/null; wait "$spin" 2>/dev/null
+kill "$spin" 2>/dev/null; wait "$spin" 2>/dev/null; spin=
 run counts --coarse
 done_

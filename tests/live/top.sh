@@ -132,16 +132,16 @@ rm -rf "$H"
 # copy of the mana rules tree whose queue counts grow between the two readings.
 H=$(mktemp -d)
 cp -r tests/rules/queue-affinity-collapsed/fires/hyperv-mana-4-queues-on-cpu2/proc "$H/"
-(sleep 0.5; sed -i 's/   2989138/   2999138/; s/   4005360/   4009360/' "$H/proc/interrupts") &
+(sleep 1; sed -i 's/   2989138/   2999138/; s/   4005360/   4009360/' "$H/proc/interrupts") &
 bump=$!
-$BIN --root "$H" top --json --iterations 1 --interval 1 >"$H/out.json" 2>"$H/err"
+$BIN --root "$H" top --json --iterations 1 --interval 2 >"$H/out.json" 2>"$H/err"
 wait $bump
-python3 - "$H/out.json" <<'PY' && ok "mana_q1@pci:<bdf>: device 7870:00:00.0 mana, queue q1, 4000/s" || ko "mana names: $(tail -c 600 "$H/out.json") $(cat "$H/err")"
+python3 - "$H/out.json" <<'PY' && ok "mana_q1@pci:<bdf>: device 7870:00:00.0 mana, queue q1, 2000/s" || ko "mana names: $(tail -c 600 "$H/out.json") $(cat "$H/err")"
 import json, sys
 last = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
 s = {s["irq"]: s for s in last["irqs"]}.get("26")
 assert s and s["device"] == "7870:00:00.0 mana" and s["queue"] == "q1", s
-assert 3000 < s["rate"] < 5000, s
+assert 1500 < s["rate"] < 2500, s
 PY
 rm -rf "$H"
 

@@ -749,6 +749,14 @@ TEST(pi_hyperv_vpci_chip)
 	/* a chip that only starts like it is not it */
 	pi_classify_chip(S("Hyper-V PCIe"), &ci);
 	CHECK_INT(ci.kind, PI_CHIP_OTHER);
+	/* since 6.17 (pci-hyperv.c, msi_create_parent_irq_domain, prefix "HV-") a per-device
+	 * domain names the BDF, as PCI-MSIX-<bdf> does; no remapping */
+	pi_classify_chip(S("HV-PCI-MSIX-7870:00:00.0"), &ci);
+	CHECK_INT(ci.kind, PI_CHIP_PCI_MSIX);
+	CHECK(!ci.remapped);
+	CHECK_SLICE(ci.bdf, "7870:00:00.0");
+	pi_classify_chip(S("HV-PCI-MSI-7870:00:00.0"), &ci);
+	CHECK_INT(ci.kind, PI_CHIP_PCI_MSI);
 }
 
 /* ------------------------------------------------------------------ bad input */

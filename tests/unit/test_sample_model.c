@@ -451,3 +451,44 @@ TEST(model_sample_trace_coverage_scales)
 	files_free(&f2);
 	trace_totals_free(tt);
 }
+
+/*
+ * Queue words of "<driver>_<word>@pci:<bdf>" vectors (mlx5, mana): the word after the
+ * last '_' when it ends in a digit, but mlx5's async event queues (mlx5_async0 on
+ * current kernels, mlx5_async on 4.18) and mana's hardware channel are no queue. Rows in
+ * the 6.x format, written for the test.
+ */
+TEST(model_queue_names_of_pci_suffixed_vectors)
+{
+	static const char intr[] =
+		"           CPU0       CPU1\n"
+		" 40:          5          0  PCI-MSIX-0000:19:00.0   0-edge      mlx5_async0@pci:0000:19:00.0\n"
+		" 41:        700          0  PCI-MSIX-0000:19:00.0   1-edge      mlx5_comp0@pci:0000:19:00.0\n"
+		" 42:          0        800  PCI-MSIX-0000:19:00.0   2-edge      mlx5_comp1@pci:0000:19:00.0\n"
+		" 43:          9          0  PCI-MSIX-0000:19:00.1   0-edge      mlx5_async@pci:0000:19:00.1\n"
+		" 44:          3          0  PCI-MSIX-7870:00:00.0   0-edge      mana_hwc@pci:7870:00:00.0\n"
+		" 45:        300          0  PCI-MSIX-7870:00:00.0   1-edge      mana_q0@pci:7870:00:00.0\n"
+		" 46:          1          0  PCI-MSIX-0000:00:1f.2   0-edge      ahci[0000:00:1f.2]\n";
+	struct tree t;
+	tree_make(&t, intr, NULL, NULL);
+	struct host h;
+	CHECK_INT(build(&h, &t), 0);
+	tree_free(&t);
+	static const struct {
+		int irq;
+		const char *queue;
+	} want[] = { { 40, NULL }, { 41, "comp0" }, { 42, "comp1" }, { 43, NULL },
+		     { 44, NULL }, { 45, "q0" }, { 46, NULL } };
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct irq *q = host_irq_by_number(&h, want[i].irq);
+		CHECK(q != NULL);
+		if (!q)
+			continue;
+		if (want[i].queue)
+			CHECK_STR(q->queue ? q->queue : "(null)", want[i].queue);
+		else
+			CHECK(q->queue == NULL);
+		CHECK(q->dev != NULL);
+	}
+	host_free(&h);
+}
