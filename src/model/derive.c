@@ -189,12 +189,14 @@ static int cmp_dev(const void *a, const void *b)
 
 /*
  * The device an IRQ names: the chip's BDF (per-device domain, or decoded from the hwirq)
- * when the tree has that device, else the first BDF in an action (a driver's dev_name,
- * "mana_q0@pci:7870:00:00.0"), else the chip's. NULL when neither names one.
+ * when sysfs has that device, else the first BDF in an action (a driver's dev_name,
+ * "mana_q0@pci:7870:00:00.0"), else the chip's. NULL when neither names one. Pseudo-
+ * devices do not count, so the answer is the same before and after they are added.
  */
 static const char *irq_bdf(struct host *h, const struct irq *q)
 {
-	if (q->chip_bdf && host_dev_by_bdf(h, q->chip_bdf))
+	const struct pci_dev *d = q->chip_bdf ? host_dev_by_bdf(h, q->chip_bdf) : NULL;
+	if (d && d->in_sysfs)
 		return q->chip_bdf;
 	for (int k = 0; k < q->naction; k++) {
 		const char *bdf = bdf_in_text(h, q->action[k]);

@@ -492,3 +492,28 @@ TEST(model_queue_names_of_pci_suffixed_vectors)
 	}
 	host_free(&h);
 }
+
+/*
+ * A /proc-only tree whose chip and action name different BDFs: the action's (the
+ * driver's dev_name) is taken, before and after pseudo-devices are made, so no
+ * pseudo-device is left without an IRQ. Rows written for the test.
+ */
+TEST(model_conflicting_bdfs_leave_no_orphan_device)
+{
+	static const char intr[] =
+		"           CPU0       CPU1\n"
+		" 40:          5          0  PCI-MSIX-0000:01:00.0   0-edge      foo0@pci:0000:02:00.0\n"
+		" 41:          7          0  PCI-MSIX-0000:01:00.0   1-edge      bar\n";
+	struct tree t;
+	tree_make(&t, intr, NULL, NULL);
+	struct host h;
+	CHECK_INT(build(&h, &t), 0);
+	tree_free(&t);
+	const struct irq *a = host_irq_by_number(&h, 40), *b = host_irq_by_number(&h, 41);
+	CHECK(a && a->dev && !strcmp(a->dev->bdf, "0000:02:00.0"));
+	CHECK(b && b->dev && !strcmp(b->dev->bdf, "0000:01:00.0"));
+	CHECK_INT(h.ndevs, 2);
+	for (int i = 0; i < h.ndevs; i++)
+		CHECK(h.devs[i].nirqs >= 1);
+	host_free(&h);
+}
