@@ -17,11 +17,14 @@ static void read_fields(struct slice rest, uint64_t *v, int max, int *n)
 }
 
 /* The per-IRQ sums after the total: one per IRQ number, nr_irqs of them (tens of
- * thousands on big hosts), so the array grows by doubling. */
+ * thousands on big hosts), so the array grows by doubling. A second intr line (not the
+ * kernel's, but a file may have one) replaces the first, as its total does. */
 static void read_intr(struct slice rest, struct arena *a, struct proc_stat *out)
 {
 	int cap = 0;
 	uint64_t v;
+	out->intr_irq = NULL;
+	out->nintr_irq = 0;
 	while (slice_next_u64(&rest, &v)) {
 		if (out->nintr_irq == cap) {
 			int ncap = cap ? cap * 2 : 1024;
@@ -65,6 +68,8 @@ int parse_stat(const char *buf, size_t len, struct arena *a, struct proc_stat *o
 			out->has_intr = slice_u64(t, 10, &out->intr_total);
 			if (out->has_intr)
 				read_intr(rest, a, out);
+			else
+				out->nintr_irq = 0;	/* no sums without their total */
 		} else if (slice_eq(key, "softirq")) {
 			struct slice t = slice_token(&rest);
 			out->has_softirq = slice_u64(t, 10, &out->softirq_total);

@@ -189,5 +189,23 @@ TEST(stat_intr_sums_stop_at_a_bad_field)
 	CHECK_INT(parse_lit("cpu  1 2 3 4 5 6 7 8 0 0\nintr x 1 2\n", &a, &st), 0);
 	CHECK(!st.has_intr);
 	CHECK_INT(st.nintr_irq, 0);
+	/* a second intr line replaces the first (the fuzzer's find: its sums were appended
+	 * past the array the first line had grown) */
+	struct buf b = { 0 };
+	buf_puts(&b, "cpu  1 2 3 4 5 6 7 8 0 0\nintr 3000");
+	for (int i = 0; i < 1500; i++)
+		buf_puts(&b, " 2");
+	buf_puts(&b, "\nintr 70 1 2 3");
+	for (int i = 0; i < 1500; i++)
+		buf_puts(&b, " 4");
+	buf_puts(&b, "\nintr 5 5\n");
+	CHECK_INT(parse_stat(b.data, b.len, &a, &st), 0);
+	CHECK_INT(st.intr_total, 5);
+	CHECK_INT(st.nintr_irq, 1);
+	CHECK_INT(st.intr_irq[0], 5);
+	buf_free(&b);
+	CHECK_INT(parse_lit("cpu  1 2 3 4 5 6 7 8 0 0\nintr 60 10 20\nintr x\n", &a, &st), 0);
+	CHECK(!st.has_intr);
+	CHECK_INT(st.nintr_irq, 0);
 	arena_free(&a);
 }
