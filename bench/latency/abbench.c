@@ -28,39 +28,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "../benchutil.h"
 #include "sample/hist.h"
 #include "sample/probe.h"
 #include "sample/trace.h"
 #include "util/arena.h"
 #include "util/cpuset.h"
 
-static void count_event(const struct trace_event *ev, void *ctx)
-{
-	(void)ev;
-	(*(unsigned long *)ctx)++;
-}
-
 static int cmp_long(const void *a, const void *b)
 {
 	long x = *(const long *)a, y = *(const long *)b;
 	return x < y ? -1 : x > y;
-}
-
-static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t s;
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	sched_setaffinity(0, sizeof(s), &s);
 }
 
 int main(int argc, char **argv)
@@ -79,7 +57,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "abbench: at least 2 slices of >= 50 ms, interval >= 50 us\n");
 		return 2;
 	}
-	pin(m);
+	bench_pin(m);
 	struct arena a = { 0 };
 	struct cpuset set;
 	cpuset_init(&set, &a, w);
@@ -114,9 +92,9 @@ int main(int argc, char **argv)
 		/* each pair of slices in random order, each slice 75-125% of SLICE_MS: a
 		 * periodic disturbance of the host cannot line up with one condition */
 		if (s % 2 == 0)
-			first_on = (int)(rnd() & 1);
+			first_on = (int)(bench_rnd() & 1);
 		int on = s % 2 == 0 ? first_on : !first_on;
-		uint64_t len_ns = (uint64_t)slice_ms * 1000000 * (75 + rnd() % 51) / 100;
+		uint64_t len_ns = (uint64_t)slice_ms * 1000000 * (75 + bench_rnd() % 51) / 100;
 		struct probe p;
 		struct probe_opts po = { .cpus = &w, .ncpus = 1, .interval_ns = (uint64_t)interval_us * 1000,
 					 .duration_ns = len_ns, .priority = 95 };
@@ -141,12 +119,12 @@ int main(int argc, char **argv)
 			struct timespec ts = { 0, 20 * 1000000L };
 			nanosleep(&ts, NULL);
 			if (t)
-				trace_drain(t, count_event, &events[on]);
+				trace_drain(t, bench_count_event, &events[on]);
 		}
 		probe_join(&p);
 		if (t) {
 			trace_disable(t);
-			trace_drain(t, count_event, &events[on]);
+			trace_drain(t, bench_count_event, &events[on]);
 			on_secs[on] += (double)(probe_now_ns() - t0) / 1e9;
 		}
 		const struct hist *h = p.cpu[0].hist;

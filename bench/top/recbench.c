@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../benchutil.h"
 #include "sample/trace.h"
 #include "util/arena.h"
 #include "util/cpuset.h"
@@ -36,15 +37,6 @@ static atomic_int stop;
 static atomic_ulong loops;
 static long rate;
 static int wcpu, mcpu;
-
-static void pin(int cpu)
-{
-	cpu_set_t s;
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	if (sched_setaffinity(0, sizeof(s), &s))
-		perror("recbench: pin");
-}
 
 static double now(void)
 {
@@ -56,7 +48,7 @@ static double now(void)
 static void *spin(void *arg)
 {
 	(void)arg;
-	pin(wcpu);
+	bench_pin(wcpu);
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		for (int i = 0; i < 1000; i++)
 			__asm__ volatile("" ::: "memory");
@@ -68,7 +60,7 @@ static void *spin(void *arg)
 static void *send(void *arg)
 {
 	(void)arg;
-	pin(mcpu);
+	bench_pin(mcpu);
 	double t0 = now();
 	long sent = 0;
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
@@ -80,25 +72,10 @@ static void *send(void *arg)
 	return NULL;
 }
 
-static void count_event(const struct trace_event *ev, void *ctx)
-{
-	(void)ev;
-	(*(unsigned long *)ctx)++;
-}
-
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
-}
-
-static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
 }
 
 static double thread_cpu(void)
@@ -127,7 +104,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "recbench: membarrier: %s\n", strerror(errno));
 		return 3;
 	}
-	pin(mcpu);
+	bench_pin(mcpu);
 	struct arena a = { 0 };
 	struct cpuset set;
 	cpuset_init(&set, &a, wcpu);
@@ -155,11 +132,11 @@ int main(int argc, char **argv)
 	double cpu_on = 0, secs_on = 0, secs_off = 0, loops_on = 0, loops_off = 0;
 	unsigned long events = 0;
 	for (int p = 0; p < npairs; p++) {
-		int first_on = (int)(rnd() & 1);
+		int first_on = (int)(bench_rnd() & 1);
 		double rate_of[2] = { 0, 0 };
 		for (int k = 0; k < 2; k++) {
 			int on = k == 0 ? first_on : !first_on;
-			double len = 0.25 * (75 + (double)(rnd() % 51)) / 100;
+			double len = 0.25 * (75 + (double)(bench_rnd() % 51)) / 100;
 			if (on)
 				trace_enable(t);
 			double c0 = thread_cpu(), t0 = now();
@@ -167,11 +144,11 @@ int main(int argc, char **argv)
 			while (now() - t0 < len) {
 				usleep(20000);
 				if (on)
-					trace_drain(t, count_event, &events);
+					trace_drain(t, bench_count_event, &events);
 			}
 			if (on) {
 				trace_disable(t);
-				trace_drain(t, count_event, &events);
+				trace_drain(t, bench_count_event, &events);
 			}
 			double dt = now() - t0, dl = (double)(atomic_load(&loops) - l0);
 			rate_of[on] = dl / dt;

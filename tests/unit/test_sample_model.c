@@ -452,6 +452,16 @@ TEST(model_sample_trace_coverage_scales)
 	trace_totals_free(tt);
 }
 
+/* A host from a --root tree holding only proc/interrupts. */
+static int build_intr(struct host *h, const char *intr)
+{
+	struct tree t;
+	tree_make(&t, intr, NULL, NULL);
+	int r = build(h, &t);
+	tree_free(&t);
+	return r;
+}
+
 /*
  * Queue words of "<driver>_<word>@pci:<bdf>" vectors (mlx5, mana): the word after the
  * last '_' when it ends in a digit, but mlx5's async event queues (mlx5_async0 on
@@ -469,11 +479,8 @@ TEST(model_queue_names_of_pci_suffixed_vectors)
 		" 44:          3          0  PCI-MSIX-7870:00:00.0   0-edge      mana_hwc@pci:7870:00:00.0\n"
 		" 45:        300          0  PCI-MSIX-7870:00:00.0   1-edge      mana_q0@pci:7870:00:00.0\n"
 		" 46:          1          0  PCI-MSIX-0000:00:1f.2   0-edge      ahci[0000:00:1f.2]\n";
-	struct tree t;
-	tree_make(&t, intr, NULL, NULL);
 	struct host h;
-	CHECK_INT(build(&h, &t), 0);
-	tree_free(&t);
+	CHECK_INT(build_intr(&h, intr), 0);
 	static const struct {
 		int irq;
 		const char *queue;
@@ -504,11 +511,8 @@ TEST(model_conflicting_bdfs_leave_no_orphan_device)
 		"           CPU0       CPU1\n"
 		" 40:          5          0  PCI-MSIX-0000:01:00.0   0-edge      foo0@pci:0000:02:00.0\n"
 		" 41:          7          0  PCI-MSIX-0000:01:00.0   1-edge      bar\n";
-	struct tree t;
-	tree_make(&t, intr, NULL, NULL);
 	struct host h;
-	CHECK_INT(build(&h, &t), 0);
-	tree_free(&t);
+	CHECK_INT(build_intr(&h, intr), 0);
 	const struct irq *a = host_irq_by_number(&h, 40), *b = host_irq_by_number(&h, 41);
 	CHECK(a && a->dev && !strcmp(a->dev->bdf, "0000:02:00.0"));
 	CHECK(b && b->dev && !strcmp(b->dev->bdf, "0000:01:00.0"));
