@@ -108,15 +108,15 @@ static void name_irq(struct arena *a, const struct rate_irq *q, const char **dev
 	size_t n = MIN(first.n, sizeof(devname) - 1);
 	memcpy(devname, first.p, n);
 	devname[n] = '\0';
-	char *dash = strchr(devname, '-'), *at = strstr(devname, "@pci:"), *u;
+	char *dash = strchr(devname, '-');
 	size_t l = strlen(devname);
-	if (at && (u = memrchr(devname, '_', (size_t)(at - devname))) && u != devname) {
+	struct slice drv, word, bdf;
+	if (irq_action_pci_split(devname, &drv, &word, &bdf)) {
 		/* mlx5/mana: "mlx5_comp3@pci:0000:19:00.0" is queue comp3 of mlx5 at that BDF */
-		*at = '\0';
-		str_copy(qname, u + 1, sizeof(qname));
-		*u = '\0';
+		snprintf(qname, sizeof(qname), "%.*s", (int)word.n, word.p);
 		if (!ci.bdf.n)
-			ci.bdf = slice_of(at + 5);
+			ci.bdf = bdf;	/* into devname, after the driver's end */
+		devname[drv.n] = '\0';
 	} else if (!strncmp(devname, "nvme", 4) && strchr(devname, 'q') && !dash) {
 		char *qq = strrchr(devname, 'q');
 		str_copy(qname, qq, sizeof(qname));

@@ -127,15 +127,15 @@ static const char *queue_of(struct host *h, const struct irq *q)
 		return arena_printf(&h->arena, "q%d", n);
 	if (sscanf(a, "virtio%d-%n", &c, &end) == 1 && end)
 		return a + end;
-	size_t stem = irq_action_stem(a);
-	if (a[stem]) {
-		/* driver_queue@pci:bdf: the word after the last '_' ("comp3", "q2"); mlx5's
-		 * async event queues ("mlx5_async0") are no queue */
-		const char *u = memrchr(a, '_', stem);
-		if (u && isdigit((unsigned char)a[stem - 1]) && strncmp(u + 1, "async", 5))
-			return arena_strndup(&h->arena, u + 1, (size_t)(a + stem - u - 1));
+	struct slice drv, word, bdf;
+	if (irq_action_pci_split(a, &drv, &word, &bdf)) {
+		/* the word ("comp3", "q2"); mlx5's async event queues ("mlx5_async0") are no queue */
+		if (isdigit((unsigned char)word.p[word.n - 1]) && !slice_starts(word, "async"))
+			return arena_strndup(&h->arena, word.p, word.n);
 		return NULL;
 	}
+	if (a[irq_action_stem(a)])
+		return NULL;	/* "...@pci:<bdf>" without a word: its digits are the BDF's */
 	const char *d = strrchr(a, '-');
 	if (d && d[1] && isdigit((unsigned char)d[strlen(d) - 1]))
 		return d + 1;

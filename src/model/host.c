@@ -178,6 +178,18 @@ size_t irq_action_stem(const char *a)
 	return at ? (size_t)(at - a) : strlen(a);
 }
 
+bool irq_action_pci_split(const char *a, struct slice *driver, struct slice *word, struct slice *bdf)
+{
+	size_t stem = irq_action_stem(a);
+	const char *u = a[stem] ? memrchr(a, '_', stem) : NULL;
+	if (!u || u == a || u + 1 == a + stem)
+		return false;
+	*driver = (struct slice){ a, (size_t)(u - a) };
+	*word = (struct slice){ u + 1, (size_t)(a + stem - u - 1) };
+	*bdf = slice_of(a + stem + 5);
+	return true;
+}
+
 const char *host_irq_chip_text(const struct host *h, const struct irq *q)
 {
 	struct arena *a = (struct arena *)&h->arena;

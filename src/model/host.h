@@ -25,6 +25,7 @@
 #include "util/arena.h"
 #include "util/compat.h"
 #include "util/cpuset.h"
+#include "util/str.h"
 
 struct source;
 
@@ -358,6 +359,9 @@ struct pci_dev *host_dev_by_bdf(const struct host *h, const char *bdf);
 /* The length of an action name without the "@pci:<bdf>" mlx5 and mana append to theirs
  * ("mlx5_comp3@pci:0000:19:00.0" -> 10: "mlx5_comp3"). */
 size_t irq_action_stem(const char *a);
+/* "<driver>_<word>@pci:<bdf>" (mlx5_comp3@pci:0000:19:00.0, mana_q0@pci:...): true with
+ * "mlx5", "comp3" and the BDF text (slices into a); false for any other name. */
+bool irq_action_pci_split(const char *a, struct slice *driver, struct slice *word, struct slice *bdf);
 const struct host_cpu *host_cpu(const struct host *h, int id);	/* NULL if out of range */
 /* Effective CPUs of an IRQ: effective_affinity when known, else smp_affinity, else the
  * CPUs whose count is non-zero. Writes into *out (arena-backed). */

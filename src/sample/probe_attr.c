@@ -13,6 +13,7 @@
 
 #include "parse/interrupts.h"
 #include "parse/softirqs.h"
+#include "sample/reading.h"
 #include "sample/trace.h"
 #include "source/source.h"
 #include "util/arena.h"
@@ -409,58 +410,30 @@ static int reading(struct probe_attr *a)
 /*
  * Precise coverage: what /proc counted on each probed CPU, numeric /proc/interrupts
  * rows (each run fires irq_handler_entry once per action; shared lines are rare) plus
- * /proc/softirqs (kstat_incr_softirqs_this_cpu, once per softirq_entry). false when
- * either file could not be read: coverage is then unknown.
+ * /proc/softirqs (kstat_incr_softirqs_this_cpu, once per softirq_entry), from one
+ * sampler reading. false when either file could not be read: coverage is then unknown.
  */
 static bool proc_totals(struct probe_attr *a, bool at_end)
 {
-	buf_reset(&a->b);
-	if (src_read(a->src, "proc/interrupts", &a->b, 0) < 0)
-		return false;
-	uint64_t *tot = calloc((size_t)a->p->ncpu, sizeof(*tot));
-	if (!tot)
-		return false;
-	struct slice all = { a->b.data, a->b.len }, line;
-	int ncols = -1;
-	bool ok = true;
-	while (ok && slice_line(&all, &line)) {
-		if (ncols < 0) {
-			if (!pi_is_header(line))
-				continue;
-			int n = 0;
-			pi_parse_header(line, NULL, 0, &n);
-			ok = (size_t)n <= a->counts_cap || grow_counts(a, (size_t)n);
-			if (ok)
-				pi_parse_header(line, a->col_ids, n, &ncols);
-			continue;
-		}
-		struct pi_row row;
-		if (pi_parse_row(line, ncols, a->counts, ncols, &row) < 0 || !row.is_numeric)
-			continue;
-		for (int k = 0; k < MIN(row.ncounts, ncols); k++) {
-			int ci = cpu_index(a, a->col_ids[k]);
+	struct reading r;
+	bool ok = reading_take(&r, a->src) == 0 && r.err_softirqs == 0;
+	for (int i = 0; i < a->p->ncpu; i++)
+		*(at_end ? &a->pc[i].proc1 : &a->pc[i].proc0) = 0;
+	for (int k = 0; ok && k < r.nirqs; k++) {
+		const struct rd_irq *q = &r.irqs[k];
+		for (int col = 0; q->number >= 0 && col < MIN(q->ncounts, r.ncols); col++) {
+			int ci = cpu_index(a, r.col_cpu[col]);
 			if (ci >= 0)
-				tot[ci] += a->counts[k];
+				*(at_end ? &a->pc[ci].proc1 : &a->pc[ci].proc0) += q->counts[col];
 		}
 	}
-	if (ok && ncols >= 0) {
-		buf_reset(&a->b);
-		struct arena ar = { 0 };
-		struct softirqs si;
-		ok = src_read(a->src, "proc/softirqs", &a->b, 0) >= 0 &&
-		     parse_softirqs(a->b.data, a->b.len, &ar, &si) == 0;
-		for (int v = 0; ok && v < SOFTIRQ_NR; v++)
-			for (int k = 0; si.counts[v] && k < si.ncpus; k++) {
-				int ci = cpu_index(a, si.cpu_ids[k]);
-				if (ci >= 0)
-					tot[ci] += si.counts[v][k];
-			}
-		arena_free(&ar);
-	}
-	ok = ok && ncols >= 0;
-	for (int i = 0; ok && i < a->p->ncpu; i++)
-		*(at_end ? &a->pc[i].proc1 : &a->pc[i].proc0) = tot[i];
-	free(tot);
+	for (int v = 0; ok && v < SOFTIRQ_NR; v++)
+		for (int k = 0; r.softirqs.counts[v] && k < r.softirqs.ncpus; k++) {
+			int ci = cpu_index(a, r.softirqs.cpu_ids[k]);
+			if (ci >= 0)
+				*(at_end ? &a->pc[ci].proc1 : &a->pc[ci].proc0) += r.softirqs.counts[v][k];
+		}
+	reading_free(&r);
 	return ok;
 }
 
