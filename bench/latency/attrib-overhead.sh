@@ -18,8 +18,12 @@ W=1 M=0
 G=$(mktemp -d)
 trap 'rm -rf "$G"' EXIT
 ${CC:-cc} -O2 -o "$G/irqgen" bench/irqgen.c -lpthread
+# the ftrace recorder's page walker where libtraceevent is installed (as the Makefile builds it)
+TE=
+pkg-config --exists libtraceevent 2>/dev/null && TE="src/opt/libtraceevent/trace_page.c $(pkg-config --cflags --libs libtraceevent)"
+# shellcheck disable=SC2086
 ${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Isrc -o "$G/abbench" bench/latency/abbench.c src/sample/probe.c \
-	src/sample/trace.c src/sample/hist.c src/parse/softirqs.c src/parse/interrupts.c src/util/*.c -lm -lpthread
+	src/sample/trace.c src/sample/hist.c src/parse/softirqs.c src/parse/interrupts.c src/util/*.c $TE -lm -lpthread
 one() { # $1 = label, rest = extra latency options
 	label=$1; shift
 	"$G/irqgen" "$rate" $((secs + 2)) $W $M >"$G/gen" & g=$!

@@ -109,7 +109,10 @@ int main(int argc, char **argv)
 	struct cpuset set;
 	cpuset_init(&set, &a, wcpu);
 	cpuset_set(&set, wcpu);
-	struct trace_opts to = { .cpus = &set, .irq = true, .softirq = true, .vectors = true };
+	/* RECBENCH_RECORDER=ftrace: the recorder `latency` uses (default perf, as `top`) */
+	const char *rec = getenv("RECBENCH_RECORDER");
+	struct trace_opts to = { .cpus = &set, .irq = true, .softirq = true, .vectors = true,
+				 .ftrace = rec && !strcmp(rec, "ftrace"), .ftrace_only = rec && !strcmp(rec, "ftrace") };
 	struct trace *t = NULL;
 	char why[256] = "";
 	int rc = trace_open(&t, &to, why, sizeof(why));
@@ -175,8 +178,8 @@ int main(int argc, char **argv)
 	for (int p = 0; p < used; p++)
 		mean += chg[p] / used;
 	qsort(chg, (size_t)used, sizeof(double), cmp_d);
-	printf("%d pairs of ~250 ms slices at %ld IPIs/s to CPU %d: %.0f events/s recorded, %llu lost\n", npairs,
-	       rate, wcpu, (double)events / secs_on, (unsigned long long)trace_lost(t));
+	printf("%d pairs of ~250 ms slices at %ld IPIs/s to CPU %d: %.0f events/s recorded through %s, %llu lost\n",
+	       npairs, rate, wcpu, (double)events / secs_on, trace_recorder(t), (unsigned long long)trace_lost(t));
 	printf("spinner loops on CPU %d while recording: median %+.2f%%, mean %+.2f%% per pair "
 	       "(merged %+.2f%%); the drain's CPU: %.2f%% of one CPU\n",
 	       wcpu, chg[used / 2], mean, (loops_on / secs_on - loops_off / secs_off) / (loops_off / secs_off) * 100,

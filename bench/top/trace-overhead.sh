@@ -44,7 +44,10 @@ done
 
 # The kernel-side cost, interleaved in one process (bench/top/recbench.c): the recorder on
 # for one ~250 ms slice of each pair, the spinner's loop rate compared within the pair.
+TE=
+pkg-config --exists libtraceevent 2>/dev/null && TE="src/opt/libtraceevent/trace_page.c $(pkg-config --cflags --libs libtraceevent)"
+# shellcheck disable=SC2086
 ${CC:-cc} -O2 -std=c17 -D_GNU_SOURCE -Isrc -o "$G/recbench" bench/top/recbench.c src/sample/trace.c \
-	src/parse/softirqs.c src/parse/interrupts.c src/util/*.c -lm -lpthread
+	src/parse/softirqs.c src/parse/interrupts.c src/util/*.c $TE -lm -lpthread
 "$G/recbench" "$RATE" "${RB_SECS:-30}" $W $M
 "$G/recbench" 1 "${RB_SECS:-30}" $W $M | sed 's/^/control (1 IPI\/s): /'

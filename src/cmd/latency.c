@@ -47,6 +47,7 @@ struct lat_opts {
 	uint64_t interval_us, duration_ns, spike_us;
 	bool has_spike, json, no_attrib, coarse;
 	int priority;
+	enum probe_attr_rec recorder;	/* --recorder */
 };
 
 struct lat_cpu {
@@ -87,6 +88,9 @@ static void usage(FILE *f)
 		"      --compare FILE    show before (FILE) / after (this run) per CPU\n"
 		"      --no-attrib       measure only: no tracepoints, no /proc readings\n"
 		"      --coarse          attribute from /proc count deltas even when tracepoints work\n"
+		"      --recorder R      how tracepoints are recorded: ftrace (a private tracefs\n"
+		"                        instance, cheapest), perf (perf_event_open), auto\n"
+		"                        (default: ftrace where this kernel and build allow, else perf)\n"
 		"  -j, --json            JSON output (docs/latency.md)\n"
 		"  -h, --help            this help\n\n"
 		"Ctrl-C stops early and reports what was measured.\n");
@@ -191,6 +195,7 @@ struct run_info {
 	int nfifo;
 	int sched_err;		/* first SCHED_FIFO error */
 	enum probe_attr_method method;
+	const char *recorder;	/* tracepoints: "ftrace" or "perf" */
 	char attrib_why[256];
 	struct probe_attr_stats st;
 	bool interrupted;
@@ -357,10 +362,11 @@ static void render_text(struct buf *out, const struct run_info *ri, const struct
 				   cs[i].cpu, cs[i].h->overflow, HIST_BUCKETS);
 	if (ri->method == PA_NONE)
 		return;
-	buf_printf(out, "\nSpikes (wake-ups above %s), attributed from %s:\n",
+	buf_printf(out, "\nSpikes (wake-ups above %s), attributed from %s%s%s:\n",
 		   ri->o->has_spike ? "--spike" : "each CPU's p99",
 		   ri->method == PA_TRACE ? "irq/softirq/vector tracepoints"
-					  : "interrupt counts (coarse)");
+					  : "interrupt counts (coarse)",
+		   ri->recorder ? ", recorded through " : "", ri->recorder ? ri->recorder : "");
 	for (int i = 0; i < n; i++)
 		text_attrib_line(out, &cs[i], ri->method, period_ms);
 	if (ri->method == PA_COUNTS)
@@ -453,6 +459,7 @@ static void render_json(struct buf *out, const struct run_info *ri, const struct
 	json_bool(&j, "memory_locked", p->mlock_err == 0);
 	json_obj_begin(&j, "attribution");
 	json_str(&j, "method", probe_attr_method_name(ri->method));
+	json_str(&j, "recorder", ri->recorder);
 	json_str(&j, "note", attrib_note(ri));
 	json_str(&j, "tracepoints_unavailable", ri->method == PA_TRACE ? NULL : attrib_reason);
 	json_str(&j, "spike_threshold", ri->o->has_spike ? "spike option" : "p99");
@@ -617,7 +624,7 @@ static int write_file(const char *path, const struct buf *b)
 
 static int parse_args(int argc, char **argv, const struct global_opts *g, struct lat_opts *o)
 {
-	enum { O_HIST = 256, O_SAVE, O_CMP, O_NOATTR, O_COARSE };
+	enum { O_HIST = 256, O_SAVE, O_CMP, O_NOATTR, O_COARSE, O_REC };
 	static const struct option opts[] = {
 		{ "cpus", required_argument, 0, 'c' },
 		{ "interval", required_argument, 0, 'i' },
@@ -629,12 +636,13 @@ static int parse_args(int argc, char **argv, const struct global_opts *g, struct
 		{ "compare", required_argument, 0, O_CMP },
 		{ "no-attrib", no_argument, 0, O_NOATTR },
 		{ "coarse", no_argument, 0, O_COARSE },
+		{ "recorder", required_argument, 0, O_REC },
 		{ "json", no_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	*o = (struct lat_opts){ .interval_us = 1000, .duration_ns = 10000000000ull, .priority = 95,
-				.json = g->json };
+				.json = g->json, .recorder = PA_REC_AUTO };
 	int c;
 	uint64_t v;
 	while ((c = getopt_long(argc, argv, "c:i:d:p:s:jh", opts, NULL)) != -1) {
@@ -663,6 +671,16 @@ static int parse_args(int argc, char **argv, const struct global_opts *g, struct
 		case O_CMP: o->compare = optarg; break;
 		case O_NOATTR: o->no_attrib = true; break;
 		case O_COARSE: o->coarse = true; break;
+		case O_REC:
+			if (!strcmp(optarg, "auto"))
+				o->recorder = PA_REC_AUTO;
+			else if (!strcmp(optarg, "ftrace"))
+				o->recorder = PA_REC_FTRACE;
+			else if (!strcmp(optarg, "perf"))
+				o->recorder = PA_REC_PERF;
+			else
+				return err("--recorder takes ftrace, perf or auto, not '%s'", optarg);
+			break;
 		case 'j': o->json = true; break;
 		case 'h': usage(stdout); return -1;
 		default: usage(stderr); return EXIT_UNKNOWN;
@@ -744,7 +762,7 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 		goto out;
 	}
 	if (!o.no_attrib) {
-		rc = probe_attr_open(&pa, &p, &src, !o.coarse, why, sizeof(why));
+		rc = probe_attr_open(&pa, &p, &src, o.coarse ? PA_REC_NONE : o.recorder, why, sizeof(why));
 		if (rc < 0) {
 			warn("no spike attribution: cannot read interrupt counts: %s", strerror(-rc));
 			probe_attr_close(pa);
@@ -756,6 +774,7 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 		}
 	}
 	ri.method = probe_attr_method(pa);
+	ri.recorder = probe_attr_recorder(pa);
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);

@@ -100,8 +100,16 @@ struct probe_attr;
  * else /proc count deltas read through src. why gets the reason the precise method
  * was not used. Call before probe_start(). 0 or -errno (nothing usable).
  */
+enum probe_attr_rec {
+	PA_REC_NONE,	/* count deltas only */
+	PA_REC_AUTO,	/* tracepoints: the ftrace recorder where it works, else perf */
+	PA_REC_PERF,	/* tracepoints through perf only */
+	PA_REC_FTRACE,	/* tracepoints through ftrace only (else count deltas, with the reason) */
+};
 int probe_attr_open(struct probe_attr **out, struct probe *p, const struct source *src,
-		    bool want_trace, char *why, size_t whylen);
+		    enum probe_attr_rec rec, char *why, size_t whylen);
+/* "ftrace" or "perf" for the tracepoint method, NULL otherwise. */
+const char *probe_attr_recorder(const struct probe_attr *a);
 enum probe_attr_method probe_attr_method(const struct probe_attr *a);
 /* Start recording (tracing enabled / first reading). */
 int probe_attr_start(struct probe_attr *a);

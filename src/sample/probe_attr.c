@@ -32,6 +32,7 @@
 #pragma weak trace_drain
 #pragma weak trace_lost
 #pragma weak trace_close
+#pragma weak trace_recorder
 
 #define PENDING_CAP 32768
 #define KEPT_MIN 16384
@@ -62,6 +63,7 @@ struct probe_attr {
 	int *index;		/* cpu id -> probe cpu index, -1 */
 	int max_cpu;
 	struct trace *tr;
+	const char *recorder;	/* trace_recorder(tr), static */
 	bool tr_enabled;
 	uint64_t events, unmatched, dropped_src, lost;
 	/* coarse */
@@ -108,6 +110,11 @@ const char *probe_attr_method_name(enum probe_attr_method m)
 	return "none";
 }
 
+const char *probe_attr_recorder(const struct probe_attr *a)
+{
+	return a && a->method == PA_TRACE ? a->recorder : NULL;
+}
+
 enum probe_attr_method probe_attr_method(const struct probe_attr *a)
 {
 	return a ? a->method : PA_NONE;
@@ -123,7 +130,7 @@ static int cpu_index(const struct probe_attr *a, int cpu)
 	return cpu >= 0 && cpu <= a->max_cpu ? a->index[cpu] : -1;
 }
 
-static int open_trace(struct probe_attr *a, char *why, size_t whylen)
+static int open_trace(struct probe_attr *a, enum probe_attr_rec rec, char *why, size_t whylen)
 {
 	if (!trace_open) {
 		snprintf(why, whylen, "the tracepoint recorder is not part of this build");
@@ -137,7 +144,8 @@ static int open_trace(struct probe_attr *a, char *why, size_t whylen)
 	/* timer_drain: probe_attr_poll() runs every period; nothing polls the rings, so a
 	 * readable-data signal would only be an IRQ-work interrupt on a probed CPU. */
 	struct trace_opts o = { .cpus = &set, .irq = true, .softirq = true, .vectors = true, .timer_drain = true,
-				.ring_pages = ring_pages(a->p->ncpu) };
+				.ring_pages = ring_pages(a->p->ncpu), .ftrace = rec != PA_REC_PERF,
+				.ftrace_only = rec == PA_REC_FTRACE };
 	why[0] = '\0';
 	int rc = trace_open(&a->tr, &o, why, whylen);
 	if (rc == -EPERM && o.ring_pages > 1) {
@@ -148,13 +156,15 @@ static int open_trace(struct probe_attr *a, char *why, size_t whylen)
 		rc = trace_open(&a->tr, &o, why, whylen);
 	}
 	arena_free(&ar);	/* the recorder does not keep o.cpus (it opens per CPU now) */
+	if (rc == 0)
+		a->recorder = trace_recorder(a->tr);
 	if (rc < 0 && !why[0])
 		snprintf(why, whylen, "cannot open tracepoints: %s", strerror(-rc));
 	return rc;
 }
 
 int probe_attr_open(struct probe_attr **out, struct probe *p, const struct source *src,
-		    bool want_trace, char *why, size_t whylen)
+		    enum probe_attr_rec rec, char *why, size_t whylen)
 {
 	struct probe_attr *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -176,7 +186,7 @@ int probe_attr_open(struct probe_attr **out, struct probe *p, const struct sourc
 		a->index[p->cpu[i].cpu] = i;
 
 	snprintf(why, whylen, "tracepoints not requested");
-	if (want_trace && open_trace(a, why, whylen) == 0) {
+	if (rec != PA_REC_NONE && open_trace(a, rec, why, whylen) == 0) {
 		a->method = PA_TRACE;
 		for (int i = 0; i < p->ncpu; i++) {
 			struct pa_cpu *pc = &a->pc[i];

@@ -10,6 +10,19 @@
  *   header, u32 pid, u32 tid, u64 time, u32 cpu, u32 res, u32 size, char raw[size]
  * raw is the trace record whose fields sit at the offsets of the event's tracefs
  * "format" file (common_type first): never hard-coded.
+ *
+ * The ftrace recorder (trace_opts.ftrace) writes the same raw records into the
+ * kernel's ring buffer of a private instance, <tracefs>/instances/irqsight-<pid>-<n>:
+ * its events enabled, tracing_cpumask the recorded CPUs, trace_clock "mono"
+ * (CLOCK_MONOTONIC's base), overwrite off (a full ring drops new events and counts
+ * them in per_cpu/cpuN/stats), tracing_on the enable switch. Each CPU's
+ * trace_pipe_raw is read a page at a time, the page walked by libtraceevent's kbuffer
+ * (trace_page_walk, weak). The global tracing state is never touched. A process
+ * killed while recording cannot remove the instance itself: a guardian (a shell)
+ * started before the instance exists waits on a pipe and, when the pipe closes
+ * without "done" (the recorder died), switches the instance off, removes it and
+ * unmounts tracefs if we mounted it. Instances left by a recorder whose guardian was
+ * killed too are removed by the next open.
  */
 #include "sample/trace.h"
 
@@ -27,7 +40,11 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <spawn.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +68,7 @@ struct field {
 
 struct tevent {
 	uint64_t id;			/* tracefs events/<sys>/<event>/id = common_type */
+	char sys[16], event[TRACE_NAME_MAX];	/* where it is in tracefs (to enable it in an instance) */
 	enum trace_kind kind;
 	char name[TRACE_NAME_MAX];	/* vectors: "local_timer"; others: event name */
 	struct field type;		/* common_type */
@@ -91,7 +109,18 @@ struct trace {
 	size_t nbatch, cap_batch;
 	struct buf names;
 	struct buf rec;			/* a record that wraps around the ring end */
+	/* ftrace recorder: rings[i].fd is CPU i's trace_pipe_raw, no mmap, no event fds */
+	bool ft;
+	char inst[320];			/* <tracefs>/instances/irqsight-<pid>-<n> */
+	int on_fd;			/* its tracing_on */
+	int guard_fd;			/* write end of the guardian's pipe, -1 none */
+	pid_t guard_pid;
+	void *page;			/* one sub-buffer */
+	size_t subbuf;
+	int decode_cpu;			/* the CPU of the page being walked */
 };
+
+#pragma weak trace_page_walk
 
 PRINTF(3, 4) static void say(char *why, size_t n, const char *fmt, ...)
 {
@@ -271,6 +300,8 @@ static int load_event(struct trace *t, const char *sys, const char *event, enum 
 		return -EPROTO;
 	e->id = id;
 	e->kind = kind;
+	str_copy(e->sys, sys, sizeof(e->sys));
+	str_copy(e->event, event, sizeof(e->event));
 	str_copy(e->name, label, sizeof(e->name));
 	t->nev++;
 	return 0;
@@ -436,6 +467,8 @@ static const char *perm_hint(int e, int paranoid)
 	return "";
 }
 
+static int ft_open(struct trace *t, const struct cpuset *cpus, char *why, size_t whylen);
+
 int trace_open(struct trace **out, const struct trace_opts *o, char *why, size_t whylen)
 {
 	*out = NULL;
@@ -506,6 +539,31 @@ int trace_open(struct trace **out, const struct trace_opts *o, char *why, size_t
 	if (ncpu == 0) {
 		r = -EINVAL;
 		say(why, whylen, "no CPU to record");
+		arena_free(&a);
+		goto fail;
+	}
+	if (o->ftrace && trace_page_walk) {
+		/* the instance needs the mount while it exists: released on close */
+		char ftwhy[256] = "";
+		int fr = ft_open(t, &cpus, ftwhy, sizeof(ftwhy));
+		if (fr == 0) {
+			arena_free(&a);
+			*out = t;
+			return 0;
+		}
+		/* no instances here (or one setting refused): perf records the same events */
+		if (o->ftrace_only) {
+			r = fr;
+			if (ftwhy[0])
+				say(why, whylen, "%s", ftwhy);
+			else
+				say(why, whylen, "no tracefs instances at '%s/instances': %s", t->tracefs, strerror(-fr));
+			arena_free(&a);
+			goto fail;
+		}
+	} else if (o->ftrace_only) {
+		r = -ENOSYS;
+		say(why, whylen, "the ftrace recorder is not part of this build (it needs libtraceevent)");
 		arena_free(&a);
 		goto fail;
 	}
@@ -613,23 +671,34 @@ static int ioctl_all(struct trace *t, unsigned long req)
 
 int trace_enable(struct trace *t)
 {
+	if (t->ft)
+		return pwrite(t->on_fd, "1", 1, 0) == 1 ? 0 : -errno;
 	return ioctl_all(t, PERF_EVENT_IOC_ENABLE);
 }
 
 int trace_disable(struct trace *t)
 {
+	if (t->ft)
+		return pwrite(t->on_fd, "0", 1, 0) == 1 ? 0 : -errno;
 	return ioctl_all(t, PERF_EVENT_IOC_DISABLE);
 }
 
+static uint64_t ft_dropped(const struct trace *t);
+
 uint64_t trace_lost(const struct trace *t)
 {
-	return t->lost;
+	return t->ft ? t->lost + ft_dropped(t) : t->lost;
+}
+
+const char *trace_recorder(const struct trace *t)
+{
+	return t && t->ft ? "ftrace" : "perf";
 }
 
 int trace_fds(const struct trace *t, const int **fds)
 {
 	*fds = t->ring_fds;
-	return t->nrings;
+	return t->ft ? 0 : t->nrings;	/* the ftrace recorder is drained on a timer */
 }
 
 static const struct tevent *event_of(const struct trace *t, uint64_t type)
@@ -667,7 +736,9 @@ static void batch_push(struct trace *t, const struct trace_event *ev, size_t nam
 	t->nbatch++;
 }
 
-/* Decode one PERF_RECORD_SAMPLE into the batch; strings are copied into t->names. */
+static void decode_raw(struct trace *t, const unsigned char *raw, uint32_t rawsz, uint64_t time, int cpu);
+
+/* Decode one PERF_RECORD_SAMPLE into the batch. */
 static void decode_sample(struct trace *t, const unsigned char *p, size_t len)
 {
 	/* header(8) pid tid(8) time(8) cpu res(8) size(4) raw */
@@ -681,6 +752,13 @@ static void decode_sample(struct trace *t, const unsigned char *p, size_t len)
 	const unsigned char *raw = p + 36;
 	if (36 + (size_t)rawsz > len)
 		return;
+	decode_raw(t, raw, rawsz, time, (int)cpu);
+}
+
+/* Decode one trace record (common_type first) into the batch; strings are copied into
+ * t->names. */
+static void decode_raw(struct trace *t, const unsigned char *raw, uint32_t rawsz, uint64_t time, int cpu)
+{
 	if (!t->nev)
 		return;
 	int type;
@@ -689,7 +767,7 @@ static void decode_sample(struct trace *t, const unsigned char *p, size_t len)
 	const struct tevent *e = event_of(t, (uint64_t)(unsigned)type);
 	if (!e)
 		return;
-	struct trace_event ev = { .time_ns = time, .cpu = (int)cpu, .kind = e->kind };
+	struct trace_event ev = { .time_ns = time, .cpu = cpu, .kind = e->kind };
 	if (!get_int(raw, rawsz, &e->num, &ev.id))
 		return;
 	size_t name_off = SIZE_MAX;
@@ -768,13 +846,329 @@ static long drain_ring(struct trace *t, struct ring *rg)
 	return 0;
 }
 
+/* ------------------------------------------------------------ ftrace */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Switch an instance off and remove it (retrying while the kernel still holds it:
+ * rmdir is -EBUSY until every file of it is closed). Async-signal-safe: the guardian
+ * runs it in a child forked from a threaded process. */
+static int ft_remove(const char *inst, const char *on, int tries)
+{
+	int fd = open(on, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "0", 1) < 0) {
+			/* removing it stops it anyway */
+		}
+		close(fd);
+	}
+	for (int i = 0; i < tries; i++) {
+		if (rmdir(inst) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -errno;
+		sleep_ms(10);
+	}
+	return -EBUSY;
+}
+
+/*
+ * The guardian is a shell (posix_spawn: vfork-style, so the recorder's locked memory is
+ * not made copy-on-write by a fork) in its own session, deaf to the signals that stop
+ * the recorder, reading the pipe on its standard input: "done" means the recorder
+ * cleaned up; end of file means it died, and the guardian switches the instance off,
+ * removes it (rmdir waits until the dead process's files are closed) and unmounts
+ * tracefs if the recorder had mounted it.
+ */
+static const char guard_sh[] =
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+	"trap '' INT TERM HUP QUIT PIPE TSTP TTIN TTOU USR1 USR2\n"
+	"read -r x\n"
+	"[ \"$x\" = done ] && exit 0\n"
+	"echo 0 >\"$1/tracing_on\" 2>/dev/null\n"
+	"i=0\n"
+	"while [ -d \"$1\" ] && ! rmdir \"$1\" 2>/dev/null && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done\n"
+	"[ -z \"$2\" ] || umount \"$2\" 2>/dev/null || umount -l \"$2\" 2>/dev/null\n"
+	"exit 0\n";
+
+static int guard_start(struct trace *t)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* every other fd closed: stdout held open would keep a reader of the recorder's
+	 * output waiting, another recorder's pipe would hide that recorder's death */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	sigset_t none, dfl;
+	sigemptyset(&none);
+	sigfillset(&dfl);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	char *argv[] = { "sh", "-c", (char *)guard_sh, "irqsight-trace-guard", t->inst,
+			 t->we_mounted ? t->tracefs : "", NULL };
+	extern char **environ;
+	pid_t pid;
+	int r = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(p[0]);
+	if (r != 0) {
+		close(p[1]);
+		return -r;
+	}
+	t->guard_fd = p[1];
+	t->guard_pid = pid;
+	return 0;
+}
+
+/* cleaned: the instance is gone, the guardian has nothing to do. Otherwise it retries. */
+static void guard_stop(struct trace *t, bool cleaned)
+{
+	if (t->guard_fd < 0)
+		return;
+	if (cleaned && write(t->guard_fd, "done\n", 5) != 5) {
+		/* then it sees end of file and finds nothing to remove */
+	}
+	close(t->guard_fd);
+	t->guard_fd = -1;
+	while (waitpid(t->guard_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Instances named by a recorder whose process is gone (its guardian killed too). */
+static void ft_sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int pid;
+		unsigned n;
+		char end;
+		if (sscanf(de->d_name, "irqsight-%d-%u%c", &pid, &n, &end) != 2 || pid <= 0)
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char inst[512], on[540];
+		snprintf(inst, sizeof(inst), "%s/%s", dir, de->d_name);
+		snprintf(on, sizeof(on), "%s/tracing_on", inst);
+		ft_remove(inst, on, 10);
+	}
+	closedir(d);
+}
+
+static int inst_write(const struct trace *t, const char *file, const char *val)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", t->inst, file);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t w = write(fd, val, strlen(val));
+	int e = errno;
+	close(fd);
+	return w == (ssize_t)strlen(val) ? 0 : w < 0 ? -e : -EIO;
+}
+
+char *trace_cpumask_hex(const struct cpuset *cpus)
+{
+	int max = -1;
+	for (int c = cpuset_next(cpus, 0); c >= 0; c = cpuset_next(cpus, c + 1))
+		max = c;
+	int groups = max / 32 + 1;
+	char *s = malloc((size_t)groups * 9 + 1);
+	if (!s)
+		return NULL;
+	char *p = s;
+	for (int g = groups - 1; g >= 0; g--) {
+		uint32_t w = 0;
+		for (int b = 0; b < 32; b++)
+			if (cpuset_test(cpus, g * 32 + b))
+				w |= 1u << b;
+		p += sprintf(p, "%s%08x", g == groups - 1 ? "" : ",", w);
+	}
+	return s;
+}
+
+static void ft_close(struct trace *t)
+{
+	if (!t->ft)
+		return;
+	if (t->on_fd >= 0 && pwrite(t->on_fd, "0", 1, 0) < 0) {
+		/* removed below anyway */
+	}
+	for (int i = 0; i < t->nrings; i++)
+		if (t->rings[i].fd >= 0)
+			close(t->rings[i].fd);
+	free(t->rings);
+	t->rings = NULL;
+	t->nrings = 0;
+	if (t->on_fd >= 0)
+		close(t->on_fd);
+	t->on_fd = -1;
+	char on[sizeof(t->inst) + 16];
+	snprintf(on, sizeof(on), "%s/tracing_on", t->inst);
+	guard_stop(t, ft_remove(t->inst, on, 100) == 0);
+	free(t->page);
+	t->page = NULL;
+	t->ft = false;
+}
+
+/*
+ * Set up the instance, or fail with nothing of it left (the caller then records
+ * through perf). Every setting must take: a clock other than mono would not line up
+ * with the probe, an overwriting ring would lose events without counting them.
+ */
+static int ft_open(struct trace *t, const struct cpuset *cpus, char *why, size_t whylen)
+{
+	static unsigned seq;
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s/instances", t->tracefs);
+	if (access(dir, W_OK | X_OK) < 0)
+		return -errno;
+	ft_sweep(dir);
+	snprintf(t->inst, sizeof(t->inst), "%s/irqsight-%d-%u", dir, (int)getpid(), seq++);
+	t->on_fd = -1;
+	t->guard_fd = -1;
+	int r = guard_start(t);
+	if (r < 0)
+		return r;
+	if (mkdir(t->inst, 0700) < 0) {
+		r = -errno;
+		guard_stop(t, true);
+		return r;
+	}
+	t->ft = true;
+	char kb[32];
+	snprintf(kb, sizeof(kb), "%lu", (unsigned long)t->ring_pages * (unsigned long)t->page_size / 1024);
+	char *mask = trace_cpumask_hex(cpus);
+	const char *step = "tracing_on";
+	if (!mask)
+		r = -ENOMEM;
+	if (!r)
+		r = inst_write(t, "tracing_on", "0");
+	if (!r && (r = inst_write(t, "trace_clock", "mono")) < 0)
+		step = "trace_clock (mono)";
+	if (!r && (r = inst_write(t, "options/overwrite", "0")) < 0)
+		step = "options/overwrite";
+	/* A new instance has a buffer on every possible CPU (up to 1.4 MB each once tracing
+	 * has been used since boot: 700 MB on a 512-CPU host): the smallest everywhere,
+	 * then the size on the recorded CPUs only. Before any event is enabled, which
+	 * would expand the whole instance's buffer to the default. */
+	if (!r && (r = inst_write(t, "buffer_size_kb", "4")) < 0)
+		step = "buffer_size_kb";
+	for (int c = cpuset_next(cpus, 0); c >= 0 && !r; c = cpuset_next(cpus, c + 1)) {
+		char f[64];
+		snprintf(f, sizeof(f), "per_cpu/cpu%d/buffer_size_kb", c);
+		if ((r = inst_write(t, f, kb)) < 0)
+			step = "per_cpu/cpuN/buffer_size_kb";
+	}
+	if (!r && (r = inst_write(t, "tracing_cpumask", mask)) < 0)
+		step = "tracing_cpumask";
+	free(mask);
+	for (int i = 0; i < t->nev && !r; i++) {
+		char f[128];
+		snprintf(f, sizeof(f), "events/%s/%s/enable", t->ev[i].sys, t->ev[i].event);
+		if ((r = inst_write(t, f, "1")) < 0)
+			step = t->ev[i].event;
+	}
+	/* the sub-buffer a read returns: buffer_subbuf_size_kb (6.8+), else a page */
+	t->subbuf = (size_t)t->page_size;
+	char path[512], b[32];
+	snprintf(path, sizeof(path), "%s/buffer_subbuf_size_kb", t->inst);
+	if (!r && read_small(path, b, sizeof(b)) > 0 && atol(b) > 0)
+		t->subbuf = (size_t)atol(b) * 1024;
+	if (!r && !(t->page = malloc(t->subbuf)))
+		r = -ENOMEM;
+	snprintf(path, sizeof(path), "%s/tracing_on", t->inst);
+	if (!r && (t->on_fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		r = -errno;
+	int ncpu = cpuset_count(cpus);
+	if (!r && !(t->rings = calloc((size_t)ncpu + 1, sizeof(*t->rings))))
+		r = -ENOMEM;
+	for (int c = cpuset_next(cpus, 0); c >= 0 && !r; c = cpuset_next(cpus, c + 1)) {
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/trace_pipe_raw", t->inst, c);
+		int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			step = "per_cpu/cpuN/trace_pipe_raw";
+			break;
+		}
+		t->rings[t->nrings++] = (struct ring){ .cpu = c, .fd = fd };
+	}
+	if (r < 0) {
+		say(why, whylen, "cannot set up the tracefs instance '%s' (%s): %s", t->inst, step, strerror(-r));
+		ft_close(t);
+	}
+	return r;
+}
+
+static void ft_event(const unsigned char *raw, uint32_t size, uint64_t ts, void *ctx)
+{
+	struct trace *t = ctx;
+	decode_raw(t, raw, size, ts, t->decode_cpu);
+}
+
+/* Read one CPU's trace_pipe_raw until it has nothing more (it hands out the page the
+ * kernel is still writing, up to what is committed). */
+static void ft_drain_cpu(struct trace *t, struct ring *rg)
+{
+	t->decode_cpu = rg->cpu;
+	for (int pages = 0; pages < 1 << 20; pages++) {
+		ssize_t n = read(rg->fd, t->page, t->subbuf);
+		if (n <= 0)
+			break;
+		long missed = 0;
+		trace_page_walk(t->page, ft_event, t, &missed);
+		if (missed > 0)
+			t->lost += (uint64_t)missed;
+	}
+}
+
+/* Events the instance's rings dropped (full, overwrite off): "dropped events: N" and
+ * "overrun: N" of per_cpu/cpuN/stats (kernel/trace/trace.c:tracing_stats_read). */
+static uint64_t ft_dropped(const struct trace *t)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i < t->nrings; i++) {
+		char path[512], b[1024];
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/stats", t->inst, t->rings[i].cpu);
+		if (read_small(path, b, sizeof(b)) <= 0)
+			continue;
+		static const char *const keys[] = { "overrun: ", "dropped events: " };
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+			const char *p = strstr(b, keys[k]);
+			if (p)
+				sum += strtoull(p + strlen(keys[k]), NULL, 10);
+		}
+	}
+	return sum;
+}
+
 long trace_drain(struct trace *t, void (*cb)(const struct trace_event *ev, void *ctx), void *ctx)
 {
 	long total = 0;
 	for (int i = 0; i < t->nrings; i++) {
 		t->nbatch = 0;
 		buf_reset(&t->names);
-		drain_ring(t, &t->rings[i]);
+		if (t->ft)
+			ft_drain_cpu(t, &t->rings[i]);
+		else
+			drain_ring(t, &t->rings[i]);
 		if (!t->nbatch)
 			continue;
 		/* Nested writers (an IRQ while a record is being reserved) can put a later
@@ -796,7 +1190,10 @@ void trace_close(struct trace *t)
 {
 	if (!t)
 		return;
-	close_rings(t);
+	if (t->ft)
+		ft_close(t);
+	else
+		close_rings(t);
 	free(t->ring_fds);
 	free(t->batch);
 	buf_free(&t->names);

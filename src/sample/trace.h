@@ -1,8 +1,11 @@
 /*
  * Tracepoint recorder: irq:irq_handler_entry/exit, irq:softirq_entry/exit and, on
  * x86, irq_vectors:*_entry/exit, read per CPU through perf_event_open(2) with
- * PERF_SAMPLE_RAW (no BPF toolchain). Timestamps use CLOCK_MONOTONIC
- * (attr.use_clockid) so they line up with clock_nanosleep-based probes.
+ * PERF_SAMPLE_RAW (no BPF toolchain), or (trace_opts.ftrace) through the kernel's own
+ * ftrace ring buffer in a private tracefs instance, which costs the recorded CPU a
+ * fraction of a perf sample per event. Timestamps use CLOCK_MONOTONIC (perf:
+ * attr.use_clockid; ftrace: the instance's "mono" trace clock) so they line up with
+ * clock_nanosleep-based probes.
  * Field offsets come from each event's tracefs "format" file, never hard-coded.
  * Opening fails cleanly (-EACCES/-EPERM/-ENOENT with a reason) when not root,
  * perf_event_paranoid forbids it, or tracefs is unavailable; tracefs is mounted
@@ -38,6 +41,11 @@ struct trace_opts {
 	bool timer_drain;		/* the caller drains on a timer and never polls: have the kernel signal
 					 * readable data once per ring's worth, not every quarter (each signal
 					 * is an IRQ-work interrupt on the recorded CPU) */
+	bool ftrace;			/* record into a private tracefs instance (instances/irqsight-<pid>-<n>)
+					 * when this build can read its pages and the kernel has instances;
+					 * else perf. The instance is removed on close, or by a guardian
+					 * process when this one dies without closing (SIGKILL). */
+	bool ftrace_only;		/* with ftrace: fail (with the reason) rather than fall back to perf */
 };
 
 struct trace;
@@ -54,6 +62,20 @@ uint64_t trace_lost(const struct trace *t);
 /* fds to poll(2) for readable data (one per CPU ring leader), and their count. */
 int trace_fds(const struct trace *t, const int **fds);
 void trace_close(struct trace *t);
+/* tracing_cpumask's format for cpus (malloc'ed, NULL on no memory): hex, a comma between
+ * 32-bit groups, most significant first (lib/bitmap-str.c:bitmap_parse), "00000000" for
+ * an empty set. */
+char *trace_cpumask_hex(const struct cpuset *cpus);
+/* "ftrace" or "perf": which recorder trace_open chose. */
+const char *trace_recorder(const struct trace *t);
+
+/* The ftrace page walker (src/opt/libtraceevent/trace_page.c, libtraceevent's kbuffer):
+ * cb for each event of one sub-buffer read from trace_pipe_raw (raw = the trace record,
+ * common_type first; ts in the instance's trace clock), returns the events or -1;
+ * *missed: events the kernel dropped before this page (-1: some, count unknown). A weak
+ * symbol: absent from the libc-only build, which then records through perf. */
+typedef void (*trace_page_cb)(const unsigned char *raw, uint32_t size, uint64_t ts, void *ctx);
+long trace_page_walk(void *page, trace_page_cb cb, void *ctx, long *missed);
 
 /*
  * Aggregation helper used by top/check/latency: accumulated handler time per

@@ -30,6 +30,8 @@ $I latency --cpus "0-$ncpu" -d 100ms >"$tmp/o" 2>"$tmp/e"; rc=$?
 t "more CPUs than exist refused" '[ $rc -eq 3 ] && grep -q "does not exist" "$tmp/e"'
 $I latency -d 5x >/dev/null 2>"$tmp/e"; rc=$?
 t "bad duration refused" '[ $rc -eq 3 ] && grep -q -- "--duration" "$tmp/e"'
+$I latency --recorder bpf -d 100ms >/dev/null 2>"$tmp/e"; rc=$?
+t "unknown --recorder refused" '[ $rc -eq 3 ] && grep -q -- "--recorder takes ftrace, perf or auto" "$tmp/e"'
 
 # a run: JSON, histogram, save
 $I latency -d 1s -i 500 --histogram "$tmp/h.txt" --save "$tmp/before.json" --json >"$tmp/a.json" 2>"$tmp/e"; rc=$?
@@ -67,6 +69,15 @@ t "--compare refuses a foreign file before measuring" '[ $rc -eq 3 ] && grep -q 
 if [ -x ./irqsight-static ]; then
 	./irqsight-static latency -d 100ms --compare "$tmp/before.json" >/dev/null 2>"$tmp/e"; rc=$?
 	t "static build: --compare not available" '[ $rc -eq 3 ] && grep -q "not available in this build" "$tmp/e"'
+	if $root; then
+		# no libtraceevent in the static binary: auto records through perf, an explicit
+		# ftrace falls back to the coarse method and says why
+		./irqsight-static latency -d 300ms --cpus 0 --json >"$tmp/st.json" 2>"$tmp/e"; rc=$?
+		t "static build: tracepoints recorded through perf" '[ $rc -eq 0 ] && grep -q "\"recorder\": \"perf\"" "$tmp/st.json"'
+		./irqsight-static latency -d 300ms --cpus 0 --recorder ftrace --json >"$tmp/st.json" 2>"$tmp/e"; rc=$?
+		t "static build: --recorder ftrace says it is not part of the build, falls back to counts" \
+			'[ $rc -eq 0 ] && grep -q "ftrace recorder is not part of this build" "$tmp/e" && grep -q "\"method\": \"counts\"" "$tmp/st.json"'
+	fi
 fi
 
 # Ctrl-C: stops at once, reports what was measured

@@ -1,7 +1,12 @@
 /* Pairing of tracepoint entry/exit events into per-CPU totals (sample/trace.c). */
 #include "t.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "sample/trace.h"
+#include "util/arena.h"
+#include "util/cpuset.h"
 
 static void ev(struct trace_totals *tt, int cpu, enum trace_kind k, int id, uint64_t t, const char *name)
 {
@@ -146,4 +151,33 @@ TEST(trace_scaled_ns_and_coverage)
 	CHECK_INT(cpu, 2);
 	CHECK(trace_cov_lowest(NULL, &cpu) == -1);
 	CHECK_INT(cpu, -1);
+}
+
+TEST(trace_cpumask_hex_groups)
+{
+	struct arena a = { 0 };
+	struct cpuset s;
+	static const struct {
+		const char *list, *hex;
+	} cases[] = {
+		{ "0", "00000001" },
+		{ "1", "00000002" },
+		{ "0-31", "ffffffff" },
+		{ "32", "00000001,00000000" },
+		{ "0,33", "00000002,00000001" },
+		{ "4-7,63-64", "00000001,80000000,000000f0" },
+		{ "511", "80000000,00000000,00000000,00000000,00000000,00000000,00000000,00000000,"
+			 "00000000,00000000,00000000,00000000,00000000,00000000,00000000,00000000" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT(cpuset_parse_list(&s, &a, cases[i].list, strlen(cases[i].list)), 0);
+		char *h = trace_cpumask_hex(&s);
+		CHECK_STR(h, cases[i].hex);
+		free(h);
+	}
+	cpuset_init(&s, &a, 8);
+	char *h = trace_cpumask_hex(&s);
+	CHECK_STR(h, "00000000");
+	free(h);
+	arena_free(&a);
 }
