@@ -12,17 +12,18 @@
  * "format" file (common_type first): never hard-coded.
  *
  * The ftrace recorder (trace_opts.ftrace) writes the same raw records into the
- * kernel's ring buffer of a private instance, <tracefs>/instances/irqsight-<pid>-<n>:
+ * kernel's ring buffer of a private instance, <tracefs>/instances/irqsight-<pid>-<n>-<nonce>:
  * its events enabled, tracing_cpumask the recorded CPUs, trace_clock "mono"
  * (CLOCK_MONOTONIC's base), overwrite off (a full ring drops new events and counts
  * them in per_cpu/cpuN/stats), tracing_on the enable switch. Each CPU's
  * trace_pipe_raw is read a page at a time, the page walked by libtraceevent's kbuffer
  * (trace_page_walk, weak). The global tracing state is never touched. A process
  * killed while recording cannot remove the instance itself: a guardian (a shell)
- * started before the instance exists waits on a pipe and, when the pipe closes
- * without "done" (the recorder died), switches the instance off, removes it and
- * unmounts tracefs if we mounted it. Instances left by a recorder whose guardian was
- * killed too are removed by the next open.
+ * started before the instance exists waits on a socket and, when it closes without
+ * "done" (the recorder died), switches the instance off, removes it and unmounts
+ * tracefs if we mounted it. Instances left by a recorder whose guardian was killed too
+ * are removed by the next open. On kernels before 6.7 whose top-level buffer is still
+ * unexpanded, an instance would expand it: perf records there instead.
  */
 #include "sample/trace.h"
 
@@ -40,7 +41,9 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -111,7 +114,9 @@ struct trace {
 	struct buf rec;			/* a record that wraps around the ring end */
 	/* ftrace recorder: rings[i].fd is CPU i's trace_pipe_raw, no mmap, no event fds */
 	bool ft;
-	char inst[320];			/* <tracefs>/instances/irqsight-<pid>-<n> */
+	char inst[320];			/* <tracefs>/instances/<iname>, for messages */
+	char iname[64];			/* irqsight-<pid>-<n>-<nonce> */
+	int idir;			/* <tracefs>/instances, opened */
 	int on_fd;			/* its tracing_on */
 	int guard_fd;			/* write end of the guardian's pipe, -1 none */
 	pid_t guard_pid;
@@ -671,15 +676,19 @@ static int ioctl_all(struct trace *t, unsigned long req)
 
 int trace_enable(struct trace *t)
 {
-	if (t->ft)
-		return pwrite(t->on_fd, "1", 1, 0) == 1 ? 0 : -errno;
+	if (t->ft) {
+		ssize_t w = pwrite(t->on_fd, "1", 1, 0);
+		return w == 1 ? 0 : w < 0 ? -errno : -EIO;
+	}
 	return ioctl_all(t, PERF_EVENT_IOC_ENABLE);
 }
 
 int trace_disable(struct trace *t)
 {
-	if (t->ft)
-		return pwrite(t->on_fd, "0", 1, 0) == 1 ? 0 : -errno;
+	if (t->ft) {
+		ssize_t w = pwrite(t->on_fd, "0", 1, 0);
+		return w == 1 ? 0 : w < 0 ? -errno : -EIO;
+	}
 	return ioctl_all(t, PERF_EVENT_IOC_DISABLE);
 }
 
@@ -771,7 +780,8 @@ static void decode_raw(struct trace *t, const unsigned char *raw, uint32_t rawsz
 	if (!get_int(raw, rawsz, &e->num, &ev.id))
 		return;
 	size_t name_off = SIZE_MAX;
-	if (e->kind == TR_IRQ_ENTRY && e->str.found && e->str.size == 4) {
+	if (e->kind == TR_IRQ_ENTRY && e->str.found && e->str.size == 4 && e->str.offset >= 0 &&
+	    (uint32_t)e->str.offset + 4 <= rawsz) {
 		uint32_t loc;
 		memcpy(&loc, raw + e->str.offset, 4);
 		size_t off = loc & 0xffff, n = loc >> 16;
@@ -855,20 +865,52 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* Switch an instance off and remove it (retrying while the kernel still holds it:
- * rmdir is -EBUSY until every file of it is closed). Async-signal-safe: the guardian
- * runs it in a child forked from a threaded process. */
-static int ft_remove(const char *inst, const char *on, int tries)
+/* Files of the instance are reached from t->idir, the instances/ directory opened once:
+ * a tracefs detached (umount -l) by someone else meanwhile still reaches the instance,
+ * so it can still be removed. */
+static int iopen(const struct trace *t, const char *rel, int flags)
 {
-	int fd = open(on, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "0", 1) < 0) {
-			/* removing it stops it anyway */
-		}
-		close(fd);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", t->iname, rel);
+	int fd = openat(t->idir, p, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int inst_write(const struct trace *t, const char *file, const char *val)
+{
+	int fd = iopen(t, file, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return fd;
+	size_t n = strlen(val);
+	ssize_t w = write(fd, val, n);
+	int e = errno;
+	close(fd);
+	return w == (ssize_t)n ? 0 : w < 0 ? -e : -EIO;
+}
+
+static int inst_read(const struct trace *t, const char *file, char *out, size_t n)
+{
+	int fd = iopen(t, file, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	ssize_t r = read(fd, out, n - 1);
+	int e = errno;
+	close(fd);
+	if (r < 0)
+		return -e;
+	out[r] = '\0';
+	return (int)r;
+}
+
+/* Switch our instance off and remove it, retrying while the kernel still holds it
+ * (rmdir is -EBUSY until every file of it is closed). */
+static int ft_remove(const struct trace *t, int tries)
+{
+	if (inst_write(t, "tracing_on", "0") < 0) {
+		/* removing it stops it anyway */
 	}
 	for (int i = 0; i < tries; i++) {
-		if (rmdir(inst) == 0 || errno == ENOENT)
+		if (unlinkat(t->idir, t->iname, AT_REMOVEDIR) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EBUSY)
 			return -errno;
@@ -880,27 +922,46 @@ static int ft_remove(const char *inst, const char *on, int tries)
 /*
  * The guardian is a shell (posix_spawn: vfork-style, so the recorder's locked memory is
  * not made copy-on-write by a fork) in its own session, deaf to the signals that stop
- * the recorder, reading the pipe on its standard input: "done" means the recorder
- * cleaned up; end of file means it died, and the guardian switches the instance off,
- * removes it (rmdir waits until the dead process's files are closed) and unmounts
- * tracefs if the recorder had mounted it.
+ * the recorder, in the instances/ directory (its working directory keeps reaching it
+ * even if the mount is detached), reading a socket on its standard input: "done" means
+ * the recorder cleaned up; end of file means it died, and the guardian switches the
+ * instance off, removes it (rmdir waits until the dead process's files are closed) and
+ * unmounts tracefs if the recorder had mounted it. $1 instances/, $2 the instance, $3
+ * the mount point to unmount or "".
  */
 static const char guard_sh[] =
 	"PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
 	"trap '' INT TERM HUP QUIT PIPE TSTP TTIN TTOU USR1 USR2\n"
+	"cd \"$1\" || exit 0\n"
 	"read -r x\n"
 	"[ \"$x\" = done ] && exit 0\n"
-	"echo 0 >\"$1/tracing_on\" 2>/dev/null\n"
+	"echo 0 >\"$2/tracing_on\" 2>/dev/null\n"
 	"i=0\n"
-	"while [ -d \"$1\" ] && ! rmdir \"$1\" 2>/dev/null && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done\n"
-	"[ -z \"$2\" ] || umount \"$2\" 2>/dev/null || umount -l \"$2\" 2>/dev/null\n"
+	"while [ -d \"$2\" ] && ! rmdir \"$2\" 2>/dev/null && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done\n"
+	"cd /\n"
+	"[ -z \"$3\" ] || umount \"$3\" 2>/dev/null\n"
 	"exit 0\n";
 
-static int guard_start(struct trace *t)
+static int guard_start(struct trace *t, const char *idir_path)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return -errno;
+	/* both ends above the standard fds: a recorder started with stderr closed must
+	 * not print its warnings into the guardian */
+	for (int k = 0; k < 2; k++) {
+		if (p[k] > 2)
+			continue;
+		int n = fcntl(p[k], F_DUPFD_CLOEXEC, 3);
+		if (n < 0) {
+			int e = errno;
+			close(p[0]);
+			close(p[1]);
+			return -e;
+		}
+		close(p[k]);
+		p[k] = n;
+	}
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	posix_spawn_file_actions_init(&fa);
@@ -908,16 +969,18 @@ static int guard_start(struct trace *t)
 	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	/* every other fd closed: stdout held open would keep a reader of the recorder's
-	 * output waiting, another recorder's pipe would hide that recorder's death */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	/* every other fd closed (ours are close-on-exec; this catches inherited ones):
+	 * stdout held open would keep a reader of the recorder's output waiting */
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
 	sigset_t none, dfl;
 	sigemptyset(&none);
 	sigfillset(&dfl);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	char *argv[] = { "sh", "-c", (char *)guard_sh, "irqsight-trace-guard", t->inst,
+	char *argv[] = { "sh", "-c", (char *)guard_sh, "irqsight-trace-guard", (char *)idir_path, t->iname,
 			 t->we_mounted ? t->tracefs : "", NULL };
 	extern char **environ;
 	pid_t pid;
@@ -934,12 +997,14 @@ static int guard_start(struct trace *t)
 	return 0;
 }
 
-/* cleaned: the instance is gone, the guardian has nothing to do. Otherwise it retries. */
+/* cleaned: the instance is gone, the guardian has nothing to do. Otherwise it retries.
+ * send(MSG_NOSIGNAL): a guardian killed meanwhile must not take the recorder down
+ * with SIGPIPE. */
 static void guard_stop(struct trace *t, bool cleaned)
 {
 	if (t->guard_fd < 0)
 		return;
-	if (cleaned && write(t->guard_fd, "done\n", 5) != 5) {
+	if (cleaned && send(t->guard_fd, "done\n", 5, MSG_NOSIGNAL) != 5) {
 		/* then it sees end of file and finds nothing to remove */
 	}
 	close(t->guard_fd);
@@ -948,40 +1013,34 @@ static void guard_stop(struct trace *t, bool cleaned)
 		;
 }
 
-/* Instances named by a recorder whose process is gone (its guardian killed too). */
-static void ft_sweep(const char *dir)
+/*
+ * Instances left by a recorder whose guardian was killed too: named irqsight-<pid>-...
+ * by a process that is gone (or by an earlier process with our pid: pid 1 in a
+ * container). Only removed, never switched off first: an instance still in use (by a
+ * recorder of another PID namespace sharing this tracefs) has its files open, and its
+ * rmdir fails with EBUSY, which leaves it alone.
+ */
+static void ft_sweep(int idir)
 {
-	DIR *d = opendir(dir);
-	if (!d)
+	int d2 = dup(idir);
+	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
+	if (!d) {
+		if (d2 >= 0)
+			close(d2);
 		return;
+	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		int pid;
-		unsigned n;
-		char end;
-		if (sscanf(de->d_name, "irqsight-%d-%u%c", &pid, &n, &end) != 2 || pid <= 0)
+		if (sscanf(de->d_name, "irqsight-%d-", &pid) != 1 || pid <= 0)
 			continue;
-		if (kill(pid, 0) == 0 || errno != ESRCH)
+		if (pid != getpid() && (kill(pid, 0) == 0 || errno != ESRCH))
 			continue;
-		char inst[512], on[540];
-		snprintf(inst, sizeof(inst), "%s/%s", dir, de->d_name);
-		snprintf(on, sizeof(on), "%s/tracing_on", inst);
-		ft_remove(inst, on, 10);
+		if (unlinkat(idir, de->d_name, AT_REMOVEDIR) < 0) {
+			/* EBUSY: in use; anything else: not ours to fight over */
+		}
 	}
 	closedir(d);
-}
-
-static int inst_write(const struct trace *t, const char *file, const char *val)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", t->inst, file);
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t w = write(fd, val, strlen(val));
-	int e = errno;
-	close(fd);
-	return w == (ssize_t)strlen(val) ? 0 : w < 0 ? -e : -EIO;
 }
 
 char *trace_cpumask_hex(const struct cpuset *cpus)
@@ -1020,12 +1079,32 @@ static void ft_close(struct trace *t)
 	if (t->on_fd >= 0)
 		close(t->on_fd);
 	t->on_fd = -1;
-	char on[sizeof(t->inst) + 16];
-	snprintf(on, sizeof(on), "%s/tracing_on", t->inst);
-	guard_stop(t, ft_remove(t->inst, on, 100) == 0);
+	guard_stop(t, ft_remove(t, 100) == 0);
+	close(t->idir);
+	t->idir = -1;
 	free(t->page);
 	t->page = NULL;
 	t->ft = false;
+}
+
+/*
+ * Before 6.7 the trace buffers' "expanded" state was one global flag, set by any
+ * instance's buffer_size_kb write or event enable, and the top-level buffer was
+ * expanded with it: recording in an instance would leave the host's own trace buffer
+ * changed. On such a kernel whose top-level buffer is still unexpanded ("N (expanded:
+ * M)"), the ftrace recorder is not used.
+ */
+static bool would_expand_global(const struct trace *t)
+{
+	char p[256], b[128];
+	snprintf(p, sizeof(p), "%s/buffer_size_kb", t->tracefs);
+	if (read_small(p, b, sizeof(b)) <= 0 || !strstr(b, "expanded"))
+		return false;
+	struct utsname u;
+	int maj = 0, min = 0;
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &maj, &min) != 2)
+		return true;
+	return maj < 6 || (maj == 6 && min < 7);
 }
 
 /*
@@ -1038,29 +1117,45 @@ static int ft_open(struct trace *t, const struct cpuset *cpus, char *why, size_t
 	static unsigned seq;
 	char dir[256];
 	snprintf(dir, sizeof(dir), "%s/instances", t->tracefs);
-	if (access(dir, W_OK | X_OK) < 0)
+	if (would_expand_global(t)) {
+		say(why, whylen, "the top-level trace buffer is unexpanded and this kernel (before 6.7) would "
+		    "expand it for an instance");
+		return -EOPNOTSUPP;
+	}
+	t->idir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->idir < 0)
 		return -errno;
-	ft_sweep(dir);
-	snprintf(t->inst, sizeof(t->inst), "%s/irqsight-%d-%u", dir, (int)getpid(), seq++);
+	if (faccessat(t->idir, ".", W_OK | X_OK, AT_EACCESS) < 0) {
+		int e = errno;
+		close(t->idir);
+		return -e;
+	}
+	ft_sweep(t->idir);
+	/* a nonce besides pid and sequence: a stale instance of an earlier process with
+	 * our pid (pid 1 in a container) cannot collide */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(t->iname, sizeof(t->iname), "irqsight-%d-%u-%lx", (int)getpid(), seq++,
+		 (unsigned long)(ts.tv_nsec ^ ts.tv_sec) & 0xffffffu);
+	snprintf(t->inst, sizeof(t->inst), "%s/%s", dir, t->iname);
 	t->on_fd = -1;
 	t->guard_fd = -1;
-	int r = guard_start(t);
-	if (r < 0)
+	int r = guard_start(t, dir);
+	if (r < 0) {
+		close(t->idir);
 		return r;
-	if (mkdir(t->inst, 0700) < 0) {
+	}
+	if (mkdirat(t->idir, t->iname, 0700) < 0) {
 		r = -errno;
 		guard_stop(t, true);
+		close(t->idir);
 		return r;
 	}
 	t->ft = true;
 	char kb[32];
 	snprintf(kb, sizeof(kb), "%lu", (unsigned long)t->ring_pages * (unsigned long)t->page_size / 1024);
-	char *mask = trace_cpumask_hex(cpus);
 	const char *step = "tracing_on";
-	if (!mask)
-		r = -ENOMEM;
-	if (!r)
-		r = inst_write(t, "tracing_on", "0");
+	r = inst_write(t, "tracing_on", "0");
 	if (!r && (r = inst_write(t, "trace_clock", "mono")) < 0)
 		step = "trace_clock (mono)";
 	if (!r && (r = inst_write(t, "options/overwrite", "0")) < 0)
@@ -1077,6 +1172,11 @@ static int ft_open(struct trace *t, const struct cpuset *cpus, char *why, size_t
 		if ((r = inst_write(t, f, kb)) < 0)
 			step = "per_cpu/cpuN/buffer_size_kb";
 	}
+	char *mask = r ? NULL : trace_cpumask_hex(cpus);
+	if (!r && !mask) {
+		r = -ENOMEM;
+		step = "memory";
+	}
 	if (!r && (r = inst_write(t, "tracing_cpumask", mask)) < 0)
 		step = "tracing_cpumask";
 	free(mask);
@@ -1088,23 +1188,28 @@ static int ft_open(struct trace *t, const struct cpuset *cpus, char *why, size_t
 	}
 	/* the sub-buffer a read returns: buffer_subbuf_size_kb (6.8+), else a page */
 	t->subbuf = (size_t)t->page_size;
-	char path[512], b[32];
-	snprintf(path, sizeof(path), "%s/buffer_subbuf_size_kb", t->inst);
-	if (!r && read_small(path, b, sizeof(b)) > 0 && atol(b) > 0)
+	char b[32];
+	if (!r && inst_read(t, "buffer_subbuf_size_kb", b, sizeof(b)) > 0 && atol(b) > 0)
 		t->subbuf = (size_t)atol(b) * 1024;
-	if (!r && !(t->page = malloc(t->subbuf)))
+	if (!r && !(t->page = malloc(t->subbuf))) {
 		r = -ENOMEM;
-	snprintf(path, sizeof(path), "%s/tracing_on", t->inst);
-	if (!r && (t->on_fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-		r = -errno;
+		step = "memory";
+	}
+	if (!r && (t->on_fd = iopen(t, "tracing_on", O_WRONLY)) < 0) {
+		r = t->on_fd;
+		step = "tracing_on";
+	}
 	int ncpu = cpuset_count(cpus);
-	if (!r && !(t->rings = calloc((size_t)ncpu + 1, sizeof(*t->rings))))
+	if (!r && !(t->rings = calloc((size_t)ncpu + 1, sizeof(*t->rings)))) {
 		r = -ENOMEM;
+		step = "memory";
+	}
 	for (int c = cpuset_next(cpus, 0); c >= 0 && !r; c = cpuset_next(cpus, c + 1)) {
-		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/trace_pipe_raw", t->inst, c);
-		int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		char f[64];
+		snprintf(f, sizeof(f), "per_cpu/cpu%d/trace_pipe_raw", c);
+		int fd = iopen(t, f, O_RDONLY | O_NONBLOCK);
 		if (fd < 0) {
-			r = -errno;
+			r = fd;
 			step = "per_cpu/cpuN/trace_pipe_raw";
 			break;
 		}
@@ -1124,14 +1229,24 @@ static void ft_event(const unsigned char *raw, uint32_t size, uint64_t ts, void 
 }
 
 /* Read one CPU's trace_pipe_raw until it has nothing more (it hands out the page the
- * kernel is still writing, up to what is committed). */
+ * kernel is still writing, up to what is committed). A page is walked only when the
+ * read holds its header (u64 time stamp, long commit; kernel/trace/ring_buffer.c
+ * struct buffer_data_page) and all the committed data the header claims. */
 static void ft_drain_cpu(struct trace *t, struct ring *rg)
 {
+	const size_t hdr = sizeof(uint64_t) + sizeof(long);
+	const unsigned long flags = 3ul << 30;	/* RB_MISSED_EVENTS | RB_MISSED_STORED */
 	t->decode_cpu = rg->cpu;
 	for (int pages = 0; pages < 1 << 20; pages++) {
 		ssize_t n = read(rg->fd, t->page, t->subbuf);
 		if (n <= 0)
 			break;
+		unsigned long commit;
+		if ((size_t)n < hdr)
+			continue;
+		memcpy(&commit, (const char *)t->page + sizeof(uint64_t), sizeof(commit));
+		if ((commit & ~flags) + hdr > (size_t)n)
+			continue;	/* a short read: the page is not all here */
 		long missed = 0;
 		trace_page_walk(t->page, ft_event, t, &missed);
 		if (missed > 0)
@@ -1145,9 +1260,9 @@ static uint64_t ft_dropped(const struct trace *t)
 {
 	uint64_t sum = 0;
 	for (int i = 0; i < t->nrings; i++) {
-		char path[512], b[1024];
-		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/stats", t->inst, t->rings[i].cpu);
-		if (read_small(path, b, sizeof(b)) <= 0)
+		char f[64], b[1024];
+		snprintf(f, sizeof(f), "per_cpu/cpu%d/stats", t->rings[i].cpu);
+		if (inst_read(t, f, b, sizeof(b)) <= 0)
 			continue;
 		static const char *const keys[] = { "overrun: ", "dropped events: " };
 		for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {

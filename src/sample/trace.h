@@ -41,7 +41,7 @@ struct trace_opts {
 	bool timer_drain;		/* the caller drains on a timer and never polls: have the kernel signal
 					 * readable data once per ring's worth, not every quarter (each signal
 					 * is an IRQ-work interrupt on the recorded CPU) */
-	bool ftrace;			/* record into a private tracefs instance (instances/irqsight-<pid>-<n>)
+	bool ftrace;			/* record into a private tracefs instance (instances/irqsight-<pid>-<n>-<nonce>)
 					 * when this build can read its pages and the kernel has instances;
 					 * else perf. The instance is removed on close, or by a guardian
 					 * process when this one dies without closing (SIGKILL). */

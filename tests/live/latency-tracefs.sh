@@ -15,7 +15,7 @@
 # What src/sample/trace.c touches: the tracefs mount (mount/umount when none is there);
 # events/{irq,irq_vectors}/*/{id,format} (read); perf: perf_event_open fds (per process,
 # disabled until the run, closed by the kernel when the process dies); ftrace: its own
-# instance instances/irqsight-<pid>-<n> (created, set up, removed on exit; after SIGKILL
+# instance instances/irqsight-<pid>-<n>-<nonce> (created, set up, removed on exit; after SIGKILL
 # by the guardian shell within a moment, which the test waits up to 5 s for);
 # /proc/sys/kernel/perf_event_paranoid (read); RLIMIT_NOFILE (its own). It writes nothing
 # else in tracefs, so the snapshot holds the global tracing switches, every irq/irq_vectors
@@ -143,11 +143,20 @@ run() {
 	mounts >"$tmp/m.$k"
 }
 for r in ftrace perf; do run exit $r; run int $r; run kill $r; done
+# the guardian killed alone: the recorder must not die of it (SIGPIPE) and still cleans up
+"$I" latency -d 2s --cpus 0 --recorder ftrace --json >"$tmp/g.json" 2>&1 &
+p=$!
+sleep 1
+g=$(pgrep -f "irqsight-$p-[0-9]" | head -1)
+[ -n "$g" ] && kill -KILL "$g"
+wait $p
+echo "rc $? guardian ${g:-none}" >"$tmp/g.rc"
+ours >"$tmp/g.after"
 # 3. recorder and guardian killed together: the instance stays until the next run
 "$I" latency -d 60s --cpus 0 --recorder ftrace >/dev/null 2>&1 &
 p=$!
 sleep 1
-g=$(pgrep -f "instances/irqsight-$p-" | head -1)	# the guardian names the instance
+g=$(pgrep -f "irqsight-$p-[0-9]" | head -1)	# the guardian names the instance
 [ -n "$g" ] && kill -KILL "$g"
 kill -KILL $p
 wait $p
@@ -201,6 +210,9 @@ else
 				bad "tracefs mounted, $r, $what: tracefs mounts were [$(cat "$tmp/m0")], now [$(cat "$tmp/m.$k")]"
 		done
 	done
+	grep -q '^rc 0 guardian [0-9]' "$tmp/g.rc" && grep -q '"recorder": "ftrace"' "$tmp/g.json" && [ "$(cat "$tmp/g.after")" = 0 ] &&
+		ok "guardian SIGKILLed during a run: the recorder reports (exit 0) and removes its instance itself" ||
+		bad "guardian SIGKILLed during a run: $(cat "$tmp/g.rc"), $(cat "$tmp/g.after") instances left: $(tail -2 "$tmp/g.json")"
 	[ "$(cat "$tmp/orphan.before")" = 1 ] && [ "$(cat "$tmp/orphan.after")" = 0 ] &&
 		ok "recorder and guardian both SIGKILLed: the instance left behind is removed by the next run" ||
 		bad "recorder and guardian both SIGKILLed: instances before/after the next run $(cat "$tmp/orphan.before")/$(cat "$tmp/orphan.after"), want 1/0"
