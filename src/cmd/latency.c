@@ -694,9 +694,10 @@ static int parse_args(int argc, char **argv, const struct global_opts *g, struct
 }
 
 /*
- * This thread drains the tracepoint rings and reads /proc while the probe runs: keep it
- * off the probed CPUs when any other CPU is allowed, so the tool does not load the CPUs
- * it measures (the probe threads are pinned already; cyclictest's main thread is not).
+ * This thread sets up, then drains the tracepoint rings and reads /proc while the probe
+ * runs: keep it off the probed CPUs when any other CPU is allowed, so the tool does not
+ * load the CPUs it measures (each probe thread pins itself to its CPU; cyclictest's main
+ * thread is not kept off).
  */
 static void move_off_probed(const int *cpus, int n)
 {
@@ -746,6 +747,10 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 		return ret;
 	}
 
+	/* off the probed CPUs before the set-up: allocating, mlockall (which faults in every
+	 * mapped page of the binary and its libraries) and the recorder's set-up would
+	 * otherwise run on a CPU being measured, by this probe or by another tool beside it */
+	move_off_probed(cpus, ncpus);
 	struct probe p;
 	struct probe_opts po = {
 		.cpus = cpus, .ncpus = ncpus, .interval_ns = o.interval_us * 1000,
@@ -804,7 +809,6 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 		probe_join(&p);
 		goto restore;
 	}
-	move_off_probed(cpus, ncpus);
 	uint64_t period = pa ? probe_attr_period_ns(pa) : 100000000u;
 	uint64_t next = probe_now_ns() + period;
 	while (probe_running(&p)) {
