@@ -137,11 +137,11 @@ PRINTF(3, 4) static void say(char *why, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int read_small(const char *path, char *out, size_t n)
+/* One read of a small file from an open fd (closed here) into out, NUL-terminated. */
+static int read_fd_small(int fd, char *out, size_t n)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ssize_t r = read(fd, out, n - 1);
 	int e = errno;
 	close(fd);
@@ -149,6 +149,12 @@ static int read_small(const char *path, char *out, size_t n)
 		return -e;
 	out[r] = '\0';
 	return (int)r;
+}
+
+static int read_small(const char *path, char *out, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return read_fd_small(fd < 0 ? -errno : fd, out, n);
 }
 
 static int read_paranoid(void)
@@ -890,16 +896,7 @@ static int inst_write(const struct trace *t, const char *file, const char *val)
 
 static int inst_read(const struct trace *t, const char *file, char *out, size_t n)
 {
-	int fd = iopen(t, file, O_RDONLY);
-	if (fd < 0)
-		return fd;
-	ssize_t r = read(fd, out, n - 1);
-	int e = errno;
-	close(fd);
-	if (r < 0)
-		return -e;
-	out[r] = '\0';
-	return (int)r;
+	return read_fd_small(iopen(t, file, O_RDONLY), out, n);
 }
 
 /* Switch our instance off and remove it, retrying while the kernel still holds it
