@@ -14,13 +14,12 @@
 long trace_page_walk(void *page, trace_page_cb cb, void *ctx, long *missed)
 {
 	*missed = 0;
-	struct kbuffer *kb = kbuffer_alloc(KBUFFER_LSIZE_SAME_AS_HOST, KBUFFER_ENDIAN_SAME_AS_HOST);
-	if (!kb)
+	/* one reader per thread, kept: a drain walks hundreds of pages a second */
+	static __thread struct kbuffer *kb;
+	if (!kb && !(kb = kbuffer_alloc(KBUFFER_LSIZE_SAME_AS_HOST, KBUFFER_ENDIAN_SAME_AS_HOST)))
 		return -1;
-	if (kbuffer_load_subbuffer(kb, page) < 0) {
-		kbuffer_free(kb);
+	if (kbuffer_load_subbuffer(kb, page) < 0)
 		return -1;
-	}
 	*missed = kbuffer_missed_events(kb);
 	long n = 0;
 	unsigned long long ts;
@@ -30,6 +29,5 @@ long trace_page_walk(void *page, trace_page_cb cb, void *ctx, long *missed)
 			cb(d, (uint32_t)size, ts, ctx);
 		n++;
 	}
-	kbuffer_free(kb);
 	return n;
 }
