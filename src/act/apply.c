@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "act/allow.h"
 #include "act/journal.h"
 #include "act/plan.h"
 #include "model/host.h"
@@ -76,7 +78,16 @@ bool act_value_equal(const char *path, const char *text, const struct cpuset *wa
 static int read_value(const struct source *src, const char *path, struct arena *a, const char **out)
 {
 	struct buf b = { 0 };
-	int r = src_read(src, path, &b, 1 << 16);
+	/* Never through a link at the last component (a copy tree could point one at any
+	 * of its files), and only a regular file: what apply and rollback read they write. */
+	int fd = src_openat(src, path, O_RDONLY | O_NOFOLLOW);
+	if (fd < 0)
+		return fd == -ELOOP ? -EPERM : fd;
+	struct stat st;
+	int r = fstat(fd, &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : !S_ISREG(st.st_mode) ? -EINVAL : 0;
+	if (!r)
+		r = buf_read_fd(&b, fd, 1 << 16);
+	close(fd);
 	if (!r) {
 		struct slice s = slice_trim((struct slice){ b.data, b.len });
 		*out = arena_strndup(a, s.p, s.n);
@@ -85,13 +96,17 @@ static int read_value(const struct source *src, const char *path, struct arena *
 	return r;
 }
 
-static int write_value(const struct source *src, const char *path, const char *text)
+static int write_value(const struct source *src, const char *path, const char *text, const char **why)
 {
-	/* One write() per value: proc/sysfs parse each write on its own. O_TRUNC makes the
-	 * same call work on a copy tree of regular files. */
-	int fd = src_openat(src, path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
+	/* One write() per value: proc/sysfs parse each write on its own. The open is the
+	 * allow-list's (a copy tree's regular file is truncated first). */
+	const char *refusal = NULL;
+	int fd = act_open_for_write(src, path, &refusal);
+	if (fd < 0) {
+		if (fd == -EPERM)
+			*why = refusal;
 		return fd;
+	}
 	size_t n = strlen(text);
 	char *line = malloc(n + 2);
 	if (!line) {
@@ -140,6 +155,24 @@ static const char *irq_bdf(const struct irq *q)
 	return q->dev ? q->dev->bdf : q->chip_bdf;
 }
 
+/* CPUs the host does not have: the kernel refuses them (ERANGE), and a mask cut to the
+ * host's width would write another set than planned. Skipped, with the CPUs named. */
+static bool beyond_host(struct act_op *op, const struct host *h, struct arena *a)
+{
+	int last = cpuset_last(&op->want);
+	if (last <= h->max_cpu)
+		return false;
+	struct cpuset over;
+	cpuset_init(&over, a, last);
+	for (int c = h->max_cpu + 1; c <= last; c++)
+		if (cpuset_test(&op->want, c))
+			cpuset_set(&over, c);
+	op->status = ACT_SKIPPED;
+	op->why = arena_printf(a, "CPU %s beyond this host's CPUs 0-%d (the kernel refuses it: ERANGE); nothing written",
+			       cpuset_list_str(a, &over, "-"), h->max_cpu);
+	return true;
+}
+
 static bool irq_matches(const struct plan_irq *pi, const struct irq *q)
 {
 	const char *bdf = irq_bdf(q);
@@ -186,6 +219,7 @@ static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const s
 		used[i] = true;
 		found++;
 		struct act_op *op = add_op(out, a);
+		op->line = pi->line;
 		op->kind = ACT_IRQ;
 		op->irq = q->number;
 		op->name = q->actions;
@@ -202,6 +236,8 @@ static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const s
 				cpuset_copy(&op->want, a, &q->smp_affinity);
 			continue;
 		}
+		if (beyond_host(op, h, a))
+			continue;
 		if (!cpuset_intersects(&op->want, online)) {
 			op->status = ACT_SKIPPED;
 			op->why = "no online CPU in the planned set: left as it is (an IRQ is never left without an online CPU)";
@@ -216,6 +252,7 @@ static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const s
 		return;
 	if (!found) {
 		struct act_op *op = add_op(out, a);
+		op->line = pi->line;
 		op->kind = ACT_IRQ;
 		op->status = ACT_MISSING;
 		op->irq = -1;
@@ -240,8 +277,9 @@ static void resolve_rps(const struct plan_rps *r, const struct host *h, const st
 	char *dir = arena_printf(a, "sys/class/net/%s/queues", netdev);
 	char **names;
 	size_t n;
-	if (src_list(src, a, dir, &names, &n)) {
+	if (!act_ifname_ok(netdev) || src_list(src, a, dir, &names, &n)) {
 		struct act_op *op = add_op(out, a);
+		op->line = r->line;
 		op->kind = ACT_RPS;
 		op->status = ACT_MISSING;
 		op->name = netdev;
@@ -259,6 +297,7 @@ static void resolve_rps(const struct plan_rps *r, const struct host *h, const st
 		if (read_value(src, path, a, &cur) || cpuset_parse_mask(&s, a, cur, strlen(cur)) || cpuset_empty(&s))
 			continue;
 		struct act_op *op = add_op(out, a);
+		op->line = r->line;
 		op->kind = ACT_RPS;
 		op->path = path;
 		op->is_mask = true;
@@ -267,6 +306,8 @@ static void resolve_rps(const struct plan_rps *r, const struct host *h, const st
 		op->dev = r->bdf;
 		cpuset_copy(&op->want, a, &r->cpus);
 		op->why = "RPS CPUs of a network queue -> housekeeping";
+		if (beyond_host(op, h, a))
+			continue;
 		if (!cpuset_intersects(&op->want, online)) {
 			op->status = ACT_SKIPPED;
 			op->why = "no online CPU in the planned set";
@@ -300,8 +341,10 @@ int act_resolve(const struct plan *p, const struct host *h, const struct source 
 		op->nbits = h->max_cpu + 1;
 		op->name = "default_smp_affinity";
 		cpuset_copy(&op->want, a, &p->default_affinity);
+		op->line = p->default_affinity_line;
 		op->why = "where new IRQs start";
-		if (!cpuset_intersects(&op->want, &online)) {
+		if (beyond_host(op, h, a)) {
+		} else if (!cpuset_intersects(&op->want, &online)) {
 			op->status = ACT_SKIPPED;
 			op->why = "no online CPU in the planned set";
 		} else {
@@ -310,6 +353,9 @@ int act_resolve(const struct plan *p, const struct host *h, const struct source 
 	}
 	for (int i = 0; i < p->nrps; i++)
 		resolve_rps(&p->rps[i], h, src, &online, a, out);
+	out->has_host = true;
+	cpuset_copy(&out->online, a, &online);
+	out->max_cpu = h->max_cpu;
 	return 0;
 }
 
@@ -333,10 +379,53 @@ static void fault_stop(int writes)
 	_exit(70);
 }
 
+/* Wrote want_text, read back something else: both, and what the kernel did to the set. */
+static const char *mismatch(const struct act_list *ops, const struct act_op *op, struct arena *a)
+{
+	const char *rb = op->readback ? op->readback : "";
+	const char *head = arena_printf(a, "wrote '%s', read back '%s'", op->want_text, rb);
+	struct cpuset got, lost, added;
+	if (!op->readback || parse_value(op->path, rb, a, &got))
+		return arena_printf(a, "%s (not a CPU %s)", head, path_is_list(op->path) ? "list" : "mask");
+	cpuset_andnot(&lost, a, &op->want, &got);
+	cpuset_andnot(&added, a, &got, &op->want);
+	struct buf b = { 0 };
+	buf_puts(&b, head);
+	if (!cpuset_empty(&lost)) {
+		const char *l = cpuset_list_str(a, &lost, "-");
+		if (ops->has_host && cpuset_last(&lost) > ops->max_cpu)
+			buf_printf(&b, ": CPU %s beyond this kernel's CPUs (0-%d)", l, ops->max_cpu);
+		else if (ops->has_host && !cpuset_intersects(&lost, &ops->online))
+			buf_printf(&b, ": the kernel dropped offline CPU %s", l);
+		else
+			buf_printf(&b, ": the kernel dropped CPU %s", l);
+	}
+	if (!cpuset_empty(&added))
+		buf_printf(&b, "%s the kernel added CPU %s", cpuset_empty(&lost) ? ":" : ";",
+			   cpuset_list_str(a, &added, "-"));
+	if (cpuset_empty(&lost) && cpuset_empty(&added))
+		buf_puts(&b, " (the same CPUs, another spelling)");
+	const char *r = arena_strdup(a, b.data);
+	buf_free(&b);
+	return r;
+}
+
 int act_run(const struct source *src, struct act_list *ops, const struct act_opts *o, struct journal *j,
 	    struct arena *a)
 {
 	int writes = 0;
+	/* The allow-list first, for every path, before anything is read or written: a plan
+	 * or journal naming one other file is refused whole. */
+	ops->refused = -1;
+	ops->refused_why = NULL;
+	for (int i = 0; i < ops->n; i++) {
+		const char *why;
+		if (ops->v[i].status == ACT_PENDING && act_allow_write(src, ops->v[i].path, &why)) {
+			ops->refused = i;
+			ops->refused_why = why;
+			return -EPERM;
+		}
+	}
 	for (int i = 0; i < ops->n; i++) {
 		struct act_op *op = &ops->v[i];
 		if (op->status != ACT_PENDING)
@@ -361,12 +450,13 @@ int act_run(const struct source *src, struct act_list *ops, const struct act_opt
 		/* Journal first: no write without a durable record of the old value. */
 		if (j && (r = journal_set(j, op->path, op->old, op->want_text, what_of(op, a))))
 			return r;
-		r = write_value(src, op->path, op->want_text);
+		const char *wwhy = NULL;
+		r = write_value(src, op->path, op->want_text, &wwhy);
 		writes++;
 		if (r) {
 			op->status = ACT_FAILED;
 			op->err = r;
-			op->why = act_explain(-r);
+			op->why = r == -EPERM && wwhy ? wwhy : act_explain(-r);
 		} else {
 			read_value(src, op->path, a, &op->readback);
 			if (op->kind == ACT_IRQ)
@@ -382,8 +472,7 @@ int act_run(const struct source *src, struct act_list *ops, const struct act_opt
 					op->effective_pending = !cpuset_subset(&eff, &op->want);
 			} else {
 				op->status = ACT_FAILED;
-				op->why = arena_printf(a, "read back '%s' after writing '%s'",
-						       op->readback ? op->readback : "?", op->want_text);
+				op->why = mismatch(ops, op, a);
 			}
 		}
 		if (o->fault_after > 0 && writes >= o->fault_after)
@@ -399,6 +488,7 @@ int act_restore_ops(const struct journal_data *jd, struct arena *a, struct act_l
 		const struct journal_entry *e = &jd->v[i];
 		struct act_op *op = add_op(out, a);
 		op->kind = ACT_RESTORE;
+		op->line = e->line;
 		op->path = e->path;
 		op->name = e->what;
 		op->want_text = e->old;

@@ -54,12 +54,21 @@ struct act_op {
 	const char *effective;	/* effective_affinity_list after (IRQs) */
 	bool effective_pending;	/* effective CPUs outside the new set: the move happens at the next interrupt */
 	int err;		/* -errno of a failed write or read */
+	unsigned line;		/* plan or journal line it comes from, 0 when none */
 	const char *why;	/* explanation (managed, missing, skipped, failed) */
 };
 
 struct act_list {
 	struct act_op *v;
 	int n, cap;
+	/* The host's CPUs, when resolved against a model: to explain a read-back mismatch. */
+	bool has_host;
+	struct cpuset online;
+	int max_cpu;
+	/* act_run() refused the list (a path outside the allow-list, act/allow.h): the op
+	 * and why; nothing was read or written. -1 when not refused. */
+	int refused;
+	const char *refused_why;
 };
 
 /*
@@ -75,8 +84,10 @@ struct act_opts {
 };
 
 /*
- * Do the pending operations. Returns 0, or -errno when the journal cannot be
- * written (then nothing more is written: no write without its journal line).
+ * Do the pending operations. First every pending path is checked against the write
+ * allow-list (act/allow.h): one outside it refuses the whole list before anything is
+ * read or written (-EPERM, ops->refused). Returns 0, or -errno when the journal cannot
+ * be written (then nothing more is written: no write without its journal line).
  * Per-operation failures are in the ops, not the return value.
  */
 int act_run(const struct source *src, struct act_list *ops, const struct act_opts *o, struct journal *j,

@@ -12,9 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "act/allow.h"
 #include "parse/planfile.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/cpuset.h"
 #include "util/str.h"
 
 void journal_init(struct journal *j, const char *dir, const char *root, const char *command, const char *plan)
@@ -183,51 +185,117 @@ void journal_close(struct journal *j)
 	j->fd = -1;
 }
 
+static bool value_ok(const char *path, const char *v, struct arena *a)
+{
+	struct cpuset s;
+	size_t n = strlen(v), pl = strlen(path);
+	bool list = pl >= 5 && !strcmp(path + pl - 5, "_list");
+	return !(list ? cpuset_parse_list(&s, a, v, n) : cpuset_parse_mask(&s, a, v, n));
+}
+
+static int jfail(struct arena *a, const char **err, unsigned no, const char *what)
+{
+	*err = arena_printf(a, "line %u: %s", no, what);
+	return -EINVAL;
+}
+
+static const char *keep(struct arena *a, const char *s)
+{
+	return s ? arena_strdup(a, s) : NULL;
+}
+
 int journal_parse(const char *buf, size_t len, struct arena *a, struct journal_data *out, const char **err)
 {
 	memset(out, 0, sizeof(*out));
+	if (len > PF_MAX_BYTES)
+		return jfail(a, err, 1, arena_printf(a, "the journal is larger than the limit of %u MiB", PF_MAX_BYTES >> 20));
 	/* A crash can tear the last line: parse only complete lines. */
 	size_t whole = len;
 	while (whole > 0 && buf[whole - 1] != '\n')
 		whole--;
-	struct pf_line *l;
-	int n;
-	unsigned bad = 0;
-	if (pf_parse_lines(buf, whole, a, &l, &n, &bad)) {
-		*err = arena_printf(a, "line %u: unterminated quote", bad);
-		return -EINVAL;
+	struct pf_reader rd;
+	pf_reader_init(&rd, buf, whole);
+	struct pf_line l;
+	const char *why = NULL;
+	size_t mem0 = a->used_total;
+	int r = pf_next(&rd, &l, &why), ret = 0;
+	if (r < 0) {
+		ret = jfail(a, err, rd.no, why);
+		goto out;
 	}
-	if (!n || strcmp(l[0].keyword, "irqsight-journal") != 0 || !l[0].word || strcmp(l[0].word, "1") != 0) {
+	if (!r || strcmp(l.keyword, "irqsight-journal") != 0 || !l.word || strcmp(l.word, "1") != 0) {
 		*err = "not an irqsight journal (version 1)";
-		return -EINVAL;
+		ret = -EINVAL;
+		goto out;
 	}
 	out->version = 1;
-	out->v = arena_calloc(a, (size_t)n, sizeof(*out->v));
-	for (int i = 1; i < n; i++) {
-		const char *k = l[i].keyword;
+	while ((r = pf_next(&rd, &l, &why)) > 0) {
+		const char *k = l.keyword;
+		unsigned no = l.line_no;
 		if (!strcmp(k, "started")) {
-			out->root = pf_get(&l[i], "root");
-			out->command = pf_get(&l[i], "command");
-			out->plan = pf_get(&l[i], "plan");
-			out->started = pf_get(&l[i], "time");
-		} else if (!strcmp(k, "set")) {
-			struct journal_entry *e = &out->v[out->n];
-			e->path = pf_get(&l[i], "path");
-			e->old = pf_get(&l[i], "old");
-			e->new_ = pf_get(&l[i], "new");
-			e->what = pf_get(&l[i], "what");
-			if (!e->path || !e->old || !e->new_ || e->path[0] == '/' || strstr(e->path, "..")) {
-				*err = arena_printf(a, "line %u: a set line needs path= (relative), old= and new=", l[i].line_no);
-				return -EINVAL;
+			const char *root = pf_get(&l, "root");
+			if (out->root) {
+				ret = jfail(a, err, no, "a second 'started' line");
+				goto out;
 			}
-			out->n++;
+			if (!root || root[0] != '/') {
+				ret = jfail(a, err, no, "the 'started' line names no absolute root= (a journal's root is never guessed)");
+				goto out;
+			}
+			out->root = keep(a, root);
+			out->command = keep(a, pf_get(&l, "command"));
+			out->plan = keep(a, pf_get(&l, "plan"));
+			out->started = keep(a, pf_get(&l, "time"));
+		} else if (!strcmp(k, "set")) {
+			const char *path = pf_get(&l, "path"), *old = pf_get(&l, "old"), *nw = pf_get(&l, "new");
+			const char *awhy;
+			if (!out->root) {
+				ret = jfail(a, err, no, "a set line before the 'started' line that names the root");
+				goto out;
+			}
+			if (!path || !old || !nw) {
+				ret = jfail(a, err, no, "a set line needs path=, old= and new=");
+				goto out;
+			}
+			if (act_allow_path(path, &awhy)) {
+				ret = jfail(a, err, no, arena_printf(a, "path '%s': %s", path, awhy));
+				goto out;
+			}
+			if (!value_ok(path, old, a) || !value_ok(path, nw, a)) {
+				ret = jfail(a, err, no, arena_printf(a, "old= or new= is not a CPU %s for %s",
+								    strstr(path, "_list") ? "list" : "mask", path));
+				goto out;
+			}
+			out->v = arena_grow(a, out->v, (size_t)out->n, sizeof(*out->v));
+			struct journal_entry *e = &out->v[out->n++];
+			e->path = keep(a, path);
+			e->old = keep(a, old);
+			e->new_ = keep(a, nw);
+			e->what = keep(a, pf_get(&l, "what"));
+			e->line = no;
 		} else if (!strcmp(k, "done")) {
 			out->done = true;
 		} else if (!strcmp(k, "rollback")) {
 			out->rollbacks++;
+		} else {
+			ret = jfail(a, err, no, arena_printf(a, "unknown keyword '%s'", k));
+			goto out;
+		}
+		if (a->used_total - mem0 > PF_MAX_MEM) {
+			ret = jfail(a, err, no, arena_printf(a, "the journal needs more than %u MiB of memory: refused",
+							     PF_MAX_MEM >> 20));
+			goto out;
 		}
 	}
-	return 0;
+	if (r < 0) {
+		ret = jfail(a, err, rd.no, why);
+		goto out;
+	}
+	if (!out->root)
+		ret = jfail(a, err, rd.no ? rd.no : 1, "no 'started' line naming the root: refusing to guess it");
+out:
+	pf_reader_free(&rd);
+	return ret;
 }
 
 int journal_latest(const char *dir, struct arena *a, char **path)
@@ -244,15 +312,13 @@ int journal_latest(const char *dir, struct arena *a, char **path)
 			continue;
 		if (strcmp(nm, best) <= 0)
 			continue;
-		/* Only journals that recorded a write are worth rolling back. */
+		/* Only journals that recorded a write are worth rolling back; one that cannot
+		 * be read whole is taken too, so that rollback says why instead of quietly
+		 * undoing an older apply. */
 		char *p = arena_printf(a, "%s/%s", dir, nm);
 		struct buf b = { 0 };
-		int fd = open(p, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		int r = buf_read_fd(&b, fd, 16 << 20);
-		close(fd);
-		if (!r && b.data && strstr(b.data, "\nset "))
+		int r = buf_read_file(&b, p, PF_MAX_BYTES);
+		if (r || memmem(b.data, b.len, "\nset ", 5))
 			str_copy(best, nm, sizeof(best));
 		buf_free(&b);
 	}

@@ -46,6 +46,7 @@ int journal_append_file(const char *path, const char *keyword, ...) __attribute_
 
 struct journal_entry {
 	const char *path, *old, *new_, *what;
+	unsigned line;		/* in the journal file */
 };
 
 struct journal_data {
@@ -57,10 +58,19 @@ struct journal_data {
 	int rollbacks;		/* "rollback" lines */
 };
 
-/* Pure. -EINVAL with *err on a file that is not a journal; a torn last line is ignored. */
+/*
+ * Pure. -EINVAL with *err ("line N: ...") on a file that is not a journal, or holds any
+ * malformed line: no 'started' line naming an absolute root= before the first set
+ * line (a journal's root is never guessed), a set line without path=, old= or new=, a
+ * path outside the write allow-list (act/allow.h), a value that is not a CPU set, an
+ * unknown keyword. A torn last line (no newline: a crash while appending) is ignored.
+ * Larger than PF_MAX_BYTES: refused. Memory: at most PF_MAX_MEM in the arena.
+ */
 int journal_parse(const char *buf, size_t len, struct arena *a, struct journal_data *out, const char **err);
 
-/* The newest journal in dir that records at least one write; 0, -ENOENT or -errno. */
+/* The newest journal in dir that records at least one write, or that cannot be read
+ * to tell (then rollback says why it cannot use it rather than rolling back an older
+ * one); 0, -ENOENT or -errno. */
 int journal_latest(const char *dir, struct arena *a, char **path);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "act/allow.h"
 #include "parse/planfile.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -138,16 +139,10 @@ static int write_file(const char *path, const char *data, size_t len, mode_t mod
 	return r ? r : fsync_dir_of(path);
 }
 
+/* Whole or refused (-EFBIG), never cut. */
 static int read_file(const char *path, struct buf *b)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int r = buf_read_fd(b, fd, 16 << 20);
-	close(fd);
-	if (!r && !b->data)
-		r = buf_append(b, "", 0);
-	return r;
+	return buf_read_file(b, path, PF_MAX_BYTES);
 }
 
 struct manifest {
@@ -305,11 +300,21 @@ int persist_remove(const char *dest, const char *state_dir, struct arena *a, str
 		buf_free(&b);
 		return -EINVAL;
 	}
+	/* Every line checked before any file is touched: persist removes or restores only
+	 * the files it installs (act/allow.h), whatever the manifest says. */
+	for (int i = 1; i < n; i++) {
+		const char *rel = pf_get(&l[i], "path");
+		bool known = !strcmp(l[i].keyword, "created") || !strcmp(l[i].keyword, "replaced");
+		if (!known || !act_persist_allowed(rel)) {
+			*why = arena_printf(a, "'%s' line %u: %s; nothing was changed", mpath, l[i].line_no,
+					    !known ? "unknown keyword" : "not a file persist installs");
+			buf_free(&b);
+			return -EINVAL;
+		}
+	}
 	int failed = 0;
 	for (int i = n - 1; i >= 1; i--) {
 		const char *rel = pf_get(&l[i], "path");
-		if (!rel || rel[0] == '/' || strstr(rel, ".."))
-			continue;
 		const char *path = under(a, dest, rel);
 		if (!strcmp(l[i].keyword, "created")) {
 			if (!unlink(path))

@@ -38,14 +38,10 @@ const char *act_state_dir(const char *given)
 
 int act_read_plan(const char *path, struct arena *a, struct plan *p, struct buf *text)
 {
-	struct source fs;
-	int r = src_open(&fs, "/");
-	if (r)
-		return err("cannot open '/': %s", strerror(-r));
-	r = src_read(&fs, path, text, 16 << 20);
-	src_close(&fs);
-	if (r)
-		return err("cannot read plan '%s': %s", path, strerror(-r));
+	/* The user's path, as given: relative to the current directory, not to --root. */
+	int rc = cmd_read_user_file("plan", path, PF_MAX_BYTES, text);
+	if (rc)
+		return rc;
 	const char *why = NULL;
 	if (parse_planfile(text->data, text->len, a, p, &why))
 		return err("cannot use plan '%s': %s", path, why);
@@ -222,6 +218,7 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	r = host_build(&h, &src, &ho);
 	if (r) {
 		src_close(&src);
+		arena_free(&a);
 		return err("cannot read the host under '%s': %s", g->root, strerror(-r));
 	}
 	const char *why = NULL;
@@ -241,6 +238,12 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	if (fault)
 		ao.fault_after = atoi(fault);
 	r = act_run(&src, &ops, &ao, &j, &a);
+	if (r && ops.refused >= 0) {
+		const struct act_op *op = &ops.v[ops.refused];
+		rc = err("refusing plan '%s': line %u: '%s': %s; nothing was read or written", plan_path, op->line,
+			 op->path, ops.refused_why);
+		goto out;
+	}
 	if (r) {
 		act_print_ops(&ops, &a, false, stdout);
 		rc = err("cannot write the journal in '%s': %s; stopped before the next write", j.dir, strerror(-r));

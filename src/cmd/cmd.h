@@ -37,6 +37,11 @@ struct cmd {
 /* Prints "irqsight: <msg>" to stderr. Returns EXIT_UNKNOWN for `return err(...)`. */
 int err(const char *fmt, ...) PRINTF(1, 2);
 void warn(const char *fmt, ...) PRINTF(1, 2);
+/* Read a file the user named (plan, journal), by its path as given (relative to the
+ * current directory, never inside --root), whole or refused: 0, or the exit code after
+ * printing why. buf_read_file() in util/buf.h. */
+struct buf;
+int cmd_read_user_file(const char *what, const char *path, size_t max, struct buf *b);
 /* Should output to this stream be coloured? */
 bool use_color(const struct global_opts *g, FILE *f);
 

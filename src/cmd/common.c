@@ -1,4 +1,5 @@
 /* Output helpers shared by every command. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "util/buf.h"
 
 int err(const char *fmt, ...)
 {
@@ -38,3 +40,16 @@ bool use_color(const struct global_opts *g, FILE *f)
 	return isatty(fileno(f)) && term && strcmp(term, "dumb") != 0;
 }
 
+
+int cmd_read_user_file(const char *what, const char *path, size_t max, struct buf *b)
+{
+	int r = buf_read_file(b, path, max);
+	if (r == -EFBIG)
+		return err("cannot read %s '%s': larger than the limit of %zu MiB (read whole or not at all)", what,
+			   path, max >> 20);
+	if (r == -EINVAL)
+		return err("cannot read %s '%s': not a regular file or a pipe", what, path);
+	if (r)
+		return err("cannot read %s '%s': %s", what, path, strerror(-r));
+	return EXIT_OK;
+}

@@ -37,12 +37,12 @@ static double now_mono(void)
 int cmd_load_baseline(const char *path, struct baseline *b, char *msg, size_t msglen)
 {
 	struct buf t = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = fd < 0 ? -errno : buf_read_fd(&t, fd, 16 << 20);
-	if (fd >= 0)
-		close(fd);
+	/* Relative to the current directory (never --root), whole or refused, never cut. */
+	int rc = buf_read_file(&t, path, 16u << 20);
 	if (rc) {
-		snprintf(msg, msglen, "cannot read baseline '%s': %s", path, strerror(-rc));
+		snprintf(msg, msglen, "cannot read baseline '%s': %s", path,
+			 rc == -EFBIG ? "larger than the limit of 16 MiB" :
+			 rc == -EINVAL ? "not a regular file or a pipe" : strerror(-rc));
 		buf_free(&t);
 		memset(b, 0, sizeof(*b));
 		return rc;

@@ -9,6 +9,7 @@
 #include "act/apply.h"
 #include "act/journal.h"
 #include "cmd/cmd.h"
+#include "parse/planfile.h"
 #include "source/source.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -17,9 +18,70 @@ static void rollback_usage(FILE *f)
 {
 	fprintf(f, "Usage: irqsight [--root DIR] rollback [--dry-run] [--state-dir DIR] [JOURNAL]\n\n"
 		   "Restores every value recorded in an apply journal (the newest one that wrote something\n"
-		   "by default), newest write first. Running it again changes nothing.\n\n"
+		   "by default), newest write first. Running it again changes nothing. JOURNAL is a path\n"
+		   "from the current directory; the root is the one the journal names unless --root.\n\n"
 		   "  -n, --dry-run        show what would be restored\n"
 		   "      --state-dir DIR  journal directory (default $IRQSIGHT_STATE_DIR or /var/lib/irqsight)\n");
+}
+
+/*
+ * Everything below prints before it frees: the journal's path, its parse error and the
+ * operations live in the arena (a use after free here once crashed rollback on every
+ * unusable journal).
+ */
+static int rollback(const char *path, bool dry, const struct global_opts *g, struct arena *a)
+{
+	struct buf b = { 0 };
+	int rc = cmd_read_user_file("journal", path, PF_MAX_BYTES, &b);
+	if (rc) {
+		buf_free(&b);
+		return rc;
+	}
+	struct journal_data jd;
+	const char *why = NULL;
+	int r = journal_parse(b.data, b.len, a, &jd, &why);
+	buf_free(&b);
+	if (r)
+		return err("cannot use journal '%s': %s; nothing was restored", path, why ? why : strerror(-r));
+	/* The root the journal was written against (it always names one), unless --root. */
+	const char *root = g->root_given ? g->root : jd.root;
+	struct source src;
+	if ((r = src_open(&src, root)))
+		return err("cannot open root '%s' of journal '%s': %s", root, path, strerror(-r));
+	if (!dry && src.is_live && geteuid() != 0) {
+		src_close(&src);
+		return err("rollback changes IRQ affinity: run it as root (or --dry-run)");
+	}
+	struct act_list ops;
+	act_restore_ops(&jd, a, &ops);
+	struct act_opts ao = { .dry_run = dry };
+	r = act_run(&src, &ops, &ao, NULL, a);
+	if (r && ops.refused >= 0) {
+		const struct act_op *op = &ops.v[ops.refused];
+		src_close(&src);
+		return err("cannot use journal '%s': line %u: '%s': %s; nothing was read or restored", path, op->line,
+			   op->path, ops.refused_why);
+	}
+	int done = act_count(&ops, ACT_DONE), same = act_count(&ops, ACT_SAME), wd = act_count(&ops, ACT_DRY);
+	int failed = ops.n - done - same - wd;
+	if (g->json) {
+		act_json_ops(&ops, dry, path, "rollback", stdout);
+	} else {
+		printf("Journal %s (%d recorded write(s)%s)\n\n", path, jd.n, jd.done ? "" : ", apply did not finish");
+		act_print_ops(&ops, a, g->verbose > 0, stdout);
+		printf("\n%s: %d %s, %d already at the recorded value, %d could not be restored.\n",
+		       dry ? "Dry run" : "Rollback", dry ? wd : done, dry ? "would be restored" : "restored", same,
+		       failed);
+	}
+	if (!dry) {
+		char nb[16], fb[16];
+		snprintf(nb, sizeof(nb), "%d", done);
+		snprintf(fb, sizeof(fb), "%d", failed);
+		if ((r = journal_append_file(path, "rollback", "restored", nb, "failed", fb, NULL)))
+			warn("cannot note the rollback in '%s': %s", path, strerror(-r));
+	}
+	src_close(&src);
+	return failed ? EXIT_WARNING : EXIT_OK;
 }
 
 int cmd_rollback(int argc, char **argv, const struct global_opts *g)
@@ -55,68 +117,16 @@ int cmd_rollback(int argc, char **argv, const struct global_opts *g)
 	}
 	struct arena a = { 0 };
 	char *path = NULL;
-	int r;
+	int rc;
 	if (optind < argc) {
 		path = argv[optind];
-	} else if ((r = journal_latest(act_state_dir(state), &a, &path))) {
+	} else if ((rc = journal_latest(act_state_dir(state), &a, &path))) {
+		rc = err("no journal to roll back in '%s': %s", act_state_dir(state),
+			 rc == -ENOENT ? "no apply has written anything" : strerror(-rc));
 		arena_free(&a);
-		return err("no journal to roll back in '%s': %s", act_state_dir(state),
-			   r == -ENOENT ? "no apply has written anything" : strerror(-r));
+		return rc;
 	}
-	struct buf b = { 0 };
-	struct source fs;
-	r = src_open(&fs, "/");
-	if (!r) {
-		r = src_read(&fs, path, &b, 16 << 20);
-		src_close(&fs);
-	}
-	if (r) {
-		arena_free(&a);
-		return err("cannot read journal '%s': %s", path, strerror(-r));
-	}
-	struct journal_data jd;
-	const char *why = NULL;
-	if (journal_parse(b.data, b.len, &a, &jd, &why)) {
-		buf_free(&b);
-		arena_free(&a);
-		return err("cannot use journal '%s': %s", path, why);
-	}
-	buf_free(&b);
-	/* The root the journal was written against, unless --root says otherwise. */
-	const char *root = g->root_given ? g->root : jd.root ? jd.root : "/";
-	struct source src;
-	if ((r = src_open(&src, root))) {
-		arena_free(&a);
-		return err("cannot open root '%s': %s", root, strerror(-r));
-	}
-	if (!dry && src.is_live && geteuid() != 0) {
-		src_close(&src);
-		arena_free(&a);
-		return err("rollback changes IRQ affinity: run it as root (or --dry-run)");
-	}
-	struct act_list ops;
-	act_restore_ops(&jd, &a, &ops);
-	struct act_opts ao = { .dry_run = dry };
-	act_run(&src, &ops, &ao, NULL, &a);
-	int done = act_count(&ops, ACT_DONE), same = act_count(&ops, ACT_SAME), wd = act_count(&ops, ACT_DRY);
-	int failed = ops.n - done - same - wd;
-	if (g->json) {
-		act_json_ops(&ops, dry, path, "rollback", stdout);
-	} else {
-		printf("Journal %s (%d recorded write(s)%s)\n\n", path, jd.n, jd.done ? "" : ", apply did not finish");
-		act_print_ops(&ops, &a, g->verbose > 0, stdout);
-	}
-	if (!g->json)
-		printf("\n%s: %d %s, %d already at the recorded value, %d could not be restored.\n",
-	       dry ? "Dry run" : "Rollback", dry ? wd : done, dry ? "would be restored" : "restored", same, failed);
-	if (!dry) {
-		char nb[16], fb[16];
-		snprintf(nb, sizeof(nb), "%d", done);
-		snprintf(fb, sizeof(fb), "%d", failed);
-		if ((r = journal_append_file(path, "rollback", "restored", nb, "failed", fb, NULL)))
-			warn("cannot note the rollback in '%s': %s", path, strerror(-r));
-	}
-	src_close(&src);
+	rc = rollback(path, dry, g, &a);
 	arena_free(&a);
-	return failed ? EXIT_WARNING : EXIT_OK;
+	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "util/cpuset.h"
+#include "util/str.h"
 
 struct arena;
 struct buf;
@@ -26,6 +27,7 @@ enum plan_irq_kind {
 
 struct plan_irq {
 	enum plan_irq_kind kind;
+	unsigned line;		/* in the plan file, for messages */
 	/* How apply finds it again (any may be NULL / -1). */
 	const char *bdf;	/* PCI device, NULL for IRQs without one (ttyS0, acpi) */
 	const char *driver;
@@ -41,6 +43,7 @@ struct plan_irq {
 };
 
 struct plan_rps {
+	unsigned line;		/* in the plan file, for messages */
 	const char *netdev;	/* "eth0" */
 	const char *bdf;	/* its PCI device, or NULL */
 	struct cpuset cpus;	/* RPS CPUs for every rx queue whose RPS is on */
@@ -66,6 +69,7 @@ struct plan {
 
 	bool has_default_affinity;
 	struct cpuset default_affinity;
+	unsigned default_affinity_line;
 
 	bool has_banned;
 	struct cpuset irqbalance_banned;	/* IRQBALANCE_BANNED_CPULIST */
@@ -90,8 +94,36 @@ struct pf_line {
 	int nkv;
 };
 
-/* Split text into lines (blank and comment-only lines dropped). -EINVAL on an unterminated quote
- * (with *bad_line set). */
+/*
+ * Limits of every file in this format that irqsight reads (plans, journals, persist's
+ * manifest): a file is read whole or refused (PF_MAX_BYTES, never cut), and parsing it
+ * allocates at most PF_MAX_MEM in the caller's arena (beyond the file itself and one
+ * line's scratch space), whatever the content. docs/plan.md states both.
+ */
+#define PF_MAX_BYTES (8u << 20)
+#define PF_MAX_MEM (64u << 20)
+#define PF_MAX_KV 32	/* key=value pairs on one line */
+
+/*
+ * Line by line, in bounded memory: one line at a time in a scratch arena of its own,
+ * emptied for the next line, so a caller keeps (copies into its arena) only what it
+ * needs. Blank and comment-only lines are skipped.
+ */
+struct pf_reader {
+	struct slice all;
+	unsigned no;		/* number of the line last returned */
+	struct arena *scratch;
+	struct buf *tok;
+	struct pf_kv kv[PF_MAX_KV];
+};
+void pf_reader_init(struct pf_reader *r, const char *buf, size_t len);
+/* 1 and *l (valid until the next call), 0 at the end, or -EINVAL with *why (a static
+ * string; r->no is the line) on an unterminated quote, a NUL byte or too many fields. */
+int pf_next(struct pf_reader *r, struct pf_line *l, const char **why);
+void pf_reader_free(struct pf_reader *r);
+
+/* Split text into lines (blank and comment-only lines dropped), all kept in the arena.
+ * -EINVAL on a malformed line (with *bad_line set). */
 int pf_parse_lines(const char *buf, size_t len, struct arena *a, struct pf_line **out, int *n,
 		   unsigned *bad_line);
 const char *pf_get(const struct pf_line *l, const char *key);	/* NULL when absent */

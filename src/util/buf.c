@@ -1,9 +1,11 @@
 #include "util/buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int buf_reserve(struct buf *b, size_t extra)
@@ -121,4 +123,32 @@ int buf_read_fd(struct buf *b, int fd, size_t max)
 		b->len += (size_t)n;
 		b->data[b->len] = '\0';
 	}
+}
+
+int buf_read_file(struct buf *b, const char *path, size_t max)
+{
+	/* O_NONBLOCK: a FIFO without a writer must not hang the open. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int r = fstat(fd, &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR
+		: !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) ? -EINVAL : 0;
+	if (!r && S_ISREG(st.st_mode) && (size_t)st.st_size > max)
+		r = -EFBIG;
+	if (!r && S_ISFIFO(st.st_mode)) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK))
+			r = -errno;
+	}
+	size_t start = b->len;
+	/* One byte more than allowed tells a file that grew (or a pipe) past the limit. */
+	if (!r)
+		r = buf_read_fd(b, fd, start + max + 1);
+	if (!r && b->len - start > max)
+		r = -EFBIG;
+	if (!r && !b->data)
+		r = buf_append(b, "", 0);
+	close(fd);
+	return r;
 }

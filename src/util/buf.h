@@ -29,4 +29,12 @@ void buf_free(struct buf *b);
 /* Read the fd until EOF (read() returns 0), at most max bytes (0 = no limit). -errno or 0. */
 int buf_read_fd(struct buf *b, int fd, size_t max);
 
+/*
+ * Read a file a user names (a plan, a journal, a baseline) whole, by its path as given:
+ * relative to the current directory, never inside a --root. A file larger than max is
+ * refused (-EFBIG), never cut; only a regular file or a pipe is read (-EINVAL for a
+ * device such as /dev/urandom, -EISDIR for a directory). 0 or -errno.
+ */
+int buf_read_file(struct buf *b, const char *path, size_t max);
+
 #endif

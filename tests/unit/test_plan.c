@@ -415,20 +415,30 @@ TEST(planfile_bad_numbers_garbage_long_lines)
 	CHECK_INT(parse_planfile(b.data, b.len, &a, &p, &e), -EINVAL);
 	CHECK(e != NULL);
 	buf_reset(&b);
-	/* one 10 MB line: a comment, a quoted value, an unterminated quote */
+	/* 2 MB lines: a comment, a quoted value, an unterminated quote (PF_MAX_BYTES is 8 MiB) */
+	const size_t LONG = 2u << 20;
 	buf_puts(&b, "irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\n");
-	bad_long_line(&b, "# ", "x", BAD_LONG);
+	bad_long_line(&b, "# ", "x", LONG);
 	buf_puts(&b, "\n");
 	CHECK_INT(parse_planfile(b.data, b.len, &a, &p, &e), 0);
-	bad_long_line(&b, "irq cpus=1 action=\"", "y", BAD_LONG);
+	bad_long_line(&b, "irq cpus=1 action=\"", "y", LONG);
 	buf_puts(&b, "\"\n");
 	CHECK_INT(parse_planfile(b.data, b.len, &a, &p, &e), 0);
 	CHECK_INT(p.nirqs, 1);
-	CHECK_INT(strlen(p.irqs[0].action), BAD_LONG);
-	bad_long_line(&b, "irq cpus=1 action=\"", "z", BAD_LONG);
+	CHECK_INT(strlen(p.irqs[0].action), LONG);
+	bad_long_line(&b, "irq cpus=1 action=\"", "z", LONG);
 	e = NULL;
 	CHECK_INT(parse_planfile(b.data, b.len, &a, &p, &e), -EINVAL);
-	CHECK(e && strstr(e, "unterminated quote"));
+	if (!e || !strstr(e, "line 6: unterminated quote"))
+		t_fail(__FILE__, __LINE__, "got %s", e ? e : "none");
+	/* one 10 MB line: past the size limit, refused with the limit, never cut */
+	buf_reset(&b);
+	buf_puts(&b, "irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\n");
+	bad_long_line(&b, "# ", "x", BAD_LONG);
+	buf_puts(&b, "\n");
+	e = NULL;
+	CHECK_INT(parse_planfile(b.data, b.len, &a, &p, &e), -EINVAL);
+	CHECK(e && strstr(e, "limit of 8 MiB"));
 	buf_free(&b);
 	arena_free(&a);
 }
