@@ -102,6 +102,12 @@ FUZZ_cpuset     := src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 # needs of the core from an archive.
 FUZZ_baseline   := src/model/baseline.c
 FUZZ_LIBS_baseline := $(FUZZ_BUILD)/core.a
+# The journal parser checks paths against the write allow-list; rollback's replay
+# (act_run on a scratch tree) reaches the source layer.
+FUZZ_journal    := src/act/journal.c src/act/allow.c
+FUZZ_LIBS_journal := $(FUZZ_BUILD)/core.a
+FUZZ_rollback   := src/act/journal.c src/act/allow.c src/act/apply.c
+FUZZ_LIBS_rollback := $(FUZZ_BUILD)/core.a
 FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 

@@ -141,6 +141,11 @@ def seeds(name, n):
         return text(files('etc/default/irqbalance', 'etc/sysconfig/irqbalance') + unit('envfile'))
     if name == 'planfile':
         return text(repo('tests/plan/*.plan')) + [JOURNAL]
+    if name == 'journal':
+        return [JOURNAL]
+    if name == 'rollback':
+        # The set lines alone: the harness supplies the header naming its scratch tree.
+        return [b''.join(l for l in JOURNAL.splitlines(keepends=True) if l.startswith(b'set ')), JOURNAL]
     if name == 'baseline':
         return text(repo('tests/fleet/baselines/*.baseline'))
     if name == 'cpuset':

@@ -23,7 +23,8 @@ if ! make -s -j"$(nproc)" fuzz >"$W/build.log" 2>&1; then
 fi
 
 # NAME MAX_LEN: the longest input worth trying (a few /proc/interrupts rows of a wide host;
-# a config space is 4 KiB; a CPU list longer than a few hundred bytes only repeats itself).
+# a config space is 4 KiB; a CPU list longer than a few hundred bytes only repeats itself;
+# a journal of a few dozen writes; rollback replays on a scratch tree, so fewer lines).
 while read -r name max; do
 	bin=build-fuzz/fuzz_$name
 	d=$W/$name
@@ -73,6 +74,8 @@ pci_config 4096
 task 4096
 envfile 4096
 planfile 4096
+journal 8192
+rollback 4096
 cpuset 256
 baseline 8192
 EOF
