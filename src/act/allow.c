@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -121,36 +122,80 @@ int act_allow_write(const struct source *src, const char *rel, const char **why)
 	return 0;
 }
 
-int act_open_for_write(const struct source *src, const char *rel, const char **why)
+/* Where the open file really is, relative to the root, must be the allowed path itself,
+ * or for sysfs one that ends in net/IF/queues/Q/FILE of the same IF, queue and file (a
+ * live /sys/class/net/IF is a link into /sys/devices/...): no link in the middle of the
+ * path (an interface linked to etc/) leads anywhere else. */
+static int check_where(const struct source *src, int fd, const char *rel, const char **why)
+{
+	char lk[64], real[4096];
+	snprintf(lk, sizeof(lk), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(lk, real, sizeof(real) - 1);
+	if (n < 0) {
+		*why = "cannot tell where the file is (no /proc/self/fd): not written";
+		return -EPERM;
+	}
+	real[n] = '\0';
+	size_t rl = strlen(src->root);
+	while (rl && src->root[rl - 1] == '/')
+		rl--;
+	if (strncmp(real, src->root, rl) != 0 || real[rl] != '/') {
+		*why = "resolves outside the root";
+		return -EPERM;
+	}
+	const char *in = real + rl + 1;
+	if (!strcmp(in, rel))
+		return 0;
+	if (!strncmp(rel, "sys/class/", 10) && !strncmp(in, "sys/", 4)) {
+		const char *tail = rel + 10;	/* net/IF/queues/Q/FILE */
+		size_t il = strlen(in), tl = strlen(tail);
+		if (il > tl && in[il - tl - 1] == '/' && !strcmp(in + il - tl, tail))
+			return 0;
+	}
+	*why = "resolves through a link to another file than its name says";
+	return -EPERM;
+}
+
+int act_open_checked(const struct source *src, const char *rel, int flags, const char **why)
 {
 	int r = act_allow_write(src, rel, why);
 	if (r)
 		return r;
 	/* No O_TRUNC before the checks below (it would cut a file they refuse); O_NONBLOCK so
 	 * a FIFO planted in a copy tree fails (ENXIO) instead of waiting for a reader. */
-	int fd = src_openat(src, rel, O_WRONLY | O_NOFOLLOW | O_NONBLOCK);
+	int fd = src_openat(src, rel, flags | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (fd == -ELOOP)
-			*why = "a symbolic link: irqsight writes no file through a link";
+			*why = "a symbolic link: irqsight reads and writes no file through a link";
 		return fd == -ELOOP ? -EPERM : fd;
 	}
 	struct stat st;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		*why = "not a regular file";
-		return -EPERM;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EMEDIUMTYPE;
+	}
+	if ((r = check_where(src, fd, rel, why))) {
+		close(fd);
+		return r;
 	}
 	if (src->is_live) {
 		struct statfs sf;
 		long want = rel[0] == 'p' ? PROC_SUPER_MAGIC : SYSFS_MAGIC;
 		if (fstatfs(fd, &sf) || (long)sf.f_type != want) {
 			close(fd);
-			*why = rel[0] == 'p' ? "not on procfs: refusing to write a disk file" : "not on sysfs: refusing to write a disk file";
+			*why = rel[0] == 'p' ? "not on procfs: refusing a disk file" : "not on sysfs: refusing a disk file";
 			return -EPERM;
 		}
-	} else if (ftruncate(fd, 0)) {
+	}
+	return fd;
+}
+
+int act_open_for_write(const struct source *src, const char *rel, const char **why)
+{
+	int fd = act_open_checked(src, rel, O_WRONLY, why);
+	if (fd >= 0 && !src->is_live && ftruncate(fd, 0)) {
 		/* A copy tree's regular file: one write() then replaces it, as on proc/sysfs. */
-		r = -errno;
+		int r = -errno;
 		close(fd);
 		return r;
 	}

@@ -28,8 +28,13 @@ struct source;
 int act_allow_path(const char *rel, const char **why);
 /* The shape, and the interface of a sys/class/net path exists under the root. */
 int act_allow_write(const struct source *src, const char *rel, const char **why);
-/* Open an allowed file for writing: the allow-list, then O_NOFOLLOW, a regular file,
- * and on the live root proc or sysfs. fd, or -errno (-EPERM with *why for a refusal). */
+/* Open an allowed file (flags O_RDONLY or O_WRONLY): the allow-list, then O_NOFOLLOW, a
+ * regular file, really where its name says (no link in the middle leads elsewhere, see
+ * /proc/self/fd), and on the live root on proc or sysfs. fd, or -errno (-EPERM with
+ * *why for a refusal; -EISDIR, -EMEDIUMTYPE for a directory or another non-regular
+ * file). Reads go through it too, so a dry run shows no other file. */
+int act_open_checked(const struct source *src, const char *rel, int flags, const char **why);
+/* The same for writing; a copy tree's file is truncated after the checks. */
 int act_open_for_write(const struct source *src, const char *rel, const char **why);
 /* A network interface name as the kernel accepts one. */
 bool act_ifname_ok(const char *name);

@@ -50,6 +50,10 @@ const char *act_explain(int err)
 		return "permission denied: run as root";
 	case EBUSY:
 		return "the IRQ is being moved already; try again";
+	case ELOOP:
+		return "a symbolic link where a proc or sysfs file should be: irqsight reads and writes no file through a link";
+	case EMEDIUMTYPE:
+		return "not a regular file (a device, FIFO or socket where a proc or sysfs file should be)";
 	default:
 		return strerror(err);
 	}
@@ -75,18 +79,10 @@ bool act_value_equal(const char *path, const char *text, const struct cpuset *wa
 	return text && !parse_value(path, text, a, &s) && cpuset_equal(&s, want);
 }
 
-static int read_value(const struct source *src, const char *path, struct arena *a, const char **out)
+static int read_fd_value(int fd, struct arena *a, const char **out)
 {
 	struct buf b = { 0 };
-	/* Never through a link at the last component (a copy tree could point one at any
-	 * of its files), and only a regular file: what apply and rollback read they write. */
-	int fd = src_openat(src, path, O_RDONLY | O_NOFOLLOW);
-	if (fd < 0)
-		return fd == -ELOOP ? -EPERM : fd;
-	struct stat st;
-	int r = fstat(fd, &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : !S_ISREG(st.st_mode) ? -EINVAL : 0;
-	if (!r)
-		r = buf_read_fd(&b, fd, 1 << 16);
+	int r = buf_read_fd(&b, fd, 1 << 16);
 	close(fd);
 	if (!r) {
 		struct slice s = slice_trim((struct slice){ b.data, b.len });
@@ -94,6 +90,31 @@ static int read_value(const struct source *src, const char *path, struct arena *
 	}
 	buf_free(&b);
 	return r;
+}
+
+/* A file apply only looks at (effective_affinity_list, rps_cpus while resolving): never
+ * through a link at the last component, only a regular file. */
+static int read_value(const struct source *src, const char *path, struct arena *a, const char **out)
+{
+	int fd = src_openat(src, path, O_RDONLY | O_NOFOLLOW);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	int r = fstat(fd, &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : !S_ISREG(st.st_mode) ? -EMEDIUMTYPE : 0;
+	if (r) {
+		close(fd);
+		return r;
+	}
+	return read_fd_value(fd, a, out);
+}
+
+/* A file apply or rollback writes: read through the allow-list's open (act/allow.h), so
+ * that what a dry run shows is that file and no other. -EPERM with *why for a refusal. */
+static int read_checked(const struct source *src, const char *path, struct arena *a, const char **out,
+			const char **why)
+{
+	int fd = act_open_checked(src, path, O_RDONLY, why);
+	return fd < 0 ? fd : read_fd_value(fd, a, out);
 }
 
 static int write_value(const struct source *src, const char *path, const char *text, const char **why)
@@ -430,11 +451,13 @@ int act_run(const struct source *src, struct act_list *ops, const struct act_opt
 		struct act_op *op = &ops->v[i];
 		if (op->status != ACT_PENDING)
 			continue;
-		int r = read_value(src, op->path, a, &op->old);
+		const char *rwhy = NULL;
+		int r = read_checked(src, op->path, a, &op->old, &rwhy);
 		if (r) {
 			op->status = r == -ENOENT ? ACT_MISSING : ACT_FAILED;
 			op->err = r;
-			op->why = arena_printf(a, "cannot read '%s': %s", op->path, act_explain(-r));
+			op->why = arena_printf(a, "cannot read '%s': %s", op->path,
+					       r == -EPERM && rwhy ? rwhy : act_explain(-r));
 			continue;
 		}
 		if (act_value_equal(op->path, op->old, &op->want, a)) {
@@ -458,7 +481,8 @@ int act_run(const struct source *src, struct act_list *ops, const struct act_opt
 			op->err = r;
 			op->why = r == -EPERM && wwhy ? wwhy : act_explain(-r);
 		} else {
-			read_value(src, op->path, a, &op->readback);
+			const char *ignored;
+			read_checked(src, op->path, a, &op->readback, &ignored);
 			if (op->kind == ACT_IRQ)
 				read_value(src, arena_printf(a, "proc/irq/%d/effective_affinity_list", op->irq), a,
 					   &op->effective);
