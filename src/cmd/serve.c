@@ -59,9 +59,12 @@ static void usage(FILE *f)
 		   "  -m, --min-interval S     rebuild the metrics at most every S seconds (default 5, 1..3600)\n"
 		   "  -b, --baseline FILE      also compare with a baseline (drift metrics)\n"
 		   "  -n, --top-irqs N         per-IRQ series for the N busiest device IRQs (default %d)\n"
-		   "  -c, --max-connections N  concurrent connections (default 256, 1..4096)\n"
+		   "  -c, --max-connections N  connections waiting for their request, and as many being\n"
+		   "                           served or kept alive (default 256, 1..4096)\n"
+		   "  -p, --max-per-client N   connections from one address waiting for their request\n"
+		   "                           (default 16, 1..4096); beyond, its oldest is closed\n"
 		   "  -t, --timeout S          a request must arrive, and its response leave, within S\n"
-		   "                           seconds (default 5, 1..60)\n"
+		   "                           seconds (default 5, 1..60); also the keep-alive idle time\n"
 		   "  -h, --help               this help\n",
 		   PROM_TOP_IRQS_DEFAULT);
 }
@@ -113,20 +116,21 @@ int cmd_serve(int argc, char **argv, const struct global_opts *g)
 	struct serve_ctx ctx = { .g = g, .mo = { .top_irqs = PROM_TOP_IRQS_DEFAULT } };
 	const char *listen = DEFAULT_LISTEN;
 	double min_interval = 5;
-	long max_conns = 256, timeout = 5;
+	long max_conns = 256, max_per_client = 16, timeout = 5;
 	static const struct option opts[] = {
 		{ "listen", required_argument, 0, 'l' },
 		{ "min-interval", required_argument, 0, 'm' },
 		{ "baseline", required_argument, 0, 'b' },
 		{ "top-irqs", required_argument, 0, 'n' },
 		{ "max-connections", required_argument, 0, 'c' },
+		{ "max-per-client", required_argument, 0, 'p' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "l:m:b:n:c:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:m:b:n:c:p:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			listen = optarg;
@@ -148,6 +152,11 @@ int cmd_serve(int argc, char **argv, const struct global_opts *g)
 			max_conns = strtol(optarg, &end, 10);
 			if (*end || !*optarg || max_conns < 1 || max_conns > 4096)
 				return err("serve: --max-connections takes 1..4096, not '%s'", optarg);
+			break;
+		case 'p':
+			max_per_client = strtol(optarg, &end, 10);
+			if (*end || !*optarg || max_per_client < 1 || max_per_client > 4096)
+				return err("serve: --max-per-client takes 1..4096, not '%s'", optarg);
 			break;
 		case 't':
 			timeout = strtol(optarg, &end, 10);
@@ -188,6 +197,7 @@ int cmd_serve(int argc, char **argv, const struct global_opts *g)
 		.port = port,
 		.min_interval = min_interval,
 		.max_conns = (unsigned)max_conns,
+		.max_per_client = (unsigned)max_per_client,
 		.header_timeout = (unsigned)timeout,
 		.stop = &stop,
 		.render = render,

@@ -26,7 +26,8 @@
 
 struct snap {
 	int dirfd;
-	int rootfd;
+	const struct source *src;	/* what is copied */
+	struct source out;		/* DIR, resolved the way `--root DIR` will read it */
 	int files, dirs, links;
 	size_t bytes;
 	int errors;
@@ -39,7 +40,33 @@ static void fail(struct snap *s, const char *path, int e)
 		snprintf(s->first_error, sizeof(s->first_error), "cannot write '%s': %s", path, strerror(e));
 }
 
-/* mkdir -p for the directory part of path (or the whole path when whole). */
+/*
+ * Every name written into DIR is resolved inside DIR, as `irqsight --root DIR` will
+ * resolve it: the links the source had are kept as links, and a plain openat() or
+ * mkdirat() through one of them ("proc/x -> /etc", "sys/y -> ../../../..") would
+ * write outside DIR. The directory holding path's last component (an O_PATH fd to
+ * close) and that component; -errno.
+ */
+static int out_parent(struct snap *s, const char *path, const char **last)
+{
+	const char *sl = strrchr(path, '/');
+	if (!sl) {
+		*last = path;
+		int fd = fcntl(s->dirfd, F_DUPFD_CLOEXEC, 0);
+		return fd < 0 ? -errno : fd;
+	}
+	char dir[4096];
+	size_t n = (size_t)(sl - path);
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	*last = sl + 1;
+	return src_open_unrecorded(&s->out, n ? dir : ".", O_PATH | O_DIRECTORY);
+}
+
+/* mkdir -p for the directory part of path (or the whole path when whole), each level
+ * resolved inside DIR. -errno. */
 static int mkdirs(struct snap *s, const char *path, bool whole)
 {
 	char tmp[4096];
@@ -57,26 +84,54 @@ static int mkdirs(struct snap *s, const char *path, bool whole)
 			continue;
 		char c = tmp[i];
 		tmp[i] = '\0';
-		if (mkdirat(s->dirfd, tmp, 0755) == 0)
+		const char *last;
+		int pfd = out_parent(s, tmp, &last);
+		if (pfd < 0)
+			return pfd;
+		int r = 0;
+		if (*last && mkdirat(pfd, last, 0755) == 0)
 			s->dirs++;
-		else if (errno != EEXIST)
-			return -errno;
+		else if (*last && errno != EEXIST)
+			r = -errno;
+		close(pfd);
+		if (r)
+			return r;
 		tmp[i] = c;
 	}
 	return 0;
 }
 
+/* chmod of what path names inside DIR (a link there is followed inside DIR). */
+static void out_chmod(struct snap *s, const char *path, mode_t mode)
+{
+	int fd = src_open_unrecorded(&s->out, path, O_RDONLY);
+	if (fd >= 0) {
+		fchmod(fd, mode);
+		close(fd);
+	}
+}
+
 static void write_file(struct snap *s, const char *path, const void *data, size_t len, mode_t mode)
 {
-	if (mkdirs(s, path, false)) {
-		fail(s, path, errno);
+	int r = mkdirs(s, path, false);
+	if (r) {
+		fail(s, path, -r);
 		return;
 	}
-	fchmodat(s->dirfd, path, 0600, 0);	/* rewritable if an earlier pass made it read-only */
-	int fd = openat(s->dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	const char *last;
+	int pfd = out_parent(s, path, &last);
+	if (pfd < 0) {
+		fail(s, path, -pfd);
+		return;
+	}
+	/* rewritable if an earlier pass made it read-only (never through a link) */
+	fchmodat(pfd, last, 0600, AT_SYMLINK_NOFOLLOW);
+	int fd = openat(pfd, last, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int e = errno;
+	close(pfd);
 	if (fd < 0) {
-		if (errno != EISDIR && errno != ELOOP)
-			fail(s, path, errno);
+		if (e != EISDIR && e != ELOOP)
+			fail(s, path, e);
 		return;
 	}
 	const char *p = data;
@@ -99,9 +154,12 @@ static void write_file(struct snap *s, const char *path, const void *data, size_
 	s->bytes += len;
 }
 
+/* A file the readers opened (or stat'ed) but did not read whole: copied through the
+ * source's own open, so a link in a --root tree resolves inside that tree, exactly as
+ * the reader's open did, never to this host's file of the same name. */
 static void copy_live(struct snap *s, const char *path, mode_t mode)
 {
-	int fd = openat(s->rootfd, path, O_RDONLY | O_CLOEXEC);
+	int fd = src_open_unrecorded(s->src, path, O_RDONLY);
 	if (fd < 0)
 		return;
 	struct buf b = { 0 };
@@ -114,7 +172,13 @@ static void copy_live(struct snap *s, const char *path, mode_t mode)
 static bool exists(struct snap *s, const char *path)
 {
 	struct stat st;
-	return fstatat(s->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	const char *last;
+	int pfd = out_parent(s, path, &last);
+	if (pfd < 0)
+		return false;
+	bool r = fstatat(pfd, *last ? last : ".", &st, AT_SYMLINK_NOFOLLOW) == 0;
+	close(pfd);
+	return r;
 }
 
 /* /dev/kmsg records "pri,seq,usec,flags;text" become dmesg lines "[sec.usec] text". */
@@ -150,31 +214,41 @@ static void on_read(void *ctx, enum src_op op, const char *path, const void *dat
 	case SRC_OP_OPEN:
 		copy_live(s, path, st ? st->st_mode : 0644);
 		break;
-	case SRC_OP_STAT:
+	case SRC_OP_STAT: {
+		int r;
 		if (S_ISDIR(st->st_mode)) {
-			if (mkdirs(s, path, true))
-				fail(s, path, errno);
+			if ((r = mkdirs(s, path, true)))
+				fail(s, path, -r);
 		} else if (!exists(s, path)) {
 			copy_live(s, path, st->st_mode);
 		} else {
-			fchmodat(s->dirfd, path, (st->st_mode & 0777) | S_IRUSR, 0);
+			out_chmod(s, path, (st->st_mode & 0777) | S_IRUSR);
 		}
 		break;
-	case SRC_OP_READLINK:
-		if (mkdirs(s, path, false)) {
-			fail(s, path, errno);
+	}
+	case SRC_OP_READLINK: {
+		int r = mkdirs(s, path, false);
+		if (r) {
+			fail(s, path, -r);
 			break;
 		}
 		if (exists(s, path))
 			break;	/* already there as a directory we read through */
-		if (symlinkat((const char *)data, s->dirfd, path))
-			fail(s, path, errno);
+		const char *last;
+		int pfd = out_parent(s, path, &last);
+		if (pfd < 0 || symlinkat((const char *)data, pfd, last))
+			fail(s, path, pfd < 0 ? -pfd : errno);
 		else
 			s->links++;
+		if (pfd >= 0)
+			close(pfd);
 		break;
+	}
 	case SRC_OP_LIST: {
-		if (mkdirs(s, path, true)) {
-			fail(s, path, errno);
+		int r = mkdirs(s, path, true);
+		int dfd = r ? r : src_open_unrecorded(&s->out, path, O_PATH | O_DIRECTORY);
+		if (dfd < 0) {
+			fail(s, path, -dfd);
 			break;
 		}
 		/* Recreate every entry so a listing gives the same names; directories and
@@ -185,19 +259,25 @@ static void on_read(void *ctx, enum src_op op, const char *path, const void *dat
 		const char *p = data, *end = (const char *)data + len;
 		char child[4096];
 		for (; p < end; p += strlen(p) + 1) {
-			snprintf(child, sizeof(child), "%s/%s", path, p);
-			if (exists(s, child))
-				continue;
 			struct stat cst;
-			if (fstatat(s->rootfd, child, &cst, 0) == 0 && S_ISDIR(cst.st_mode)) {
-				if (mkdirat(s->dirfd, child, 0755) == 0)
+			if (fstatat(dfd, p, &cst, AT_SYMLINK_NOFOLLOW) == 0)
+				continue;	/* already there */
+			/* a directory in the source (a link to one resolved inside the source) */
+			snprintf(child, sizeof(child), "%s/%s", path, p);
+			int cfd = src_open_unrecorded(s->src, child, O_PATH);
+			bool dir = cfd >= 0 && fstat(cfd, &cst) == 0 && S_ISDIR(cst.st_mode);
+			if (cfd >= 0)
+				close(cfd);
+			if (dir) {
+				if (mkdirat(dfd, p, 0755) == 0)
 					s->dirs++;
 			} else if (!dirs_only) {
-				int fd = openat(s->dirfd, child, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+				int fd = openat(dfd, p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 				if (fd >= 0)
 					close(fd);
 			}
 		}
+		close(dfd);
 		break;
 	}
 	case SRC_OP_KLOG:
@@ -248,16 +328,18 @@ int cmd_snapshot(int argc, char **argv, const struct global_opts *g)
 	} else if (mkdir(dir, 0755)) {
 		return err("snapshot: cannot create '%s': %s", dir, strerror(errno));
 	}
-	struct snap s = { .dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
-	if (s.dirfd < 0)
-		return err("snapshot: cannot open '%s': %s", dir, strerror(errno));
+	struct snap s = { 0 };
+	int r = src_open(&s.out, dir);
+	if (r)
+		return err("snapshot: cannot open '%s': %s", dir, strerror(-r));
+	s.dirfd = s.out.rootfd;
 	struct source src;
-	int r = src_open(&src, g->root);
+	r = src_open(&src, g->root);
 	if (r) {
-		close(s.dirfd);
+		src_close(&s.out);
 		return err("cannot open root '%s': %s", g->root, strerror(-r));
 	}
-	s.rootfd = src.rootfd;
+	s.src = &src;
 	struct src_recorder rec = { on_read, &s };
 	src.rec = &rec;
 	struct host h;
@@ -265,7 +347,7 @@ int cmd_snapshot(int argc, char **argv, const struct global_opts *g)
 	r = host_build(&h, &src, &ho);
 	if (r) {
 		src_close(&src);
-		close(s.dirfd);
+		src_close(&s.out);
 		return err("cannot read the host: %s", strerror(-r));
 	}
 	struct buf meta = { 0 };
@@ -280,7 +362,7 @@ int cmd_snapshot(int argc, char **argv, const struct global_opts *g)
 	int unread = h.nunreadable;
 	host_free(&h);
 	src_close(&src);
-	close(s.dirfd);
+	src_close(&s.out);
 	if (s.errors)
 		return err("snapshot: %d write error(s); first: %s", s.errors, s.first_error);
 	fprintf(stderr, "irqsight: snapshot written to %s: %d files (%zu KiB), %d links%s\n", dir, s.files, s.bytes / 1024,

@@ -6,12 +6,14 @@
  *
  * It answers GET/HEAD /metrics with the cached exposition, 404 for other paths and
  * 405 for other methods, and never runs anything but the render callback.
- * Limits (struct http_opts): at most max_conns connections; each must deliver its
- * request headers within header_timeout seconds of connecting (or of its previous
- * response) and receive its response within header_timeout seconds too — enforced
- * with an absolute deadline, so a slowloris client trickling bytes cannot hold a
- * connection longer; request line + headers are bounded by a 16 KiB memory pool
- * (MHD answers 414/431 beyond it). The exposition is rebuilt at most every
+ * Limits (struct http_opts): at most max_conns connections waiting for their request
+ * (max_per_client of them from one address; beyond either, the oldest waiting one is
+ * closed, never the new one) and max_conns being served or kept alive; each must
+ * deliver its request headers within header_timeout seconds of connecting (or of its
+ * previous response) and receive its response within header_timeout seconds too —
+ * enforced with an absolute deadline, so a slowloris client trickling bytes cannot hold
+ * a connection longer; request line + headers are limited to 8 KiB (414/431 beyond).
+ * HTTP/1.1 keep-alive and pipelining work. The exposition is rebuilt at most every
  * min_interval seconds, however many scrapes arrive.
  */
 #ifndef IRQSIGHT_OPT_SERVE_H
@@ -28,6 +30,7 @@ struct http_opts {
 	uint16_t port;			/* 0 = any free port (reported to on_ready) */
 	double min_interval;		/* seconds between rebuilds of the exposition */
 	unsigned max_conns;
+	unsigned max_per_client;	/* connections waiting for their request, per address */
 	unsigned header_timeout;	/* seconds */
 	volatile sig_atomic_t *stop;	/* set by a signal handler to end the loop */
 	/* Render the exposition into out (which is empty). A non-zero return is counted

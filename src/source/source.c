@@ -250,10 +250,10 @@ static int open_parent(const struct source *s, const char *path, const char **la
 	return fd;
 }
 
-int src_openat(const struct source *s, const char *path, int flags)
+int src_open_unrecorded(const struct source *s, const char *path, int flags)
 {
 	/* O_NONBLOCK for reads: opening a FIFO would otherwise wait for a writer. */
-	bool rd = (flags & O_ACCMODE) == O_RDONLY && !(flags & O_DIRECTORY);
+	bool rd = (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_DIRECTORY | O_PATH));
 	int fd = open_in(s, rel(path), flags | O_CLOEXEC | (rd ? O_NONBLOCK : 0));
 	if (fd < 0)
 		return -errno;
@@ -262,6 +262,14 @@ int src_openat(const struct source *s, const char *path, int flags)
 		close(fd);
 		return r;
 	}
+	return fd;
+}
+
+int src_openat(const struct source *s, const char *path, int flags)
+{
+	int fd = src_open_unrecorded(s, path, flags);
+	if (fd < 0)
+		return fd;
 	if (s->rec && !(flags & O_DIRECTORY)) {
 		struct stat st;
 		if (!fstat(fd, &st) && S_ISREG(st.st_mode))

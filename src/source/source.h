@@ -46,6 +46,9 @@ int src_readf(const struct source *s, struct buf *out, size_t max, const char *f
 int src_openat(const struct source *s, const char *path, int flags);
 int src_stat(const struct source *s, const char *path, struct stat *st);
 int src_lstat(const struct source *s, const char *path, struct stat *st);
+/* src_openat without telling the recorder: for the recorder's own copies (snapshot),
+ * resolved inside the root exactly as the read it copies. fd or -errno. */
+int src_open_unrecorded(const struct source *s, const char *path, int flags);
 /* Target of a symlink, NUL-terminated. */
 int src_readlink(const struct source *s, const char *path, char *out, size_t n);
 bool src_exists(const struct source *s, const char *path);

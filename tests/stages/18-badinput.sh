@@ -5,6 +5,8 @@
 # `irqsight --root T --json check --no-sample` on each: no crash or hang, exit 0/1/2
 # (3 only where the root is unusable), valid JSON, an unreadable[] entry for the bad
 # file, and unknown rather than "no" for what depended on it (tests/badinput/badinput.py).
+# Then a snapshot of a tree with links planted to files outside it copies none of them
+# (tests/badinput/snapshot_links.py).
 cd "$(dirname "$0")/../.." || exit 3
 IRQSIGHT=${IRQSIGHT:-./irqsight}
 if [ ! -x "$IRQSIGHT" ]; then
@@ -12,4 +14,21 @@ if [ ! -x "$IRQSIGHT" ]; then
 	[ "$IRQSIGHT" = ./irqsight ] && make -s irqsight >/dev/null ||
 		{ echo "badinput: cannot run $IRQSIGHT"; echo "badinput: 0 passed, 1 failed"; exit 1; }
 fi
-exec python3 tests/badinput/badinput.py "$IRQSIGHT" ${BADINPUT_ONLY:+"$BADINPUT_ONLY"}
+[ -n "${BADINPUT_ONLY:-}" ] && exec python3 tests/badinput/badinput.py "$IRQSIGHT" "$BADINPUT_ONLY"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# counts "NAME: N passed, N failed" of the last run into $p $f
+counts() {
+	p=$(sed -nE 's/^[a-z-]+: ([0-9]+) passed, ([0-9]+) failed$/\1/p' "$log" | tail -1)
+	f=$(sed -nE 's/^[a-z-]+: ([0-9]+) passed, ([0-9]+) failed$/\2/p' "$log" | tail -1)
+	[ -n "$p" ] || { p=0; f=1; echo "not ok - $1: no result line"; }
+}
+python3 tests/badinput/badinput.py "$IRQSIGHT" | tee "$log"
+counts badinput.py
+pass=$p fail=$f
+# `--root UNTRUSTED snapshot OUT` with links out of the tree planted.
+python3 tests/badinput/snapshot_links.py "$IRQSIGHT" | tee "$log"
+counts snapshot_links.py
+pass=$((pass + p)) fail=$((fail + f))
+echo "badinput: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

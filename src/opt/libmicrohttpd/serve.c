@@ -1,10 +1,28 @@
 /*
  * The metrics endpoint on libmicrohttpd, driven by our own loop (MHD "external
- * select" mode with epoll): one thread does everything, so the connection table used
- * for absolute deadlines is only touched between MHD_run() calls and in MHD's
- * callbacks, which MHD_run() makes from this same thread — no locking, and a file
- * descriptor in the table is always still owned by a live MHD connection (MHD calls
- * the CLOSED notification before it closes the socket).
+ * select" mode with epoll): one thread does everything, so the tables below are only
+ * touched between MHD_run() calls and in MHD's callbacks, which MHD_run() makes from
+ * this same thread — no locking, and a file descriptor in the MHD table is always
+ * still owned by a live MHD connection (MHD calls the CLOSED notification before it
+ * closes the socket).
+ *
+ * The listening socket is ours, not MHD's (MHD_USE_NO_LISTEN_SOCKET). A new connection
+ * waits in our "front door" until its request line and headers are in the kernel's
+ * receive buffer (MSG_PEEK, nothing consumed), and only then goes to MHD with
+ * MHD_add_connection(). That is what keeps a scrape quick under a flood:
+ *  - accepting never stops (MHD stops accepting at its connection limit, and then the
+ *    backlog fills and a scraper's SYN is dropped: 1, 3, 7 s retransmits). A connection
+ *    over a limit is never refused; the oldest one still waiting for its request is
+ *    closed instead — from the same address when that address has max_per_client
+ *    waiting, else the oldest of all. A scraper sends its request at once, so it is
+ *    handed to MHD within a loop turn and a flood only ever evicts itself;
+ *  - slowloris connections never reach MHD, whose connection slots hold only clients
+ *    that sent a whole request;
+ *  - request line and headers over REQUEST_LIMIT get 414/431 from here, whatever their
+ *    size (MHD 0.9.75 sends nothing at all for a request that fills its memory pool
+ *    but leaves no room for the reply: ~16.1-16.3 kB with a 16 KiB pool).
+ * Follow-up requests on a kept-alive connection are read by MHD: the handler answers
+ * 414/431 above REQUEST_LIMIT, MHD itself beyond its MEMORY_LIMIT pool.
  */
 #include "opt/serve.h"
 
@@ -13,14 +31,16 @@
 #include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <poll.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result_t;
@@ -28,10 +48,22 @@ typedef int MHD_Result_t;
 typedef enum MHD_Result MHD_Result_t;
 #endif
 
-#define MEMORY_LIMIT (16 * 1024)
-/* A scraper sends its request right after connecting; one still waiting for its
- * headers after this long is a candidate for eviction (never a fresh connection). */
+/* Request line + headers, answered 414/431 beyond (a Prometheus scrape is ~300 B). */
+#define REQUEST_LIMIT (8 * 1024)
+/* MHD's per-connection memory pool: a follow-up request up to REQUEST_LIMIT and its
+ * response header fit with room to spare. Pages are touched only as used. */
+#define MEMORY_LIMIT (32 * 1024)
+/* Kept-alive connections waiting for their next request, beyond half of max_conns:
+ * the oldest idle for at least this long are closed (a client reconnects). */
 #define EVICT_MIN_AGE 0.25
+/* The kernel caps it at net.core.somaxconn (4096 on current kernels). */
+#define LISTEN_BACKLOG 4096
+/* Connections accepted per loop turn, between which MHD serves the ones it has. */
+#define ACCEPT_BATCH 256
+/* epoll tags; a waiting connection's tag is TAG_WAIT + its slot */
+#define TAG_LISTEN 1
+#define TAG_MHD 2
+#define TAG_WAIT 16
 
 struct conn {
 	int fd;			/* -1: slot free */
@@ -41,12 +73,25 @@ struct conn {
 	bool cut;		/* shutdown() already done */
 };
 
+/* A connection in the front door: accepted, its request not complete yet. */
+struct waiting {
+	int fd;			/* -1: slot free */
+	double since, deadline;	/* monotonic seconds */
+	unsigned char key[16];	/* client address (IPv4 as ::ffff:a.b.c.d) */
+	struct sockaddr_storage addr;
+	socklen_t alen;
+};
+
 struct server {
 	const struct http_opts *o;
+	struct MHD_Daemon *d;
+	int ep;				/* our epoll: listen fd, MHD's epoll fd, waiting fds */
+	struct waiting *wait;
+	unsigned nwait;
 	struct conn *conns;
 	unsigned nconns;
 	struct MHD_Response *metrics;	/* the cached exposition, refcounted by MHD */
-	struct MHD_Response *not_found, *not_allowed;
+	struct MHD_Response *not_found, *not_allowed, *uri_too_long, *too_large;
 	double built_at;		/* monotonic; < 0 never */
 };
 
@@ -127,16 +172,37 @@ static void refresh(struct server *s)
 	s->built_at = t;
 }
 
+static MHD_Result_t count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	*(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;	/* ": " and CRLF */
+	return MHD_YES;
+}
+
 static MHD_Result_t handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			    const char *version, const char *upload_data, size_t *upload_data_size,
 			    void **req_cls)
 {
 	struct server *s = cls;
+	/* MHD 0.9.75 closes the connection after a response queued on the first call (the
+	 * one with the headers only): answering on the second call keeps it alive. */
+	static int seen;
+	if (!*req_cls) {
+		*req_cls = &seen;
+		return MHD_YES;
+	}
 	struct conn *slot = conn_of_fd(s, fd_of(c));
 	if (slot) {	/* headers are in; the response must be gone within the timeout too */
 		slot->deadline = now_mono() + s->o->header_timeout;
 		slot->pending = false;
 	}
+	/* A follow-up request on a kept-alive connection (the first one was measured by the
+	 * front door): the same limit. */
+	size_t hdrs = 0;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hdrs);
+	if (strlen(url) + strlen(method) + 16 > REQUEST_LIMIT)
+		return MHD_queue_response(c, MHD_HTTP_URI_TOO_LONG, s->uri_too_long);
+	if (strlen(url) + hdrs + 16 > REQUEST_LIMIT)
+		return MHD_queue_response(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, s->too_large);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, s->not_allowed);
 	if (strcmp(url, "/metrics") != 0)
@@ -160,7 +226,8 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-static struct MHD_Response *static_response(const char *text, const char *allow)
+/* allow: an Allow header; close: "Connection: close" (MHD then closes after it). */
+static struct MHD_Response *static_response(const char *text, const char *allow, bool close)
 {
 	struct MHD_Response *r =
 		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
@@ -168,19 +235,20 @@ static struct MHD_Response *static_response(const char *text, const char *allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 		if (allow)
 			MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+		if (close)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	}
 	return r;
 }
 
 /*
- * Two limits, checked after every MHD_run():
- *  - an absolute deadline per connection (headers within the timeout of connecting
- *    or of the previous response; the response within the timeout of the headers),
- *    which idle timeouts alone do not give against a client trickling one byte a second;
- *  - at most half of max_conns connections may be waiting for their headers: beyond
- *    that the oldest ones waiting for more than EVICT_MIN_AGE are cut. A real scraper
- *    sends its request at once, so a slowloris flood only ever evicts itself and slots
- *    stay free for scrapes.
+ * Two limits on the connections MHD holds, checked after every MHD_run():
+ *  - an absolute deadline per connection (the next request's headers within the
+ *    timeout of the previous response; the response within the timeout of the
+ *    headers), which idle timeouts alone do not give against a client trickling one
+ *    byte a second on a kept-alive connection;
+ *  - at most half of max_conns kept-alive connections may be idle waiting for their
+ *    next request: beyond that the oldest idle for more than EVICT_MIN_AGE are cut.
  */
 static unsigned cut_overdue(struct server *s)
 {
@@ -218,82 +286,298 @@ static unsigned cut_overdue(struct server *s)
 	return ncut;
 }
 
-int http_serve(const struct http_opts *o, char *err, size_t errlen)
+/* ---- the front door: connections whose request is not complete yet ---------------- */
+
+static void addr_key(const struct sockaddr_storage *ss, unsigned char key[16])
+{
+	memset(key, 0, 16);
+	if (ss->ss_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	} else if (ss->ss_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	}
+}
+
+static void wait_drop(struct server *s, struct waiting *w)
+{
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, w->fd, NULL);
+	close(w->fd);
+	w->fd = -1;
+}
+
+/* 414 or 431 straight on the socket (MHD never saw it), then close. The unread rest of
+ * the request is drained first so that close() does not reset the connection before
+ * the client has read the reply (bounded: a client may go on sending). */
+static void wait_refuse(struct server *s, struct waiting *w, bool line)
+{
+	static const char body[] = "request too large: irqsight accepts 8192 bytes of request line and headers\n";
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n%s",
+			 line ? "414 URI Too Long" : "431 Request Header Fields Too Large", sizeof(body) - 1, body);
+	if (n > 0 && (size_t)n < sizeof(head))
+		send(w->fd, head, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	shutdown(w->fd, SHUT_WR);
+	char sink[16384];
+	for (int i = 0; i < 64 && recv(w->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
+	wait_drop(s, w);
+}
+
+/* The request line and headers complete (the empty line that ends them is in the
+ * receive buffer)? Then MHD gets the connection; too long without it, 414/431; the
+ * client gone, closed; else it goes on waiting. */
+static void wait_check(struct server *s, struct waiting *w)
+{
+	static char buf[REQUEST_LIMIT + 1];
+	ssize_t n = recv(w->fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0) {
+		wait_drop(s, w);
+		return;
+	}
+	if (memmem(buf, (size_t)n, "\n\r\n", 3) || memmem(buf, (size_t)n, "\n\n", 2)) {
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, w->fd, NULL);
+		/* MHD owns (and on failure closes) the socket from here */
+		MHD_add_connection(s->d, w->fd, (const struct sockaddr *)&w->addr, w->alen);
+		w->fd = -1;
+		return;
+	}
+	if ((size_t)n > REQUEST_LIMIT)
+		wait_refuse(s, w, !memchr(buf, '\n', (size_t)n));
+}
+
+/* A new connection is always taken; if that puts its address over max_per_client
+ * waiting, or the front door over max_conns, the oldest waiting connection (of that
+ * address, else of all) is closed. */
+static void wait_admit(struct server *s, int fd, const struct sockaddr_storage *ss, socklen_t alen)
+{
+	unsigned char key[16];
+	addr_key(ss, key);
+	struct waiting *freeslot = NULL, *oldest = NULL, *oldest_same = NULL;
+	unsigned same = 0;
+	for (unsigned i = 0; i < s->nwait; i++) {
+		struct waiting *w = &s->wait[i];
+		if (w->fd < 0) {
+			if (!freeslot)
+				freeslot = w;
+			continue;
+		}
+		if (!oldest || w->since < oldest->since)
+			oldest = w;
+		if (!memcmp(w->key, key, 16)) {
+			same++;
+			if (!oldest_same || w->since < oldest_same->since)
+				oldest_same = w;
+		}
+	}
+	if (same >= s->o->max_per_client && oldest_same) {
+		freeslot = oldest_same;
+		wait_drop(s, oldest_same);
+	} else if (!freeslot) {
+		freeslot = oldest;
+		wait_drop(s, oldest);
+	}
+	struct waiting *w = freeslot;
+	w->fd = fd;
+	w->since = now_mono();
+	w->deadline = w->since + s->o->header_timeout;
+	memcpy(w->key, key, 16);
+	w->addr = *ss;
+	w->alen = alen;
+	/* edge-triggered: a peek consumes nothing, so only new data should wake us */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET,
+				  .data.u64 = TAG_WAIT + (uint64_t)(w - s->wait) };
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev)) {
+		close(fd);
+		w->fd = -1;
+		return;
+	}
+	wait_check(s, w);	/* a scraper's request is usually there already */
+}
+
+static void accept_some(struct server *s, int lfd)
+{
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t alen = sizeof(ss);
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;	/* EAGAIN, or out of fds (EMFILE): the deadlines free some */
+		wait_admit(s, fd, &ss, alen);
+	}
+}
+
+/* Request not complete within the timeout of connecting: closed (absolute, however
+ * slowly the bytes come). The earliest remaining deadline goes to *next. */
+static void wait_expire(struct server *s, double *next)
+{
+	double t = now_mono();
+	for (unsigned i = 0; i < s->nwait; i++) {
+		struct waiting *w = &s->wait[i];
+		if (w->fd < 0)
+			continue;
+		if (t >= w->deadline)
+			wait_drop(s, w);
+		else if (w->deadline < *next)
+			*next = w->deadline;
+	}
+}
+
+static int listen_on(const struct http_opts *o, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));
-	unsigned flags = MHD_USE_EPOLL;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
 	if (inet_pton(AF_INET, o->addr, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(o->port);
+		len = sizeof(*sin);
 	} else if (inet_pton(AF_INET6, o->addr, &sin6->sin6_addr) == 1) {
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(o->port);
-		flags |= MHD_USE_IPv6;
+		len = sizeof(*sin6);
 	} else {
 		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", o->addr);
 		return -EINVAL;
 	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, LISTEN_BACKLOG)) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "cannot listen on %s:%u: %s", o->addr, (unsigned)o->port, strerror(e));
+		return -e;
+	}
+	return fd;
+}
 
-	struct server s = { .o = o, .built_at = -1 };
-	s.nconns = o->max_conns + 8;	/* MHD may accept a few more before refusing */
+/*
+ * TCP_DEFER_ACCEPT: the kernel hands a connection to accept() only once its first
+ * data is in (or after the timeout), so a scraper's connection arrives with its
+ * request already readable and goes to MHD at once, before any eviction can pick it
+ * — even when a flood comes from the scraper's own address. Connections that never
+ * send stay in the kernel's SYN queue (syncookies beyond it), not in our tables.
+ * Best effort: without it the front door works the same, with less margin.
+ */
+static void defer_accept(int fd, unsigned secs)
+{
+	int v = (int)secs;
+	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &v, sizeof(v));
+}
+
+static uint16_t bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return 0;
+	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					      : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static void server_free(struct server *s, int lfd)
+{
+	if (s->d)
+		MHD_stop_daemon(s->d);
+	for (unsigned i = 0; s->wait && i < s->nwait; i++)
+		if (s->wait[i].fd >= 0)
+			close(s->wait[i].fd);
+	if (s->ep >= 0)
+		close(s->ep);
+	if (lfd >= 0)
+		close(lfd);
+	if (s->metrics)
+		MHD_destroy_response(s->metrics);
+	MHD_destroy_response(s->not_found);
+	MHD_destroy_response(s->not_allowed);
+	MHD_destroy_response(s->uri_too_long);
+	MHD_destroy_response(s->too_large);
+	free(s->wait);
+	free(s->conns);
+}
+
+int http_serve(const struct http_opts *o, char *err, size_t errlen)
+{
+	struct server s = { .o = o, .built_at = -1, .ep = -1 };
+	int lfd = listen_on(o, err, errlen);
+	if (lfd < 0)
+		return lfd;
+	defer_accept(lfd, o->header_timeout);
+	s.nconns = o->max_conns + 8;	/* MHD may hold a few more before closing cut ones */
 	s.conns = calloc(s.nconns, sizeof(*s.conns));
-	if (!s.conns) {
+	s.nwait = o->max_conns;
+	s.wait = calloc(s.nwait, sizeof(*s.wait));
+	s.ep = epoll_create1(EPOLL_CLOEXEC);
+	s.not_found = static_response("not found: irqsight serves /metrics only\n", NULL, false);
+	s.not_allowed = static_response("method not allowed: use GET\n", "GET, HEAD", false);
+	s.uri_too_long = static_response("request line too long (8192 bytes at most)\n", NULL, true);
+	s.too_large = static_response("request headers too large (8192 bytes at most)\n", NULL, true);
+	if (!s.conns || !s.wait || s.ep < 0) {
 		snprintf(err, errlen, "out of memory");
+		server_free(&s, lfd);
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < s.nconns; i++)
 		s.conns[i].fd = -1;
-	s.not_found = static_response("not found: irqsight serves /metrics only\n", NULL);
-	s.not_allowed = static_response("method not allowed: use GET\n", "GET, HEAD");
+	for (unsigned i = 0; i < s.nwait; i++)
+		s.wait[i].fd = -1;
 
-	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, o->port, NULL, NULL, &handler, &s,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	s.d = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, &handler, &s,
+		MHD_OPTION_EXTERNAL_LOGGER, &quiet_logger, NULL,
 		MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->header_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 128u,
 		MHD_OPTION_NOTIFY_CONNECTION, &notify_conn, &s,
 		MHD_OPTION_NOTIFY_COMPLETED, &completed, &s,
-		MHD_OPTION_EXTERNAL_LOGGER, &quiet_logger, NULL,
 		MHD_OPTION_UNESCAPE_CALLBACK, &no_unescape, NULL,
 		MHD_OPTION_END);
-	if (!d) {
-		int e = errno ? errno : EADDRINUSE;
-		snprintf(err, errlen, "cannot listen on %s:%u: %s", o->addr, (unsigned)o->port, strerror(e));
-		MHD_destroy_response(s.not_found);
-		MHD_destroy_response(s.not_allowed);
-		free(s.conns);
+	const union MHD_DaemonInfo *ei = s.d ? MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	struct epoll_event lev = { .events = EPOLLIN, .data.u64 = TAG_LISTEN };
+	struct epoll_event mev = { .events = EPOLLIN, .data.u64 = TAG_MHD };
+	if (!ei || epoll_ctl(s.ep, EPOLL_CTL_ADD, lfd, &lev) || epoll_ctl(s.ep, EPOLL_CTL_ADD, ei->epoll_fd, &mev)) {
+		int e = errno ? errno : ENOMEM;
+		snprintf(err, errlen, "cannot start the HTTP server: %s", strerror(e));
+		server_free(&s, lfd);
 		return -e;
 	}
-	const union MHD_DaemonInfo *bi = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	const union MHD_DaemonInfo *ei = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
 	if (o->on_ready)
-		o->on_ready(o->ctx, bi ? bi->port : o->port);
+		o->on_ready(o->ctx, bound_port(lfd));
 	/* Build once up front so the first scrape is quick and a broken root shows at once. */
 	refresh(&s);
 	unsigned ncut = 0;
 	while (!*o->stop) {
+		double next = now_mono() + 0.5;	/* also the granularity of the MHD deadlines */
+		wait_expire(&s, &next);
+		int ms = (int)ceil((next - now_mono()) * 1000);
 		MHD_UNSIGNED_LONG_LONG to;
-		int ms = 500;	/* also the granularity of the deadline check */
-		if (MHD_get_timeout(d, &to) == MHD_YES && to < (MHD_UNSIGNED_LONG_LONG)ms)
+		if (MHD_get_timeout(s.d, &to) == MHD_YES && to < (MHD_UNSIGNED_LONG_LONG)ms)
 			ms = (int)to;
-		if (ncut)
-			ms = 0;	/* let MHD close the cut connections and accept waiting ones now */
-		struct pollfd p = { .fd = ei ? ei->epoll_fd : -1, .events = POLLIN };
-		if (poll(&p, 1, ms) < 0 && errno != EINTR)
+		if (ncut || ms < 0)
+			ms = 0;	/* let MHD close the cut connections now */
+		struct epoll_event evs[64];
+		int n = epoll_wait(s.ep, evs, 64, ms);
+		if (n < 0 && errno != EINTR)
 			break;
-		MHD_run(d);
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64;
+			if (tag == TAG_LISTEN)
+				accept_some(&s, lfd);
+			else if (tag >= TAG_WAIT && tag - TAG_WAIT < s.nwait && s.wait[tag - TAG_WAIT].fd >= 0)
+				wait_check(&s, &s.wait[tag - TAG_WAIT]);
+		}
+		MHD_run(s.d);
 		ncut = cut_overdue(&s);
 	}
-	MHD_stop_daemon(d);
-	if (s.metrics)
-		MHD_destroy_response(s.metrics);
-	MHD_destroy_response(s.not_found);
-	MHD_destroy_response(s.not_allowed);
-	free(s.conns);
+	server_free(&s, lfd);
 	return 0;
 }
