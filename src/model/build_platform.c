@@ -117,6 +117,9 @@ static void read_cpusets(struct host *h, const struct source *src)
 		int r = host_read_cpulist(h, src, f[i].path, set);
 		if (!r) {
 			*has = true;
+			/* the roles model tells sysfs facts from the command line fallback below */
+			h->isolated_sysfs |= set == &h->isolated;
+			h->nohz_full_sysfs |= set == &h->nohz_full;
 		} else if (f[i].optional && r == -ENOENT) {
 			/* nohz_full exists only with CONFIG_NO_HZ_FULL; fall back to the command line below. */
 		} else {
