@@ -20,10 +20,12 @@ static void plan_usage(FILE *f)
 	fprintf(f, "Usage: irqsight [--root DIR] plan [--vm-cpus LIST] [--housekeeping LIST] [-o PLAN]\n\n"
 		   "Plans where every interrupt should run: device IRQs, default_smp_affinity and RPS on\n"
 		   "housekeeping CPUs, multiqueue vectors one per CPU near the device, irqbalance kept off\n"
-		   "the VM CPUs. VM CPUs come from --vm-cpus, else from pinned vCPU threads, isolcpus or\n"
-		   "nohz_full. Nothing is changed: apply the plan with `irqsight apply PLAN`.\n\n"
-		   "  --vm-cpus LIST       CPUs that run vCPUs (e.g. 2-15)\n"
-		   "  --housekeeping LIST  CPUs for the host's interrupts (default: online minus VM CPUs)\n"
+		   "the VM CPUs. No interrupt goes to a CPU that is isolated (isolcpus, nohz_full, sysfs,\n"
+		   "a cpuset partition) or runs a pinned vCPU; --vm-cpus adds to those. Housekeeping is\n"
+		   "what irqaffinity=/tuned/systemd declare, else every other online CPU. Nothing is\n"
+		   "changed: apply the plan with `irqsight apply PLAN`.\n\n"
+		   "  --vm-cpus LIST       more CPUs to keep free of interrupts (e.g. 2-15)\n"
+		   "  --housekeeping LIST  CPUs for the host's interrupts, even reserved ones (warned)\n"
 		   "  -o, --output PLAN    write the plan file (docs/plan.md); '-' for stdout\n");
 }
 
@@ -53,6 +55,8 @@ static void print_table(const struct plan *p, const struct host *h, struct arena
 {
 	fprintf(f, "VM CPUs %s (from %s), housekeeping CPUs %s.\n\n", cpuset_list_str(a, &p->vm_cpus, "-"), p->vm_cpus_from,
 		cpuset_list_str(a, &p->housekeeping, "-"));
+	if (p->warning)
+		fprintf(f, "warning: %s.\n\n", p->warning);
 	fprintf(f, "%-4s %-20s %-13s %-9s   %-9s %s\n", "IRQ", "NAME", "DEVICE", "NOW", "PLANNED", "WHY");
 	int moves = 0, managed = 0;
 	for (int i = 0; i < p->nirqs; i++) {
@@ -98,6 +102,7 @@ static void print_json(const struct plan *p, struct arena *a, FILE *f)
 	json_str(&j, "default_affinity", p->has_default_affinity ? cpuset_list_str(a, &p->default_affinity, "-") : NULL);
 	json_str(&j, "irqbalance_banned", p->has_banned ? cpuset_list_str(a, &p->irqbalance_banned, "-") : NULL);
 	json_str(&j, "boot_params", p->boot_params);
+	json_str(&j, "warning", p->warning);
 	json_arr_begin(&j, "irqs");
 	for (int i = 0; i < p->nirqs; i++) {
 		const struct plan_irq *q = &p->irqs[i];
