@@ -60,8 +60,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 			"CPU was set aside for.");
 	finding_decision(fs, f, "Move them to housekeeping CPUs%s%s; they are not kernel-managed, so this works at run time.",
 			 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk));
-	finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes");
+	finding_plan_fix(h, fs, f, NULL, true);
 	if (!cpuset_empty(&hk))
 		finding_fix(fs, f, "by hand: echo %s > /proc/irq/N/smp_affinity_list   # for each IRQ above", cpulist(h, &hk));
-	finding_fix(fs, f, "keep them there across reboots and irqbalance: irqsight persist /etc/irqsight/plan");
 }
