@@ -320,7 +320,7 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 		cpuset_or(&iso, a, &iso, &h->nohz_full);
 	cpuset_andnot(&iso, a, &iso, &p->housekeeping);
 	cpuset_or(&p->irqbalance_banned, a, &p->vm_cpus, &iso);
-	p->has_banned = true;
+	p->has_banned = !cpuset_empty(&p->irqbalance_banned);	/* nothing to ban: leave irqbalance alone */
 	if (cpuset_subset(&p->online, &p->irqbalance_banned)) {
 		*why = arena_printf(a, "the irqbalance ban (VM CPUs ∪ isolated ∪ nohz_full = %s) would cover every online CPU",
 				    cpuset_list_str(a, &p->irqbalance_banned, ""));
@@ -386,11 +386,14 @@ int plan_format(const struct plan *p, struct buf *b)
 		buf_putc(b, '\n');
 	}
 	buf_puts(b, "\n# CPUs that run vCPUs, and the CPUs left to the host for interrupts.\n");
-	cpuset_format_list(&p->vm_cpus, &t);
-	buf_printf(b, "vm-cpus %s", t.data);
-	if (p->vm_cpus_from)
-		pf_put(b, "from", p->vm_cpus_from);
-	buf_putc(b, '\n');
+	/* --housekeeping of every CPU keeps none free: no vm-cpus line (a list is never empty) */
+	if (!cpuset_empty(&p->vm_cpus)) {
+		cpuset_format_list(&p->vm_cpus, &t);
+		buf_printf(b, "vm-cpus %s", t.data);
+		if (p->vm_cpus_from)
+			pf_put(b, "from", p->vm_cpus_from);
+		buf_putc(b, '\n');
+	}
 	buf_reset(&t);
 	cpuset_format_list(&p->housekeeping, &t);
 	if (p->warning)
