@@ -53,7 +53,18 @@ def cpus_of(text):
 
 
 def listing(s):
-    return ",".join(str(c) for c in sorted(s))
+    """0-4,11-79: the kernel's list form."""
+    out, run_ = [], []
+    for c in sorted(s):
+        if run_ and c == run_[-1] + 1:
+            run_.append(c)
+            continue
+        if run_:
+            out.append(f"{run_[0]}-{run_[-1]}" if len(run_) > 1 else str(run_[0]))
+        run_ = [c]
+    if run_:
+        out.append(f"{run_[0]}-{run_[-1]}" if len(run_) > 1 else str(run_[0]))
+    return ",".join(out)
 
 
 def run(args):
