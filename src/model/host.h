@@ -442,6 +442,8 @@ const char *role_src_name(enum role_src s);
 const char *roles_reserved_why(const struct host *h);
 /* Why CPUs in s are reserved, naming only the sources that cover some of them. */
 const char *roles_why_of(const struct host *h, const struct cpuset *s);
+/* The same without the VMs: only the isolation sources. */
+const char *roles_isolated_why(const struct host *h, const struct cpuset *s);
 /* tuned.non_isolcpus=: a hex mask, 32-bit groups joined by commas. 0 or -EINVAL. */
 int roles_parse_hexmask(struct arena *a, const char *v, struct cpuset *out);
 /* Count of this IRQ on CPU id (0 if that CPU has no column). */

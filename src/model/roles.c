@@ -421,7 +421,19 @@ static const char *isolcpus_text(const struct host *h)
 	return arena_printf(a, "isolcpus=%s", t + 1);
 }
 
+static const char *why_of(const struct host *h, const struct cpuset *s, bool vms);
+
 const char *roles_why_of(const struct host *h, const struct cpuset *s)
+{
+	return why_of(h, s, true);
+}
+
+const char *roles_isolated_why(const struct host *h, const struct cpuset *s)
+{
+	return why_of(h, s, false);
+}
+
+static const char *why_of(const struct host *h, const struct cpuset *s, bool vms)
 {
 	const struct host_roles *r = &h->roles;
 	struct arena *a = (struct arena *)&h->arena;
@@ -436,7 +448,7 @@ const char *roles_why_of(const struct host *h, const struct cpuset *s)
 		buf_printf(&b, "%s%s", b.len ? ", " : "", t);
 	}
 	int nvm = 0;
-	for (int i = 0; i < h->nvms; i++) {
+	for (int i = 0; vms && i < h->nvms; i++) {
 		const struct vm *vm = &h->vms[i];
 		bool hit = false;
 		for (int c = cpuset_next(s, 0); c >= 0 && !hit; c = cpuset_next(s, c + 1))
@@ -449,7 +461,7 @@ const char *roles_why_of(const struct host *h, const struct cpuset *s)
 	}
 	if (nvm > 2)
 		buf_printf(&b, " and %d more VM(s)", nvm - 2);
-	if (!nvm && r->has[RS_VCPU] && cpuset_intersects(&r->vm, s))
+	if (vms && !nvm && r->has[RS_VCPU] && cpuset_intersects(&r->vm, s))
 		buf_printf(&b, "%spinned vCPUs", b.len ? ", " : "");
 	const char *out = b.len ? arena_strdup(a, b.data) : NULL;
 	buf_free(&b);
