@@ -326,8 +326,15 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 				    cpuset_list_str(a, &p->irqbalance_banned, ""));
 		return -EINVAL;
 	}
-	p->boot_params = arena_printf(a, "isolcpus=managed_irq,domain,%s irqaffinity=%s",
-				      cpuset_list_str(a, &p->vm_cpus, ""), cpuset_list_str(a, &hk_on, ""));
+	/* An isolcpus= with managed_irq that already covers the CPUs kept free is what managed
+	 * IRQs need: keep the host's own (adding "domain" would also take those CPUs out of
+	 * scheduler load balancing, which the host did not ask for). */
+	if (ro->has[RS_ISOLCPUS] && (ro->isolcpus_flags & ISOL_MANAGED_IRQ) && !ro->isolcpus_unknown &&
+	    cpuset_subset(&p->vm_cpus, &ro->src[RS_ISOLCPUS]) && !cpuset_intersects(&ro->src[RS_ISOLCPUS], &hk_on))
+		p->boot_params = arena_printf(a, "%s irqaffinity=%s", ro->where[RS_ISOLCPUS], cpuset_list_str(a, &hk_on, ""));
+	else
+		p->boot_params = arena_printf(a, "isolcpus=managed_irq,domain,%s irqaffinity=%s",
+					      cpuset_list_str(a, &p->vm_cpus, ""), cpuset_list_str(a, &hk_on, ""));
 
 	p->irqs = arena_calloc(a, (size_t)(h->nirqs ? h->nirqs : 1), sizeof(*p->irqs));
 	for (int i = 0; i < h->nirqs; i++) {

@@ -82,9 +82,24 @@ static void print_table(const struct plan *p, const struct host *h, struct arena
 		ib->banned_known ? cpuset_list_str(a, &ib->banned, "-") : "?", cpuset_list_str(a, &p->irqbalance_banned, "-"),
 		ib->running == TRI_YES ? "; irqbalance is running" : "");
 	fprintf(f, "\n%d IRQ(s) to move, %d kernel-managed IRQ(s) not movable at run time.\n", moves, managed);
-	if (managed)
+	if (managed) {
 		fprintf(f, "Kernel-managed IRQs follow the boot parameters (irqsight never edits the boot loader):\n"
 			   "  %s\n", p->boot_params);
+		/* say which of them this host already boots with: never advise one twice */
+		struct buf have = { 0 }, add = { 0 };
+		char *bp = arena_strdup(a, p->boot_params), *save = NULL;
+		for (char *t = strtok_r(bp, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			bool set = false;
+			for (int i = 0; h->has_cmdline && i < h->cmdline.nparams && !set; i++)
+				set = h->cmdline.params[i].raw && !strcmp(h->cmdline.params[i].raw, t);
+			buf_printf(set ? &have : &add, "%s%s", (set ? have.len : add.len) ? " " : "", t);
+		}
+		if (have.len)
+			fprintf(f, "  already on this host's command line: %s%s%s\n", have.data, add.len ? "; to add: " : "",
+				add.len ? add.data : "");
+		buf_free(&have);
+		buf_free(&add);
+	}
 }
 
 static void print_json(const struct plan *p, struct arena *a, FILE *f)
