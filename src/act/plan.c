@@ -79,8 +79,9 @@ static const struct cpuset *node_cpus(const struct host *h, int node)
 
 /* Housekeeping CPUs near a device, and why these. */
 static void device_cpus(const struct host *h, const struct pci_dev *d, const struct cpuset *hk,
-			struct arena *a, struct cpuset *out, const char **why)
+			struct arena *a, struct cpuset *out, const char **why, const char **brief)
 {
+	*brief = "all hk";
 	const struct cpuset *local = NULL;
 	if (d && d->numa_node >= 0)
 		local = node_cpus(h, d->numa_node);
@@ -90,6 +91,7 @@ static void device_cpus(const struct host *h, const struct pci_dev *d, const str
 		cpuset_and(out, a, hk, local);
 		if (!cpuset_empty(out)) {
 			*why = arena_printf(a, "housekeeping CPUs of its NUMA node %d", d->numa_node);
+			*brief = arena_printf(a, "node %d hk", d->numa_node);
 			return;
 		}
 		*why = arena_printf(a, "NUMA node %d has no housekeeping CPU: all housekeeping CPUs", d->numa_node);
@@ -141,6 +143,13 @@ static int nth_cpu(const struct cpuset *s, int n)
 	return c;
 }
 
+/* CPUs that isolcpus=managed_irq already isolates (its managed_irq part is best effort). */
+static bool ro_isol_managed(const struct host *h, const struct cpuset *s)
+{
+	const struct host_roles *r = &h->roles;
+	return r->has[RS_ISOLCPUS] && (r->isolcpus_flags & ISOL_MANAGED_IRQ) && cpuset_subset(s, &r->src[RS_ISOLCPUS]);
+}
+
 static void plan_one_irq(const struct host *h, const struct plan *p, const struct cpuset *hk_on,
 			 const struct irq *q, struct arena *a, struct plan_irq *pi)
 {
@@ -159,12 +168,15 @@ static void plan_one_irq(const struct host *h, const struct plan *p, const struc
 	if (!settable(q)) {
 		pi->kind = PLAN_MANAGED;
 		const char *ev = q->managed_why ? q->managed_why : q->settable == TRI_NO ? "smp_affinity is read-only" : "kernel-managed";
-		const struct host_roles *r = &h->roles;
 		bool eff = q->has_effective && !cpuset_empty(&q->effective_affinity);
+		pi->brief = "managed: boot args";
+		if (eff && cpuset_subset(&q->effective_affinity, hk_on))
+			pi->brief = "managed: on hk";
+		else if (eff && ro_isol_managed(h, &q->effective_affinity))
+			pi->brief = "managed: isolated";
 		if (eff && cpuset_subset(&q->effective_affinity, hk_on))
 			pi->why = arena_printf(a, "kernel-managed (%s): not movable at run time; runs on housekeeping CPUs already", ev);
-		else if (eff && r->has[RS_ISOLCPUS] && (r->isolcpus_flags & ISOL_MANAGED_IRQ) &&
-			 cpuset_subset(&q->effective_affinity, &r->src[RS_ISOLCPUS]))
+		else if (eff && ro_isol_managed(h, &q->effective_affinity))
 			/* isolcpus=managed_irq is best effort (kernel/irq/cpuhotplug.c, irq_do_set_affinity):
 			 * a queue whose CPU mask holds only isolated CPUs stays on one */
 			pi->why = arena_printf(a, "kernel-managed (%s): not movable at run time; on isolated CPU %s although "
@@ -176,9 +188,9 @@ static void plan_one_irq(const struct host *h, const struct plan *p, const struc
 		return;
 	}
 	pi->kind = PLAN_MOVE;
-	const char *where;
+	const char *where, *wb;
 	struct cpuset local;
-	device_cpus(h, d, hk_on, a, &local, &where);
+	device_cpus(h, d, hk_on, a, &local, &where, &wb);
 	int *queues = NULL;
 	int nq = d ? device_queues(d, a, &queues) : 0;
 	int qi = queue_index(q);
@@ -190,9 +202,11 @@ static void plan_one_irq(const struct host *h, const struct plan *p, const struc
 		cpuset_init(&pi->cpus, a, cpu);
 		cpuset_set(&pi->cpus, cpu);
 		pi->why = arena_printf(a, "queue %d of %d multiqueue vectors: one CPU each from the %s", rank, nq, where);
+		pi->brief = arena_printf(a, "q %d/%d, %s", rank, nq, wb);
 	} else {
 		cpuset_copy(&pi->cpus, a, &local);
 		pi->why = arena_printf(a, "%s: %s", d ? "device IRQ" : "system IRQ", where);
+		pi->brief = wb;
 	}
 	if (q->has_affinity && cpuset_equal(&q->smp_affinity, &pi->cpus))
 		pi->why = arena_printf(a, "%s (already there)", pi->why);
@@ -359,7 +373,8 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 		const char *w;
 		r->netdev = d->netdev;
 		r->bdf = d->bdf;
-		device_cpus(h, d, &hk_on, a, &r->cpus, &w);
+		const char *wb;
+		device_cpus(h, d, &hk_on, a, &r->cpus, &w, &wb);
 	}
 	return 0;
 }

@@ -38,6 +38,7 @@ struct plan_irq {
 	struct cpuset now;	/* smp_affinity_list when planned */
 	bool has_now;
 	const char *why;
+	const char *brief;	/* plan_make(): why in a few words for the table (not in the file) */
 };
 
 struct plan_rps {
