@@ -12,7 +12,8 @@ For the root:
     and the kernel's reservations still hold;
  4. `plan --housekeeping H` with H naming a reserved CPU: the table and the plan file
     carry the warning line, and every target is inside H;
- 5. every `irqsight ...` fix line of the report runs as printed against the root (plan
+ 5. the table of 2. fits 80 columns;
+ 6. every `irqsight ...` fix line of the report runs as printed against the root (plan
     written to a temp file, apply as a dry run, persist into a temp prefix), and none has
     a placeholder.
 Prints one "ok ..." / "FAIL ..." line per check; exit status 1 when any failed.
@@ -105,6 +106,8 @@ hk_free = sorted(online - reserved)
 
 plan = os.path.join(TMP, "plan")
 rc, out, err = run(["plan", "-o", plan])
+long_lines = [l for l in out.splitlines() if len(l) > 80]
+report(not long_lines, "plan's table fits 80 columns", long_lines[0] if long_lines else "")
 if rc == 0:
     bad = {c: w for c, w in targets(plan).items() if c in reserved}
     report(not bad, f"plan targets no reserved CPU ({listing(reserved) or 'none'})",
@@ -136,7 +139,7 @@ if reserved and online:
                f"plan --housekeeping {listing(hk)} (reserved CPU {r0}) warns and stays inside",
                f"exit {rc}, warned {warned}, in file {in_file}, outside {listing(outside)}: {err.strip()}")
 
-# 5. The irqsight fix lines, in order per finding, as a shell would run them.
+# 6. The irqsight fix lines, in order per finding, as a shell would run them.
 for f in report_json.get("findings", []):
     lines = [x for x in f.get("fix") or [] if x.startswith("irqsight ")]
     if not lines:
