@@ -263,7 +263,8 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 		if (r)
 			rc = err("cannot write '%s': %s", out, strerror(-r));
 		else if (!to_stdout)
-			printf("\nPlan written to %s. Dry run: irqsight apply %s; apply: irqsight apply --yes %s\n", out, out, out);
+			printf("\nPlan written to %s.\nDry run: irqsight apply %s\nApply:   irqsight apply --yes %s\n", out, out,
+			       out);
 	} else {
 		printf("\nNothing written: save the plan with -o PLAN.\n");
 	}
