@@ -169,22 +169,21 @@ static void plan_one_irq(const struct host *h, const struct plan *p, const struc
 		pi->kind = PLAN_MANAGED;
 		const char *ev = q->managed_why ? q->managed_why : q->settable == TRI_NO ? "smp_affinity is read-only" : "kernel-managed";
 		bool eff = q->has_effective && !cpuset_empty(&q->effective_affinity);
-		pi->brief = "managed: boot args";
-		if (eff && cpuset_subset(&q->effective_affinity, hk_on))
-			pi->brief = "managed: on hk";
-		else if (eff && ro_isol_managed(h, &q->effective_affinity))
-			pi->brief = "managed: isolated";
-		if (eff && cpuset_subset(&q->effective_affinity, hk_on))
+		if (eff && cpuset_subset(&q->effective_affinity, hk_on)) {
 			pi->why = arena_printf(a, "kernel-managed (%s): not movable at run time; runs on housekeeping CPUs already", ev);
-		else if (eff && ro_isol_managed(h, &q->effective_affinity))
+			pi->brief = "managed: on hk";
+		} else if (eff && ro_isol_managed(h, &q->effective_affinity)) {
 			/* isolcpus=managed_irq is best effort (kernel/irq/cpuhotplug.c, irq_do_set_affinity):
 			 * a queue whose CPU mask holds only isolated CPUs stays on one */
 			pi->why = arena_printf(a, "kernel-managed (%s): not movable at run time; on isolated CPU %s although "
 					      "isolcpus=managed_irq is set: the kernel keeps a queue there when its CPU mask "
 					      "has no housekeeping CPU (fewer queues move it)",
 					      ev, cpuset_list_str(a, &q->effective_affinity, ""));
-		else
+			pi->brief = "managed: isolated";
+		} else {
 			pi->why = arena_printf(a, "kernel-managed (%s): not movable at run time; boot with %s", ev, p->boot_params);
+			pi->brief = "managed: boot args";
+		}
 		return;
 	}
 	pi->kind = PLAN_MOVE;
@@ -247,9 +246,9 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 	 * CPUs kept free of interrupts ("vm-cpus"): every reservation of the roles model
 	 * (isolated by any source, nohz_full, pinned vCPUs) plus --vm-cpus, which adds to
 	 * them and never cancels them. Only --housekeeping may name a reserved CPU, and the
-	 * plan then says so (p->warning).
+	 * plan then says so (p->warning). host_build() derives the roles; a model built by
+	 * hand (tests) gets them here.
 	 */
-	/* host_build() derives the roles; a model built by hand (tests) gets them here. */
 	if (!h->roles.derived)
 		roles_derive((struct host *)h);
 	const struct host_roles *ro = &h->roles;
@@ -370,10 +369,9 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 		if (!d->netdev)
 			continue;
 		struct plan_rps *r = &p->rps[p->nrps++];
-		const char *w;
+		const char *w, *wb;
 		r->netdev = d->netdev;
 		r->bdf = d->bdf;
-		const char *wb;
 		device_cpus(h, d, &hk_on, a, &r->cpus, &w, &wb);
 	}
 	return 0;
