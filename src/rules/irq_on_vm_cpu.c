@@ -54,7 +54,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	if (n > shown)
 		finding_evidence(fs, f, "more", "%d such IRQs in all (%d busy), on CPU(s) %s", n, busy, cpulist(h, &hit));
 	struct cpuset hk;
-	cpuset_andnot(&hk, a, &h->online, &vm);
+	cpuset_copy(&hk, a, &h->roles.housekeeping);
 	finding_meaning(fs, f, "Each of these interrupts, and the softirq work it raises, preempts the guest or real-time "
 			"task on that CPU; on isolated/nohz_full CPUs it also breaks the tick-less isolation the "
 			"CPU was set aside for.");
