@@ -234,3 +234,40 @@ TEST(roles_pinned_vcpus_with_isolation)
 	CHECK_STR(roles_why_of(&h, &one), "isolcpus=managed_irq, nohz_full");
 	host_free(&h);
 }
+
+/* Without sysfs, the kernel's isolated file is read off isolcpus=: only the CPUs it takes
+ * out of the scheduler domains (no flag, or "domain"). irqbalance bans what that file
+ * lists, so isolcpus=managed_irq alone gets no ban from it; the roles still isolate. */
+TEST(roles_sysfs_isolated_from_cmdline_is_domain_only)
+{
+	static const struct {
+		const char *cmdline, *sysfs_isolated;
+	} cases[] = {
+		{ "isolcpus=4-5", "4-5" },
+		{ "isolcpus=domain,managed_irq,4-5", "4-5" },
+		{ "isolcpus=managed_irq,domain,4-5", "4-5" },
+		{ "isolcpus=managed_irq,4-5", "" },
+		{ "isolcpus=nohz,4-5", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char root[64], cl[128];
+		snprintf(root, sizeof(root), "/tmp/irqsight-roles-XXXXXX");
+		if (!mkdtemp(root))
+			abort();
+		put(root, "proc/interrupts",
+		    "           CPU0       CPU1       CPU2       CPU3       CPU4       CPU5\n"
+		    "  4:         10          0          0          0          0          0   IO-APIC    4-edge      ttyS0\n");
+		snprintf(cl, sizeof(cl), "ro %s\n", cases[i].cmdline);
+		put(root, "proc/cmdline", cl);
+		struct host h;
+		build(&h, root);
+		CHECK(h.has_isolated);
+		CHECK_STR(list_of(&h.arena, &h.isolated), cases[i].sysfs_isolated);
+		CHECK_STR(list_of(&h.arena, &h.roles.isolated), "4-5");
+		CHECK_STR(list_of(&h.arena, &h.roles.housekeeping), "0-3");
+		host_free(&h);
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+		CHECK_INT(system(cmd), 0);
+	}
+}
