@@ -49,6 +49,8 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	}
 	if (!f)
 		return;
+	if (!cpuset_intersects(&hit, &h->roles.vm))	/* an RT host: no guest there to name */
+		f->title = "Movable device IRQs target isolated CPUs";
 	if (!busy)
 		f->severity = SEV_INFO;
 	if (n > shown)

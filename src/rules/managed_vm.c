@@ -38,6 +38,8 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	}
 	if (!f)
 		return;
+	if (!cpuset_intersects(&hit, &h->roles.vm))	/* an RT host: no guest there to name */
+		f->title = "Kernel-managed IRQs target isolated CPUs";
 	if (n > 6)
 		finding_evidence(fs, f, "more", "%d managed IRQs in all, on CPU(s) %s", n, cpulist(h, &hit));
 	struct cpuset hk;
