@@ -79,8 +79,9 @@ static const struct cpuset *node_cpus(const struct host *h, int node)
 
 /* Housekeeping CPUs near a device, and why these. */
 static void device_cpus(const struct host *h, const struct pci_dev *d, const struct cpuset *hk,
-			struct arena *a, struct cpuset *out, const char **why)
+			struct arena *a, struct cpuset *out, const char **why, const char **brief)
 {
+	*brief = "all hk";
 	const struct cpuset *local = NULL;
 	if (d && d->numa_node >= 0)
 		local = node_cpus(h, d->numa_node);
@@ -90,6 +91,7 @@ static void device_cpus(const struct host *h, const struct pci_dev *d, const str
 		cpuset_and(out, a, hk, local);
 		if (!cpuset_empty(out)) {
 			*why = arena_printf(a, "housekeeping CPUs of its NUMA node %d", d->numa_node);
+			*brief = arena_printf(a, "node %d hk", d->numa_node);
 			return;
 		}
 		*why = arena_printf(a, "NUMA node %d has no housekeeping CPU: all housekeeping CPUs", d->numa_node);
@@ -141,6 +143,13 @@ static int nth_cpu(const struct cpuset *s, int n)
 	return c;
 }
 
+/* CPUs that isolcpus=managed_irq already isolates (its managed_irq part is best effort). */
+static bool ro_isol_managed(const struct host *h, const struct cpuset *s)
+{
+	const struct host_roles *r = &h->roles;
+	return r->has[RS_ISOLCPUS] && (r->isolcpus_flags & ISOL_MANAGED_IRQ) && cpuset_subset(s, &r->src[RS_ISOLCPUS]);
+}
+
 static void plan_one_irq(const struct host *h, const struct plan *p, const struct cpuset *hk_on,
 			 const struct irq *q, struct arena *a, struct plan_irq *pi)
 {
@@ -159,17 +168,28 @@ static void plan_one_irq(const struct host *h, const struct plan *p, const struc
 	if (!settable(q)) {
 		pi->kind = PLAN_MANAGED;
 		const char *ev = q->managed_why ? q->managed_why : q->settable == TRI_NO ? "smp_affinity is read-only" : "kernel-managed";
-		if (q->has_effective && cpuset_subset(&q->effective_affinity, &p->housekeeping) &&
-		    !cpuset_empty(&q->effective_affinity))
+		bool eff = q->has_effective && !cpuset_empty(&q->effective_affinity);
+		if (eff && cpuset_subset(&q->effective_affinity, hk_on)) {
 			pi->why = arena_printf(a, "kernel-managed (%s): not movable at run time; runs on housekeeping CPUs already", ev);
-		else
+			pi->brief = "managed: on hk";
+		} else if (eff && ro_isol_managed(h, &q->effective_affinity)) {
+			/* isolcpus=managed_irq is best effort (kernel/irq/cpuhotplug.c, irq_do_set_affinity):
+			 * a queue whose CPU mask holds only isolated CPUs stays on one */
+			pi->why = arena_printf(a, "kernel-managed (%s): not movable at run time; on isolated CPU %s although "
+					      "isolcpus=managed_irq is set: the kernel keeps a queue there when its CPU mask "
+					      "has no housekeeping CPU (fewer queues move it)",
+					      ev, cpuset_list_str(a, &q->effective_affinity, ""));
+			pi->brief = "managed: isolated";
+		} else {
 			pi->why = arena_printf(a, "kernel-managed (%s): not movable at run time; boot with %s", ev, p->boot_params);
+			pi->brief = "managed: boot args";
+		}
 		return;
 	}
 	pi->kind = PLAN_MOVE;
-	const char *where;
+	const char *where, *wb;
 	struct cpuset local;
-	device_cpus(h, d, hk_on, a, &local, &where);
+	device_cpus(h, d, hk_on, a, &local, &where, &wb);
 	int *queues = NULL;
 	int nq = d ? device_queues(d, a, &queues) : 0;
 	int qi = queue_index(q);
@@ -181,9 +201,11 @@ static void plan_one_irq(const struct host *h, const struct plan *p, const struc
 		cpuset_init(&pi->cpus, a, cpu);
 		cpuset_set(&pi->cpus, cpu);
 		pi->why = arena_printf(a, "queue %d of %d multiqueue vectors: one CPU each from the %s", rank, nq, where);
+		pi->brief = arena_printf(a, "q %d/%d, %s", rank, nq, wb);
 	} else {
 		cpuset_copy(&pi->cpus, a, &local);
 		pi->why = arena_printf(a, "%s: %s", d ? "device IRQ" : "system IRQ", where);
+		pi->brief = wb;
 	}
 	if (q->has_affinity && cpuset_equal(&q->smp_affinity, &pi->cpus))
 		pi->why = arena_printf(a, "%s (already there)", pi->why);
@@ -220,51 +242,79 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 		cpuset_copy(&p->nodes[i].cpus, a, &h->nodes[i].cpus);
 	}
 
-	/* VM CPUs: the flags, else vCPU pinning, else isolcpus, else nohz_full. */
-	if (o->vm_cpus) {
-		cpuset_copy(&p->vm_cpus, a, o->vm_cpus);
-		p->vm_cpus_from = "--vm-cpus";
-	} else if (o->housekeeping) {
-		cpuset_andnot(&p->vm_cpus, a, &p->online, o->housekeeping);
-		p->vm_cpus_from = "--housekeeping";
-	} else {
-		cpuset_init(&p->vm_cpus, a, h->max_cpu);
-		for (int i = 0; i < h->nvms; i++)
-			if (h->vms[i].vcpus_pinned)
-				cpuset_or(&p->vm_cpus, a, &p->vm_cpus, &h->vms[i].vcpu_cpus);
-		p->vm_cpus_from = "vcpu-pinning";
-		if (cpuset_empty(&p->vm_cpus) && h->has_isolated && !cpuset_empty(&h->isolated)) {
-			cpuset_copy(&p->vm_cpus, a, &h->isolated);
-			p->vm_cpus_from = "isolcpus";
-		}
-		if (cpuset_empty(&p->vm_cpus) && h->has_nohz_full && !cpuset_empty(&h->nohz_full)) {
-			cpuset_copy(&p->vm_cpus, a, &h->nohz_full);
-			p->vm_cpus_from = "nohz_full";
-		}
-		if (cpuset_empty(&p->vm_cpus)) {
-			*why = "cannot tell which CPUs run VMs (no pinned vCPU threads, no isolcpus, no nohz_full): "
-			       "give --vm-cpus LIST or --housekeeping LIST";
-			return -EINVAL;
-		}
-	}
+	/*
+	 * CPUs kept free of interrupts ("vm-cpus"): every reservation of the roles model
+	 * (isolated by any source, nohz_full, pinned vCPUs) plus --vm-cpus, which adds to
+	 * them and never cancels them. Only --housekeeping may name a reserved CPU, and the
+	 * plan then says so (p->warning). host_build() derives the roles; a model built by
+	 * hand (tests) gets them here.
+	 */
+	if (!h->roles.derived)
+		roles_derive((struct host *)h);
+	const struct host_roles *ro = &h->roles;
+	struct cpuset keep;
+	cpuset_copy(&keep, a, &ro->reserved);
+	if (o->vm_cpus)
+		cpuset_or(&keep, a, &keep, o->vm_cpus);
+	struct buf from = { 0 };
+	if (o->vm_cpus)
+		buf_puts(&from, "--vm-cpus");
+	for (int s = 0; s < RS_N; s++)
+		if (((RS_BIT(s) & RS_ISOLATION) || s == RS_VCPU) && ro->has[s] && !cpuset_empty(&ro->src[s]))
+			buf_printf(&from, "%s%s", from.len ? "," : "", role_src_name(s));
 	if (o->housekeeping) {
 		cpuset_copy(&p->housekeeping, a, o->housekeeping);
-		if (cpuset_intersects(&p->housekeeping, &p->vm_cpus)) {
+		if (o->vm_cpus && cpuset_intersects(o->vm_cpus, o->housekeeping)) {
+			buf_free(&from);
 			*why = "--vm-cpus and --housekeeping overlap";
 			return -EINVAL;
 		}
+		if (o->vm_cpus) {
+			cpuset_andnot(&p->vm_cpus, a, &keep, o->housekeeping);
+		} else {
+			struct cpuset all;
+			cpuset_or(&all, a, &p->online, &keep);
+			cpuset_andnot(&p->vm_cpus, a, &all, o->housekeeping);
+			buf_reset(&from);
+			buf_puts(&from, "--housekeeping");
+		}
+		struct cpuset named;
+		cpuset_and(&named, a, o->housekeeping, &ro->reserved);
+		if (!cpuset_empty(&named))
+			p->warning = arena_printf(a, "--housekeeping names CPU(s) %s, reserved by %s: this plan puts "
+						  "interrupts there",
+						  cpuset_list_str(a, &named, ""), roles_why_of(h, &named));
+	} else if (!cpuset_empty(&keep)) {
+		cpuset_copy(&p->vm_cpus, a, &keep);
+		/* the declared housekeeping CPUs (irqaffinity=, ...) that are left, else every other online CPU */
+		cpuset_andnot(&p->housekeeping, a, &ro->declared_hk, &keep);
+		if (cpuset_empty(&p->housekeeping))
+			cpuset_andnot(&p->housekeeping, a, &p->online, &keep);
+	} else if (!cpuset_empty(&ro->declared_hk)) {
+		/* nothing reserved, but the host says where its housekeeping is */
+		cpuset_copy(&p->housekeeping, a, &ro->declared_hk);
+		cpuset_andnot(&p->vm_cpus, a, &p->online, &ro->declared_hk);
+		for (int s = 0; s < RS_N; s++)
+			if ((RS_BIT(s) & RS_HOUSEKEEPING) && ro->has[s])
+				buf_printf(&from, "%s%s", from.len ? "," : "", role_src_name(s));
 	} else {
-		cpuset_andnot(&p->housekeeping, a, &p->online, &p->vm_cpus);
+		buf_free(&from);
+		*why = "cannot tell which CPUs to keep free of interrupts (no isolcpus, nohz_full, isolated cpuset "
+		       "partition or pinned vCPU thread): give --vm-cpus LIST or --housekeeping LIST";
+		return -EINVAL;
 	}
+	p->vm_cpus_from = arena_strdup(a, from.data ? from.data : "");
+	buf_free(&from);
 	struct cpuset hk_on;
 	cpuset_and(&hk_on, a, &p->housekeeping, &p->online);
 	if (cpuset_empty(&hk_on)) {
-		*why = arena_printf(a, "no online housekeeping CPU is left (online %s, VM CPUs %s from %s): "
-				    "leave at least one CPU to the host",
+		*why = arena_printf(a, "no online housekeeping CPU is left (online %s, kept free %s by %s): "
+				    "leave at least one CPU to the host, or name them with --housekeeping LIST",
 				    cpuset_list_str(a, &p->online, ""), cpuset_list_str(a, &p->vm_cpus, ""), p->vm_cpus_from);
 		return -EINVAL;
 	}
-	if (cpuset_empty(&p->vm_cpus)) {
+	/* An explicit --housekeeping of every CPU is a plan too: it spreads queues, keeps nothing free. */
+	if (cpuset_empty(&p->vm_cpus) && !o->housekeeping) {
 		*why = "the VM CPU set is empty: nothing to separate";
 		return -EINVAL;
 	}
@@ -273,20 +323,31 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 	cpuset_copy(&p->default_affinity, a, &hk_on);
 
 	/* IRQBALANCE_BANNED_CPULIST replaces irqbalance's own isolated ∪ nohz_full ban
-	 * (cputree.c:setup_banned_cpus), so those CPUs go into the list as well. */
-	cpuset_copy(&p->irqbalance_banned, a, &p->vm_cpus);
+	 * (cputree.c:setup_banned_cpus), so those CPUs go into the list as well, except the
+	 * ones --housekeeping hands to interrupts. */
+	struct cpuset iso;
+	cpuset_copy(&iso, a, &ro->isolated);
 	if (h->has_isolated)
-		cpuset_or(&p->irqbalance_banned, a, &p->irqbalance_banned, &h->isolated);
+		cpuset_or(&iso, a, &iso, &h->isolated);
 	if (h->has_nohz_full)
-		cpuset_or(&p->irqbalance_banned, a, &p->irqbalance_banned, &h->nohz_full);
-	p->has_banned = true;
+		cpuset_or(&iso, a, &iso, &h->nohz_full);
+	cpuset_andnot(&iso, a, &iso, &p->housekeeping);
+	cpuset_or(&p->irqbalance_banned, a, &p->vm_cpus, &iso);
+	p->has_banned = !cpuset_empty(&p->irqbalance_banned);	/* nothing to ban: leave irqbalance alone */
 	if (cpuset_subset(&p->online, &p->irqbalance_banned)) {
 		*why = arena_printf(a, "the irqbalance ban (VM CPUs ∪ isolated ∪ nohz_full = %s) would cover every online CPU",
 				    cpuset_list_str(a, &p->irqbalance_banned, ""));
 		return -EINVAL;
 	}
-	p->boot_params = arena_printf(a, "isolcpus=managed_irq,domain,%s irqaffinity=%s",
-				      cpuset_list_str(a, &p->vm_cpus, ""), cpuset_list_str(a, &hk_on, ""));
+	/* An isolcpus= with managed_irq that already covers the CPUs kept free is what managed
+	 * IRQs need: keep the host's own (adding "domain" would also take those CPUs out of
+	 * scheduler load balancing, which the host did not ask for). */
+	if (ro->has[RS_ISOLCPUS] && (ro->isolcpus_flags & ISOL_MANAGED_IRQ) && !ro->isolcpus_unknown &&
+	    cpuset_subset(&p->vm_cpus, &ro->src[RS_ISOLCPUS]) && !cpuset_intersects(&ro->src[RS_ISOLCPUS], &hk_on))
+		p->boot_params = arena_printf(a, "%s irqaffinity=%s", ro->where[RS_ISOLCPUS], cpuset_list_str(a, &hk_on, ""));
+	else
+		p->boot_params = arena_printf(a, "isolcpus=managed_irq,domain,%s irqaffinity=%s",
+					      cpuset_list_str(a, &p->vm_cpus, ""), cpuset_list_str(a, &hk_on, ""));
 
 	p->irqs = arena_calloc(a, (size_t)(h->nirqs ? h->nirqs : 1), sizeof(*p->irqs));
 	for (int i = 0; i < h->nirqs; i++) {
@@ -308,10 +369,10 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 		if (!d->netdev)
 			continue;
 		struct plan_rps *r = &p->rps[p->nrps++];
-		const char *w;
+		const char *w, *wb;
 		r->netdev = d->netdev;
 		r->bdf = d->bdf;
-		device_cpus(h, d, &hk_on, a, &r->cpus, &w);
+		device_cpus(h, d, &hk_on, a, &r->cpus, &w, &wb);
 	}
 	return 0;
 }
@@ -345,13 +406,18 @@ int plan_format(const struct plan *p, struct buf *b)
 		buf_putc(b, '\n');
 	}
 	buf_puts(b, "\n# CPUs that run vCPUs, and the CPUs left to the host for interrupts.\n");
-	cpuset_format_list(&p->vm_cpus, &t);
-	buf_printf(b, "vm-cpus %s", t.data);
-	if (p->vm_cpus_from)
-		pf_put(b, "from", p->vm_cpus_from);
-	buf_putc(b, '\n');
+	/* --housekeeping of every CPU keeps none free: no vm-cpus line (a list is never empty) */
+	if (!cpuset_empty(&p->vm_cpus)) {
+		cpuset_format_list(&p->vm_cpus, &t);
+		buf_printf(b, "vm-cpus %s", t.data);
+		if (p->vm_cpus_from)
+			pf_put(b, "from", p->vm_cpus_from);
+		buf_putc(b, '\n');
+	}
 	buf_reset(&t);
 	cpuset_format_list(&p->housekeeping, &t);
+	if (p->warning)
+		buf_printf(b, "# warning: %s.\n", p->warning);
 	buf_printf(b, "housekeeping %s\n", t.data);
 	if (p->has_default_affinity) {
 		buf_reset(&t);

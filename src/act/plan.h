@@ -10,6 +10,9 @@
  * Invariants of a plan made by plan_make():
  *  - housekeeping is non-empty and holds at least one online CPU;
  *  - every PLAN_MOVE target is a non-empty subset of housekeeping;
+ *  - no target (IRQ, default affinity, RPS) is a CPU the roles model reserves
+ *    (isolated by any source, nohz_full, pinned vCPU) or a --vm-cpus CPU, unless
+ *    --housekeeping names it, and then p->warning says so;
  *  - per-CPU (architecture) rows never appear;
  *  - irqbalance_banned never covers every online CPU.
  */
@@ -26,8 +29,8 @@ struct buf;
 struct host;
 
 struct plan_opts {
-	const struct cpuset *vm_cpus;		/* --vm-cpus, or NULL */
-	const struct cpuset *housekeeping;	/* --housekeeping, or NULL */
+	const struct cpuset *vm_cpus;		/* --vm-cpus (added to the roles' reservations), or NULL */
+	const struct cpuset *housekeeping;	/* --housekeeping (overrides them, warned), or NULL */
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "act/plan.h"
 #include "cmd/cmd.h"
 #include "model/host.h"
+#include "render/render.h"
 #include "source/source.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -20,10 +21,12 @@ static void plan_usage(FILE *f)
 	fprintf(f, "Usage: irqsight [--root DIR] plan [--vm-cpus LIST] [--housekeeping LIST] [-o PLAN]\n\n"
 		   "Plans where every interrupt should run: device IRQs, default_smp_affinity and RPS on\n"
 		   "housekeeping CPUs, multiqueue vectors one per CPU near the device, irqbalance kept off\n"
-		   "the VM CPUs. VM CPUs come from --vm-cpus, else from pinned vCPU threads, isolcpus or\n"
-		   "nohz_full. Nothing is changed: apply the plan with `irqsight apply PLAN`.\n\n"
-		   "  --vm-cpus LIST       CPUs that run vCPUs (e.g. 2-15)\n"
-		   "  --housekeeping LIST  CPUs for the host's interrupts (default: online minus VM CPUs)\n"
+		   "the VM CPUs. No interrupt goes to a CPU that is isolated (isolcpus, nohz_full, sysfs,\n"
+		   "a cpuset partition) or runs a pinned vCPU; --vm-cpus adds to those. Housekeeping is\n"
+		   "what irqaffinity=/tuned/systemd declare, else every other online CPU. Nothing is\n"
+		   "changed: apply the plan with `irqsight apply PLAN`.\n\n"
+		   "  --vm-cpus LIST       more CPUs to keep free of interrupts (e.g. 2-15)\n"
+		   "  --housekeeping LIST  CPUs for the host's interrupts, even reserved ones (warned)\n"
 		   "  -o, --output PLAN    write the plan file (docs/plan.md); '-' for stdout\n");
 }
 
@@ -49,38 +52,86 @@ static int write_out(const char *path, const struct buf *b)
 	return r;
 }
 
+/* One line of the table's prose: prefix as is, then text wrapped at 80 columns
+ * (continuations indented). */
+static void wrapped(FILE *f, const char *prefix, const char *text, int indent)
+{
+	struct buf b = { 0 };
+	buf_puts(&b, prefix);
+	render_wrap(&b, text, (int)strlen(prefix), indent, 80);
+	fwrite(b.data, 1, b.len, f);
+	buf_free(&b);
+}
+
 static void print_table(const struct plan *p, const struct host *h, struct arena *a, FILE *f)
 {
-	fprintf(f, "VM CPUs %s (from %s), housekeeping CPUs %s.\n\n", cpuset_list_str(a, &p->vm_cpus, "-"), p->vm_cpus_from,
-		cpuset_list_str(a, &p->housekeeping, "-"));
-	fprintf(f, "%-4s %-20s %-13s %-9s   %-9s %s\n", "IRQ", "NAME", "DEVICE", "NOW", "PLANNED", "WHY");
+	if (!cpuset_empty(&p->vm_cpus))
+		wrapped(f, "Kept free of interrupts: ", arena_printf(a, "%s (from %s)", cpuset_list_str(a, &p->vm_cpus, "-"),
+					p->vm_cpus_from),
+			2);
+	else
+		fprintf(f, "Kept free of interrupts: none (--housekeeping names every CPU)\n");
+	wrapped(f, "Housekeeping CPUs: ", arena_printf(a, "%s", cpuset_list_str(a, &p->housekeeping, "-")), 2);
+	if (p->warning)
+		wrapped(f, "warning: ", arena_printf(a, "%s.", p->warning), 9);
+	fprintf(f, "\n%-4s %-20s %-12s %-9s   %-9s %s\n", "IRQ", "NAME", "DEVICE", "NOW", "PLANNED", "WHY");
 	int moves = 0, managed = 0;
 	for (int i = 0; i < p->nirqs; i++) {
 		const struct plan_irq *q = &p->irqs[i];
 		bool same = q->kind == PLAN_MOVE && q->has_now && cpuset_equal(&q->now, &q->cpus);
 		moves += q->kind == PLAN_MOVE && !same;
 		managed += q->kind == PLAN_MANAGED;
-		fprintf(f, "%-4d %-20.20s %-13s %-9s %s %-9s %s\n", q->irq, q->name ? q->name : q->action,
+		fprintf(f, "%-4d %-20.20s %-12s %-9s %s %-9s %s\n", q->irq, q->name ? q->name : q->action,
 			q->bdf ? q->bdf : "-", q->has_now ? col_s(a, cpuset_list_str(a, &q->now, "-"), 9) : "?",
 			q->kind == PLAN_MANAGED ? " " : same ? "=" : "→",
-			q->kind == PLAN_MANAGED ? "(stays)" : col_s(a, cpuset_list_str(a, &q->cpus, "-"), 9), q->why ? q->why : "");
+			q->kind == PLAN_MANAGED ? "(stays)" : col_s(a, cpuset_list_str(a, &q->cpus, "-"), 9),
+			q->brief ? q->brief : "");
 	}
 	fputc('\n', f);
 	const struct platform *pl = &h->platform;
-	fprintf(f, "default_smp_affinity  %s → %s   (where new IRQs start)\n",
-		pl->has_default_affinity ? cpuset_list_str(a, &pl->default_smp_affinity, "-") : "?", cpuset_list_str(a, &p->default_affinity, "-"));
+	wrapped(f, "default_smp_affinity  ", arena_printf(a, "%s → %s (where new IRQs start)",
+				pl->has_default_affinity ? cpuset_list_str(a, &pl->default_smp_affinity, "-") : "?",
+				cpuset_list_str(a, &p->default_affinity, "-")),
+		22);
 	for (int i = 0; i < p->nrps; i++)
-		fprintf(f, "RPS %-17s rx queues with RPS on → %s   (RPS that is off stays off)\n", p->rps[i].netdev,
-			cpuset_list_str(a, &p->rps[i].cpus, "-"));
+		wrapped(f, arena_printf(a, "RPS %-17s ", p->rps[i].netdev), arena_printf(a, "rx queues with RPS on → %s (RPS that is off stays off)",
+					cpuset_list_str(a, &p->rps[i].cpus, "-")),
+			22);
 	const struct irqbalance *ib = &h->irqbalance;
-	fprintf(f, "irqbalance            banned %s → IRQBALANCE_BANNED_CPULIST=%s (VM CPUs ∪ isolated ∪ nohz_full;\n"
-		   "                      it replaces irqbalance's own isolcpus/nohz_full ban)%s\n",
-		ib->banned_known ? cpuset_list_str(a, &ib->banned, "-") : "?", cpuset_list_str(a, &p->irqbalance_banned, "-"),
-		ib->running == TRI_YES ? "; irqbalance is running" : "");
+	if (p->has_banned)
+		wrapped(f, "irqbalance            ", arena_printf(a, "banned %s → IRQBALANCE_BANNED_CPULIST=%s (VM CPUs ∪ "
+					   "isolated ∪ nohz_full: it replaces irqbalance's own isolcpus/nohz_full ban)%s",
+					ib->banned_known ? cpuset_list_str(a, &ib->banned, "-") : "?",
+					cpuset_list_str(a, &p->irqbalance_banned, "-"),
+					ib->running == TRI_YES ? "; irqbalance is running" : ""),
+			22);
+	else
+		fprintf(f, "irqbalance            nothing to ban: its configuration is left alone\n");
 	fprintf(f, "\n%d IRQ(s) to move, %d kernel-managed IRQ(s) not movable at run time.\n", moves, managed);
-	if (managed)
-		fprintf(f, "Kernel-managed IRQs follow the boot parameters (irqsight never edits the boot loader):\n"
-			   "  %s\n", p->boot_params);
+	wrapped(f, "WHY: ", "hk = housekeeping CPUs; q R/N = queue R of N multiqueue vectors, one CPU each; "
+		   "node N hk = those of the device's NUMA node; managed: on hk = runs there already, isolated = on "
+		   "a CPU isolcpus=managed_irq isolates (best effort: fewer queues move it), boot args = the boot "
+		   "parameters below move it. A list cut with … is whole in the plan file, with the full why=.",
+		5);
+	if (managed) {
+		fprintf(f, "Kernel-managed IRQs move with these boot parameters (irqsight never edits them):\n");
+		wrapped(f, "  ", p->boot_params, 4);
+		/* say which of them this host already boots with: never advise one twice */
+		struct buf have = { 0 }, add = { 0 };
+		char *bp = arena_strdup(a, p->boot_params), *save = NULL;
+		for (char *t = strtok_r(bp, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			bool set = false;
+			for (int i = 0; h->has_cmdline && i < h->cmdline.nparams && !set; i++)
+				set = h->cmdline.params[i].raw && !strcmp(h->cmdline.params[i].raw, t);
+			buf_printf(set ? &have : &add, "%s%s", (set ? have.len : add.len) ? " " : "", t);
+		}
+		if (have.len)
+			wrapped(f, "  ", arena_printf(a, "already on this host's command line: %s%s%s", have.data,
+						add.len ? "; to add: " : "", add.len ? add.data : ""),
+				4);
+		buf_free(&have);
+		buf_free(&add);
+	}
 }
 
 static void print_json(const struct plan *p, struct arena *a, FILE *f)
@@ -98,6 +149,7 @@ static void print_json(const struct plan *p, struct arena *a, FILE *f)
 	json_str(&j, "default_affinity", p->has_default_affinity ? cpuset_list_str(a, &p->default_affinity, "-") : NULL);
 	json_str(&j, "irqbalance_banned", p->has_banned ? cpuset_list_str(a, &p->irqbalance_banned, "-") : NULL);
 	json_str(&j, "boot_params", p->boot_params);
+	json_str(&j, "warning", p->warning);
 	json_arr_begin(&j, "irqs");
 	for (int i = 0; i < p->nirqs; i++) {
 		const struct plan_irq *q = &p->irqs[i];
@@ -211,7 +263,8 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 		if (r)
 			rc = err("cannot write '%s': %s", out, strerror(-r));
 		else if (!to_stdout)
-			printf("\nPlan written to %s. Dry run: irqsight apply %s; apply: irqsight apply --yes %s\n", out, out, out);
+			printf("\nPlan written to %s.\nDry run: irqsight apply %s\nApply:   irqsight apply --yes %s\n", out, out,
+			       out);
 	} else {
 		printf("\nNothing written: save the plan with -o PLAN.\n");
 	}

@@ -117,6 +117,9 @@ static void read_cpusets(struct host *h, const struct source *src)
 		int r = host_read_cpulist(h, src, f[i].path, set);
 		if (!r) {
 			*has = true;
+			/* the roles model tells sysfs facts from the command line fallback below */
+			h->isolated_sysfs |= set == &h->isolated;
+			h->nohz_full_sysfs |= set == &h->nohz_full;
 		} else if (f[i].optional && r == -ENOENT) {
 			/* nohz_full exists only with CONFIG_NO_HZ_FULL; fall back to the command line below. */
 		} else {
@@ -135,8 +138,19 @@ static void read_cpusets(struct host *h, const struct source *src)
 					list = q;
 					break;
 				}
-			if (!cpuset_parse_list(&h->isolated, &h->arena, list, strlen(list)))
+			/* The sysfs file lists the CPUs out of the scheduler domains only
+			 * (drivers/base/cpu.c: possible minus housekeeping HK_TYPE_DOMAIN): an
+			 * isolcpus= with flags but no "domain" (managed_irq,...) leaves it empty,
+			 * and irqbalance, which reads it, does not ban those CPUs. */
+			bool domain = list == v;
+			for (const char *q = v; q < list && !domain; q += strcspn(q, ",") + (q[strcspn(q, ",")] ? 1 : 0))
+				domain = !strncmp(q, "domain,", 7);
+			if (!domain) {
+				cpuset_init(&h->isolated, &h->arena, 0);
 				h->has_isolated = true;
+			} else if (!cpuset_parse_list(&h->isolated, &h->arena, list, strlen(list))) {
+				h->has_isolated = true;
+			}
 		}
 		if (!h->has_nohz_full && (p = cmdline_get(&h->cmdline, "nohz_full")) && p->val &&
 		    !cpuset_parse_list(&h->nohz_full, &h->arena, p->val, strlen(p->val)))

@@ -48,7 +48,12 @@ enum { ST_USER, ST_NICE, ST_SYSTEM, ST_IDLE, ST_IOWAIT, ST_IRQ, ST_SOFTIRQ, ST_S
 
 struct host_cpu {
 	int id;
-	bool possible, online, isolated, nohz_full;
+	bool possible, online;
+	/* From the roles model (model/roles.c): isolated by any isolation source, and
+	 * nohz_full in particular. */
+	bool isolated, nohz_full;
+	unsigned roles;			/* RS_* bits: every source that names this CPU */
+	const struct vm *vm;		/* the first VM with a vCPU thread pinned here, or NULL */
 	int node;			/* NUMA node, -1 unknown */
 	int col;			/* position in /proc/interrupts columns, -1 if not online there */
 	struct stat_times stat;
@@ -268,6 +273,55 @@ struct irqbalance {
 	const char *banned_source;	/* "IRQBALANCE_BANNED_CPULIST", "isolcpus/nohz_full", ... */
 };
 
+/* ---------------------------------------------------------------- CPU roles */
+/*
+ * What each CPU is for, from every source that says so (model/roles.c); sources
+ * combine, none replaces another (docs/plan.md "CPU roles"):
+ *  - isolated: isolcpus= (any flags), nohz_full=, /sys/devices/system/cpu/isolated,
+ *    a cgroup v2 isolated cpuset partition. rcu_nocbs= is recorded but is not isolation
+ *    for IRQ purposes: it only moves RCU callbacks off the CPU, which still takes its
+ *    tick and every interrupt routed to it.
+ *  - housekeeping (declared): irqaffinity=, tuned.non_isolcpus=, systemd.cpu_affinity= /
+ *    CPUAffinity= in systemd's system.conf.
+ *  - vm: a pinned vCPU thread may run there.
+ * The planner never targets a reserved CPU (isolated or vm) unless --housekeeping names it.
+ */
+enum role_src {
+	RS_ISOLCPUS,		/* isolcpus= (flags in host_roles.isolcpus_flags) */
+	RS_NOHZ_FULL,		/* nohz_full= or sys/devices/system/cpu/nohz_full */
+	RS_SYSFS_ISOLATED,	/* sys/devices/system/cpu/isolated */
+	RS_CPUSET,		/* cgroup v2 isolated partition (cpuset.cpus.isolated / .partition) */
+	RS_RCU_NOCBS,		/* rcu_nocbs= (recorded, not isolation) */
+	RS_IRQAFFINITY,		/* irqaffinity= */
+	RS_TUNED,		/* tuned.non_isolcpus= (hex mask) */
+	RS_SYSTEMD,		/* systemd.cpu_affinity= or CPUAffinity= */
+	RS_VCPU,		/* a pinned vCPU thread */
+	RS_N,
+};
+#define RS_BIT(s) (1u << (s))
+#define RS_ISOLATION (RS_BIT(RS_ISOLCPUS) | RS_BIT(RS_NOHZ_FULL) | RS_BIT(RS_SYSFS_ISOLATED) | RS_BIT(RS_CPUSET))
+#define RS_HOUSEKEEPING (RS_BIT(RS_IRQAFFINITY) | RS_BIT(RS_TUNED) | RS_BIT(RS_SYSTEMD))
+/* isolcpus= flags (kernel/sched/isolation.c); without a flag the kernel means domain. */
+enum { ISOL_DOMAIN = 1, ISOL_MANAGED_IRQ = 2, ISOL_NOHZ = 4 };
+
+struct host_roles {
+	bool derived;			/* roles_derive() ran */
+	struct cpuset src[RS_N];	/* the CPUs each source names */
+	bool has[RS_N];			/* the source was present (and parsed) */
+	const char *where[RS_N];	/* what was read: "isolcpus=managed_irq,0-4", a path */
+	unsigned isolcpus_flags;	/* ISOL_* */
+	const char *isolcpus_unknown;	/* an unknown isolcpus flag: the kernel then ignores isolcpus= */
+	struct cpuset isolated;		/* union of the isolation sources */
+	struct cpuset vm;		/* CPUs of pinned vCPU threads */
+	struct cpuset reserved;		/* isolated ∪ vm: never an IRQ target by default */
+	/* Housekeeping as declared: the CPUs every present housekeeping source names (irqaffinity=
+	 * alone, then their union, when they disagree), online and not reserved. Empty when no
+	 * source is present. */
+	struct cpuset declared_hk;
+	/* Where host interrupts go by default: declared_hk when non-empty, else online − reserved. */
+	struct cpuset housekeeping;
+};
+
 /* ---------------------------------------------------------------- the host */
 struct unreadable {
 	const char *path;	/* path or pattern (a glob such as proc/irq/N/effective_affinity_list) */
@@ -291,8 +345,12 @@ struct host {
 	/* CPUs: cpus[id] for id in 0..max_cpu */
 	int max_cpu;
 	struct host_cpu *cpus;
+	/* Raw CPU sets: sysfs, else isolated/nohz_full from the command line (what irqbalance
+	 * bans). Rules and the planner read roles instead. */
 	struct cpuset possible, online, isolated, nohz_full;
 	bool has_possible, has_online, has_isolated, has_nohz_full;
+	bool isolated_sysfs, nohz_full_sysfs;	/* isolated / nohz_full came from sysfs */
+	struct host_roles roles;
 	int ncols;		/* online CPUs in /proc/interrupts (its header) */
 	int *col_cpu;		/* column -> CPU id */
 	bool cpu_ids_assumed;	/* no header: columns assumed to be CPUs 0..n-1 */
@@ -369,6 +427,25 @@ void host_irq_cpus(const struct host *h, const struct irq *q, struct cpuset *out
 /* The chip/hwirq/flow fields as /proc/interrupts shows them: "IR-PCI-MSIX-0000:00:02.0 1-edge",
  * "IO-APIC-fasteoi" (old fused form). Arena string. */
 const char *host_irq_chip_text(const struct host *h, const struct irq *q);
+/*
+ * The roles model (model/roles.c). roles_derive() computes h->roles and cpus[].roles
+ * from the command line, the raw sets, roles.src[RS_CPUSET]/[RS_SYSTEMD] when a
+ * reader filled them, and the VMs; host_build() calls it last. Pure (tests call it
+ * on hand-built hosts).
+ */
+void roles_derive(struct host *h);
+/* "isolcpus", "nohz_full", "sysfs-isolated", "cpuset-partition", "rcu_nocbs", "irqaffinity",
+ * "tuned.non_isolcpus", "systemd-cpu-affinity", "vcpu-pinning" */
+const char *role_src_name(enum role_src s);
+/* The sources that reserve CPUs, for a reader: "isolcpus=managed_irq, nohz_full, pinned vCPUs
+ * of VM 'db' (pid 77)"; NULL when nothing is reserved. Arena string. */
+const char *roles_reserved_why(const struct host *h);
+/* Why CPUs in s are reserved, naming only the sources that cover some of them. */
+const char *roles_why_of(const struct host *h, const struct cpuset *s);
+/* The same without the VMs: only the isolation sources. */
+const char *roles_isolated_why(const struct host *h, const struct cpuset *s);
+/* tuned.non_isolcpus=: a hex mask, 32-bit groups joined by commas. 0 or -EINVAL. */
+int roles_parse_hexmask(struct arena *a, const char *v, struct cpuset *out);
 /* Count of this IRQ on CPU id (0 if that CPU has no column). */
 uint64_t host_irq_count_on(const struct host *h, const struct irq *q, int cpu);
 

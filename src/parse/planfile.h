@@ -40,6 +40,7 @@ struct plan_irq {
 	struct cpuset now;	/* smp_affinity_list when planned */
 	bool has_now;
 	const char *why;
+	const char *brief;	/* plan_make(): why in a few words for the table (not in the file) */
 };
 
 struct plan_rps {
@@ -64,7 +65,10 @@ struct plan {
 	const char *kernel;	/* informational */
 
 	struct cpuset vm_cpus;
-	const char *vm_cpus_from;	/* "--vm-cpus", "--housekeeping", "vcpu-pinning", "isolcpus", "nohz_full" */
+	/* What reserved them, comma-joined: "--vm-cpus", "--housekeeping", "isolcpus",
+	 * "nohz_full", "sysfs-isolated", "cpuset-partition", "vcpu-pinning", or a declared
+	 * housekeeping source ("irqaffinity", ...) when only that says which CPUs are left. */
+	const char *vm_cpus_from;
 	struct cpuset housekeeping;
 
 	bool has_default_affinity;
@@ -75,6 +79,8 @@ struct plan {
 	struct cpuset irqbalance_banned;	/* IRQBALANCE_BANNED_CPULIST */
 
 	const char *boot_params;	/* "isolcpus=managed_irq,domain,2-7 irqaffinity=0-1" */
+	/* plan_make(): --housekeeping named reserved CPUs (written as a comment; not parsed). */
+	const char *warning;
 
 	struct plan_irq *irqs;
 	int nirqs;

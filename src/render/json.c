@@ -64,6 +64,49 @@ static void platform(struct json *j, const struct host *h)
 	json_obj_end(j);
 }
 
+/* cpus.per_cpu[].roles: one entry per source that names the CPU (docs/json.md). */
+static void cpu_roles(struct json *j, const struct host *h, const struct host_cpu *cpu)
+{
+	const struct host_roles *r = &h->roles;
+	const char *role = cpu->vm || (cpu->roles & RS_BIT(RS_VCPU)) ? "vm"
+			   : cpu->isolated ? "isolated"
+			   : r->derived && cpuset_test(&r->housekeeping, cpu->id) ? "housekeeping"
+									  : "other";
+	json_str(j, "role", role);
+	json_arr_begin(j, "roles");
+	for (int s = 0; s < RS_N; s++) {
+		if (!(cpu->roles & RS_BIT(s)))
+			continue;
+		json_obj_begin(j, NULL);
+		json_str(j, "role", (RS_BIT(s) & RS_ISOLATION) ? "isolated"
+				    : (RS_BIT(s) & RS_HOUSEKEEPING) ? "housekeeping"
+				    : s == RS_VCPU ? "vm"
+						   : "rcu_nocbs");	/* recorded, not isolation */
+		json_str(j, "source", role_src_name(s));
+		if (s == RS_VCPU) {
+			json_str(j, "vm", cpu->vm && cpu->vm->name ? cpu->vm->name : NULL);
+			if (cpu->vm)
+				json_int(j, "pid", cpu->vm->pid);
+			else
+				json_null(j, "pid");
+		} else {
+			json_str(j, "from", r->where[s]);
+		}
+		if (s == RS_ISOLCPUS) {
+			json_arr_begin(j, "flags");
+			if (r->isolcpus_flags & ISOL_NOHZ)
+				json_str(j, NULL, "nohz");
+			if (r->isolcpus_flags & ISOL_DOMAIN)
+				json_str(j, NULL, "domain");
+			if (r->isolcpus_flags & ISOL_MANAGED_IRQ)
+				json_str(j, NULL, "managed_irq");
+			json_arr_end(j);
+		}
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 static void cpus(struct json *j, const struct host *h)
 {
 	struct load l;
@@ -71,8 +114,14 @@ static void cpus(struct json *j, const struct host *h)
 	json_obj_begin(j, "cpus");
 	cpus_str(j, h, "possible", &h->possible, h->has_possible);
 	cpus_str(j, h, "online", &h->online, h->has_online);
-	cpus_str(j, h, "isolated", &h->isolated, h->has_isolated);
-	cpus_str(j, h, "nohz_full", &h->nohz_full, h->has_nohz_full);
+	/* the roles model: every isolation source together (not only sysfs) */
+	const struct host_roles *r = &h->roles;
+	cpus_str(j, h, "isolated", &r->isolated, h->has_isolated || r->has[RS_ISOLCPUS] || r->has[RS_NOHZ_FULL] ||
+							 r->has[RS_CPUSET]);
+	cpus_str(j, h, "nohz_full", &r->src[RS_NOHZ_FULL], h->has_nohz_full || r->has[RS_NOHZ_FULL]);
+	cpus_str(j, h, "vm", &r->vm, true);
+	cpus_str(j, h, "reserved", &r->reserved, true);
+	cpus_str(j, h, "housekeeping", &r->housekeeping, true);
 	json_bool(j, "ids_assumed", h->cpu_ids_assumed);
 	json_arr_begin(j, "per_cpu");
 	for (int c = 0; c <= h->max_cpu; c++) {
@@ -87,6 +136,7 @@ static void cpus(struct json *j, const struct host *h)
 			json_null(j, "node");
 		json_bool(j, "isolated", cpu->isolated);
 		json_bool(j, "nohz_full", cpu->nohz_full);
+		cpu_roles(j, h, cpu);
 		json_uint(j, "device_irqs", cpu->dev_irq_count);
 		if (cpu->dev_irq_rate >= 0)
 			json_double(j, "device_irq_rate", cpu->dev_irq_rate, 1);

@@ -186,6 +186,42 @@ static const char *vcpus_on(const struct ctx *x, int cpu)
 	return r;
 }
 
+/* The roles model in one or two lines, only when a source reserves or declares something:
+ * which CPUs are isolated, run pinned vCPUs or are housekeeping, and who says so. */
+static void cpu_roles_text(const struct ctx *x)
+{
+	const struct host *h = x->h;
+	const struct host_roles *r = &h->roles;
+	struct arena *a = (struct arena *)&h->arena;
+	if (!r->derived || (cpuset_empty(&r->reserved) && cpuset_empty(&r->declared_hk)))
+		return;
+	struct buf b = { 0 };
+	if (!cpuset_empty(&r->isolated))
+		buf_printf(&b, "isolated %s (%s)", cpulist(h, &r->isolated), roles_isolated_why(h, &r->isolated));
+	if (!cpuset_empty(&r->vm))
+		buf_printf(&b, "%svCPUs pinned on %s", b.len ? "; " : "", cpulist(h, &r->vm));
+	const char *hk_src = "";
+	if (!cpuset_empty(&r->declared_hk)) {
+		struct buf s = { 0 };
+		for (int k = 0; k < RS_N; k++)
+			if ((RS_BIT(k) & RS_HOUSEKEEPING) && r->has[k])
+				buf_printf(&s, "%s%s", s.len ? ", " : "", role_src_name(k));
+		hk_src = arena_printf(a, " (%s)", s.data ? s.data : "");
+		buf_free(&s);
+	}
+	buf_printf(&b, "%shousekeeping %s%s", b.len ? "; " : "", cpuset_empty(&r->housekeeping) ? "none" : cpulist(h, &r->housekeeping),
+		   hk_src);
+	struct cpuset rcu_only;
+	if (r->has[RS_RCU_NOCBS]) {
+		cpuset_andnot(&rcu_only, a, &r->src[RS_RCU_NOCBS], &r->isolated);
+		if (!cpuset_empty(&rcu_only))	/* recorded, but no reason to keep interrupts off */
+			buf_printf(&b, "; %s only in rcu_nocbs= (not isolation)", cpulist(h, &rcu_only));
+	}
+	buf_puts(x->out, "  CPU roles: ");
+	render_wrap(x->out, b.data, 13, 4, x->o->width);
+	buf_free(&b);
+}
+
 static void cpu_load(const struct ctx *x)
 {
 	const struct host *h = x->h;
@@ -254,6 +290,7 @@ static void cpu_load(const struct ctx *x)
 	}
 	if (h->nvms)
 		buf_printf(x->out, "  vCPUs: vm/vcpu pinned there, or ~ when not pinned and last seen there\n");
+	cpu_roles_text(x);
 }
 
 static void vms(const struct ctx *x)

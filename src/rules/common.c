@@ -2,32 +2,91 @@
 
 #include <string.h>
 
+#include "act/plan.h"
 #include "util/buf.h"
 
 void vm_cpus(const struct host *h, struct cpuset *out, const char **why)
 {
 	struct arena *a = (struct arena *)&h->arena;
-	cpuset_init(out, a, h->max_cpu);
-	*why = NULL;
-	for (int i = 0; i < h->nvms; i++) {
-		const struct vm *vm = &h->vms[i];
-		for (int k = 0; k < vm->nthreads; k++) {
-			const struct vm_thread *t = &vm->threads[k];
-			if (t->vcpu < 0 && t->kind == VMT_VHOST)
-				continue;
-			if (t->pinned && t->has_allowed) {
-				struct cpuset u;
-				cpuset_or(&u, a, out, &t->allowed);
-				*out = u;
-				*why = "pinned vCPU threads";
-			}
-		}
+	/* Every reservation the roles model holds: these are not alternatives. */
+	cpuset_copy(out, a, &h->roles.reserved);
+	*why = roles_reserved_why(h);
+}
+
+/* Can the planner make a plan with these options on this host? */
+static bool plan_works(const struct host *h, const struct cpuset *vm, const struct cpuset *hk)
+{
+	struct arena a = { 0 };
+	struct plan p;
+	const char *why;
+	struct plan_opts o = { .vm_cpus = vm, .housekeeping = hk };
+	bool ok = plan_make(h, &o, &a, &p, &why) == 0;
+	arena_free(&a);
+	return ok;
+}
+
+const char *plan_fix_args(const struct host *h, const struct cpuset *extra_vm, const char **decide)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	*decide = NULL;
+	/* CPUs the roles already keep free need no flag */
+	if (extra_vm && cpuset_subset(extra_vm, &h->roles.reserved))
+		extra_vm = NULL;
+	const char *vm_arg = extra_vm && !cpuset_empty(extra_vm)
+				     ? arena_printf(a, " --vm-cpus %s", cpulist(h, extra_vm)) : "";
+	if (plan_works(h, *vm_arg ? extra_vm : NULL, NULL))
+		return vm_arg;
+	/* The planner cannot tell what to keep free (nothing isolated, no pinned vCPU), or the
+	 * reservations leave no CPU: name the housekeeping CPUs, and say it is a choice. */
+	struct cpuset on, hk;
+	cpuset_copy(&on, a, h->has_online ? &h->online : &h->roles.housekeeping);
+	if (extra_vm)
+		cpuset_andnot(&hk, a, &on, extra_vm);
+	else
+		cpuset_copy(&hk, a, &on);
+	const struct cpuset *vm = *vm_arg ? extra_vm : NULL;
+	if (!cpuset_empty(&h->roles.reserved)) {
+		/* every online CPU is reserved: the first one goes to the host (the plan warns) */
+		cpuset_init(&hk, a, h->max_cpu);
+		int c = cpuset_next(&on, 0);
+		if (c >= 0)
+			cpuset_set(&hk, c);
+		if (vm && cpuset_test(vm, c))
+			vm = NULL;
+		*decide = arena_printf(a, "Every online CPU is reserved (%s): choose the CPUs for host interrupts; the "
+				       "plan below gives them CPU %d.", roles_reserved_why(h), c);
+	} else if (cpuset_empty(&hk) || !plan_works(h, vm, &hk)) {
+		return NULL;
+	} else {
+		*decide = arena_printf(a, "No CPU here is isolated or runs a pinned vCPU: the plan below spreads "
+				       "interrupts over CPUs %s; add --vm-cpus LIST to keep CPUs free for guests.",
+				       cpulist(h, &hk));
 	}
-	if (!cpuset_empty(out))
-		return;
-	cpuset_or(out, a, &h->isolated, &h->nohz_full);
-	if (!cpuset_empty(out))
-		*why = "isolated/nohz_full CPUs";
+	if (!plan_works(h, vm, &hk))
+		return NULL;
+	return arena_printf(a, "%s --housekeeping %s", vm ? vm_arg : "", cpulist(h, &hk));
+}
+
+bool finding_plan_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *extra_vm,
+		      bool persist)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	const char *decide;
+	const char *args = plan_fix_args(h, extra_vm, &decide);
+	if (!args) {
+		decide = "irqsight cannot plan on this host (its online CPUs are unknown).";
+	} else {
+		/* one command a line: each runs as printed, and fits the report's width */
+		finding_fix(fs, f, "irqsight plan%s -o /etc/irqsight/plan", args);
+		finding_fix(fs, f, "irqsight apply /etc/irqsight/plan --yes   # journaled: irqsight rollback undoes it");
+		if (persist)
+			finding_fix(fs, f, "irqsight persist /etc/irqsight/plan   # at every boot, and bans it in irqbalance");
+	}
+	/* what to decide goes before the fix lines, in plain words */
+	if (decide)
+		f->decision = f->decision && *f->decision ? arena_printf(a, "%s %s", f->decision, decide)
+							  : arena_strdup(a, decide);
+	return args != NULL;
 }
 
 double irq_load(const struct host *h, const struct irq *q, int col)

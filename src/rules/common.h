@@ -6,11 +6,28 @@
 #include "rules/finding.h"
 
 /*
- * CPUs reserved for guests: the union of pinned vCPU threads' allowed CPUs; when no
- * vCPU is pinned, isolated ∪ nohz_full (what a tuned host sets aside). Empty when neither.
- * *why says which.
+ * CPUs kept free of device interrupts: the roles model's reservations (isolated by any
+ * source, nohz_full, pinned vCPU threads: model/roles.c), all of them together. Empty
+ * when none. *why names the sources.
  */
 void vm_cpus(const struct host *h, struct cpuset *out, const char **why);
+
+/*
+ * Add the fix lines that make and apply a plan, so that they run as printed here:
+ *   $ irqsight plan[ ARGS] -o /etc/irqsight/plan
+ *   $ irqsight apply /etc/irqsight/plan --yes
+ *   $ irqsight persist /etc/irqsight/plan          (with persist)
+ * ARGS are what the planner needs on this host (checked with plan_make): none when the
+ * roles say what to keep free; " --vm-cpus LIST" for extra_vm (may be NULL) unless the
+ * roles keep those CPUs free already; " --housekeeping LIST" when nothing is reserved
+ * (all online CPUs: it spreads queues) or everything is, and then the finding's decision
+ * (set it first) says what to decide. false when no plan can be made here (no line
+ * added; the decision says so).
+ */
+bool finding_plan_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *extra_vm,
+		      bool persist);
+/* Only ARGS (as above, with a leading space; "" when none), and *decide; NULL when no plan can be made. */
+const char *plan_fix_args(const struct host *h, const struct cpuset *extra_vm, const char **decide);
 
 /*
  * Device-interrupt load per CPU: rates when sampled, else counts since boot.

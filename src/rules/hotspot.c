@@ -85,8 +85,7 @@ void rule_irq_hotspot(const struct host *h, struct findings *fs)
 			"a vCPU scheduled there stalls for the duration, which the guest sees as latency spikes "
 			"while the host's average CPU load looks low.", l.top_cpu);
 	finding_decision(fs, f, "Spread the busy device vectors over housekeeping CPUs and keep vCPUs off them.");
-	finding_fix(fs, f, "irqsight plan   # shows the planned affinity per IRQ");
-	finding_fix(fs, f, "irqsight apply PLAN --yes   # journaled; irqsight rollback undoes it");
+	finding_plan_fix(h, fs, f, NULL, false);
 }
 
 void rule_cpu0_overload(const struct host *h, struct findings *fs)
@@ -127,6 +126,6 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 			"interrupts on it (the default before irqbalance or an explicit plan spreads them) makes it "
 			"the slowest CPU of the host, and any vCPU there the slowest vCPU.");
 	finding_decision(fs, f, "Decide which CPUs do host I/O and spread the device vectors over them.");
-	finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes");
+	finding_plan_fix(h, fs, f, NULL, false);
 	finding_fix(fs, f, "or start irqbalance with the VM CPUs banned: IRQBALANCE_BANNED_CPULIST=<vm cpus> in /etc/default/irqbalance; systemctl enable --now irqbalance");
 }

@@ -49,19 +49,20 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	}
 	if (!f)
 		return;
+	if (!cpuset_intersects(&hit, &h->roles.vm))	/* an RT host: no guest there to name */
+		f->title = "Movable device IRQs target isolated CPUs";
 	if (!busy)
 		f->severity = SEV_INFO;
 	if (n > shown)
 		finding_evidence(fs, f, "more", "%d such IRQs in all (%d busy), on CPU(s) %s", n, busy, cpulist(h, &hit));
 	struct cpuset hk;
-	cpuset_andnot(&hk, a, &h->online, &vm);
+	cpuset_copy(&hk, a, &h->roles.housekeeping);
 	finding_meaning(fs, f, "Each of these interrupts, and the softirq work it raises, preempts the guest or real-time "
 			"task on that CPU; on isolated/nohz_full CPUs it also breaks the tick-less isolation the "
 			"CPU was set aside for.");
 	finding_decision(fs, f, "Move them to housekeeping CPUs%s%s; they are not kernel-managed, so this works at run time.",
 			 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk));
-	finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes");
+	finding_plan_fix(h, fs, f, NULL, true);
 	if (!cpuset_empty(&hk))
 		finding_fix(fs, f, "by hand: echo %s > /proc/irq/N/smp_affinity_list   # for each IRQ above", cpulist(h, &hk));
-	finding_fix(fs, f, "keep them there across reboots and irqbalance: irqsight persist /etc/irqsight/plan");
 }

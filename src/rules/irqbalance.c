@@ -40,7 +40,7 @@ void rule_irqbalance_vs_isolation(const struct host *h, struct findings *fs)
 	finding_fix(fs, f, "echo 'IRQBALANCE_BANNED_CPULIST=%s' >> %s", cpulist(h, &ban),
 		    ib->config_path ? ib->config_path : "/etc/default/irqbalance");
 	finding_fix(fs, f, "systemctl restart irqbalance");
-	finding_fix(fs, f, "or: irqsight persist PLAN   # writes the banned list and a boot-time plan");
+	finding_plan_fix(h, fs, f, NULL, true);
 }
 
 void rule_irqbalance_off_no_plan(const struct host *h, struct findings *fs)
@@ -74,6 +74,6 @@ void rule_irqbalance_off_no_plan(const struct host *h, struct findings *fs)
 	finding_meaning(fs, f, "Nothing decides where device interrupts go: the vector allocator places each one "
 			"once, and nothing keeps them away from vCPU cores or spreads a burst.");
 	finding_decision(fs, f, "Choose a policy: a fixed plan (reproducible, reviewed) or irqbalance with VM CPUs banned.");
-	finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes && irqsight persist /etc/irqsight/plan");
+	finding_plan_fix(h, fs, f, NULL, true);
 	finding_fix(fs, f, "or: systemctl enable --now irqbalance (set IRQBALANCE_BANNED_CPULIST first)");
 }

@@ -124,7 +124,7 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 				"interrupts the same CPU: it serialises the device and makes CPU %d a hotspot.", cpu);
 		finding_decision(fs, f, "Spread the queue vectors over the CPUs reserved for host I/O (irqsight plan does it), "
 				 "or let irqbalance do it.");
-		finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes");
+		finding_plan_fix(h, fs, f, NULL, false);
 		finding_fix(fs, f, "or by hand: echo CPU > /proc/irq/N/smp_affinity_list for each queue IRQ");
 	}
 }

@@ -49,7 +49,7 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 			finding_fix(fs, f, "ethtool -L <iface> combined <N>   # more queues, one per housekeeping CPU");
 			finding_fix(fs, f, "echo <housekeeping mask> > /sys/class/net/<iface>/queues/rx-0/rps_cpus   # RPS when queues cannot grow");
 		} else {
-			finding_fix(fs, f, "spread the storage queue vectors: irqsight plan");
+			finding_plan_fix(h, fs, f, NULL, false);
 		}
 	}
 }

@@ -141,8 +141,7 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 		else
 			cpuset_andnot(&vmset, a, &h->online, &all);
 		if (!cpuset_empty(&vmset))
-			finding_fix(fs, f, "irqsight plan --vm-cpus %s -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes",
-				    cpulist(h, &vmset));
+			finding_plan_fix(h, fs, f, &vmset, false);
 		finding_fix(fs, f, "or move the vCPUs: virsh vcpupin DOMAIN VCPU CPULIST, avoiding CPU(s) %s", cpulist(h, &hit));
 	}
 }

@@ -30,6 +30,14 @@ static const char *list_of(struct arena *a, const struct cpuset *s)
 	return r;
 }
 
+/* The planner reads the roles model, which host_build() derives last: so do the tests,
+ * after they change the hand-built model. */
+static int plan_of(struct host *h, const struct plan_opts *o, struct arena *a, struct plan *p, const char **why)
+{
+	roles_derive(h);
+	return plan_make(h, o, a, p, why);
+}
+
 /* A host with ncpu CPUs online, nodes given as lists ("0-3", "4-7"). */
 static void host_init(struct host *h, int ncpu, const char *node0, const char *node1)
 {
@@ -143,7 +151,7 @@ TEST(plan_numa_spread_and_managed)
 	struct plan_opts o = { .vm_cpus = &vm };
 	struct plan p;
 	const char *why = NULL;
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), 0);
 	CHECK_STR(list_of(a, &p.housekeeping), "0-1,4-5");
 	CHECK_STR(p.vm_cpus_from, "--vm-cpus");
 	/* NIC on node 1: its four queues one per CPU over node 1's housekeeping CPUs 4,5. */
@@ -186,7 +194,7 @@ TEST(plan_node_without_housekeeping_uses_all)
 	struct plan_opts o = { .vm_cpus = &vm };
 	struct plan p;
 	const char *why = NULL;
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), 0);
 	CHECK_STR(list_of(a, &find(&p, 41)->cpus), "0");
 	CHECK_STR(list_of(a, &find(&p, 42)->cpus), "1");
 	CHECK_STR(list_of(a, &find(&p, 43)->cpus), "2");
@@ -212,7 +220,7 @@ TEST(plan_unknown_node_uses_all_housekeeping)
 	struct plan_opts o = { .housekeeping = &hk };
 	struct plan p;
 	const char *why = NULL;
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), 0);
 	CHECK_STR(list_of(a, &p.vm_cpus), "1,3");
 	CHECK_STR(p.vm_cpus_from, "--housekeeping");
 	/* rx/tx of the same queue pair share a CPU; pairs spread over 0 and 2. */
@@ -235,29 +243,53 @@ TEST(plan_vm_cpus_from_isolcpus_nohz_and_pinning)
 	struct plan p;
 	const char *why = NULL;
 	struct plan_opts o = { 0 };
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), -EINVAL);
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), -EINVAL);
 	CHECK(why && strstr(why, "--vm-cpus") != NULL);
 
 	h.nohz_full = set_of(a, "3");
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), 0);
 	CHECK_STR(p.vm_cpus_from, "nohz_full");
 	CHECK_STR(list_of(a, &p.vm_cpus), "3");
 
+	/* Sources combine: isolated 2-3 and nohz_full 3. */
 	h.isolated = set_of(a, "2-3");
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
-	CHECK_STR(p.vm_cpus_from, "isolcpus");
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), 0);
+	CHECK_STR(p.vm_cpus_from, "nohz_full,sysfs-isolated");
 	CHECK_STR(list_of(a, &p.housekeeping), "0-1");
 	CHECK_STR(list_of(a, &find(&p, 4)->cpus), "0-1");
 
-	/* Pinned vCPUs win; the banned list still carries isolated ∪ nohz_full. */
+	/* Pinned vCPUs add to the kernel's isolation, they do not replace it. */
 	h.vms = arena_calloc(a, 1, sizeof(*h.vms));
 	h.nvms = 1;
 	h.vms[0].vcpus_pinned = true;
 	h.vms[0].vcpu_cpus = set_of(a, "1");
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
-	CHECK_STR(p.vm_cpus_from, "vcpu-pinning");
-	CHECK_STR(list_of(a, &p.housekeeping), "0,2-3");
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), 0);
+	CHECK_STR(p.vm_cpus_from, "nohz_full,sysfs-isolated,vcpu-pinning");
+	CHECK_STR(list_of(a, &p.vm_cpus), "1-3");
+	CHECK_STR(list_of(a, &p.housekeeping), "0");
 	CHECK_STR(list_of(a, &p.irqbalance_banned), "1-3");
+	CHECK(p.warning == NULL);
+	h.nvms = 0;
+
+	/* --vm-cpus adds too: CPU 0 kept free as well as 2-3, never a target. */
+	struct cpuset one = set_of(a, "0");
+	struct plan_opts ov = { .vm_cpus = &one };
+	CHECK_INT(plan_of(&h, &ov, a, &p, &why), 0);
+	CHECK_STR(p.vm_cpus_from, "--vm-cpus,nohz_full,sysfs-isolated");
+	CHECK_STR(list_of(a, &p.vm_cpus), "0,2-3");
+	CHECK_STR(list_of(a, &find(&p, 4)->cpus), "1");
+
+	/* Only --housekeeping may name an isolated CPU, and the plan says so. */
+	struct cpuset hk = set_of(a, "0,2");
+	struct plan_opts oh = { .housekeeping = &hk };
+	CHECK_INT(plan_of(&h, &oh, a, &p, &why), 0);
+	CHECK_STR(list_of(a, &find(&p, 4)->cpus), "0,2");
+	CHECK(p.warning && strstr(p.warning, "--housekeeping names CPU(s) 2, reserved by") != NULL);
+	CHECK_STR(list_of(a, &p.irqbalance_banned), "1,3");
+	struct buf b = { 0 };
+	plan_format(&p, &b);
+	CHECK(b.data && strstr(b.data, "\n# warning: --housekeeping names CPU(s) 2") != NULL);
+	buf_free(&b);
 	arena_free(a);
 }
 
@@ -270,22 +302,22 @@ TEST(plan_refuses_unsafe)
 	const char *why = NULL;
 	struct cpuset all = set_of(a, "0-1");
 	struct plan_opts o = { .vm_cpus = &all };
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), -EINVAL);
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), -EINVAL);
 	CHECK(strstr(why, "no online housekeeping CPU") != NULL);
 	/* Housekeeping only offline CPUs. */
 	struct cpuset off = set_of(a, "5");
 	struct plan_opts o2 = { .housekeeping = &off };
-	CHECK_INT(plan_make(&h, &o2, a, &p, &why), -EINVAL);
+	CHECK_INT(plan_of(&h, &o2, a, &p, &why), -EINVAL);
 	/* Overlapping flags. */
 	struct cpuset one = set_of(a, "1"), both = set_of(a, "0-1");
 	struct plan_opts o3 = { .vm_cpus = &one, .housekeeping = &both };
-	CHECK_INT(plan_make(&h, &o3, a, &p, &why), -EINVAL);
+	CHECK_INT(plan_of(&h, &o3, a, &p, &why), -EINVAL);
 	CHECK(strstr(why, "overlap") != NULL);
-	/* The irqbalance ban (VM ∪ isolated) must not cover every CPU. */
+	/* --vm-cpus 1 on top of isolated CPU 0 leaves no CPU for the host. */
 	h.isolated = set_of(a, "0");
 	struct plan_opts o4 = { .vm_cpus = &one };
-	CHECK_INT(plan_make(&h, &o4, a, &p, &why), -EINVAL);
-	CHECK(strstr(why, "irqbalance") != NULL);
+	CHECK_INT(plan_of(&h, &o4, a, &p, &why), -EINVAL);
+	CHECK(strstr(why, "no online housekeeping CPU") != NULL);
 	arena_free(a);
 }
 
@@ -299,7 +331,7 @@ TEST(plan_text_roundtrip)
 	struct plan_opts o = { .vm_cpus = &vm };
 	struct plan p, q;
 	const char *why = NULL, *perr = NULL;
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), 0);
 	struct buf b = { 0 };
 	plan_format(&p, &b);
 	CHECK_INT(parse_planfile(b.data, b.len, a, &q, &perr), 0);
@@ -374,7 +406,7 @@ TEST(plan_managed_on_housekeeping_needs_nothing)
 	struct plan_opts o = { .vm_cpus = &vm };
 	struct plan p;
 	const char *why = NULL;
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), 0);
 	/* q2 takes its interrupts on CPU 6, a housekeeping CPU now. */
 	CHECK(strstr(find(&p, 52)->why, "housekeeping CPUs already") != NULL);
 	arena_free(a);
@@ -459,7 +491,7 @@ TEST(plan_unnumbered_queue_name_is_not_queue_0)
 	struct plan_opts o = { .vm_cpus = &vm };
 	struct plan p;
 	const char *why = NULL;
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), 0);
 	CHECK_STR(list_of(a, &find(&p, 34)->cpus), "4-5");
 	CHECK(strstr(find(&p, 34)->why, "queue 0") == NULL);
 	CHECK_STR(list_of(a, &find(&p, 35)->cpus), "4");
@@ -486,7 +518,7 @@ TEST(plan_mlx5_queues_from_names)
 	struct plan_opts o = { .housekeeping = &hk };
 	struct plan p;
 	const char *why = NULL;
-	CHECK_INT(plan_make(&h, &o, a, &p, &why), 0);
+	CHECK_INT(plan_of(&h, &o, a, &p, &why), 0);
 	const struct irq *comp5 = host_irq_by_number(&h, 298);
 	CHECK(comp5 != NULL);
 	CHECK_STR(comp5 ? comp5->queue : "", "comp5");
