@@ -145,7 +145,13 @@ static void print_json(const struct findings *fs, const char *path, const struct
 		json_str(&j, "decision", f->decision);
 		json_arr_begin(&j, "fix");
 		for (int k = 0; k < f->nfix; k++)
-			json_str(&j, NULL, f->fix[k]);
+			if (!finding_fix_is_note(f, k))
+				json_str(&j, NULL, f->fix[k]);
+		json_arr_end(&j);
+		json_arr_begin(&j, "notes");
+		for (int k = 0; k < f->nfix; k++)
+			if (finding_fix_is_note(f, k))
+				json_str(&j, NULL, f->fix[k]);
 		json_arr_end(&j);
 		json_obj_end(&j);
 	}

@@ -330,8 +330,15 @@ static void findings(const struct ctx *x, const struct findings *fs)
 			buf_puts(x->out, "    Decide:  ");
 			render_wrap(x->out, f->decision, 13, 13, w);
 		}
-		for (int k = 0; k < f->nfix; k++)
-			buf_printf(x->out, "    $ %s\n", f->fix[k]);
+		for (int k = 0; k < f->nfix; k++) {
+			if (finding_fix_is_note(f, k)) {
+				buf_puts(x->out, "    Note: ");
+				render_wrap(x->out, f->fix[k], 10, 10, w);
+			} else {
+				buf_puts(x->out, "    $ ");
+				render_wrap_command(x->out, f->fix[k], 6, 8, w);
+			}
+		}
 		flush(x, f->severity);
 	}
 }
