@@ -1,5 +1,6 @@
 #include "rules/common.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -500,4 +501,59 @@ int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f
 	}
 	finding_note(fs, f, "Reboot for the change to take effect, then run irqsight check again.");
 	return nadd + ndel;
+}
+
+void housekeeping_cpus(const struct host *h, struct cpuset *out)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	struct cpuset vm, online;
+	const char *why;
+	vm_cpus(h, &vm, &why);
+	if (h->has_online) {
+		online = h->online;
+	} else {
+		cpuset_init(&online, a, h->max_cpu);
+		for (int c = 0; c < h->ncols; c++)
+			cpuset_set(&online, h->col_cpu[c]);
+	}
+	cpuset_andnot(out, a, &online, &vm);
+	if (cpuset_empty(out))
+		cpuset_copy(out, a, &online);
+}
+
+/* 1: 1.7 or later, 0: older, -1: unknown. */
+static int irqbalance_has_cpulist(const struct host *h)
+{
+	const char *v = h->irqbalance_version;
+	int major, minor;
+	if (!v)
+		return -1;
+	const char *colon = strchr(v, ':');	/* a Debian epoch, "1:1.9.2-1" */
+	if (colon)
+		v = colon + 1;
+	if (sscanf(v, "%d.%d", &major, &minor) != 2)
+		return -1;
+	return major > 1 || (major == 1 && minor >= 7);
+}
+
+void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *ban,
+			const char *start)
+{
+	const struct irqbalance *ib = &h->irqbalance;
+	const char *path = ib->config_path ? ib->config_path
+			   : h->boot.family == OS_RHEL ? "/etc/sysconfig/irqbalance" : "/etc/default/irqbalance";
+	if (!ib->config_path && h->boot.family != OS_RHEL && h->boot.family != OS_DEBIAN)
+		finding_note(fs, f, "irqbalance reads /etc/default/irqbalance on Debian and Ubuntu, "
+			     "/etc/sysconfig/irqbalance on RHEL and SUSE: use the one this host has.");
+	int cpulist_ok = irqbalance_has_cpulist(h);
+	if (cpulist_ok != 0)
+		finding_fix(fs, f, "sed -i '/^IRQBALANCE_BANNED_CPULIST=/d' %s && echo 'IRQBALANCE_BANNED_CPULIST=%s' >> %s%s",
+			    path, cpulist(h, ban), path, cpulist_ok < 0 ? "   # irqbalance 1.7 and later" : "");
+	if (cpulist_ok != 1)
+		finding_fix(fs, f, "sed -i '/^IRQBALANCE_BANNED_CPUS=/d' %s && echo 'IRQBALANCE_BANNED_CPUS=%s' >> %s%s", path,
+			    cpumask_hex(h, ban), path, cpulist_ok < 0 ? "   # irqbalance before 1.7" : "");
+	if (cpulist_ok < 0)
+		finding_note(fs, f, "The irqbalance version is not known from what was read (irqbalance --version "
+			     "tells): 1.7 and later read the CPU list, older ones only the hex mask.");
+	finding_fix(fs, f, "systemctl %s irqbalance", start);
 }

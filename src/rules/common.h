@@ -84,6 +84,17 @@ bool cmdline_has_raw(const struct host *h, const char *raw);
 /* The hex mask of a CPU set as /proc/irq and sysfs write it ("ff,ffffffff"). */
 const char *cpumask_hex(const struct host *h, const struct cpuset *s);
 
+/* The CPUs for host work: online CPUs less the VM CPUs (vm_cpus); all online when none. */
+void housekeeping_cpus(const struct host *h, struct cpuset *out);
+/*
+ * Fix steps that make irqbalance leave the CPUs in ban alone, in the form the installed
+ * irqbalance reads: IRQBALANCE_BANNED_CPULIST from 1.7 on, the hex mask
+ * IRQBALANCE_BANNED_CPUS before; both, labelled, when the version is unknown. Written to
+ * the config file it reads (or the distribution's); then start is "restart" or "enable --now".
+ */
+void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *ban,
+			const char *start);
+
 /* "0-3,8" in the arena. */
 const char *cpulist(const struct host *h, const struct cpuset *s);
 /* A short label for an IRQ: "41 virtio3-rx" / "LOC". */

@@ -55,9 +55,10 @@ void rule_intx_fallback(const struct host *h, struct findings *fs)
 		finding_decision(fs, f, "Find why MSI is not used: a boot parameter, a driver option, or a "
 				 "platform quirk that disabled MSI for this device or its bridge.");
 		if (nomsi)
-			finding_fix(fs, f, "remove 'pci=nomsi' from the kernel command line (see pci-nomsi)");
-		finding_fix(fs, f, "check the driver's MSI options: modinfo %s | grep -i msi", d->driver);
-		finding_fix(fs, f, "check the bridge allows MSI: cat /sys/bus/pci/devices/%s/msi_bus", d->bdf);
+			finding_note(fs, f, "Remove pci=nomsi from the kernel command line (see pci-nomsi).");
+		if (d->driver)
+			finding_fix(fs, f, "modinfo %s | grep -i msi   # the driver's MSI options", d->driver);
+		finding_fix(fs, f, "cat /sys/bus/pci/devices/%s/msi_bus   # 0: MSI is off below its bridge", d->bdf);
 		finding_fix(fs, f, "dmesg | grep -i -e msi -e %s", d->bdf);
 	}
 }

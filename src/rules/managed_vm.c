@@ -90,13 +90,12 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 					"Kernel-managed IRQs target CPUs reserved for VMs");
 			finding_evidence(fs, f, "vm cpus", "%s (%s)", cpulist(h, &vm), why);
 		}
-		if (n <= 6)
-			finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%s)", q->actions,
+		finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%s)", q->actions,
 					 cpulist(h, &s), q->managed_why ? q->managed_why : "managed");
 	}
 	if (!f)
 		return;
-	if (n > 6)
+	if (n > 8)
 		finding_evidence(fs, f, "more", "%d managed IRQs in all, on CPU(s) %s", n, cpulist(h, &hit));
 	struct cpuset hk;
 	cpuset_andnot(&hk, a, &h->online, &vm);

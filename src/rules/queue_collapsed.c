@@ -4,6 +4,7 @@
 
 #include "rules/common.h"
 #include "rules/rules.h"
+#include "util/buf.h"
 
 /* Admin/config vectors do not carry queue traffic: judged on the name without an
  * "@pci:<bdf>" (mlx5, mana); mlx5's async event queues (mlx5_async0) and mana's
@@ -64,6 +65,32 @@ static bool is_multiqueue_vector(const struct pci_dev *d, const struct irq *q)
 	return is_multiqueue(d) && queue_index(q->action[0]) >= 0;
 }
 
+/* One housekeeping CPU per queue vector, round robin: what apply would write, by hand. */
+static void fix_spread_by_hand(const struct host *h, struct findings *fs, struct finding *f, const struct pci_dev *d)
+{
+	struct cpuset hk;
+	housekeeping_cpus(h, &hk);
+	int ncpu = cpuset_count(&hk);
+	if (ncpu < 2)
+		return;
+	struct buf b = { 0 };
+	int c = cpuset_next(&hk, 0), n = 0;
+	for (int k = 0; k < d->nirqs; k++) {
+		const struct irq *q = d->irqs[k];
+		if (!is_queue_vector(q) || !is_multiqueue_vector(d, q) || q->managed == TRI_YES)
+			continue;
+		buf_printf(&b, "%secho %d > /proc/irq/%d/smp_affinity_list", n++ ? "; " : "", c, q->number);
+		c = cpuset_next(&hk, c + 1);
+		if (c < 0)
+			c = cpuset_next(&hk, 0);
+	}
+	if (n && n <= 8) {	/* more is what apply is for */
+		finding_note(fs, f, "Or by hand, one housekeeping CPU per queue (not kept across reboots):");
+		finding_fix(fs, f, "%s", b.data);
+	}
+	buf_free(&b);
+}
+
 void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 {
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
@@ -104,7 +131,7 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 		f->device = d->bdf;
 		f->cpu = cpu;
 		int shown = 0;
-		for (int k = 0; k < d->nirqs && shown < 6; k++) {
+		for (int k = 0; k < d->nirqs; k++) {
 			const struct irq *q = d->irqs[k];
 			if (!is_queue_vector(q) || !is_multiqueue_vector(d, q))
 				continue;
@@ -116,8 +143,6 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 					 (unsigned long long)q->total);
 			shown++;
 		}
-		if (nq > shown)
-			finding_evidence(fs, f, "more", "%d more queue interrupt(s) on CPU %d", nq - shown, cpu);
 		if (!from_affinity)
 			finding_evidence(fs, f, "note", "judged from per-CPU counts: affinity files were not readable");
 		finding_meaning(fs, f, "The device has several queues so that work spreads over CPUs, but every queue "
@@ -125,6 +150,6 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 		finding_decision(fs, f, "Spread the queue vectors over the CPUs reserved for host I/O (irqsight plan does it), "
 				 "or let irqbalance do it.");
 		finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes");
-		finding_fix(fs, f, "or by hand: echo CPU > /proc/irq/N/smp_affinity_list for each queue IRQ");
+		fix_spread_by_hand(h, fs, f, d);
 	}
 }

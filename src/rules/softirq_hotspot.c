@@ -2,6 +2,54 @@
 #include "rules/common.h"
 #include "rules/rules.h"
 
+/* The interface whose queue interrupts put most load on cpu: NULL when none is known. */
+static const struct pci_dev *busiest_netdev_on(const struct host *h, int cpu)
+{
+	const struct pci_dev *best = NULL;
+	double most = 0;
+	const struct host_cpu *c = host_cpu(h, cpu);
+	if (!c || c->col < 0)
+		return NULL;
+	for (int i = 0; i < h->ndevs; i++) {
+		const struct pci_dev *d = &h->devs[i];
+		if (!d->netdev)
+			continue;
+		double v = 0;
+		for (int k = 0; k < d->nirqs; k++)
+			v += irq_load(h, d->irqs[k], c->col);
+		if (v > most) {
+			most = v;
+			best = d;
+		}
+	}
+	return best;
+}
+
+/* More queues (one per housekeeping CPU) or, where they cannot grow, RPS over those CPUs. */
+static void fix_net_spread(const struct host *h, struct findings *fs, struct finding *f, int cpu)
+{
+	const struct pci_dev *d = busiest_netdev_on(h, cpu);
+	struct cpuset hk;
+	housekeeping_cpus(h, &hk);
+	if (!d) {
+		finding_note(fs, f, "No interface's queue interrupts are known on CPU %d: find the one whose "
+			     "interrupts land there, then give it one queue per housekeeping CPU (%s) with "
+			     "ethtool -L, or RPS over them.", cpu, cpulist(h, &hk));
+		return;
+	}
+	unsigned nq = (unsigned)cpuset_count(&hk);
+	if (d->cfg_full && d->cfg.has_msix == TRI_YES && d->cfg.msix_table_size > 1 && nq + 1 > d->cfg.msix_table_size)
+		nq = d->cfg.msix_table_size - 1;
+	if (d->net_rx_queues <= 0 || (unsigned)d->net_rx_queues < nq) {
+		finding_fix(fs, f, "ethtool -l %s   # the most queues it supports", d->netdev);
+		finding_fix(fs, f, "ethtool -L %s combined %u   # one per housekeeping CPU (%s)", d->netdev, nq, cpulist(h, &hk));
+	}
+	finding_note(fs, f, "Where the queues cannot grow, spread the receive work with RPS over the "
+		     "housekeeping CPUs (not kept across reboots):");
+	finding_fix(fs, f, "for q in /sys/class/net/%s/queues/rx-*/rps_cpus; do echo %s > \"$q\"; done", d->netdev,
+		    cpumask_hex(h, &hk));
+}
+
 void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 {
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
@@ -46,8 +94,7 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 				"traffic, preempting any vCPU placed there.", softirq_name(v));
 		finding_decision(fs, f, "Spread the queue interrupts (more queues, affinity) or spread the work with RPS/RFS.");
 		if (v == SOFTIRQ_NET_RX || v == SOFTIRQ_NET_TX) {
-			finding_fix(fs, f, "ethtool -L <iface> combined <N>   # more queues, one per housekeeping CPU");
-			finding_fix(fs, f, "echo <housekeeping mask> > /sys/class/net/<iface>/queues/rx-0/rps_cpus   # RPS when queues cannot grow");
+			fix_net_spread(h, fs, f, top);
 		} else {
 			finding_fix(fs, f, "spread the storage queue vectors: irqsight plan");
 		}

@@ -42,11 +42,12 @@ KNOWN = {
     'ethtool', 'systemctl', 'update-grub', 'grub2-mkconfig', 'grubby', 'rpm-ostree',
     'proxmox-boot-tool', 'kernelstub', 'bootctl', 'kernel-install', 'update-initramfs',
     'dracut', 'modinfo', 'modprobe', 'lspci', 'dmesg', 'virsh', 'oc', 'reboot',
-    'sort', 'head', 'tail', 'awk', 'cut', 'tr', 'xargs', 'ls', 'test', 'true',
+    'taskset', 'seq', 'sort', 'head', 'tail', 'awk', 'cut', 'tr', 'xargs', 'ls', 'test', 'true',
 }
 
-PLACEHOLDER = re.compile(r'<[A-Za-z][A-Za-z0-9 _.-]*>|(?<![A-Za-z0-9_$/-])'
-                         r'(PLAN|FILE|N|CPU|CPULIST|DOMAIN|VCPU|IFACE)(?![A-Za-z0-9_])')
+ANGLE = re.compile(r'<[A-Za-z][A-Za-z0-9 _.-]*>')
+# upper-case stand-ins, looked for outside quotes ('s/(0|N|n)//' is a sed expression)
+UPPER = re.compile(r'(?<![A-Za-z0-9_$/-])(PLAN|FILE|N|CPU|CPULIST|DOMAIN|VCPU|IFACE)(?![A-Za-z0-9_])')
 
 
 def fixtures(only):
@@ -120,7 +121,14 @@ def command_words(cmd):
     s = re.sub(r"'[^']*'|\"[^\"]*\"", 'Q', cmd)
     s = re.sub(r'(^|\s)#.*$', '', s)
     words = []
-    for part in re.split(r'&&|\|\||[;|]|\$\(|\)', s):
+    # a command substitution is a word of its command; its own commands are checked too
+    while True:
+        m = re.search(r'\$\(([^()]*)\)', s)
+        if not m:
+            break
+        words += command_words(m.group(1))
+        s = s[:m.start()] + 'S' + s[m.end():]
+    for part in re.split(r'&&|\|\||[;|]', s):
         w = part.split()
         while w and re.fullmatch(r'[A-Za-z_][A-Za-z0-9_]*=\S*', w[0]):
             w = w[1:]	# VAR=value before a command
@@ -168,7 +176,8 @@ def lint(binary, name, tree, tmp, run, report):
         if len(line) > WIDTH:
             problems.append(('width', f'line {n}: {len(line)} columns: {line.strip()[:70]}'))
     for n, cmd in dollar_lines(text):
-        m = PLACEHOLDER.search(re.sub(r'(^|\s)#.*$', '', cmd))
+        code = re.sub(r'(^|\s)#.*$', '', cmd)
+        m = ANGLE.search(code) or UPPER.search(re.sub(r"'[^']*'", "''", code))
         if m:
             problems.append(('placeholder', f'line {n}: {m.group(0)!r} in: {cmd[:100]}'))
         if cmd.startswith('irqsight ') or cmd == 'irqsight':
