@@ -17,6 +17,20 @@ int render_cols(const char *s, size_t len)
  * path between its components), else at room bytes, moved back to the start of a UTF-8
  * character. At least one character.
  */
+/* Bytes of s (w bytes) that fill at most cols columns. */
+static size_t cut_room(const char *s, size_t w, int cols)
+{
+	size_t i = 0;
+	for (int c = 0; i < w; c++) {
+		if (c == cols)
+			break;
+		i++;
+		while (i < w && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+	}
+	return i;
+}
+
 static size_t cut_word(const char *s, size_t w, size_t room)
 {
 	if (room >= w)
@@ -30,7 +44,7 @@ static size_t cut_word(const char *s, size_t w, size_t room)
 	return i;
 }
 
-/* Widths count bytes: a line holding "→" or "…" wraps a little early, never late. */
+/* Widths count characters ("→" is one column); a word is cut only at a character boundary. */
 void render_wrap(struct buf *out, const char *s, int col, int indent, int width)
 {
 	bool line_empty = true;
@@ -40,7 +54,8 @@ void render_wrap(struct buf *out, const char *s, int col, int indent, int width)
 		if (!*s)
 			break;
 		size_t w = strcspn(s, " ");
-		if (!line_empty && col + 1 + (int)w > width) {
+		int wc = render_cols(s, w);
+		if (!line_empty && col + 1 + wc > width) {
 			buf_putc(out, '\n');
 			buf_pad(out, (size_t)indent);
 			col = indent;
@@ -52,9 +67,9 @@ void render_wrap(struct buf *out, const char *s, int col, int indent, int width)
 		}
 		/* A word wider than a whole line (a long path or CPU list) is cut: nothing
 		 * runs past the width. */
-		size_t part = cut_word(s, w, width > col ? (size_t)(width - col) : 1);
+		size_t part = wc + col <= width ? w : cut_word(s, w, cut_room(s, w, width > col ? width - col : 1));
 		buf_append(out, s, part);
-		col += (int)part;
+		col += render_cols(s, part);
 		line_empty = false;
 		s += part;
 		if (part < w) {

@@ -99,7 +99,7 @@ void rule_intx_shared(const struct host *h, struct findings *fs)
 				"whole line disabled (\"nobody cared\").", q->naction);
 		finding_decision(fs, f, "%s", busy ? "Move the busy device to MSI/MSI-X, or to a slot whose line it does not share."
 						   : "Low traffic: acceptable, but watch it if one of these devices gets busy.");
-		finding_fix(fs, f, "lspci -vv | grep -e MSI -e 'Interrupt: pin'   # which of them could use MSI");
-		finding_fix(fs, f, "grep -H . /sys/bus/pci/devices/*/irq | grep ':%d$'   # devices on this line", q->number);
+		finding_fix(fs, f, "lspci -vv | grep -e MSI -e 'Interrupt: pin'   # which can use MSI");
+		finding_fix(fs, f, "grep -H . /sys/bus/pci/devices/*/irq | grep ':%d$'   # who shares it", q->number);
 	}
 }

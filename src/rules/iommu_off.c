@@ -39,8 +39,11 @@ void rule_iommu_off(const struct host *h, struct findings *fs)
 		finding_note(fs, f, "Give the guest a vIOMMU on its host (QEMU: -M q35,kernel-irqchip=split "
 			     "-device intel-iommu,intremap=on).");
 	} else {
-		bool intel = p->cpu_vendor && strstr(p->cpu_vendor, "Intel");
-		bool amd = p->cpu_vendor && strstr(p->cpu_vendor, "AMD");
+		/* The vendor from the CPU, else from the firmware's IOMMU table (DMAR: VT-d, IVRS: AMD-Vi). */
+		bool intel = (p->cpu_vendor && strstr(p->cpu_vendor, "Intel")) || p->iommu_vendor == IOMMU_VENDOR_INTEL ||
+			     p->firmware_dmar || klog_find(&h->klog, KLOG_DMAR_TABLE);
+		bool amd = !intel && ((p->cpu_vendor && strstr(p->cpu_vendor, "AMD")) ||
+				      p->iommu_vendor == IOMMU_VENDOR_AMD || p->firmware_ivrs);
 		finding_note(fs, f, "%s", intel ? "Enable VT-d in the firmware setup."
 				   : amd ? "Enable the IOMMU (AMD-Vi) in the firmware setup."
 					 : "Enable VT-d (Intel) or the IOMMU / AMD-Vi (AMD) in the firmware setup.");
