@@ -490,12 +490,14 @@ int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f
 		finding_fix(fs, f, "%s", kernelstub_cmd(a, add, nadd, del, ndel));
 		break;
 	case BOOT_UNKNOWN:
-		finding_note(fs, f, "The boot loader is not known from what was read: use the lines for this host's.");
-		finding_fix(fs, f, "%s && update-grub   # GRUB: Debian, Ubuntu", sed_cmdline(a, add, nadd, del, ndel, true));
-		finding_fix(fs, f, "%s   # GRUB: RHEL, Fedora", grubby_cmd(a, add, nadd, del, ndel));
-		finding_fix(fs, f, "%s   # ostree: RHCOS, Fedora CoreOS", kargs_cmd(a, add, nadd, del, ndel));
-		finding_fix(fs, f, "%s && proxmox-boot-tool refresh   # Proxmox VE, systemd-boot",
-			    sed_cmdline(a, add, nadd, del, ndel, false));
+		finding_note(fs, f, "Which boot loader this host uses is not known from what was read: run "
+			     "the line for its own (GRUB on Debian/Ubuntu, grubby on RHEL/Fedora, rpm-ostree "
+			     "on RHCOS/Fedora CoreOS, proxmox-boot-tool on Proxmox VE with systemd-boot, "
+			     "kernelstub on Pop!_OS).");
+		finding_fix(fs, f, "%s && update-grub   # Debian", sed_cmdline(a, add, nadd, del, ndel, true));
+		finding_fix(fs, f, "%s   # RHEL", grubby_cmd(a, add, nadd, del, ndel));
+		finding_fix(fs, f, "%s   # ostree", kargs_cmd(a, add, nadd, del, ndel));
+		finding_fix(fs, f, "%s && proxmox-boot-tool refresh   # Proxmox", sed_cmdline(a, add, nadd, del, ndel, false));
 		finding_fix(fs, f, "%s   # Pop!_OS", kernelstub_cmd(a, add, nadd, del, ndel));
 		break;
 	}

@@ -58,7 +58,7 @@ void rule_intx_fallback(const struct host *h, struct findings *fs)
 			finding_note(fs, f, "Remove pci=nomsi from the kernel command line (see pci-nomsi).");
 		if (d->driver)
 			finding_fix(fs, f, "modinfo %s | grep -i msi   # the driver's MSI options", d->driver);
-		finding_fix(fs, f, "cat /sys/bus/pci/devices/%s/msi_bus   # 0: MSI is off below its bridge", d->bdf);
+		finding_fix(fs, f, "cat /sys/bus/pci/devices/%s/msi_bus   # 0: no MSI there", d->bdf);
 		finding_fix(fs, f, "dmesg | grep -i -e msi -e %s", d->bdf);
 	}
 }

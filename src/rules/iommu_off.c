@@ -44,9 +44,13 @@ void rule_iommu_off(const struct host *h, struct findings *fs)
 			     p->firmware_dmar || klog_find(&h->klog, KLOG_DMAR_TABLE);
 		bool amd = !intel && ((p->cpu_vendor && strstr(p->cpu_vendor, "AMD")) ||
 				      p->iommu_vendor == IOMMU_VENDOR_AMD || p->firmware_ivrs);
-		finding_note(fs, f, "%s", intel ? "Enable VT-d in the firmware setup."
-				   : amd ? "Enable the IOMMU (AMD-Vi) in the firmware setup."
-					 : "Enable VT-d (Intel) or the IOMMU / AMD-Vi (AMD) in the firmware setup.");
+		/* Remapping on, or the firmware's table there: the firmware has it on already. */
+		bool firmware_on = p->interrupt_remapping == TRI_YES || p->firmware_dmar || p->firmware_ivrs ||
+				   klog_find(&h->klog, KLOG_DMAR_TABLE);
+		if (!firmware_on)
+			finding_note(fs, f, "%s", intel ? "Enable VT-d in the firmware setup."
+					   : amd ? "Enable the IOMMU (AMD-Vi) in the firmware setup."
+						 : "Enable VT-d (Intel) or the IOMMU / AMD-Vi (AMD) in the firmware setup.");
 		/* What turns it off at boot goes; Intel needs intel_iommu=on, AMD's is on by default. */
 		const char *del[8];
 		int nd = 0;

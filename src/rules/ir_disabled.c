@@ -30,7 +30,7 @@ void rule_ir_disabled(const struct host *h, struct findings *fs)
 			"interrupts to vCPUs are impossible, so every device interrupt of a VM exits to the host, "
 			"and x2APIC with more than 255 CPUs cannot be used.");
 	finding_decision(fs, f, "Turn remapping on unless a firmware bug forces it off (see ir-firmware-disabled).");
-	if (!intremap_off)
+	if (!intremap_off && !p->is_virtual)
 		finding_note(fs, f, "Enable interrupt remapping in the firmware setup (often under VT-d / IOMMU).");
 	if (p->is_virtual)
 		finding_note(fs, f, "In a guest: give it a vIOMMU with remapping on the host (QEMU: -M "
