@@ -92,7 +92,28 @@ static void platform(const struct ctx *x)
 	}
 }
 
-static const char *dev_cpus(const struct ctx *x, const struct pci_dev *d)
+#define DEV_NOTES_COL 49	/* where "IRQ CPUs / notes" starts */
+
+/*
+ * A CPU list too long for the notes column, abbreviated: "56 CPUs (even 0-110)" when it
+ * is every other CPU of a range, else "48 CPUs". The table's legend says so; -v and
+ * --json list them.
+ */
+static const char *cpus_short(const struct ctx *x, const struct cpuset *s)
+{
+	struct arena *a = (struct arena *)&x->h->arena;
+	int n = cpuset_count(s), first = cpuset_next(s, 0), last = first;
+	bool stride2 = n >= 3;
+	for (int c = cpuset_next(s, first + 1); c >= 0; c = cpuset_next(s, c + 1)) {
+		stride2 &= c == last + 2;
+		last = c;
+	}
+	if (stride2)
+		return arena_printf(a, "%d CPUs (%s %d-%d)", n, first % 2 ? "odd" : "even", first, last);
+	return arena_printf(a, "%d CPUs", n);
+}
+
+static const char *dev_cpus(const struct ctx *x, const struct pci_dev *d, bool *cut)
 {
 	struct arena *a = (struct arena *)&x->h->arena;
 	struct cpuset all;
@@ -103,16 +124,22 @@ static const char *dev_cpus(const struct ctx *x, const struct pci_dev *d)
 		cpuset_or(&u, a, &all, &s);
 		all = u;
 	}
-	return cpuset_empty(&all) ? "-" : cpulist(x->h, &all);
+	if (cpuset_empty(&all))
+		return "-";
+	const char *list = cpulist(x->h, &all);
+	if (!x->o->verbose && render_cols(list, strlen(list)) > x->o->width - DEV_NOTES_COL) {
+		*cut = true;
+		return cpus_short(x, &all);
+	}
+	return list;
 }
-
-#define DEV_NOTES_COL 49	/* where "IRQ CPUs / notes" starts */
 
 static void devices(const struct ctx *x)
 {
 	const struct host *h = x->h;
 	section(x, "Devices");
 	int shown = 0, hidden = 0;
+	bool cut = false;
 	buf_printf(x->out, "  %-13s %-13s %-7s %-5s %-4s %s\n", "BDF", "Driver", "Mode", "Vec", "Node", "IRQ CPUs / notes");
 	for (int i = 0; i < h->ndevs; i++) {
 		const struct pci_dev *d = &h->devs[i];
@@ -140,7 +167,7 @@ static void devices(const struct ctx *x)
 		/* The notes column wraps under itself: a long CPU list breaks between its items,
 		 * and a vector's name is never cut. */
 		struct buf notes = { 0 };
-		buf_puts(&notes, dev_cpus(x, d));
+		buf_puts(&notes, dev_cpus(x, d, &cut));
 		if (d->netdev)
 			buf_printf(&notes, " %s", d->netdev);
 		if (d->nirqs && d->irqs[0]->actions && d->irqs[0]->chip_kind != CHIP_IOAPIC) {
@@ -156,6 +183,8 @@ static void devices(const struct ctx *x)
 		buf_printf(x->out, "  (no PCI devices known)\n");
 	if (hidden)
 		buf_printf(x->out, "  … %d more device(s) without interrupts or beyond the first 40 (-v shows all)\n", hidden);
+	if (cut)
+		buf_printf(x->out, "  N CPUs: a CPU list too long for the column (-v or --json lists them)\n");
 }
 
 struct cpu_row {
