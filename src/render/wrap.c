@@ -115,6 +115,9 @@ void render_wrap_command(struct buf *out, const char *s, int col, int indent, in
 		if (!*s)
 			break;
 		size_t w = *s == '#' ? strlen(s) : shell_word(s);
+		/* a short option stays on the line of its argument ("-e 's/x/y/'", "-o FILE") */
+		if (w == 2 && s[0] == '-' && s[1] != '-' && s[2] == ' ' && s[3] && s[3] != ' ' && s[3] != '#')
+			w = 3 + shell_word(s + 3);
 		int need = (int)(line_empty ? 0 : (sp ? sp : 1)) + (int)w;
 		/* room for " \" at the end of a broken line */
 		if (!line_empty && col + need + (s[w] ? 2 : 0) > width) {

@@ -542,20 +542,21 @@ void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct findin
 			const char *start)
 {
 	const struct irqbalance *ib = &h->irqbalance;
-	const char *path = ib->config_path ? ib->config_path
+	/* The model keeps paths relative to the root ("etc/default/irqbalance"). */
+	const char *path = ib->config_path ? arena_printf((struct arena *)&h->arena, "/%s", ib->config_path + (*ib->config_path == '/'))
 			   : h->boot.family == OS_RHEL ? "/etc/sysconfig/irqbalance" : "/etc/default/irqbalance";
 	if (!ib->config_path && h->boot.family != OS_RHEL && h->boot.family != OS_DEBIAN)
 		finding_note(fs, f, "irqbalance reads /etc/default/irqbalance on Debian and Ubuntu, "
 			     "/etc/sysconfig/irqbalance on RHEL and SUSE: use the one this host has.");
 	int cpulist_ok = irqbalance_has_cpulist(h);
-	if (cpulist_ok != 0)
-		finding_fix(fs, f, "sed -i '/^IRQBALANCE_BANNED_CPULIST=/d' %s && echo 'IRQBALANCE_BANNED_CPULIST=%s' >> %s%s",
-			    path, cpulist(h, ban), path, cpulist_ok < 0 ? "   # irqbalance 1.7 and later" : "");
-	if (cpulist_ok != 1)
-		finding_fix(fs, f, "sed -i '/^IRQBALANCE_BANNED_CPUS=/d' %s && echo 'IRQBALANCE_BANNED_CPUS=%s' >> %s%s", path,
-			    cpumask_hex(h, ban), path, cpulist_ok < 0 ? "   # irqbalance before 1.7" : "");
 	if (cpulist_ok < 0)
 		finding_note(fs, f, "The irqbalance version is not known from what was read (irqbalance --version "
-			     "tells): 1.7 and later read the CPU list, older ones only the hex mask.");
+			     "tells): 1.7 and later read the CPU list, older ones only the hex mask. Run one:");
+	if (cpulist_ok != 0)
+		finding_fix(fs, f, "sed -i -e '/^IRQBALANCE_BANNED_CPULIST=/d' -e '$a IRQBALANCE_BANNED_CPULIST=%s' %s%s",
+			    cpulist(h, ban), path, cpulist_ok < 0 ? "   # 1.7+" : "");
+	if (cpulist_ok != 1)
+		finding_fix(fs, f, "sed -i -e '/^IRQBALANCE_BANNED_CPUS=/d' -e '$a IRQBALANCE_BANNED_CPUS=%s' %s%s",
+			    cpumask_hex(h, ban), path, cpulist_ok < 0 ? "   # < 1.7" : "");
 	finding_fix(fs, f, "systemctl %s irqbalance", start);
 }

@@ -79,14 +79,15 @@ static void fix_spread_by_hand(const struct host *h, struct findings *fs, struct
 		const struct irq *q = d->irqs[k];
 		if (!is_queue_vector(q) || !is_multiqueue_vector(d, q) || q->managed == TRI_YES)
 			continue;
-		buf_printf(&b, "%secho %d > /proc/irq/%d/smp_affinity_list", n++ ? "; " : "", c, q->number);
+		buf_printf(&b, " %d:%d", q->number, c);
+		n++;
 		c = cpuset_next(&hk, c + 1);
 		if (c < 0)
 			c = cpuset_next(&hk, 0);
 	}
 	if (n && n <= 8) {	/* more is what apply is for */
 		finding_note(fs, f, "Or by hand, one housekeeping CPU per queue (not kept across reboots):");
-		finding_fix(fs, f, "%s", b.data);
+		finding_fix(fs, f, "for p in%s; do echo ${p#*:} > /proc/irq/${p%%:*}/smp_affinity_list; done", b.data);
 	}
 	buf_free(&b);
 }
