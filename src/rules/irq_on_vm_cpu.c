@@ -96,7 +96,11 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 			}
 		}
 		finding_note(fs, f, "Or by hand (not kept across reboots or irqbalance):");
-		finding_fix(fs, f, "for i in%s; do echo %s > /proc/irq/$i/smp_affinity_list; done", b.data, cpulist(h, &hk));
+		if (k == 1)
+			finding_fix(fs, f, "echo %s > /proc/irq/%d/smp_affinity_list", cpulist(h, &hk), nums[0]);
+		else
+			finding_fix(fs, f, "for i in%s; do echo %s > /proc/irq/$i/smp_affinity_list; done", b.data,
+				    cpulist(h, &hk));
 		buf_free(&b);
 	}
 	finding_fix(fs, f, "keep them there across reboots and irqbalance: irqsight persist /etc/irqsight/plan");
