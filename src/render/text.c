@@ -278,7 +278,7 @@ static void cpu_load(const struct ctx *x)
 		const char *vc = vcpus_on(x, cpu->id);
 		const char *tail = cpu->isolated ? arena_printf((struct arena *)&h->arena, "%s%s[isolated]", vc, *vc ? " " : "")
 						 : vc;
-		bool fits = CPU_VCPUS_COL + (int)strlen(tail) <= x->o->width;
+		bool fits = CPU_VCPUS_COL + render_cols(tail, strlen(tail)) <= x->o->width;
 		buf_printf(x->out, "  %s%-5d%s %-4s %12.0f %5.0f%% %10s %10s %6s %6s  %s\n", hot ? c(x, RED) : "", cpu->id,
 			   hot ? c(x, RESET) : "", cpu->node >= 0 ? node : "-", rows[i].load, share, rx, blk, irqp, softp,
 			   fits ? tail : "");

@@ -552,11 +552,22 @@ void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct findin
 	if (cpulist_ok < 0)
 		finding_note(fs, f, "The irqbalance version is not known from what was read (irqbalance --version "
 			     "tells): 1.7 and later read the CPU list, older ones only the hex mask. Run one:");
-	if (cpulist_ok != 0)
-		finding_fix(fs, f, "sed -i -e '/^IRQBALANCE_BANNED_CPULIST=/d' -e '$a IRQBALANCE_BANNED_CPULIST=%s' %s%s",
-			    cpulist(h, ban), path, cpulist_ok < 0 ? "   # 1.7+" : "");
-	if (cpulist_ok != 1)
-		finding_fix(fs, f, "sed -i -e '/^IRQBALANCE_BANNED_CPUS=/d' -e '$a IRQBALANCE_BANNED_CPUS=%s' %s%s",
-			    cpumask_hex(h, ban), path, cpulist_ok < 0 ? "   # < 1.7" : "");
+	/* A file that was read loses its old assignment first; the later one wins anyway
+	 * (systemd's EnvironmentFile=, a sourced shell file), so a new file is appended to. */
+	for (int form = 0; form < 2; form++) {
+		if ((form == 0 && cpulist_ok == 0) || (form == 1 && cpulist_ok == 1))
+			continue;
+		const char *var = form ? "IRQBALANCE_BANNED_CPUS" : "IRQBALANCE_BANNED_CPULIST";
+		const char *val = form ? cpumask_hex(h, ban) : cpulist(h, ban);
+		const char *label = cpulist_ok >= 0 ? "" : form ? "   # < 1.7" : "   # 1.7+";
+		/* irqbalance reads IRQBALANCE_BANNED_CPUS first: a list needs it gone. */
+		if (ib->config_path && form == 0 && ib->banned_cpus)
+			finding_fix(fs, f, "sed -i -e '/^%s=/d' -e '/^IRQBALANCE_BANNED_CPUS=/d' %s && echo '%s=%s' >> %s%s", var,
+				    path, var, val, path, label);
+		else if (ib->config_path)
+			finding_fix(fs, f, "sed -i '/^%s=/d' %s && echo '%s=%s' >> %s%s", var, path, var, val, path, label);
+		else
+			finding_fix(fs, f, "echo '%s=%s' >> %s%s", var, val, path, label);
+	}
 	finding_fix(fs, f, "systemctl %s irqbalance", start);
 }
