@@ -162,6 +162,29 @@ static void print_json(const struct findings *fs, const char *path, const struct
 	buf_free(&out);
 }
 
+/* The drift findings' "save a new baseline" line names the file this check read
+ * (model/baseline.c does not know it), quoted for the shell when it needs to be. */
+static void name_baseline_file(struct findings *fs, const char *path)
+{
+	static const char save[] = "irqsight baseline save FILE";
+	bool plain = path[strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./+-")] == '\0';
+	struct buf q = { 0 };
+	if (plain) {
+		buf_puts(&q, path);
+	} else {
+		buf_putc(&q, '\'');
+		for (const char *p = path; *p; p++)
+			buf_puts(&q, *p == '\'' ? "'\\''" : (char[]){ *p, 0 });
+		buf_putc(&q, '\'');
+	}
+	for (int i = 0; i < fs->n; i++)
+		for (int k = 0; k < fs->v[i].nfix; k++)
+			if (!strncmp(fs->v[i].fix[k], save, sizeof(save) - 1))
+				fs->v[i].fix[k] = arena_printf(fs->arena, "irqsight baseline save %s%s", q.data,
+							       fs->v[i].fix[k] + sizeof(save) - 1);
+	buf_free(&q);
+}
+
 static int check(const struct global_opts *g, const char *path)
 {
 	struct baseline old;
@@ -185,6 +208,7 @@ static int check(const struct global_opts *g, const char *path)
 		host_free(&h);
 		return err("baseline check: out of memory");
 	}
+	name_baseline_file(&fs, path);
 	sort_findings(&fs);
 	if (g->json)
 		print_json(&fs, path, &old, &now);
