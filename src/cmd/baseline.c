@@ -145,7 +145,13 @@ static void print_json(const struct findings *fs, const char *path, const struct
 		json_str(&j, "decision", f->decision);
 		json_arr_begin(&j, "fix");
 		for (int k = 0; k < f->nfix; k++)
-			json_str(&j, NULL, f->fix[k]);
+			if (!finding_fix_is_note(f, k))
+				json_str(&j, NULL, f->fix[k]);
+		json_arr_end(&j);
+		json_arr_begin(&j, "notes");
+		for (int k = 0; k < f->nfix; k++)
+			if (finding_fix_is_note(f, k))
+				json_str(&j, NULL, f->fix[k]);
 		json_arr_end(&j);
 		json_obj_end(&j);
 	}
@@ -154,6 +160,29 @@ static void print_json(const struct findings *fs, const char *path, const struct
 	json_end(&j);
 	fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
+}
+
+/* The drift findings' "save a new baseline" line names the file this check read
+ * (model/baseline.c does not know it), quoted for the shell when it needs to be. */
+static void name_baseline_file(struct findings *fs, const char *path)
+{
+	static const char save[] = "irqsight baseline save FILE";
+	bool plain = path[strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./+-")] == '\0';
+	struct buf q = { 0 };
+	if (plain) {
+		buf_puts(&q, path);
+	} else {
+		buf_putc(&q, '\'');
+		for (const char *p = path; *p; p++)
+			buf_puts(&q, *p == '\'' ? "'\\''" : (char[]){ *p, 0 });
+		buf_putc(&q, '\'');
+	}
+	for (int i = 0; i < fs->n; i++)
+		for (int k = 0; k < fs->v[i].nfix; k++)
+			if (!strncmp(fs->v[i].fix[k], save, sizeof(save) - 1))
+				fs->v[i].fix[k] = arena_printf(fs->arena, "irqsight baseline save %s%s", q.data,
+							       fs->v[i].fix[k] + sizeof(save) - 1);
+	buf_free(&q);
 }
 
 static int check(const struct global_opts *g, const char *path)
@@ -179,6 +208,7 @@ static int check(const struct global_opts *g, const char *path)
 		host_free(&h);
 		return err("baseline check: out of memory");
 	}
+	name_baseline_file(&fs, path);
 	sort_findings(&fs);
 	if (g->json)
 		print_json(&fs, path, &old, &now);

@@ -18,6 +18,7 @@ void build_pci(struct host *h, const struct source *src);		/* sys/bus/pci, sys/c
 void build_platform_late(struct host *h, const struct source *src);	/* iommu, modules, IR verdicts */
 void build_procs(struct host *h, const struct source *src);		/* VMs, irqbalance */
 void build_roles(struct host *h, const struct source *src);		/* cpuset partitions, system.conf; roles_derive */
+void build_boot(struct host *h, const struct source *src);		/* boot loader, irqbalance version */
 void derive_links(struct host *h);					/* IRQ <-> device, modes, managed */
 void derive_load(struct host *h);					/* per-CPU sums */
 /* Rates and tracepoint times over opt->sample_seconds (build_sample.c): two readings of

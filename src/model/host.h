@@ -322,6 +322,24 @@ struct host_roles {
 	struct cpuset housekeeping;
 };
 
+/* How this host's kernel command line is changed (build_boot.c). */
+enum boot_loader {
+	BOOT_UNKNOWN = 0,
+	BOOT_GRUB,		/* /etc/default/grub, then update-grub / grubby / grub2-mkconfig */
+	BOOT_OSTREE,		/* ostree= on the command line: rpm-ostree kargs */
+	BOOT_SYSTEMD_BOOT,	/* /etc/kernel/cmdline (proxmox-boot-tool refresh, kernel-install) */
+	BOOT_KERNELSTUB,	/* Pop!_OS: kernelstub -a / -d */
+};
+enum os_family { OS_UNKNOWN = 0, OS_DEBIAN, OS_RHEL, OS_SUSE };
+
+struct boot {
+	enum boot_loader loader;
+	enum os_family family;	/* which GRUB tool: update-grub, grubby, grub2-mkconfig */
+	bool proxmox;		/* proxmox-boot-tool keeps the boot partitions (ESPs) in sync */
+	bool openshift;		/* RHCOS: kernel arguments belong in a MachineConfig / PerformanceProfile */
+	const char *evidence;	/* what told it: "ostree= on the command line", ... */
+};
+
 /* ---------------------------------------------------------------- the host */
 struct unreadable {
 	const char *path;	/* path or pattern (a glob such as proc/irq/N/effective_affinity_list) */
@@ -365,6 +383,11 @@ struct host {
 	struct vm *vms;
 	int nvms;
 	struct irqbalance irqbalance;
+	struct boot boot;
+	/* The installed irqbalance's version ("1.9.2-1"), NULL unknown: 1.7 added
+	 * IRQBALANCE_BANNED_CPULIST; older ones read only the mask IRQBALANCE_BANNED_CPUS. */
+	const char *irqbalance_version;
+	const char *irqbalance_version_source;
 
 	/* Sampling (check --interval, top). */
 	double sample_seconds;	/* 0 when not sampled */

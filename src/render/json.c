@@ -427,7 +427,13 @@ static void findings(struct json *j, const struct findings *fs)
 		json_str(j, "decision", f->decision);
 		json_arr_begin(j, "fix");
 		for (int k = 0; k < f->nfix; k++)
-			json_str(j, NULL, f->fix[k]);
+			if (!finding_fix_is_note(f, k))
+				json_str(j, NULL, f->fix[k]);
+		json_arr_end(j);
+		json_arr_begin(j, "notes");
+		for (int k = 0; k < f->nfix; k++)
+			if (finding_fix_is_note(f, k))
+				json_str(j, NULL, f->fix[k]);
 		json_arr_end(j);
 		json_str(j, "device", f->device);
 		if (f->irq >= 0)

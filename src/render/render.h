@@ -24,5 +24,10 @@ void render_json(const struct host *h, const struct findings *fs, const struct r
 /* Append s wrapped at width: the first line continues at column col (nothing is padded
  * there), later lines start with indent spaces. Ends with a newline. */
 void render_wrap(struct buf *out, const char *s, int col, int indent, int width);
+/* The same for a shell command: it breaks only at spaces outside quotes and ends each
+ * broken line with " \\", so the lines pasted together are still the one command. */
+void render_wrap_command(struct buf *out, const char *s, int col, int indent, int width);
+/* Display columns of s: UTF-8 continuation bytes take none. */
+int render_cols(const char *s, size_t len);
 
 #endif

@@ -1,4 +1,5 @@
 /* The text report: what an operator pastes into a ticket. 80 columns, colour only on a terminal. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "rules/common.h"
 #include "rules/finding.h"
 #include "util/buf.h"
+#include "util/compat.h"
 
 #define BOLD "\033[1m"
 #define RED "\033[31m"
@@ -90,7 +92,28 @@ static void platform(const struct ctx *x)
 	}
 }
 
-static const char *dev_cpus(const struct ctx *x, const struct pci_dev *d)
+#define DEV_NOTES_COL 49	/* where "IRQ CPUs / notes" starts */
+
+/*
+ * A CPU list too long for the notes column, abbreviated: "56 CPUs (even 0-110)" when it
+ * is every other CPU of a range, else "48 CPUs". The table's legend says so; -v and
+ * --json list them.
+ */
+static const char *cpus_short(const struct ctx *x, const struct cpuset *s)
+{
+	struct arena *a = (struct arena *)&x->h->arena;
+	int n = cpuset_count(s), first = cpuset_next(s, 0), last = first;
+	bool stride2 = n >= 3;
+	for (int c = cpuset_next(s, first + 1); c >= 0; c = cpuset_next(s, c + 1)) {
+		stride2 &= c == last + 2;
+		last = c;
+	}
+	if (stride2)
+		return arena_printf(a, "%d CPUs (%s %d-%d)", n, first % 2 ? "odd" : "even", first, last);
+	return arena_printf(a, "%d CPUs", n);
+}
+
+static const char *dev_cpus(const struct ctx *x, const struct pci_dev *d, bool *cut)
 {
 	struct arena *a = (struct arena *)&x->h->arena;
 	struct cpuset all;
@@ -101,7 +124,14 @@ static const char *dev_cpus(const struct ctx *x, const struct pci_dev *d)
 		cpuset_or(&u, a, &all, &s);
 		all = u;
 	}
-	return cpuset_empty(&all) ? "-" : cpulist(x->h, &all);
+	if (cpuset_empty(&all))
+		return "-";
+	const char *list = cpulist(x->h, &all);
+	if (!x->o->verbose && render_cols(list, strlen(list)) > x->o->width - DEV_NOTES_COL) {
+		*cut = true;
+		return cpus_short(x, &all);
+	}
+	return list;
 }
 
 static void devices(const struct ctx *x)
@@ -109,6 +139,7 @@ static void devices(const struct ctx *x)
 	const struct host *h = x->h;
 	section(x, "Devices");
 	int shown = 0, hidden = 0;
+	bool cut = false;
 	buf_printf(x->out, "  %-13s %-13s %-7s %-5s %-4s %s\n", "BDF", "Driver", "Mode", "Vec", "Node", "IRQ CPUs / notes");
 	for (int i = 0; i < h->ndevs; i++) {
 		const struct pci_dev *d = &h->devs[i];
@@ -131,23 +162,29 @@ static void devices(const struct ctx *x)
 		const char *mc = d->irq_mode == IRQ_MODE_INTX ? c(x, YELLOW) : d->irq_mode == IRQ_MODE_UNKNOWN ? c(x, YELLOW) : "";
 		char drv[14];
 		snprintf(drv, sizeof(drv), "%s", d->driver ? d->driver : d->in_sysfs ? "-" : "?");
-		buf_printf(x->out, "  %-13s %-13s %s%-7s%s %-5s %-4s %s", d->bdf, drv, mc, mode, c(x, RESET), vec,
-			   d->numa_node >= 0 ? node : "-", dev_cpus(x, d));
+		buf_printf(x->out, "  %-13s %-13s %s%-7s%s %-5s %-4s ", d->bdf, drv, mc, mode, c(x, RESET), vec,
+			   d->numa_node >= 0 ? node : "-");
+		/* The notes column wraps under itself: a long CPU list breaks between its items,
+		 * and a vector's name is never cut. */
+		struct buf notes = { 0 };
+		buf_puts(&notes, dev_cpus(x, d, &cut));
 		if (d->netdev)
-			buf_printf(x->out, " %s", d->netdev);
+			buf_printf(&notes, " %s", d->netdev);
 		if (d->nirqs && d->irqs[0]->actions && d->irqs[0]->chip_kind != CHIP_IOAPIC) {
-			/* The driver's name for its vectors: the first action without the queue. */
-			const char *a0 = d->irqs[0]->actions;
-			buf_printf(x->out, " [%.*s%s]", 24, a0, d->nirqs > 1 ? ",…" : "");
+			/* The driver's name for its vectors: the first one's, whole. */
+			buf_printf(&notes, " [%s%s]", d->irqs[0]->actions, d->nirqs > 1 ? ",…" : "");
 		} else if (d->nirqs) {
-			buf_printf(x->out, " [irq %d: %s]", d->irqs[0]->number, d->irqs[0]->actions);
+			buf_printf(&notes, " [irq %d: %s]", d->irqs[0]->number, d->irqs[0]->actions);
 		}
-		buf_putc(x->out, '\n');
+		render_wrap(x->out, notes.data, DEV_NOTES_COL, DEV_NOTES_COL, x->o->width);
+		buf_free(&notes);
 	}
 	if (!h->ndevs)
 		buf_printf(x->out, "  (no PCI devices known)\n");
 	if (hidden)
 		buf_printf(x->out, "  … %d more device(s) without interrupts or beyond the first 40 (-v shows all)\n", hidden);
+	if (cut)
+		buf_printf(x->out, "  N CPUs: a CPU list too long for the column (-v or --json lists them)\n");
 }
 
 struct cpu_row {
@@ -222,6 +259,8 @@ static void cpu_roles_text(const struct ctx *x)
 	buf_free(&b);
 }
 
+#define CPU_VCPUS_COL 70	/* where the vCPUs column starts */
+
 static void cpu_load(const struct ctx *x)
 {
 	const struct host *h = x->h;
@@ -271,9 +310,18 @@ static void cpu_load(const struct ctx *x)
 		}
 		double share = l.total > 0 ? 100.0 * rows[i].load / l.total : 0;
 		bool hot = l.total > 0 && load_is_significant(&l) && is_hotspot_share(share / 100.0, n);
-		buf_printf(x->out, "  %s%-5d%s %-4s %12.0f %5.0f%% %10s %10s %6s %6s  %s%s\n", hot ? c(x, RED) : "", cpu->id,
+		/* The vCPUs column is what is left of 80: a longer one goes on a line of its own. */
+		const char *vc = vcpus_on(x, cpu->id);
+		const char *tail = cpu->isolated ? arena_printf((struct arena *)&h->arena, "%s%s[isolated]", vc, *vc ? " " : "")
+						 : vc;
+		bool fits = CPU_VCPUS_COL + render_cols(tail, strlen(tail)) <= x->o->width;
+		buf_printf(x->out, "  %s%-5d%s %-4s %12.0f %5.0f%% %10s %10s %6s %6s  %s\n", hot ? c(x, RED) : "", cpu->id,
 			   hot ? c(x, RESET) : "", cpu->node >= 0 ? node : "-", rows[i].load, share, rx, blk, irqp, softp,
-			   vcpus_on(x, cpu->id), cpu->isolated ? " [isolated]" : "");
+			   fits ? tail : "");
+		if (!fits) {
+			buf_pad(x->out, 8);
+			render_wrap(x->out, arena_printf((struct arena *)&h->arena, "vCPUs: %s", tail), 8, 15, x->o->width);
+		}
 	}
 	if (limit < n)
 		buf_printf(x->out, "  … %d more CPU(s) with less device interrupt load (-v shows all)\n", n - limit);
@@ -293,6 +341,26 @@ static void cpu_load(const struct ctx *x)
 	cpu_roles_text(x);
 }
 
+/* A line of the report as formatted, wrapped (indent spaces on later lines) only when it
+ * is wider than the report: the spacing of a line that fits is kept. */
+static void line_fit(const struct ctx *x, int indent, const char *fmt, ...) PRINTF(3, 4);
+static void line_fit(const struct ctx *x, int indent, const char *fmt, ...)
+{
+	struct buf b = { 0 };
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (b.data && render_cols(b.data, b.len) > x->o->width) {
+		size_t lead = strspn(b.data, " ");
+		buf_pad(x->out, lead);
+		render_wrap(x->out, b.data + lead, (int)lead, indent, x->o->width);
+	} else {
+		buf_printf(x->out, "%s\n", b.data ? b.data : "");
+	}
+	buf_free(&b);
+}
+
 static void vms(const struct ctx *x)
 {
 	const struct host *h = x->h;
@@ -307,12 +375,12 @@ static void vms(const struct ctx *x)
 	}
 	for (int i = 0; i < h->nvms; i++) {
 		const struct vm *vm = &h->vms[i];
-		buf_printf(x->out, "  %s (pid %d, %s): %d vCPU(s), %s on CPUs %s\n", vm->name, vm->pid, vm->vmm ? vm->vmm : "?",
+		line_fit(x, 4, "  %s (pid %d, %s): %d vCPU(s), %s on CPUs %s", vm->name, vm->pid, vm->vmm ? vm->vmm : "?",
 			   vm->nvcpus, vm->vcpus_pinned ? "pinned" : "not pinned", cpulist(h, &vm->vcpu_cpus));
 		int shown = 0;
 		for (int k = 0; k < vm->nthreads && (x->o->verbose || shown < 8); k++, shown++) {
 			const struct vm_thread *t = &vm->threads[k];
-			buf_printf(x->out, "    tid %-7d %-16s allowed %-12s last CPU %d\n", t->tid, t->comm,
+			line_fit(x, 6, "    tid %-7d %-16s allowed %-12s last CPU %d", t->tid, t->comm,
 				   t->has_allowed ? cpulist(h, &t->allowed) : "?", t->last_cpu);
 		}
 		if (vm->nthreads > shown)
@@ -332,12 +400,54 @@ static void irqbalance(const struct ctx *x)
 	else
 		buf_printf(x->out, "  unknown (process list not available)\n");
 	if (ib->config_path)
-		buf_printf(x->out, "  config %s: BANNED_CPULIST=%s%s%s%s%s\n", ib->config_path,
+		line_fit(x, 4, "  config %s: BANNED_CPULIST=%s%s%s%s%s", ib->config_path,
 			   ib->banned_cpulist ? ib->banned_cpulist : "(unset)", ib->banned_cpus ? " BANNED_CPUS=" : "",
 			   ib->banned_cpus ? ib->banned_cpus : "", ib->args ? " ARGS=" : "", ib->args ? ib->args : "");
 	if (ib->banned_known)
-		buf_printf(x->out, "  %s: %s (%s)\n", ib->running == TRI_YES ? "banned CPUs" : "would ban",
+		line_fit(x, 4, "  %s: %s (%s)", ib->running == TRI_YES ? "banned CPUs" : "would ban",
 			   cpuset_empty(&ib->banned) ? "none" : cpulist(h, &ib->banned), ib->banned_source);
+}
+
+#define LIST_SHOWN 8
+
+/* Same key but for its numbers ("irq 41" and "irq 7")? Keys without a number never form a list. */
+static bool same_shape(const char *a, const char *b)
+{
+	bool digits = false;
+	while (*a && *b) {
+		bool da = *a >= '0' && *a <= '9', db = *b >= '0' && *b <= '9';
+		if (da != db)
+			return false;
+		if (da) {
+			digits = true;
+			while (*a >= '0' && *a <= '9')
+				a++;
+			while (*b >= '0' && *b <= '9')
+				b++;
+			continue;
+		}
+		if (*a++ != *b++)
+			return false;
+	}
+	return digits && !*a && !*b;
+}
+
+/* How many evidence items from k on have keys of one shape. */
+static int evidence_run(const struct finding *f, int k)
+{
+	int n = 1;
+	while (k + n < f->nevidence && same_shape(f->evidence[k].key, f->evidence[k + n].key))
+		n++;
+	return n;
+}
+
+static void evidence_line(const struct ctx *x, const struct evidence *e)
+{
+	struct buf line = { 0 };
+	buf_printf(&line, "%s: %s", e->key, e->value);
+	buf_puts(x->out, "    - ");
+	render_wrap(x->out, line.data, 6, 8, x->o->width);
+	buf_free(&line);
 }
 
 static void findings(const struct ctx *x, const struct findings *fs)
@@ -353,11 +463,17 @@ static void findings(const struct ctx *x, const struct findings *fs)
 		buf_pad(x->out, 4);
 		render_wrap(x->out, f->title, 4, 4, w);
 		for (int k = 0; k < f->nevidence; k++) {
-			struct buf line = { 0 };
-			buf_printf(&line, "%s: %s", f->evidence[k].key, f->evidence[k].value);
-			buf_puts(x->out, "    - ");
-			render_wrap(x->out, line.data, 6, 8, w);
-			buf_free(&line);
+			/* A long run of items ("irq 41", "irq 42", ...) shows its first LIST_SHOWN;
+			 * JSON has them all. */
+			int run = evidence_run(f, k);
+			if (run > LIST_SHOWN && !x->o->verbose) {
+				for (int r = 0; r < LIST_SHOWN; r++)
+					evidence_line(x, &f->evidence[k + r]);
+				buf_printf(x->out, "    - and %d more (see --json)\n", run - LIST_SHOWN);
+				k += run - 1;
+				continue;
+			}
+			evidence_line(x, &f->evidence[k]);
 		}
 		if (f->meaning && *f->meaning && strcmp(f->id, "ok") != 0) {
 			buf_puts(x->out, "    Meaning: ");
@@ -367,8 +483,15 @@ static void findings(const struct ctx *x, const struct findings *fs)
 			buf_puts(x->out, "    Decide:  ");
 			render_wrap(x->out, f->decision, 13, 13, w);
 		}
-		for (int k = 0; k < f->nfix; k++)
-			buf_printf(x->out, "    $ %s\n", f->fix[k]);
+		for (int k = 0; k < f->nfix; k++) {
+			if (finding_fix_is_note(f, k)) {
+				buf_puts(x->out, "    Note: ");
+				render_wrap(x->out, f->fix[k], 10, 10, w);
+			} else {
+				buf_puts(x->out, "    $ ");
+				render_wrap_command(x->out, f->fix[k], 6, 8, w);
+			}
+		}
 		flush(x, f->severity);
 	}
 }

@@ -111,10 +111,28 @@ void rule_bad_boot_param(const struct host *h, struct findings *fs)
 	finding_meaning(fs, f, "The setting the operator meant to make is not in effect: the host runs with the "
 			"defaults while its configuration suggests otherwise.");
 	finding_decision(fs, f, "Correct or remove each parameter listed.");
-	if (amd)
-		finding_fix(fs, f, "AMD: drop 'amd_iommu=on' (and any intel_iommu=); keep 'iommu=pt' if you want passthrough default domains");
-	if (intel)
-		finding_fix(fs, f, "Intel: use 'intel_iommu=on' (and drop amd_iommu=)");
-	finding_fix(fs, f, "edit GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub (RHEL: grubby --update-kernel=ALL --remove-args=...)");
-	finding_fix(fs, f, "reboot, then run: irqsight check");
+	/* Remove every parameter named by a cmdline evidence line (each begins with the
+	 * parameter as written); on Intel, what amd_iommu= meant is intel_iommu=on. */
+	const char *del[16], *add[2] = { NULL, NULL };
+	int ndel = 0;
+	for (int i = 0; i < h->cmdline.nparams && ndel < 15; i++) {
+		const struct cmdline_param *cp = &h->cmdline.params[i];
+		size_t n = strlen(cp->raw);
+		bool named = false;
+		for (int k = 0; k < f->nevidence && !named; k++)
+			named = !strcmp(f->evidence[k].key, "cmdline") && !strncmp(f->evidence[k].value, cp->raw, n) &&
+				strchr(": ", f->evidence[k].value[n]);
+		for (int k = 0; named && k < ndel; k++)
+			named = strcmp(del[k], cp->raw) != 0;
+		if (named)
+			del[ndel++] = cp->raw;
+	}
+	del[ndel] = NULL;
+	bool amd_param = false;
+	for (int k = 0; k < ndel; k++)
+		amd_param |= !strncmp(del[k], "amd_iommu=", 10) && strcmp(del[k], "amd_iommu=off");
+	if (intel && !amd && amd_param && !cmdline_get(&h->cmdline, "intel_iommu"))
+		add[0] = "intel_iommu=on";
+	if (!fix_boot_params(h, fs, f, add, del))
+		finding_note(fs, f, "Correct the parameters named in the kernel log where the boot loader keeps them.");
 }

@@ -1,5 +1,6 @@
 #include "rules/common.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "act/plan.h"
@@ -361,4 +362,271 @@ const char *dev_label(const struct host *h, const struct pci_dev *d)
 	if (d->driver)
 		return arena_printf(a, "%s (%s)", d->bdf, d->driver);
 	return d->bdf;
+}
+
+const char *cpumask_hex(const struct host *h, const struct cpuset *s)
+{
+	struct buf b = { 0 };
+	cpuset_format_mask(s, h->max_cpu + 1, &b);
+	const char *r = arena_strdup((struct arena *)&h->arena, b.data ? b.data : "0");
+	buf_free(&b);
+	return r;
+}
+
+static bool key_eq(const char *a, size_t an, const char *b, size_t bn)
+{
+	if (an != bn)
+		return false;
+	for (size_t i = 0; i < an; i++) {
+		char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+bool cmdline_has_raw(const struct host *h, const char *raw)
+{
+	if (!h->has_cmdline)
+		return false;
+	const char *eq = strchr(raw, '=');
+	size_t kn = eq ? (size_t)(eq - raw) : strlen(raw);
+	for (int i = 0; i < h->cmdline.nparams; i++) {
+		const struct cmdline_param *p = &h->cmdline.params[i];
+		if (!key_eq(p->key, strlen(p->key), raw, kn))
+			continue;
+		if (eq ? p->val && !strcmp(p->val, eq + 1) : !p->val)
+			return true;
+	}
+	return false;
+}
+
+/* raw with the characters an ERE (or, repl, a sed replacement) gives meaning escaped. */
+static const char *sed_escape(struct arena *a, const char *raw, bool repl)
+{
+	struct buf b = { 0 };
+	for (const char *p = raw; *p; p++) {
+		if (strchr(repl ? "\\/&" : "\\/.[]()*+?{}|^$", *p))
+			buf_putc(&b, '\\');
+		buf_putc(&b, *p);
+	}
+	const char *r = arena_strdup(a, b.data ? b.data : "");
+	buf_free(&b);
+	return r;
+}
+
+/* "sed -i -E -e '...' -e '...' FILE": add each parameter at the end of the line that
+ * holds the command line, remove each whole-word occurrence of the others. */
+static const char *sed_cmdline(struct arena *a, const char *const *add, int nadd, const char *const *del, int ndel,
+			       bool grub)
+{
+	struct buf b = { 0 };
+	buf_puts(&b, "sed -i -E");
+	for (int i = 0; i < ndel; i++) {
+		const char *e = sed_escape(a, del[i], false);
+		if (grub)
+			buf_printf(&b, " -e '/^GRUB_CMDLINE_LINUX/s/([\" ])%s([\" ])/\\1\\2/'", e);
+		else
+			buf_printf(&b, " -e 's/(^| )%s( |$)/\\1\\2/'", e);
+	}
+	for (int i = 0; i < nadd; i++) {
+		const char *e = sed_escape(a, add[i], true);
+		if (grub)
+			buf_printf(&b, " -e '/^GRUB_CMDLINE_LINUX=/s/\"$/ %s\"/'", e);
+		else
+			buf_printf(&b, " -e 's/$/ %s/'", e);
+	}
+	buf_puts(&b, grub ? " /etc/default/grub" : " /etc/kernel/cmdline");
+	const char *r = arena_strdup(a, b.data);
+	buf_free(&b);
+	return r;
+}
+
+/* "PREFIX OPT=P1 OPT=P2 ..." for tools that take one parameter per option. */
+static void each_opt(struct buf *b, const char *opt, const char *const *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		buf_printf(b, " %s=%s", opt, v[i]);
+}
+
+/* "grubby --update-kernel=ALL --args='A B' --remove-args='C'" */
+static const char *grubby_cmd(struct arena *a, const char *const *add, int nadd, const char *const *del, int ndel)
+{
+	struct buf b = { 0 };
+	buf_puts(&b, "grubby --update-kernel=ALL");
+	for (int pass = 0; pass < 2; pass++) {
+		const char *const *v = pass ? del : add;
+		int n = pass ? ndel : nadd;
+		if (!n)
+			continue;
+		buf_printf(&b, " %s='", pass ? "--remove-args" : "--args");
+		for (int i = 0; i < n; i++)
+			buf_printf(&b, "%s%s", i ? " " : "", v[i]);
+		buf_putc(&b, '\'');
+	}
+	const char *r = arena_strdup(a, b.data);
+	buf_free(&b);
+	return r;
+}
+
+static const char *kargs_cmd(struct arena *a, const char *const *add, int nadd, const char *const *del, int ndel)
+{
+	struct buf b = { 0 };
+	buf_puts(&b, "rpm-ostree kargs");
+	each_opt(&b, "--delete", del, ndel);
+	each_opt(&b, "--append", add, nadd);
+	const char *r = arena_strdup(a, b.data);
+	buf_free(&b);
+	return r;
+}
+
+static const char *kernelstub_cmd(struct arena *a, const char *const *add, int nadd, const char *const *del, int ndel)
+{
+	struct buf b = { 0 };
+	buf_puts(&b, "kernelstub");
+	for (int i = 0; i < ndel; i++)
+		buf_printf(&b, " -d %s", del[i]);
+	for (int i = 0; i < nadd; i++)
+		buf_printf(&b, " -a %s", add[i]);
+	const char *r = arena_strdup(a, b.data);
+	buf_free(&b);
+	return r;
+}
+
+int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f, const char *const *add_in,
+		    const char *const *del_in)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	const char *add[16], *del[16];
+	int nadd = 0, ndel = 0;
+	for (int i = 0; add_in && add_in[i] && nadd < 16; i++)
+		if (!cmdline_has_raw(h, add_in[i]))
+			add[nadd++] = add_in[i];
+	/* Without a command line, "remove X" is still the advice: it may be there. */
+	for (int i = 0; del_in && del_in[i] && ndel < 16; i++)
+		if (!h->has_cmdline || cmdline_has_raw(h, del_in[i]))
+			del[ndel++] = del_in[i];
+	if (!nadd && !ndel)
+		return 0;
+	const struct boot *bt = &h->boot;
+	if (!h->has_cmdline)
+		finding_note(fs, f, "The command line was not read: leave out what it already has.");
+	switch (bt->loader) {
+	case BOOT_OSTREE:
+		if (bt->openshift)
+			finding_note(fs, f, "OpenShift node (RHCOS): set kernel arguments for the pool in its "
+				     "PerformanceProfile (spec.additionalKernelArgs) or a MachineConfig "
+				     "(spec.kernelArguments); the Machine Config Operator does not know of "
+				     "arguments set by hand with rpm-ostree on one node.");
+		finding_fix(fs, f, "%s", kargs_cmd(a, add, nadd, del, ndel));
+		break;
+	case BOOT_GRUB:
+		if (bt->family == OS_RHEL) {
+			finding_fix(fs, f, "%s", grubby_cmd(a, add, nadd, del, ndel));
+			break;
+		}
+		finding_fix(fs, f, "%s", sed_cmdline(a, add, nadd, del, ndel, true));
+		if (bt->proxmox)
+			finding_fix(fs, f, "proxmox-boot-tool refresh");
+		else if (bt->family == OS_DEBIAN)
+			finding_fix(fs, f, "update-grub");
+		else if (bt->family == OS_SUSE)
+			finding_fix(fs, f, "grub2-mkconfig -o /boot/grub2/grub.cfg");
+		else {
+			finding_fix(fs, f, "update-grub   # Debian, Ubuntu");
+			finding_fix(fs, f, "grub2-mkconfig -o /boot/grub2/grub.cfg   # SUSE, others");
+		}
+		break;
+	case BOOT_SYSTEMD_BOOT:
+		finding_fix(fs, f, "%s", sed_cmdline(a, add, nadd, del, ndel, false));
+		if (bt->proxmox)
+			finding_fix(fs, f, "proxmox-boot-tool refresh");
+		else
+			finding_note(fs, f, "Then rebuild the boot entries from /etc/kernel/cmdline: "
+				     "proxmox-boot-tool refresh on Proxmox VE, kernel-install add elsewhere.");
+		break;
+	case BOOT_KERNELSTUB:
+		finding_fix(fs, f, "%s", kernelstub_cmd(a, add, nadd, del, ndel));
+		break;
+	case BOOT_UNKNOWN:
+		finding_note(fs, f, "Which boot loader this host uses is not known from what was read: run "
+			     "the line for its own (GRUB on Debian/Ubuntu, grubby on RHEL/Fedora, rpm-ostree "
+			     "on RHCOS/Fedora CoreOS, proxmox-boot-tool on Proxmox VE with systemd-boot, "
+			     "kernelstub on Pop!_OS).");
+		finding_fix(fs, f, "%s && update-grub   # Debian", sed_cmdline(a, add, nadd, del, ndel, true));
+		finding_fix(fs, f, "%s   # RHEL", grubby_cmd(a, add, nadd, del, ndel));
+		finding_fix(fs, f, "%s   # ostree", kargs_cmd(a, add, nadd, del, ndel));
+		finding_fix(fs, f, "%s && proxmox-boot-tool refresh   # Proxmox", sed_cmdline(a, add, nadd, del, ndel, false));
+		finding_fix(fs, f, "%s   # Pop!_OS", kernelstub_cmd(a, add, nadd, del, ndel));
+		break;
+	}
+	finding_note(fs, f, "Reboot for the change to take effect, then run irqsight check again.");
+	return nadd + ndel;
+}
+
+void housekeeping_cpus(const struct host *h, struct cpuset *out)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	struct cpuset vm, online;
+	const char *why;
+	vm_cpus(h, &vm, &why);
+	if (h->has_online) {
+		online = h->online;
+	} else {
+		cpuset_init(&online, a, h->max_cpu);
+		for (int c = 0; c < h->ncols; c++)
+			cpuset_set(&online, h->col_cpu[c]);
+	}
+	cpuset_andnot(out, a, &online, &vm);
+	if (cpuset_empty(out))
+		cpuset_copy(out, a, &online);
+}
+
+/* 1: 1.7 or later, 0: older, -1: unknown. */
+static int irqbalance_has_cpulist(const struct host *h)
+{
+	const char *v = h->irqbalance_version;
+	int major, minor;
+	if (!v)
+		return -1;
+	const char *colon = strchr(v, ':');	/* a Debian epoch, "1:1.9.2-1" */
+	if (colon)
+		v = colon + 1;
+	if (sscanf(v, "%d.%d", &major, &minor) != 2)
+		return -1;
+	return major > 1 || (major == 1 && minor >= 7);
+}
+
+void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *ban,
+			const char *start)
+{
+	const struct irqbalance *ib = &h->irqbalance;
+	/* The model keeps paths relative to the root ("etc/default/irqbalance"). */
+	const char *path = ib->config_path ? arena_printf((struct arena *)&h->arena, "/%s", ib->config_path + (*ib->config_path == '/'))
+			   : h->boot.family == OS_RHEL ? "/etc/sysconfig/irqbalance" : "/etc/default/irqbalance";
+	if (!ib->config_path && h->boot.family != OS_RHEL && h->boot.family != OS_DEBIAN)
+		finding_note(fs, f, "irqbalance reads /etc/default/irqbalance on Debian and Ubuntu, "
+			     "/etc/sysconfig/irqbalance on RHEL and SUSE: use the one this host has.");
+	int cpulist_ok = irqbalance_has_cpulist(h);
+	if (cpulist_ok < 0)
+		finding_note(fs, f, "The irqbalance version is not known from what was read (irqbalance --version "
+			     "tells): 1.7 and later read the CPU list, older ones only the hex mask. Run one:");
+	/* A file that was read loses its old assignment first; the later one wins anyway
+	 * (systemd's EnvironmentFile=, a sourced shell file), so a new file is appended to. */
+	for (int form = 0; form < 2; form++) {
+		if ((form == 0 && cpulist_ok == 0) || (form == 1 && cpulist_ok == 1))
+			continue;
+		const char *var = form ? "IRQBALANCE_BANNED_CPUS" : "IRQBALANCE_BANNED_CPULIST";
+		const char *val = form ? cpumask_hex(h, ban) : cpulist(h, ban);
+		const char *label = cpulist_ok >= 0 ? "" : form ? "   # < 1.7" : "   # 1.7+";
+		/* irqbalance reads IRQBALANCE_BANNED_CPUS first: a list needs it gone. */
+		if (ib->config_path && form == 0 && ib->banned_cpus)
+			finding_fix(fs, f, "sed -i -e '/^%s=/d' -e '/^IRQBALANCE_BANNED_CPUS=/d' %s && echo '%s=%s' >> %s%s", var,
+				    path, var, val, path, label);
+		else if (ib->config_path)
+			finding_fix(fs, f, "sed -i '/^%s=/d' %s && echo '%s=%s' >> %s%s", var, path, var, val, path, label);
+		else
+			finding_fix(fs, f, "echo '%s=%s' >> %s%s", var, val, path, label);
+	}
+	finding_fix(fs, f, "systemctl %s irqbalance", start);
 }

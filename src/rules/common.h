@@ -83,6 +83,35 @@ const char *cpu_time_text(const struct host *h, int cpu, const char **key);
  */
 const char *vcpus_there(const struct host *h, const struct vm *vm, int cpu);
 
+/*
+ * Boot parameter changes as fix steps for this host's boot loader (h->boot, one place
+ * for what each loader needs): GRUB (sed on /etc/default/grub, then update-grub, grubby
+ * or grub2-mkconfig by distribution), ostree (rpm-ostree kargs; on OpenShift a note on
+ * MachineConfig / PerformanceProfile), systemd-boot (/etc/kernel/cmdline, then
+ * proxmox-boot-tool refresh or kernel-install), kernelstub; when the loader is not
+ * known, each of them, labelled. add[] and del[] are NULL-terminated raw parameters
+ * ("irqaffinity=5-10"); a parameter the command line already has is not added again and
+ * one it lacks is not removed. Ends with the reboot note. Returns how many parameters
+ * change (0: nothing to change at boot, no step added).
+ */
+int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f, const char *const *add,
+		    const char *const *del);
+/* Is this exact parameter (key=value or flag, '-' == '_' in the key) on the command line? */
+bool cmdline_has_raw(const struct host *h, const char *raw);
+/* The hex mask of a CPU set as /proc/irq and sysfs write it ("ff,ffffffff"). */
+const char *cpumask_hex(const struct host *h, const struct cpuset *s);
+
+/* The CPUs for host work: online CPUs less the VM CPUs (vm_cpus); all online when none. */
+void housekeeping_cpus(const struct host *h, struct cpuset *out);
+/*
+ * Fix steps that make irqbalance leave the CPUs in ban alone, in the form the installed
+ * irqbalance reads: IRQBALANCE_BANNED_CPULIST from 1.7 on, the hex mask
+ * IRQBALANCE_BANNED_CPUS before; both, labelled, when the version is unknown. Written to
+ * the config file it reads (or the distribution's); then start is "restart" or "enable --now".
+ */
+void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *ban,
+			const char *start);
+
 /* "0-3,8" in the arena. */
 const char *cpulist(const struct host *h, const struct cpuset *s);
 /* A short label for an IRQ: "41 virtio3-rx" / "LOC". */

@@ -52,13 +52,30 @@ void finding_evidence(struct findings *fs, struct finding *f, const char *key, c
 	f->nevidence++;
 }
 
-void finding_fix(struct findings *fs, struct finding *f, const char *fmt, ...)
+static void add_step(struct findings *fs, struct finding *f, bool note, const char *text)
 {
 	f->fix = arena_grow(fs->arena, f->fix, (size_t)f->nfix, sizeof(*f->fix));
+	f->fix_note = arena_grow(fs->arena, f->fix_note, (size_t)f->nfix, sizeof(*f->fix_note));
+	f->fix_note[f->nfix] = note;
+	f->fix[f->nfix++] = text;
+}
+
+void finding_fix(struct findings *fs, struct finding *f, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	f->fix[f->nfix++] = vfmt(fs->arena, fmt, ap);
+	const char *s = vfmt(fs->arena, fmt, ap);
 	va_end(ap);
+	add_step(fs, f, false, s);
+}
+
+void finding_note(struct findings *fs, struct finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	const char *s = vfmt(fs->arena, fmt, ap);
+	va_end(ap);
+	add_step(fs, f, true, s);
 }
 
 void finding_meaning(struct findings *fs, struct finding *f, const char *fmt, ...)

@@ -31,7 +31,11 @@ struct finding {
 	int nevidence;
 	const char *meaning;	/* why it matters for VM latency/security */
 	const char *decision;	/* what the operator has to decide */
-	const char **fix;	/* exact commands, in order */
+	/* The fix, in order: shell commands that run as printed on this host (`$` lines),
+	 * and steps that are not commands (firmware settings, a reboot, a choice), which
+	 * fix_note[k] marks and text prints without `$`. */
+	const char **fix;
+	bool *fix_note;		/* beside fix[] (finding_fix/finding_note keep both) */
 	int nfix;
 	/* Subjects for machine consumers (may be empty): BDFs, IRQ numbers, CPUs. */
 	const char *device;	/* BDF, or NULL */
@@ -50,7 +54,14 @@ struct finding *finding_new(struct findings *fs, const char *id, enum severity s
 	PRINTF(4, 5);
 void finding_evidence(struct findings *fs, struct finding *f, const char *key, const char *fmt, ...)
 	PRINTF(4, 5);
+/* A shell command, complete: no placeholders; what it cannot know, the rule says in a note. */
 void finding_fix(struct findings *fs, struct finding *f, const char *fmt, ...) PRINTF(3, 4);
+/* A step that is not a command: "reboot", "enable VT-d in the firmware setup". */
+void finding_note(struct findings *fs, struct finding *f, const char *fmt, ...) PRINTF(3, 4);
+static inline bool finding_fix_is_note(const struct finding *f, int k)
+{
+	return f->fix_note && f->fix_note[k];
+}
 void finding_meaning(struct findings *fs, struct finding *f, const char *fmt, ...) PRINTF(3, 4);
 void finding_decision(struct findings *fs, struct finding *f, const char *fmt, ...) PRINTF(3, 4);
 

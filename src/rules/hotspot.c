@@ -127,5 +127,14 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 			"the slowest CPU of the host, and any vCPU there the slowest vCPU.");
 	finding_decision(fs, f, "Decide which CPUs do host I/O and spread the device vectors over them.");
 	finding_plan_fix(h, fs, f, NULL, false);
-	finding_fix(fs, f, "or start irqbalance with the VM CPUs banned: IRQBALANCE_BANNED_CPULIST=<vm cpus> in /etc/default/irqbalance; systemctl enable --now irqbalance");
+	struct cpuset vm;
+	const char *why;
+	vm_cpus(h, &vm, &why);
+	if (cpuset_empty(&vm)) {
+		finding_note(fs, f, "Or let irqbalance spread them (ban the CPUs VMs will use first):");
+		finding_fix(fs, f, "systemctl %s irqbalance", h->irqbalance.running == TRI_YES ? "restart" : "enable --now");
+	} else {
+		finding_note(fs, f, "Or let irqbalance spread them with the VM CPUs (%s) banned:", cpulist(h, &vm));
+		fix_irqbalance_ban(h, fs, f, &vm, h->irqbalance.running == TRI_YES ? "restart" : "enable --now");
+	}
 }

@@ -55,9 +55,10 @@ void rule_intx_fallback(const struct host *h, struct findings *fs)
 		finding_decision(fs, f, "Find why MSI is not used: a boot parameter, a driver option, or a "
 				 "platform quirk that disabled MSI for this device or its bridge.");
 		if (nomsi)
-			finding_fix(fs, f, "remove 'pci=nomsi' from the kernel command line (see pci-nomsi)");
-		finding_fix(fs, f, "check the driver's MSI options: modinfo %s | grep -i msi", d->driver);
-		finding_fix(fs, f, "check the bridge allows MSI: cat /sys/bus/pci/devices/%s/msi_bus", d->bdf);
+			finding_note(fs, f, "Remove pci=nomsi from the kernel command line (see pci-nomsi).");
+		if (d->driver)
+			finding_fix(fs, f, "modinfo %s | grep -i msi   # the driver's MSI options", d->driver);
+		finding_fix(fs, f, "cat /sys/bus/pci/devices/%s/msi_bus   # 0: no MSI there", d->bdf);
 		finding_fix(fs, f, "dmesg | grep -i -e msi -e %s", d->bdf);
 	}
 }
@@ -98,7 +99,7 @@ void rule_intx_shared(const struct host *h, struct findings *fs)
 				"whole line disabled (\"nobody cared\").", q->naction);
 		finding_decision(fs, f, "%s", busy ? "Move the busy device to MSI/MSI-X, or to a slot whose line it does not share."
 						   : "Low traffic: acceptable, but watch it if one of these devices gets busy.");
-		finding_fix(fs, f, "lspci -vv | grep -e MSI -e 'Interrupt: pin'   # which of them could use MSI");
-		finding_fix(fs, f, "grep -H . /sys/bus/pci/devices/*/irq | grep ':%d$'   # devices on this line", q->number);
+		finding_fix(fs, f, "lspci -vv | grep -e MSI -e 'Interrupt: pin'   # which can use MSI");
+		finding_fix(fs, f, "grep -H . /sys/bus/pci/devices/*/irq | grep ':%d$'   # who shares it", q->number);
 	}
 }

@@ -1,4 +1,6 @@
 /* iommu-off: no DMA remapping (VT-d / AMD-Vi) active. */
+#include <string.h>
+
 #include "rules/common.h"
 #include "rules/rules.h"
 
@@ -32,12 +34,40 @@ void rule_iommu_off(const struct host *h, struct findings *fs)
 	finding_decision(fs, f, "%s", p->vfio_devices ? "Devices are bound to vfio-pci: enable the IOMMU before running those VMs."
 				    : p->is_virtual && !h->nvms ? "Expected in a guest without a virtual IOMMU; act only if this guest runs VMs or uses VFIO."
 				    : "Enable the IOMMU if this host passes devices through or should isolate device interrupts.");
+	int changed = 0;
 	if (p->is_virtual) {
-		finding_fix(fs, f, "give the guest a vIOMMU: qemu ... -M q35,kernel-irqchip=split -device intel-iommu,intremap=on");
+		finding_note(fs, f, "Give the guest a vIOMMU on its host (QEMU: -M q35,kernel-irqchip=split "
+			     "-device intel-iommu,intremap=on).");
 	} else {
-		finding_fix(fs, f, "enable VT-d (Intel) or IOMMU/AMD-Vi (AMD) in the firmware setup");
-		finding_fix(fs, f, "Intel: add 'intel_iommu=on iommu=pt' to GRUB_CMDLINE_LINUX in /etc/default/grub; AMD: add 'iommu=pt' (the AMD IOMMU is on when firmware enables it)");
-		finding_fix(fs, f, "update-grub   # Debian/Ubuntu/Proxmox; RHEL: grub2-mkconfig -o /boot/grub2/grub.cfg");
+		/* The vendor from the CPU, else from the firmware's IOMMU table (DMAR: VT-d, IVRS: AMD-Vi). */
+		bool intel = (p->cpu_vendor && strstr(p->cpu_vendor, "Intel")) || p->iommu_vendor == IOMMU_VENDOR_INTEL ||
+			     p->firmware_dmar || klog_find(&h->klog, KLOG_DMAR_TABLE);
+		bool amd = !intel && ((p->cpu_vendor && strstr(p->cpu_vendor, "AMD")) ||
+				      p->iommu_vendor == IOMMU_VENDOR_AMD || p->firmware_ivrs);
+		/* Remapping on, or the firmware's table there: the firmware has it on already. */
+		bool firmware_on = p->interrupt_remapping == TRI_YES || p->firmware_dmar || p->firmware_ivrs ||
+				   klog_find(&h->klog, KLOG_DMAR_TABLE);
+		if (!firmware_on)
+			finding_note(fs, f, "%s", intel ? "Enable VT-d in the firmware setup."
+					   : amd ? "Enable the IOMMU (AMD-Vi) in the firmware setup."
+						 : "Enable VT-d (Intel) or the IOMMU / AMD-Vi (AMD) in the firmware setup.");
+		/* What turns it off at boot goes; Intel needs intel_iommu=on, AMD's is on by default. */
+		const char *del[8];
+		int nd = 0;
+		static const char *const offs[] = { "intel_iommu", "amd_iommu", "iommu" };
+		for (size_t i = 0; h->has_cmdline && i < sizeof(offs) / sizeof(offs[0]); i++) {
+			const struct cmdline_param *cp = cmdline_get(&h->cmdline, offs[i]);
+			if (cp && cmdline_has_word(&h->cmdline, offs[i], "off"))
+				del[nd++] = cp->raw;
+		}
+		del[nd] = NULL;
+		const char *add[] = { intel ? "intel_iommu=on" : NULL, intel ? "iommu=pt" : NULL, NULL };
+		if (intel || amd)
+			changed = fix_boot_params(h, fs, f, add, del);
+		else
+			finding_note(fs, f, "At boot, Intel needs intel_iommu=on (and iommu=pt for passthrough default "
+				     "domains); AMD's IOMMU is on when the firmware enables it (iommu=pt likewise).");
 	}
-	finding_fix(fs, f, "reboot, then run: irqsight check");
+	if (!changed)
+		finding_note(fs, f, "Reboot, then run irqsight check again.");
 }

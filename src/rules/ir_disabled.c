@@ -30,11 +30,18 @@ void rule_ir_disabled(const struct host *h, struct findings *fs)
 			"interrupts to vCPUs are impossible, so every device interrupt of a VM exits to the host, "
 			"and x2APIC with more than 255 CPUs cannot be used.");
 	finding_decision(fs, f, "Turn remapping on unless a firmware bug forces it off (see ir-firmware-disabled).");
-	if (intremap_off)
-		finding_fix(fs, f, "remove 'intremap=off' / 'nointremap' from GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub");
-	else
-		finding_fix(fs, f, "enable interrupt remapping in the firmware setup (often under VT-d / IOMMU) and make sure 'intremap=off' is not on the command line");
+	if (!intremap_off && !p->is_virtual)
+		finding_note(fs, f, "Enable interrupt remapping in the firmware setup (often under VT-d / IOMMU).");
 	if (p->is_virtual)
-		finding_fix(fs, f, "in a guest: qemu ... -M q35,kernel-irqchip=split -device intel-iommu,intremap=on");
-	finding_fix(fs, f, "reboot, then run: irqsight check");
+		finding_note(fs, f, "In a guest: give it a vIOMMU with remapping on the host (QEMU: -M "
+			     "q35,kernel-irqchip=split -device intel-iommu,intremap=on).");
+	const struct cmdline_param *off = intremap_off ? cmdline_get(&h->cmdline, "intremap") : NULL;
+	const char *del[] = { off && cmdline_has_word(&h->cmdline, "intremap", "off") ? off->raw : NULL,
+			      cmdline_get(&h->cmdline, "nointremap") ? "nointremap" : NULL, NULL };
+	if (!del[0]) {
+		del[0] = del[1];
+		del[1] = NULL;
+	}
+	if (!fix_boot_params(h, fs, f, NULL, del))
+		finding_note(fs, f, "Reboot, then run irqsight check again.");
 }

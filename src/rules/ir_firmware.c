@@ -29,12 +29,14 @@ void rule_ir_firmware_disabled(const struct host *h, struct findings *fs)
 		finding_meaning(fs, f, "Interrupt remapping stays off whatever the command line says: no interrupt "
 				"isolation for passed-through devices and no posted interrupts.");
 		finding_decision(fs, f, "Update the firmware (BIOS/UEFI); the kernel cannot fix this safely.");
-		finding_fix(fs, f, "update the system firmware to the vendor's latest release, then reboot");
+		finding_note(fs, f, "Update the system firmware to the vendor's latest release, reboot, then run "
+			     "irqsight check again.");
 		if (causes[i].kind == KLOG_AMDVI_IR_DISABLING)
-			finding_fix(fs, f, "as a workaround describe the IO-APIC: ivrs_ioapic[ID]=BB:DD.F on the kernel command line (IDs from the firmware's MADT)");
+			finding_note(fs, f, "As a workaround, describe the IO-APIC on the kernel command line: "
+				     "ivrs_ioapic[ID]=BB:DD.F, the ID and PCI address from the firmware's MADT and "
+				     "the chipset's documentation.");
 		if (causes[i].kind == KLOG_DMAR_IR_ERRATUM)
-			finding_fix(fs, f, "if no fix exists, do not pass devices through on this host");
-		finding_fix(fs, f, "reboot, then run: irqsight check");
+			finding_note(fs, f, "If no firmware fix exists, do not pass devices through on this host.");
 		return;
 	}
 }

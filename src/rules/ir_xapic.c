@@ -23,7 +23,8 @@ void rule_ir_xapic_optout(const struct host *h, struct findings *fs)
 			"MMIO exit under virtualisation; %s",
 			ncpu > 255 ? "this host has more CPUs than xAPIC can address." : "on this CPU count it works, but slower.");
 	finding_decision(fs, f, "Prefer switching the firmware to x2APIC; the kernel override ignores the BIOS on purpose.");
-	finding_fix(fs, f, "set the firmware's x2APIC option to enabled (Dell: 'x2APIC Mode'; HPE: 'x2APIC')");
-	finding_fix(fs, f, "or add 'intremap=no_x2apic_optout' to GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub");
-	finding_fix(fs, f, "reboot, then run: irqsight check");
+	finding_note(fs, f, "Set the firmware's x2APIC option to enabled (Dell: 'x2APIC Mode'; HPE: 'x2APIC'), "
+		     "reboot and run irqsight check again; or override the BIOS at boot:");
+	const char *add[] = { "intremap=no_x2apic_optout", NULL };
+	fix_boot_params(h, fs, f, add, NULL);
 }

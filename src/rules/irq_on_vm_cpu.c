@@ -4,6 +4,17 @@
  */
 #include "rules/common.h"
 #include "rules/rules.h"
+#include "util/buf.h"
+
+/* A movable device IRQ that runs only on VM CPUs (the rule's test, for the by-hand line). */
+static bool on_vm_cpus(const struct host *h, const struct irq *q, const struct cpuset *vm)
+{
+	if (!q->is_device || q->managed == TRI_YES || q->settable == TRI_NO)
+		return false;
+	struct cpuset t;
+	irq_target_cpus(h, q, &t);
+	return !cpuset_empty(&t) && cpuset_subset(&t, vm);
+}
 
 void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 {
@@ -41,10 +52,10 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 				f = finding_new(fs, "irq-on-vm-cpu", SEV_WARNING, "Movable device IRQs target CPUs reserved for guests");
 				finding_evidence(fs, f, "vm cpus", "%s (%s)", cpulist(h, &vm), why);
 			}
-			if (shown++ < 8)
-				finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%.0f%s%s)", q->actions,
-						 cpulist(h, &t), h->sample_seconds > 0 ? (q->rate > 0 ? q->rate : 0) : (double)q->total,
-						 h->sample_seconds > 0 ? "/s" : " since boot", q->has_effective ? "" : ", from counts");
+			shown++;	/* all of them: text shows the first few and says how many more */
+			finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%.0f%s%s)", q->actions,
+					 cpulist(h, &t), h->sample_seconds > 0 ? (q->rate > 0 ? q->rate : 0) : (double)q->total,
+					 h->sample_seconds > 0 ? "/s" : " since boot", q->has_effective ? "" : ", from counts");
 		}
 	}
 	if (!f)
@@ -53,7 +64,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 		f->title = "Movable device IRQs target isolated CPUs";
 	if (!busy)
 		f->severity = SEV_INFO;
-	if (n > shown)
+	if (n > 8)
 		finding_evidence(fs, f, "more", "%d such IRQs in all (%d busy), on CPU(s) %s", n, busy, cpulist(h, &hit));
 	struct cpuset hk;
 	cpuset_copy(&hk, a, &h->roles.housekeeping);
@@ -63,6 +74,35 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	finding_decision(fs, f, "Move them to housekeeping CPUs%s%s; they are not kernel-managed, so this works at run time.",
 			 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk));
 	finding_plan_fix(h, fs, f, NULL, true);
-	if (!cpuset_empty(&hk))
-		finding_fix(fs, f, "by hand: echo %s > /proc/irq/N/smp_affinity_list   # for each IRQ above", cpulist(h, &hk));
+	if (!cpuset_empty(&hk) && n <= 64) {
+		/* The IRQ numbers above, runs of three or more as $(seq A B). */
+		struct buf b = { 0 };
+		int prev = -2, run = 0, nums[64], k = 0;
+		for (int i = 0; i < h->nirqs && k < 64; i++)
+			if (on_vm_cpus(h, &h->irqs[i], &vm))
+				nums[k++] = h->irqs[i].number;
+		for (int i = 0; i <= k; i++) {
+			if (i < k && nums[i] == prev + 1) {
+				prev = nums[i];
+				run++;
+				continue;
+			}
+			if (run >= 2)
+				buf_printf(&b, " $(seq %d %d)", prev - run, prev);
+			else
+				for (int r = run; r >= 0 && prev >= 0; r--)
+					buf_printf(&b, " %d", prev - r);
+			if (i < k) {
+				prev = nums[i];
+				run = 0;
+			}
+		}
+		finding_note(fs, f, "Or by hand (not kept across reboots or irqbalance):");
+		if (k == 1)
+			finding_fix(fs, f, "echo %s > /proc/irq/%d/smp_affinity_list", cpulist(h, &hk), nums[0]);
+		else
+			finding_fix(fs, f, "for i in%s; do echo %s > /proc/irq/$i/smp_affinity_list; done", b.data,
+				    cpulist(h, &hk));
+		buf_free(&b);
+	}
 }

@@ -37,9 +37,7 @@ void rule_irqbalance_vs_isolation(const struct host *h, struct findings *fs)
 	finding_decision(fs, f, "Ban the VM CPUs in irqbalance (or stop it and apply a fixed plan).");
 	struct cpuset ban;
 	cpuset_or(&ban, a, &vm, ib->banned_known ? &ib->banned : &vm);
-	finding_fix(fs, f, "echo 'IRQBALANCE_BANNED_CPULIST=%s' >> %s", cpulist(h, &ban),
-		    ib->config_path ? ib->config_path : "/etc/default/irqbalance");
-	finding_fix(fs, f, "systemctl restart irqbalance");
+	fix_irqbalance_ban(h, fs, f, &ban, "restart");
 	finding_plan_fix(h, fs, f, NULL, true);
 }
 
@@ -75,5 +73,14 @@ void rule_irqbalance_off_no_plan(const struct host *h, struct findings *fs)
 			"once, and nothing keeps them away from vCPU cores or spreads a burst.");
 	finding_decision(fs, f, "Choose a policy: a fixed plan (reproducible, reviewed) or irqbalance with VM CPUs banned.");
 	finding_plan_fix(h, fs, f, NULL, true);
-	finding_fix(fs, f, "or: systemctl enable --now irqbalance (set IRQBALANCE_BANNED_CPULIST first)");
+	struct cpuset vm;
+	const char *why;
+	vm_cpus(h, &vm, &why);
+	if (cpuset_empty(&vm)) {
+		finding_note(fs, f, "Or run irqbalance; ban the CPUs VMs will use first.");
+		finding_fix(fs, f, "systemctl enable --now irqbalance");
+	} else {
+		finding_note(fs, f, "Or run irqbalance with the VM CPUs (%s) banned:", cpulist(h, &vm));
+		fix_irqbalance_ban(h, fs, f, &vm, "enable --now");
+	}
 }

@@ -20,8 +20,16 @@ void rule_unsafe_interrupts(const struct host *h, struct findings *fs)
 			"accepts as any interrupt: a guest-to-host escalation path. The option exists only to "
 			"run on platforms without interrupt remapping.");
 	finding_decision(fs, f, "Turn it off once remapping works; never set it on a multi-tenant host.");
-	finding_fix(fs, f, "remove 'options vfio_iommu_type1 allow_unsafe_interrupts=1' from /etc/modprobe.d/*.conf");
-	finding_fix(fs, f, "update-initramfs -u && reboot   # RHEL: dracut -f");
+	finding_fix(fs, f, "sed -i -E 's/ ?allow_unsafe_interrupts=(1|Y|y)//' /etc/modprobe.d/*.conf");
+	if (h->boot.family == OS_DEBIAN)
+		finding_fix(fs, f, "update-initramfs -u");
+	else if (h->boot.family == OS_RHEL || h->boot.family == OS_SUSE)
+		finding_fix(fs, f, "dracut -f");
+	else {
+		finding_fix(fs, f, "update-initramfs -u   # Debian, Ubuntu");
+		finding_fix(fs, f, "dracut -f   # RHEL, Fedora, SUSE");
+	}
+	finding_note(fs, f, "Reboot (or reload vfio_iommu_type1 with no device in use), then run irqsight check again.");
 }
 
 void rule_apicv_off(const struct host *h, struct findings *fs)
@@ -39,7 +47,9 @@ void rule_apicv_off(const struct host *h, struct findings *fs)
 	finding_decision(fs, f, "%s", amd ? "Consider enabling AVIC after testing your guests."
 					  : "Enable APICv unless a known erratum or nested setup needs it off.");
 	if (amd)
-		finding_fix(fs, f, "echo 'options kvm_amd avic=1' > /etc/modprobe.d/kvm-avic.conf; reload kvm_amd with VMs stopped");
+		finding_fix(fs, f, "echo 'options kvm_amd avic=1' > /etc/modprobe.d/kvm-avic.conf");
 	else
-		finding_fix(fs, f, "remove 'enable_apicv=0' from /etc/modprobe.d/*.conf; reload kvm_intel with VMs stopped");
+		finding_fix(fs, f, "sed -i -E 's/ ?enable_apicv=(0|N|n)//' /etc/modprobe.d/*.conf");
+	finding_note(fs, f, "With every VM stopped, reload the module (modprobe -r %s && modprobe %s) or reboot.",
+		     amd ? "kvm_amd" : "kvm_intel", amd ? "kvm_amd" : "kvm_intel");
 }

@@ -1,6 +1,64 @@
 /* managed-irq-on-vm-cpu: kernel-managed IRQs (not movable at run time) on CPUs used by vCPUs. */
+#include <string.h>
+
 #include "rules/common.h"
 #include "rules/rules.h"
+#include "util/buf.h"
+
+/*
+ * isolcpus=managed_irq,<VM CPUs> keeps managed IRQs off the VM CPUs where a queue can
+ * use another CPU; irqaffinity= sets the default for the rest. Only what the command
+ * line lacks is suggested: an isolcpus= that has managed_irq and covers the VM CPUs
+ * stays; one that lacks either is replaced by one with its flags and CPUs kept.
+ */
+static void managed_boot_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *vm,
+			     const struct cpuset *hk)
+{
+	struct arena *a = (struct arena *)&h->arena;
+	const char *add[3] = { NULL }, *del[3] = { NULL };
+	int na = 0, nd = 0;
+	const struct cmdline_param *iso = h->has_cmdline ? cmdline_get(&h->cmdline, "isolcpus") : NULL;
+	if (iso && iso->val) {
+		struct buf flags = { 0 };
+		struct cpuset cpus;
+		cpuset_init(&cpus, a, h->max_cpu);
+		bool managed = false;
+		for (const char *v = iso->val; *v;) {
+			size_t n = strcspn(v, ",");
+			if (n && (v[0] < '0' || v[0] > '9')) {
+				buf_printf(&flags, "%.*s,", (int)n, v);
+				managed |= n == 11 && !strncmp(v, "managed_irq", 11);
+			} else if (n) {
+				struct cpuset one, u;
+				if (!cpuset_parse_list(&one, a, v, n)) {
+					cpuset_or(&u, a, &cpus, &one);
+					cpus = u;
+				}
+			}
+			v += n + (v[n] == ',');
+		}
+		if (!managed || !cpuset_subset(vm, &cpus)) {
+			struct cpuset u;
+			cpuset_or(&u, a, &cpus, vm);
+			del[nd++] = iso->raw;
+			add[na++] = arena_printf(a, "isolcpus=%s%s%s", managed ? "" : "managed_irq,", flags.data ? flags.data : "",
+						 cpulist(h, &u));
+		}
+		buf_free(&flags);
+	} else {
+		add[na++] = arena_printf(a, "isolcpus=managed_irq,domain,%s", cpulist(h, vm));
+	}
+	const char *want = arena_printf(a, "irqaffinity=%s", cpulist(h, hk));
+	const struct cmdline_param *ia = h->has_cmdline ? cmdline_get(&h->cmdline, "irqaffinity") : NULL;
+	if (!cmdline_has_raw(h, want)) {
+		if (ia)
+			del[nd++] = ia->raw;
+		add[na++] = want;
+	}
+	if (!fix_boot_params(h, fs, f, add, del))
+		finding_note(fs, f, "The command line already has %s and %s: the queues above have only VM CPUs "
+			     "in their masks.", iso ? iso->raw : "isolcpus=managed_irq", want);
+}
 
 void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 {
@@ -32,15 +90,14 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 					"Kernel-managed IRQs target CPUs reserved for VMs");
 			finding_evidence(fs, f, "vm cpus", "%s (%s)", cpulist(h, &vm), why);
 		}
-		if (n <= 6)
-			finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%s)", q->actions,
+		finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%s)", q->actions,
 					 cpulist(h, &s), q->managed_why ? q->managed_why : "managed");
 	}
 	if (!f)
 		return;
 	if (!cpuset_intersects(&hit, &h->roles.vm))	/* an RT host: no guest there to name */
 		f->title = "Kernel-managed IRQs target isolated CPUs";
-	if (n > 6)
+	if (n > 8)
 		finding_evidence(fs, f, "more", "%d managed IRQs in all, on CPU(s) %s", n, cpulist(h, &hit));
 	struct cpuset hk;
 	cpuset_copy(&hk, a, &h->roles.housekeeping);
@@ -52,10 +109,8 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 			"A queue's interrupt and its completion work then run on the vCPU's CPU.");
 	finding_decision(fs, f, "Keep managed IRQs on housekeeping CPUs with boot parameters (isolcpus=managed_irq is "
 			 "best effort: a queue whose CPU mask has only isolated CPUs still lands on them).");
-	if (!cpuset_empty(&hk)) {
-		finding_fix(fs, f, "add 'isolcpus=managed_irq,domain,%s irqaffinity=%s' to GRUB_CMDLINE_LINUX in /etc/default/grub",
-			    cpulist(h, &vm), cpulist(h, &hk));
-		finding_fix(fs, f, "update-grub && reboot   # RHEL: grubby --update-kernel=ALL --args='...'");
-	}
-	finding_fix(fs, f, "or reduce the device's queue count so its queues map to housekeeping CPUs only");
+	if (!cpuset_empty(&hk))
+		managed_boot_fix(h, fs, f, &vm, &hk);
+	finding_note(fs, f, "Or reduce the device's queue count so that every queue's CPU mask includes a "
+		     "housekeeping CPU.");
 }

@@ -37,7 +37,8 @@ void rule_msix_disabled(const struct host *h, struct findings *fs)
 		finding_decision(fs, f, "Find out whether the driver fell back (MSI-X allocation failed, vector space "
 				 "full) or was configured for MSI.");
 		finding_fix(fs, f, "dmesg | grep -i -e msi -e %s", d->bdf);
-		finding_fix(fs, f, "modinfo %s | grep -i -e msi -e queue", d->driver);
+		if (d->driver)
+			finding_fix(fs, f, "modinfo %s | grep -i -e msi -e queue", d->driver);
 	}
 }
 
@@ -72,11 +73,21 @@ void rule_single_vector(const struct host *h, struct findings *fs)
 		finding_meaning(fs, f, "All of the device's traffic is handled by one interrupt on one CPU: that CPU "
 				"becomes a hotspot under load and every vCPU placed there stalls.");
 		finding_decision(fs, f, "Raise the queue count to the CPUs you dedicate to host I/O.");
-		if (d->netdev)
-			finding_fix(fs, f, "ethtool -l %s; ethtool -L %s combined N   # N = housekeeping CPUs", d->netdev, d->netdev);
-		else
-			finding_fix(fs, f, "check the driver's queue/vector parameters: modinfo %s", d->driver);
+		/* One queue per housekeeping CPU, within the MSI-X table (one vector stays for misc). */
+		struct cpuset hk;
+		housekeeping_cpus(h, &hk);
+		unsigned nq = (unsigned)cpuset_count(&hk);
+		if (nq + 1 > cap)
+			nq = cap > 1 ? cap - 1 : 1;
+		if (d->netdev) {
+			finding_fix(fs, f, "ethtool -l %s   # the most queues it supports", d->netdev);
+			finding_fix(fs, f, "ethtool -L %s combined %u   # one per housekeeping CPU (%s)", d->netdev, nq,
+				    cpulist(h, &hk));
+		} else {
+			finding_fix(fs, f, "modinfo %s | grep -i -e queue -e vector   # the driver's queue parameters", d->driver);
+		}
 		if (h->platform.is_virtual)
-			finding_fix(fs, f, "for virtio in a guest: give the device queues on the host (e.g. -device virtio-net-pci,mq=on,vectors=2N+2 with queues=N)");
+			finding_note(fs, f, "For virtio in a guest, the queues come from the host: e.g. QEMU -device "
+				     "virtio-net-pci,mq=on,vectors=%u with queues=%u on its -netdev.", 2 * nq + 2, nq);
 	}
 }

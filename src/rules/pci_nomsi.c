@@ -1,6 +1,9 @@
 /* pci-nomsi: MSI/MSI-X disabled for every device on the command line. */
+#include <string.h>
+
 #include "rules/common.h"
 #include "rules/rules.h"
+#include "util/buf.h"
 
 void rule_pci_nomsi(const struct host *h, struct findings *fs)
 {
@@ -19,6 +22,22 @@ void rule_pci_nomsi(const struct host *h, struct findings *fs)
 			"queue on one CPU, lines are shared between devices, and every interrupt needs an "
 			"extra EOI round trip.");
 	finding_decision(fs, f, "Remove the parameter unless it works around a known broken device (then use pci=noaer or a per-device quirk instead).");
-	finding_fix(fs, f, "remove 'pci=nomsi' from GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub");
-	finding_fix(fs, f, "reboot, then run: irqsight check");
+	/* Only the nomsi word goes: "pci=noaer,nomsi" becomes "pci=noaer". */
+	const char *del[] = { p ? p->raw : "pci=nomsi", NULL }, *add[] = { NULL, NULL };
+	if (p && p->val && strcmp(p->val, "nomsi")) {
+		struct buf b = { 0 };
+		buf_puts(&b, "pci=");
+		const char *v = p->val;
+		for (int first = 1; *v;) {
+			size_t n = strcspn(v, ",");
+			if (n != 5 || strncmp(v, "nomsi", 5)) {
+				buf_printf(&b, "%s%.*s", first ? "" : ",", (int)n, v);
+				first = 0;
+			}
+			v += n + (v[n] == ',');
+		}
+		add[0] = arena_strdup((struct arena *)&h->arena, b.data);
+		buf_free(&b);
+	}
+	fix_boot_params(h, fs, f, add, del);
 }

@@ -4,6 +4,7 @@
 
 #include "rules/common.h"
 #include "rules/rules.h"
+#include "util/buf.h"
 
 /* Admin/config vectors do not carry queue traffic: judged on the name without an
  * "@pci:<bdf>" (mlx5, mana); mlx5's async event queues (mlx5_async0) and mana's
@@ -64,6 +65,33 @@ static bool is_multiqueue_vector(const struct pci_dev *d, const struct irq *q)
 	return is_multiqueue(d) && queue_index(q->action[0]) >= 0;
 }
 
+/* One housekeeping CPU per queue vector, round robin: what apply would write, by hand. */
+static void fix_spread_by_hand(const struct host *h, struct findings *fs, struct finding *f, const struct pci_dev *d)
+{
+	struct cpuset hk;
+	housekeeping_cpus(h, &hk);
+	int ncpu = cpuset_count(&hk);
+	if (ncpu < 2)
+		return;
+	struct buf b = { 0 };
+	int c = cpuset_next(&hk, 0), n = 0;
+	for (int k = 0; k < d->nirqs; k++) {
+		const struct irq *q = d->irqs[k];
+		if (!is_queue_vector(q) || !is_multiqueue_vector(d, q) || q->managed == TRI_YES)
+			continue;
+		buf_printf(&b, " %d:%d", q->number, c);
+		n++;
+		c = cpuset_next(&hk, c + 1);
+		if (c < 0)
+			c = cpuset_next(&hk, 0);
+	}
+	if (n && n <= 8) {	/* more is what apply is for */
+		finding_note(fs, f, "Or by hand, one housekeeping CPU per queue (not kept across reboots):");
+		finding_fix(fs, f, "for p in%s; do echo ${p#*:} > /proc/irq/${p%%:*}/smp_affinity_list; done", b.data);
+	}
+	buf_free(&b);
+}
+
 void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 {
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
@@ -104,7 +132,7 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 		f->device = d->bdf;
 		f->cpu = cpu;
 		int shown = 0;
-		for (int k = 0; k < d->nirqs && shown < 6; k++) {
+		for (int k = 0; k < d->nirqs; k++) {
 			const struct irq *q = d->irqs[k];
 			if (!is_queue_vector(q) || !is_multiqueue_vector(d, q))
 				continue;
@@ -116,8 +144,6 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 					 (unsigned long long)q->total);
 			shown++;
 		}
-		if (nq > shown)
-			finding_evidence(fs, f, "more", "%d more queue interrupt(s) on CPU %d", nq - shown, cpu);
 		if (!from_affinity)
 			finding_evidence(fs, f, "note", "judged from per-CPU counts: affinity files were not readable");
 		finding_meaning(fs, f, "The device has several queues so that work spreads over CPUs, but every queue "
@@ -125,6 +151,6 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 		finding_decision(fs, f, "Spread the queue vectors over the CPUs reserved for host I/O (irqsight plan does it), "
 				 "or let irqbalance do it.");
 		finding_plan_fix(h, fs, f, NULL, false);
-		finding_fix(fs, f, "or by hand: echo CPU > /proc/irq/N/smp_affinity_list for each queue IRQ");
+		fix_spread_by_hand(h, fs, f, d);
 	}
 }

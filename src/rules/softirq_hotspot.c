@@ -1,6 +1,87 @@
 /* softirq-hotspot: NET_RX / NET_TX / BLOCK work piling onto one CPU. */
+#include <string.h>
+
 #include "rules/common.h"
 #include "rules/rules.h"
+
+/* The interface whose queue interrupts put most load on cpu: NULL when none is known. */
+static const struct pci_dev *busiest_netdev_on(const struct host *h, int cpu)
+{
+	const struct pci_dev *best = NULL;
+	double most = 0;
+	const struct host_cpu *c = host_cpu(h, cpu);
+	if (!c || c->col < 0)
+		return NULL;
+	for (int i = 0; i < h->ndevs; i++) {
+		const struct pci_dev *d = &h->devs[i];
+		if (!d->netdev)
+			continue;
+		double v = 0;
+		for (int k = 0; k < d->nirqs; k++)
+			v += irq_load(h, d->irqs[k], c->col);
+		if (v > most) {
+			most = v;
+			best = d;
+		}
+	}
+	return best;
+}
+
+/*
+ * Without sysfs (a /proc-only capture) the interface is known only from its IRQ's
+ * name: drivers name them after the interface ("eth0", "eno1-TxRx-3", "em1-rx-0").
+ * The busiest device IRQ on cpu whose first action starts like an interface name.
+ */
+static const char *iface_from_irqs(const struct host *h, int cpu)
+{
+	static const char *const prefixes[] = { "eth", "en", "em", "wl", "ib", "bond" };
+	const struct host_cpu *c = host_cpu(h, cpu);
+	const char *best = NULL;
+	double most = 0;
+	for (int i = 0; c && c->col >= 0 && i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		if (!q->is_device || !q->actions)
+			continue;
+		size_t n = strcspn(q->actions, "-@:, ");
+		bool named = false;
+		for (size_t k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++)
+			named |= !strncmp(q->actions, prefixes[k], strlen(prefixes[k]));
+		double v = irq_load(h, q, c->col);
+		if (named && n < 16 && v > most) {
+			most = v;
+			best = arena_strndup((struct arena *)&h->arena, q->actions, n);
+		}
+	}
+	return best;
+}
+
+/* More queues (one per housekeeping CPU) or, where they cannot grow, RPS over those CPUs. */
+static void fix_net_spread(const struct host *h, struct findings *fs, struct finding *f, int cpu)
+{
+	const struct pci_dev *d = busiest_netdev_on(h, cpu);
+	const char *iface = d ? d->netdev : iface_from_irqs(h, cpu);
+	struct cpuset hk;
+	housekeeping_cpus(h, &hk);
+	if (!iface) {
+		finding_note(fs, f, "No interface's queue interrupts are known on CPU %d: find the one whose "
+			     "interrupts land there, then give it one queue per housekeeping CPU (%s) with "
+			     "ethtool -L, or RPS over them.", cpu, cpulist(h, &hk));
+		return;
+	}
+	unsigned nq = (unsigned)cpuset_count(&hk);
+	if (d && d->cfg_full && d->cfg.has_msix == TRI_YES && d->cfg.msix_table_size > 1 && nq + 1 > d->cfg.msix_table_size)
+		nq = d->cfg.msix_table_size - 1;
+	/* Queues only where MSI-X can give them vectors (or nothing says it cannot). */
+	bool multi = !d || d->irq_mode == IRQ_MODE_MSIX || d->irq_mode == IRQ_MODE_UNKNOWN;
+	if (multi && (!d || d->net_rx_queues <= 0 || (unsigned)d->net_rx_queues < nq)) {
+		finding_fix(fs, f, "ethtool -l %s   # the most queues it supports", iface);
+		finding_fix(fs, f, "ethtool -L %s combined %u   # one per housekeeping CPU (%s)", iface, nq, cpulist(h, &hk));
+	}
+	finding_note(fs, f, "Where the queues cannot grow, spread the receive work with RPS over the "
+		     "housekeeping CPUs (not kept across reboots):");
+	finding_fix(fs, f, "for q in /sys/class/net/%s/queues/rx-*/rps_cpus; do echo %s > \"$q\"; done", iface,
+		    cpumask_hex(h, &hk));
+}
 
 void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 {
@@ -46,8 +127,7 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 				"traffic, preempting any vCPU placed there.", softirq_name(v));
 		finding_decision(fs, f, "Spread the queue interrupts (more queues, affinity) or spread the work with RPS/RFS.");
 		if (v == SOFTIRQ_NET_RX || v == SOFTIRQ_NET_TX) {
-			finding_fix(fs, f, "ethtool -L <iface> combined <N>   # more queues, one per housekeeping CPU");
-			finding_fix(fs, f, "echo <housekeeping mask> > /sys/class/net/<iface>/queues/rx-0/rps_cpus   # RPS when queues cannot grow");
+			fix_net_spread(h, fs, f, top);
 		} else {
 			finding_plan_fix(h, fs, f, NULL, false);
 		}

@@ -142,6 +142,24 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 			cpuset_andnot(&vmset, a, &h->online, &all);
 		if (!cpuset_empty(&vmset))
 			finding_plan_fix(h, fs, f, &vmset, false);
-		finding_fix(fs, f, "or move the vCPUs: virsh vcpupin DOMAIN VCPU CPULIST, avoiding CPU(s) %s", cpulist(h, &hit));
+		/* Or move each vCPU thread that may run there to the rest of its allowed CPUs. */
+		int moved = 0;
+		for (int k = 0; k < vm->nthreads; k++) {
+			const struct vm_thread *t = &vm->threads[k];
+			if (t->vcpu < 0 || !t->has_allowed || !cpuset_intersects(&t->allowed, &hit))
+				continue;
+			struct cpuset rest;
+			cpuset_andnot(&rest, a, &t->allowed, &hit);
+			if (cpuset_empty(&rest))
+				continue;
+			if (!moved++)
+				finding_note(fs, f, "Or move the vCPUs off CPU(s) %s (for a libvirt domain, virsh vcpupin "
+					     "keeps it across restarts):", cpulist(h, &hit));
+			finding_fix(fs, f, "taskset -pc %s %d   # vCPU %d of '%s'", cpulist(h, &rest), t->tid, t->vcpu,
+				    vm->name ? vm->name : "?");
+		}
+		if (!moved)
+			finding_note(fs, f, "Or pin the vCPUs of '%s' to CPUs other than %s (virsh vcpupin for a libvirt "
+				     "domain, taskset -pc for its threads).", vm->name ? vm->name : "?", cpulist(h, &hit));
 	}
 }

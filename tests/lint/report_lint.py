@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Lint the text report of every fixture: what an operator reads and pastes must hold.
+
+For every host tree under tests/hosts/*/, tests/rules/<id>/<fires|quiet>/<case>/ and
+examples/*/, run `irqsight --root TREE --color=never check --no-sample` and check:
+
+  width        no line is wider than 80 columns (counted in characters, not bytes);
+  placeholder  no `$` line carries a placeholder: `<iface>`, `<N>`, or one of the
+               upper-case stand-ins PLAN, FILE, N, CPU, CPULIST, DOMAIN, VCPU, IFACE;
+  irqsight     every `$ irqsight ...` line runs against its fixture: a fresh copy of the
+               tree is the root (`irqsight` becomes `irqsight --root COPY`), and
+               /etc/irqsight paths (plans, journals) become a temporary directory; it
+               must exit 0, 1 or 2 (2 and 1 are check's verdicts; 3 means "could not run");
+  shell        every other `$` line passes `sh -n`, and each command in it starts with a
+               known command name (prose such as "enable VT-d in the firmware setup" is
+               valid shell syntax but not a command).
+
+A `$` line that ends with ` \\` continues on the next line (a wrapped command).
+
+Usage: report_lint.py [--only NAME] [--no-run] [--list] IRQSIGHT
+Prints one FAIL line per problem, then "report-lint: N passed, N failed" (one per fixture).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(TOP, 'tests', 'rules', 'tools'))
+import hex2bin  # noqa: E402
+
+WIDTH = 80
+
+# Commands a fix line may start with. A new fix line with another command adds it here
+# (after checking that the command exists on the hosts the line is printed for).
+KNOWN = {
+    'irqsight', 'echo', 'printf', 'cat', 'grep', 'sed', 'tee', 'for', 'do', 'done',
+    'ethtool', 'systemctl', 'update-grub', 'grub2-mkconfig', 'grubby', 'rpm-ostree',
+    'proxmox-boot-tool', 'kernelstub', 'bootctl', 'kernel-install', 'update-initramfs',
+    'dracut', 'modinfo', 'modprobe', 'lspci', 'dmesg', 'virsh', 'oc', 'reboot',
+    'taskset', 'seq', 'sort', 'head', 'tail', 'awk', 'cut', 'tr', 'xargs', 'ls', 'test', 'true',
+}
+
+ANGLE = re.compile(r'<[A-Za-z][A-Za-z0-9 _.-]*>')
+# upper-case stand-ins, looked for outside quotes ('s/(0|N|n)//' is a sed expression)
+UPPER = re.compile(r'(?<![A-Za-z0-9_$/-])(PLAN|FILE|N|CPU|CPULIST|DOMAIN|VCPU|IFACE)(?![A-Za-z0-9_])')
+
+
+def fixtures(only):
+    out = []
+    for base in ('tests/hosts', 'examples'):
+        d = os.path.join(TOP, base)
+        for name in sorted(os.listdir(d)):
+            p = os.path.join(d, name)
+            if name != 'tools' and os.path.isfile(os.path.join(p, 'SOURCE.md')):
+                out.append((f'{base}/{name}', p))
+    rules = os.path.join(TOP, 'tests', 'rules')
+    for rid in sorted(os.listdir(rules)):
+        for kind in ('fires', 'quiet'):
+            k = os.path.join(rules, rid, kind)
+            if not os.path.isdir(k):
+                continue
+            for case in sorted(os.listdir(k)):
+                p = os.path.join(k, case)
+                if os.path.isfile(os.path.join(p, 'expect')):
+                    out.append((f'tests/rules/{rid}/{kind}/{case}', p))
+    return [f for f in out if not only or only in f[0]]
+
+
+NOT_TREE = {'expect', 'NOTES', 'SOURCE.md', 'README.md', 'expected.txt', 'expected.json',
+            'expected.rc', '.empty-dirs'}
+
+
+def prepare(src, dst):
+    """The tree as golden.sh and the rules runner hand it to irqsight."""
+    shutil.copytree(src, dst, symlinks=True)
+    ed = os.path.join(src, '.empty-dirs')
+    if os.path.isfile(ed):
+        with open(ed) as f:
+            for d in f.read().split('\n'):
+                if d.strip():
+                    os.makedirs(os.path.join(dst, d.strip()), exist_ok=True)
+    for d, _, files in os.walk(dst):
+        for f in files:
+            p = os.path.join(d, f)
+            if os.path.islink(p):
+                continue
+            if f == '.keep' or (d == dst and f in NOT_TREE):
+                os.unlink(p)
+            elif f.endswith('.hex'):
+                with open(p) as fh:
+                    data = hex2bin.convert(fh.read())
+                with open(p[:-4], 'wb') as fh:
+                    fh.write(data)
+                os.unlink(p)
+
+
+def dollar_lines(text):
+    """The `$` lines of a report, wrapped ones joined: (line number, command)."""
+    lines = text.split('\n')
+    i = 0
+    while i < len(lines):
+        s = lines[i].strip()
+        if s.startswith('$ '):
+            n = i + 1
+            cmd = s[2:]
+            while cmd.endswith(' \\') and i + 1 < len(lines):
+                i += 1
+                cmd = cmd[:-1] + lines[i].strip()
+            yield n, cmd
+        i += 1
+
+
+def command_words(cmd):
+    """First word of each simple command (split on ; && || | and shell keywords)."""
+    # drop quoted strings and comments first, so their words are not taken for commands
+    s = re.sub(r"'[^']*'|\"[^\"]*\"", 'Q', cmd)
+    s = re.sub(r'(^|\s)#.*$', '', s)
+    words = []
+    # a command substitution is a word of its command; its own commands are checked too
+    while True:
+        m = re.search(r'\$\(([^()]*)\)', s)
+        if not m:
+            break
+        words += command_words(m.group(1))
+        s = s[:m.start()] + 'S' + s[m.end():]
+    for part in re.split(r'&&|\|\||[;|]', s):
+        w = part.split()
+        while w and re.fullmatch(r'[A-Za-z_][A-Za-z0-9_]*=\S*', w[0]):
+            w = w[1:]	# VAR=value before a command
+        while w and w[0] in ('do', 'then', 'else', '!'):
+            w = w[1:]
+        if w:
+            words.append(w[0])
+    return words
+
+
+def run_irqsight(binary, tree, cmd, tmp):
+    """Run one `$ irqsight` line against a fresh copy of the tree."""
+    work = tempfile.mkdtemp(dir=tmp)
+    root = os.path.join(work, 'root')
+    prepare(tree, root)
+    etc = os.path.join(work, 'etc-irqsight')
+    os.makedirs(etc)
+    line = cmd.replace('/etc/irqsight', etc)
+    script = ('irqsight() { "$IRQSIGHT_BIN" --root "$IRQSIGHT_ROOT" "$@"; }\n'
+              f'cd "$IRQSIGHT_WORK" || exit 99\n{line}\n')
+    env = dict(os.environ, IRQSIGHT_BIN=os.path.abspath(binary), IRQSIGHT_ROOT=root,
+               IRQSIGHT_WORK=work, LC_ALL='C')
+    try:
+        p = subprocess.run(['sh', '-c', script], capture_output=True, text=True, timeout=120,
+                           env=env)
+        rc, err = p.returncode, (p.stderr or p.stdout).strip().split('\n')[-1][:200]
+    except subprocess.TimeoutExpired:
+        rc, err = 124, 'timed out'
+    shutil.rmtree(work, ignore_errors=True)
+    return rc, err
+
+
+def lint(binary, name, tree, tmp, run, report):
+    root = os.path.join(tmp, 'root')
+    shutil.rmtree(root, ignore_errors=True)
+    prepare(tree, root)
+    p = subprocess.run([binary, '--root', root, '--color=never', 'check', '--no-sample'],
+                       capture_output=True, timeout=120, env=dict(os.environ, LC_ALL='C'))
+    shutil.rmtree(root, ignore_errors=True)
+    problems = []
+    if p.returncode >= 3:
+        problems.append(('run', f'check exited {p.returncode}'))
+    text = p.stdout.decode('utf-8', errors='replace')
+    for n, line in enumerate(text.split('\n'), 1):
+        if len(line) > WIDTH:
+            problems.append(('width', f'line {n}: {len(line)} columns: {line.strip()[:70]}'))
+    for n, cmd in dollar_lines(text):
+        code = re.sub(r'(^|\s)#.*$', '', cmd)
+        m = ANGLE.search(code) or UPPER.search(re.sub(r"'[^']*'", "''", code))
+        if m:
+            problems.append(('placeholder', f'line {n}: {m.group(0)!r} in: {cmd[:100]}'))
+        if cmd.startswith('irqsight ') or cmd == 'irqsight':
+            if run:
+                rc, err = run_irqsight(binary, tree, cmd, tmp)
+                if rc not in (0, 1, 2):
+                    problems.append(('irqsight', f'line {n}: exit {rc} ({err}): {cmd[:100]}'))
+            continue
+        sh = subprocess.run(['sh', '-n', '-c', cmd], capture_output=True, text=True)
+        if sh.returncode != 0:
+            problems.append(('shell', f'line {n}: sh -n: {sh.stderr.strip()[:80]}: {cmd[:100]}'))
+            continue
+        bad = [w for w in command_words(cmd) if w not in KNOWN]
+        if bad:
+            problems.append(('shell', f'line {n}: not a known command {bad[0]!r}: {cmd[:100]}'))
+    for kind, msg in problems:
+        report.append((name, kind, msg))
+    return not problems
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--only', default='')
+    ap.add_argument('--no-run', action='store_true', help='skip running the $ irqsight lines')
+    ap.add_argument('--skip', action='append', default=[],
+                    help='report this kind of problem but do not fail on it')
+    ap.add_argument('irqsight')
+    a = ap.parse_args()
+    if not os.access(a.irqsight, os.X_OK):
+        print(f"report-lint: cannot run '{a.irqsight}' (run make first)")
+        print('report-lint: 0 passed, 1 failed')
+        return 1
+    passed = failed = 0
+    counts = {}
+    tmp = tempfile.mkdtemp(prefix='irqsight-lint-')
+    try:
+        for name, tree in fixtures(a.only):
+            report = []
+            lint(a.irqsight, name, tree, tmp, not a.no_run, report)
+            hard = [r for r in report if r[1] not in a.skip]
+            for _, kind, msg in report:
+                counts[kind] = counts.get(kind, 0) + 1
+                print(f"{'FAIL' if kind not in a.skip else 'note'} {name}: {kind}: {msg}")
+            if hard:
+                failed += 1
+            else:
+                passed += 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if counts:
+        print('report-lint: problems by kind: ' +
+              ', '.join(f'{k} {v}' for k, v in sorted(counts.items())))
+    print(f'report-lint: {passed} passed, {failed} failed')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
