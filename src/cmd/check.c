@@ -141,9 +141,11 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 	fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
 	enum severity worst = findings_worst(&fs);
+	/* Nothing above info, but /proc/interrupts gave nothing to judge: UNKNOWN, not OK. */
+	bool unknown = worst == SEV_INFO && h.interrupts_unusable;
 	host_free(&h);
 	src_close(&src);
 	if (fflush(stdout) || ferror(stdout))
 		return err("cannot write the report: %s", strerror(errno));
-	return worst == SEV_CRITICAL ? EXIT_CRITICAL : worst == SEV_WARNING ? EXIT_WARNING : EXIT_OK;
+	return worst == SEV_CRITICAL ? EXIT_CRITICAL : worst == SEV_WARNING ? EXIT_WARNING : unknown ? EXIT_UNKNOWN : EXIT_OK;
 }

@@ -347,7 +347,9 @@ static void ir_verdict(struct host *h)
 		p->ir_evidence = arena_printf(a, "kernel log: %s", off_msg->text);
 	} else {
 		p->interrupt_remapping = TRI_UNKNOWN;
-		p->ir_evidence = "no IO-APIC/MSI interrupts and no remapping message in the kernel log";
+		p->ir_evidence = h->has_interrupts ? "no IO-APIC/MSI interrupts and no remapping message in the kernel log"
+				 : h->has_klog ? "/proc/interrupts not read and no remapping message in the kernel log"
+					       : "/proc/interrupts and the kernel log not read";
 	}
 
 	/* Mode: x2APIC or xAPIC. */

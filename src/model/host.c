@@ -98,6 +98,7 @@ int host_build(struct host *h, const struct source *src, const struct host_opts 
 		/* No readable proc/interrupts but a log or a command line (a partial capture):
 		 * judge what they tell; everything about IRQs is unknown. */
 		host_note_unreadable(h, "proc/interrupts", r, "IRQs, devices' interrupt use and CPU load are unknown");
+		h->interrupts_unusable = r == -ENOENT ? "not present" : arena_strdup(&h->arena, strerror(-r));
 		r = 0;
 	}
 	if (r)

@@ -299,7 +299,12 @@ struct host {
 	struct numa_node *nodes;
 	int nnodes;
 
-	bool has_interrupts;	/* proc/interrupts was read (else a partial report from the log) */
+	bool has_interrupts;	/* proc/interrupts was read and parsed (else a partial report from the log) */
+	/* Why proc/interrupts gives nothing to judge: "not present", an errno text, "empty",
+	 * "does not parse as /proc/interrupts (...)"; NULL when it was read. Then IRQ counts,
+	 * device interrupt load and the CPU table are unknown, and the summary says UNKNOWN
+	 * (check exits 3) unless a warning or critical finding stands on other evidence. */
+	const char *interrupts_unusable;
 	struct irq *irqs;	/* numeric rows first (ascending), then architecture rows */
 	int nirqs;
 	struct pci_dev *devs;	/* sorted by BDF */

@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"
@@ -42,6 +44,8 @@ static const char *const kind_names[KLOG_KIND_COUNT] = {
 	[KLOG_MSI_FALLBACK] = "msi-fallback",
 	[KLOG_KVM_AVIC] = "kvm-avic",
 	[KLOG_HYPERVISOR] = "hypervisor",
+	[KLOG_SMP_ALLOWING] = "smp-allowing",
+	[KLOG_VFIO_PROBE_FAILED] = "vfio-probe-failed",
 };
 
 const char *klog_kind_name(enum klog_kind kind)
@@ -161,6 +165,10 @@ static const struct matcher matchers[] = {
 	{ KLOG_MSI_FALLBACK, "Failed to initialize MSI interrupts" },
 	{ KLOG_KVM_AVIC, "AVIC enabled" },
 	{ KLOG_HYPERVISOR, "Hypervisor detected: " },
+	{ KLOG_SMP_ALLOWING, "Allowing " },
+	{ KLOG_VFIO_PROBE_FAILED, "vfio-pci: probe of " },
+	{ KLOG_VFIO_PROBE_FAILED, "probe with driver vfio-pci failed with error " },
+	{ KLOG_VFIO_PROBE_FAILED, "no iommu_group" },
 };
 
 static const char *after(struct arena *a, struct slice s, long at, size_t skip, char stop)
@@ -265,6 +273,44 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 				if (slice_find(s, "kvm_amd") < 0)
 					continue;
 				break;
+			case KLOG_SMP_ALLOWING: {
+				/* "Allowing 48 CPUs, 24 hotplug CPUs" / "Allowing 8 present CPUs plus 0
+				 * hotplug CPUs": possible = the first, plus the second in the new form. */
+				if (slice_find(s, "smpboot: ") < 0 && slice_find(s, "CPU topo: ") < 0)
+					continue;
+				unsigned long x = 0, y = 0;
+				char word[16] = "";
+				const char *p = arena_strndup(a, s.p + at + nl, s.n - (size_t)at - nl);
+				if (sscanf(p, "%lu present CPUs plus %lu hotplug", &x, &y) == 2)
+					x += y;
+				else if (sscanf(p, "%lu %15s", &x, word) != 2 || strncmp(word, "CPUs", 4))
+					continue;
+				if (!x || x > INT_MAX)
+					continue;
+				ev.irq = (int)x;
+				break;
+			}
+			case KLOG_VFIO_PROBE_FAILED: {
+				/* The BDF: after "probe of " in the old form, the device name before the
+				 * driver's text in the new one; QEMU/DPDK name it in their own ways. */
+				long e = slice_find(s, "failed with error ");
+				if (matchers[m].needle[0] == 'v')
+					ev.arg = after(a, s, at, nl, ' ');
+				else
+					ev.arg = device_of(a, s);
+				if (e >= 0) {
+					const char *p = s.p + e + 18;
+					size_t k = 0, rest = s.n - (size_t)e - 18;
+					if (k < rest && p[k] == '-')
+						k++;
+					while (k < rest && isdigit((unsigned char)p[k]))
+						k++;
+					ev.irq = (int)strtol(arena_strndup(a, p, k), NULL, 10);
+				} else {
+					ev.irq = -22;	/* vfio returns -EINVAL for a device without a group */
+				}
+				break;
+			}
 			default:
 				break;
 			}

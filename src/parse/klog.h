@@ -60,6 +60,14 @@ enum klog_kind {
 					 * interrupts."; arg = the device name the line names (bdf or netdev) if any */
 	KLOG_KVM_AVIC,			/* "kvm_amd: AVIC enabled" */
 	KLOG_HYPERVISOR,		/* "Hypervisor detected: KVM" (arch/x86/kernel/cpu/hypervisor.c); arg = the name */
+	/* x86 "smpboot: Allowing %d CPUs, %d hotplug CPUs" (≤6.8 smpboot.c) or "CPU topo: Allowing
+	 * %u present CPUs plus %u hotplug CPUs" (6.9+ topology.c); irq = the possible CPU count */
+	KLOG_SMP_ALLOWING,
+	/* The driver core refusing vfio-pci: "vfio-pci: probe of 0000:03:00.0 failed with error -22"
+	 * (≤5.13 drivers/base/dd.c), "vfio-pci 0000:03:00.0: probe with driver vfio-pci failed with
+	 * error -22" (5.14+); arg = the BDF, irq = the error (negative errno). Also QEMU/DPDK's
+	 * "vfio ...: no iommu_group found" when a journal carries it (irq = -22 then). */
+	KLOG_VFIO_PROBE_FAILED,
 	KLOG_KIND_COUNT
 };
 

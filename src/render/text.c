@@ -235,8 +235,14 @@ static void cpu_load(const struct ctx *x)
 		}
 		double share = l.total > 0 ? 100.0 * rows[i].load / l.total : 0;
 		bool hot = l.total > 0 && load_is_significant(&l) && is_hotspot_share(share / 100.0, n);
-		buf_printf(x->out, "  %s%-5d%s %-4s %12.0f %5.0f%% %10s %10s %6s %6s  %s%s\n", hot ? c(x, RED) : "", cpu->id,
-			   hot ? c(x, RESET) : "", cpu->node >= 0 ? node : "-", rows[i].load, share, rx, blk, irqp, softp,
+		/* Without a parsed /proc/interrupts the device load is unknown, not 0 / 0%. */
+		char cnt[24] = "-", shr[16] = "-";
+		if (h->has_interrupts) {
+			snprintf(cnt, sizeof(cnt), "%.0f", rows[i].load);
+			snprintf(shr, sizeof(shr), "%.0f%%", share);
+		}
+		buf_printf(x->out, "  %s%-5d%s %-4s %12s %6s %10s %10s %6s %6s  %s%s\n", hot ? c(x, RED) : "", cpu->id,
+			   hot ? c(x, RESET) : "", cpu->node >= 0 ? node : "-", cnt, shr, rx, blk, irqp, softp,
 			   vcpus_on(x, cpu->id), cpu->isolated ? " [isolated]" : "");
 	}
 	if (limit < n)
@@ -382,9 +388,16 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 		ni += fs->v[i].severity == SEV_INFO;
 	}
 	enum severity worst = findings_worst(fs);
+	/* Without /proc/interrupts nothing about IRQs was judged: that is no "OK". */
+	bool unknown = worst == SEV_INFO && h->interrupts_unusable;
 	buf_printf(x.out, "\nSummary: %d critical, %d warning, %d info — %s%s%s\n", nc, nw, ni,
-		   c(&x, worst == SEV_CRITICAL ? RED : worst == SEV_WARNING ? YELLOW : GREEN),
-		   worst == SEV_CRITICAL ? "CRITICAL" : worst == SEV_WARNING ? "WARNING" : "OK", c(&x, RESET));
+		   c(&x, worst == SEV_CRITICAL ? RED : worst == SEV_WARNING || unknown ? YELLOW : GREEN),
+		   worst == SEV_CRITICAL ? "CRITICAL" : worst == SEV_WARNING ? "WARNING" : unknown ? "UNKNOWN" : "OK",
+		   c(&x, RESET));
+	if (h->interrupts_unusable)
+		render_wrap(x.out, arena_printf((struct arena *)&h->arena, "%s: /proc/interrupts %s: IRQs, devices' "
+						"interrupt use and CPU load were not judged", unknown ? "Why" : "Also unknown",
+						h->interrupts_unusable), 0, 2, x.o->width);
 	flush(&x, worst);
 	buf_free(&scratch);
 }

@@ -16,7 +16,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	struct load l;
 	device_load(h, &l);
 	struct finding *f = NULL;
-	int n = 0, busy = 0, shown = 0;
+	int n = 0, busy = 0, shown = 0, unk = 0;
 	struct cpuset hit;
 	cpuset_init(&hit, a, h->max_cpu);
 	/* Busy ones first in the evidence. */
@@ -34,6 +34,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 				continue;	/* it can also run on a housekeeping CPU */
 			n++;
 			busy += is_busy;
+			unk += q->managed == TRI_UNKNOWN;
 			struct cpuset u;
 			cpuset_or(&u, a, &hit, &t);
 			hit = u;
@@ -58,8 +59,20 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	finding_meaning(fs, f, "Each of these interrupts, and the softirq work it raises, preempts the guest or real-time "
 			"task on that CPU; on isolated/nohz_full CPUs it also breaks the tick-less isolation the "
 			"CPU was set aside for.");
-	finding_decision(fs, f, "Move them to housekeeping CPUs%s%s; they are not kernel-managed, so this works at run time.",
-			 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk));
+	/* Managed unknown (no writable-mode or driver pattern to tell, e.g. 4.18 without
+	 * effective_affinity): say so, never "not kernel-managed". */
+	if (unk)
+		f->title = "Device IRQs (movable unless kernel-managed) target CPUs reserved for guests";
+	if (unk)
+		finding_evidence(fs, f, "managed", "unknown for %d of these %d IRQs: this kernel does not show it", unk, n);
+	if (!unk)
+		finding_decision(fs, f, "Move them to housekeeping CPUs%s%s; they are not kernel-managed, so this works at run time.",
+				 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk));
+	else
+		finding_decision(fs, f, "Move them to housekeeping CPUs%s%s. %s may be kernel-managed: this kernel does not show "
+				 "it; the write may be refused (then only boot parameters move them).",
+				 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk),
+				 unk == n ? "They" : arena_printf(a, "%d of them", unk));
 	finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes");
 	if (!cpuset_empty(&hk))
 		finding_fix(fs, f, "by hand: echo %s > /proc/irq/N/smp_affinity_list   # for each IRQ above", cpulist(h, &hk));

@@ -26,9 +26,26 @@ void rule_ok(const struct host *h, struct findings *fs)
 		msi += h->devs[i].irq_mode == IRQ_MODE_MSI;
 		intx += h->devs[i].irq_mode == IRQ_MODE_INTX;
 	}
-	if (!fired(fs, "intx-fallback") && !fired(fs, "pci-nomsi") && (msix || msi))
-		finding_evidence(fs, f, "interrupt modes", "%d device(s) on MSI-X, %d on MSI, %d on INTx", msix, msi, intx);
-	if (!fired(fs, "irq-hotspot") && !fired(fs, "cpu0-overload")) {
+	/* A device's INTx use is known from sysfs (its irq file beside an empty msi_irqs/);
+	 * devices known only from IRQ chip names show their MSI vectors, never their INTx
+	 * line, so "0 on INTx" would be a count of nothing. */
+	bool sysfs = false;
+	for (int i = 0; i < h->ndevs; i++)
+		sysfs |= h->devs[i].in_sysfs;
+	if (!fired(fs, "intx-fallback") && !fired(fs, "pci-nomsi") && (msix || msi)) {
+		if (fired(fs, "intx-shared"))
+			finding_evidence(fs, f, "interrupt modes", "%d device(s) on MSI-X, %d on MSI; INTx: see intx-shared",
+					 msix, msi);
+		else if (sysfs)
+			finding_evidence(fs, f, "interrupt modes", "%d device(s) on MSI-X, %d on MSI, %d on INTx", msix, msi, intx);
+		else
+			finding_evidence(fs, f, "interrupt modes", "%d device(s) on MSI-X, %d on MSI (INTx devices are not "
+					 "known without sysfs)", msix, msi);
+	}
+	if (!h->has_interrupts) {
+		finding_evidence(fs, f, "unknown", "device interrupt load: /proc/interrupts %s",
+				 h->interrupts_unusable ? h->interrupts_unusable : "not read");
+	} else if (!fired(fs, "irq-hotspot") && !fired(fs, "cpu0-overload")) {
 		struct load l;
 		device_load(h, &l);
 		if (load_is_significant(&l))
