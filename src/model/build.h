@@ -16,7 +16,7 @@ int build_irqs(struct host *h, const struct source *src);		/* proc/interrupts, p
 void build_cpus(struct host *h, const struct source *src);		/* cpus[], nodes, softirqs, stat */
 void build_pci(struct host *h, const struct source *src);		/* sys/bus/pci, sys/class/net */
 void build_platform_late(struct host *h, const struct source *src);	/* iommu, modules, IR verdicts */
-void build_procs(struct host *h, const struct source *src);		/* VMs, irqbalance */
+void build_procs(struct host *h, const struct source *src, bool vms);		/* VMs, irqbalance */
 void derive_links(struct host *h);					/* IRQ <-> device, modes, managed */
 void derive_load(struct host *h);					/* per-CPU sums */
 /* Rates and tracepoint times over opt->sample_seconds (build_sample.c): two readings of

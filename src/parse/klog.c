@@ -294,10 +294,19 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 				/* The BDF: after "probe of " in the old form, the device name before the
 				 * driver's text in the new one; QEMU/DPDK name it in their own ways. */
 				long e = slice_find(s, "failed with error ");
-				if (matchers[m].needle[0] == 'v')
+				if (matchers[m].needle[0] == 'v') {
 					ev.arg = after(a, s, at, nl, ' ');
-				else
-					ev.arg = device_of(a, s);
+				} else {
+					/* the last BDF-shaped word before the message ("... qemu[77]:
+					 * vfio 0000:03:00.0: no iommu_group found") */
+					struct slice r = { s.p, (size_t)at }, t;
+					while ((t = slice_token(&r)).n) {
+						if (t.p[t.n - 1] == ':')
+							t.n--;
+						if (t.n >= 7 && t.p[t.n - 2] == '.' && memchr(t.p, ':', t.n))
+							ev.arg = arena_strndup(a, t.p, t.n);
+					}
+				}
 				if (e >= 0) {
 					const char *p = s.p + e + 18;
 					size_t k = 0, rest = s.n - (size_t)e - 18;

@@ -369,9 +369,13 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
 	buf_printf(x.out, "%sirqsight check%s — %s (%s)\n", c(&x, BOLD), c(&x, RESET),
 		   h->is_live ? "this host" : h->root, h->is_live ? "live" : "snapshot");
-	buf_printf(x.out, "kernel %s, %s, %d CPU(s) online, %d device(s), %d IRQ(s)\n",
+	/* Counts of sets that were never read are no figures: "CPUs unknown", "IRQs unknown". */
+	struct arena *ha = (struct arena *)&h->arena;
+	buf_printf(x.out, "kernel %s, %s, %s, %d device(s), %s\n",
 		   h->platform.kernel_release ? h->platform.kernel_release : "unknown",
-		   h->platform.arch ? h->platform.arch : "arch unknown", online, h->ndevs, h->nirqs);
+		   h->platform.arch ? h->platform.arch : "arch unknown",
+		   online > 0 ? arena_printf(ha, "%d CPU(s) online", online) : "CPUs unknown", h->ndevs,
+		   h->has_interrupts ? arena_printf(ha, "%d IRQ(s)", h->nirqs) : "IRQs unknown");
 	platform(&x);
 	devices(&x);
 	cpu_load(&x);

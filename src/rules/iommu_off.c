@@ -21,7 +21,10 @@ void rule_iommu_off(const struct host *h, struct findings *fs)
 	static const char *const keys[] = { "intel_iommu", "amd_iommu", "iommu", "intremap", "iommu.passthrough" };
 	for (size_t i = 0; h->has_cmdline && i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const struct cmdline_param *cp = cmdline_get(&h->cmdline, keys[i]);
-		if (cp)
+		/* The other vendor's parameter is no cause here (bad-boot-param says so). */
+		if (cp && host_iommu_param(h, keys[i], NULL, NULL) == PARAM_OTHER_VENDOR)
+			finding_evidence(fs, f, "cmdline", "%s (no effect on this host: see bad-boot-param)", cp->raw);
+		else if (cp)
 			finding_evidence(fs, f, "cmdline", "%s", cp->raw);
 	}
 	if (p->is_virtual)
