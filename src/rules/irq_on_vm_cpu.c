@@ -64,7 +64,9 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	if (unk)
 		f->title = "Device IRQs (movable unless kernel-managed) target CPUs reserved for guests";
 	if (unk)
-		finding_evidence(fs, f, "managed", "unknown for %d of these %d IRQs: this kernel does not show it", unk, n);
+		finding_evidence(fs, f, "managed", "%s: this kernel does not show it",
+				 unk < n ? arena_printf(a, "unknown for %d of these %d IRQs", unk, n)
+				 : n > 1 ? arena_printf(a, "unknown for all %d", n) : "unknown");
 	if (!unk)
 		finding_decision(fs, f, "Move them to housekeeping CPUs%s%s; they are not kernel-managed, so this works at run time.",
 				 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk));
@@ -72,7 +74,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 		finding_decision(fs, f, "Move them to housekeeping CPUs%s%s. %s may be kernel-managed: this kernel does not show "
 				 "it; the write may be refused (then only boot parameters move them).",
 				 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk),
-				 unk == n ? "They" : arena_printf(a, "%d of them", unk));
+				 unk == n ? (n == 1 ? "It" : "They") : arena_printf(a, "%d of them", unk));
 	finding_fix(fs, f, "irqsight plan -o /etc/irqsight/plan && irqsight apply /etc/irqsight/plan --yes");
 	if (!cpuset_empty(&hk))
 		finding_fix(fs, f, "by hand: echo %s > /proc/irq/N/smp_affinity_list   # for each IRQ above", cpulist(h, &hk));
