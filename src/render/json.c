@@ -229,7 +229,13 @@ static void devices(struct json *j, const struct host *h)
 		json_str(j, "irq_mode", irq_mode_name(d->irq_mode));
 		json_bool(j, "config_full", d->cfg_full);
 		dev_caps(j, d);
-		json_int(j, "vectors_in_use", d->nirqs);
+		/* Without a parsed /proc/interrupts: msi_irqs/ counts the vectors, else unknown. */
+		if (h->has_interrupts)
+			json_int(j, "vectors_in_use", d->nirqs);
+		else if (d->has_msi_irqs_dir && d->nmsi_irqs > 0)
+			json_int(j, "vectors_in_use", d->nmsi_irqs);
+		else
+			json_null(j, "vectors_in_use");
 		json_arr_begin(j, "irqs");
 		for (int k = 0; k < d->nirqs; k++)
 			json_int(j, NULL, d->irqs[k]->number);
