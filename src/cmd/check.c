@@ -32,7 +32,8 @@ static void usage(FILE *f)
 		   "  -j, --json          JSON report (docs/json.md)\n"
 		   "  -p, --prometheus    Prometheus exposition (docs/metrics.md) instead of the report\n"
 		   "  -v, --verbose       list every CPU and device\n\n"
-		   "Exit status: 0 nothing above info, 1 warning, 2 critical, 3 could not run.\n");
+		   "Exit status: 0 nothing above info, 1 warning, 2 critical, 3 could not run, or\n"
+		   "nothing above info but /proc/interrupts unusable (UNKNOWN).\n");
 }
 
 /* Shared by commands that judge a host: open the root and build the model. */
