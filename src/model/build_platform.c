@@ -326,7 +326,9 @@ static void iommu_verdict(struct host *h, const struct source *src)
 		else if (dmar_rows)
 			p->iommu_evidence = arena_printf(a, "%d DMAR-MSI row(s) in /proc/interrupts: Intel DMAR units exist "
 							 "(set up for interrupt remapping alone too: DMA remapping is not "
-							 "shown); no sysfs IOMMU tree or boot log", dmar_rows);
+							 "shown)%s; no sysfs IOMMU tree or boot log", dmar_rows,
+							 host_iommu_param(h, "intel_iommu", "on", NULL) == PARAM_APPLIES
+							 ? "; the command line asks for it (intel_iommu=on)" : "");
 		else if (h->has_klog && (klog_find(k, KLOG_DMAR_UNIT) || klog_find(k, KLOG_DMAR_TABLE)))
 			p->iommu_evidence = "the log (without its boot start) lists DMAR units but no VT-d initialisation; "
 					    "a partial log proves nothing missing, and there is no sysfs IOMMU tree";

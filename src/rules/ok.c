@@ -83,8 +83,10 @@ void rule_ok(const struct host *h, struct findings *fs)
 		finding_evidence(fs, f, "vfio", "allow_unsafe_interrupts is off");
 	if (p->apicv == TRI_YES)
 		finding_evidence(fs, f, "apicv", "on (%s)", p->apicv_param);
+	/* Rejections are kernel log lines: without the log only the values were checked. */
 	if (!fired(fs, "bad-boot-param") && h->has_cmdline)
-		finding_evidence(fs, f, "boot parameters", "no rejected or ineffective IOMMU/IRQ parameters");
+		finding_evidence(fs, f, "boot parameters", "%s", h->has_klog ? "no rejected or ineffective IOMMU/IRQ parameters"
+					 : "no invalid or ineffective IOMMU/IRQ values (rejections are in the kernel log, not read)");
 
 	/* What could not be judged: unknown is an answer, not a pass. */
 	if (p->iommu == TRI_UNKNOWN)
