@@ -111,6 +111,15 @@ static void classify_managed(struct host *h, struct irq *q)
 			q->managed_why = "SCSI HBA reply queue: allocated with kernel-managed affinity";
 			return;
 		}
+	/* NIC queue vectors: the Intel drivers' "<drv>-<if>-TxRx-N" (i40e, ice, ixgbe, igb,
+	 * iavf) and virtio-net's "virtioN-input.M"/"-output.M" are allocated without
+	 * PCI_IRQ_AFFINITY (an affinity hint at most), so users can move them. */
+	if (strstr(a, "-TxRx-") || (sscanf(a, "virtio%d-%n", &c, &end) == 1 &&
+				     (!strncmp(a + end, "input.", 6) || !strncmp(a + end, "output.", 7)))) {
+		q->managed = TRI_NO;
+		q->managed_why = "network queue vector: its driver sets an affinity hint, not kernel-managed affinity";
+		return;
+	}
 	if (q->settable == TRI_YES)
 		q->managed = TRI_NO;
 	(void)h;

@@ -29,11 +29,19 @@ void rule_iommu_off(const struct host *h, struct findings *fs)
 	}
 	if (p->is_virtual)
 		finding_evidence(fs, f, "cpu", "this machine is itself a virtual machine (hypervisor CPU flag)");
-	finding_meaning(fs, f, "Without an IOMMU a device cannot be passed through to a VM safely, and "
-			"interrupt remapping (which isolates and routes device interrupts, and enables posted "
-			"interrupts to vCPUs) is usually off as well.");
+	/* The host's own remapping state, not the usual case, when it was read. */
+	finding_meaning(fs, f, "Without an IOMMU a device cannot be passed through to a VM safely%s",
+			p->interrupt_remapping == TRI_YES
+			? "; interrupt remapping is on here all the same (the DMAR/AMD-Vi units run it without DMA "
+			  "remapping), so device interrupts stay isolated and routable."
+			: p->interrupt_remapping == TRI_NO
+			? ", and interrupt remapping (which isolates and routes device interrupts, and enables "
+			  "posted interrupts to vCPUs) is off as well."
+			: ", and interrupt remapping (which isolates and routes device interrupts, and enables "
+			  "posted interrupts to vCPUs) is usually off as well.");
 	finding_decision(fs, f, "%s", p->vfio_devices ? "Devices are bound to vfio-pci: enable the IOMMU before running those VMs."
 				    : p->is_virtual && !h->nvms ? "Expected in a guest without a virtual IOMMU; act only if this guest runs VMs or uses VFIO."
+				    : p->interrupt_remapping == TRI_YES ? "Enable the IOMMU if this host passes devices through to VMs."
 				    : "Enable the IOMMU if this host passes devices through or should isolate device interrupts.");
 	if (p->is_virtual) {
 		finding_fix(fs, f, "give the guest a vIOMMU: qemu ... -M q35,kernel-irqchip=split -device intel-iommu,intremap=on");
