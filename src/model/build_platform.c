@@ -16,7 +16,7 @@ static void read_kernel(struct host *h, const struct source *src)
 	if (!host_read_str(h, src, "proc/sys/kernel/osrelease", &rel) && *rel) {
 		p->kernel_release = rel;
 	} else {
-		/* The log's first line names it: "Linux version 6.1.0-18-amd64 (...)". */
+		/* Taken from the log's "Linux version <release>" after read_log(), if there. */
 		p->kernel_release = NULL;
 	}
 	if (p->kernel_release)
@@ -148,6 +148,12 @@ int build_platform_early(struct host *h, const struct source *src)
 {
 	read_kernel(h, src);
 	read_log(h, src);
+	/* No osrelease (a log-only capture): the log's "Linux version <release>" names it. */
+	struct platform *p = &h->platform;
+	if (!p->kernel_release && h->klog.linux_version) {
+		p->kernel_release = h->klog.linux_version;
+		sscanf(p->kernel_release, "%d.%d", &p->kernel_major, &p->kernel_minor);
+	}
 	read_cmdline(h, src);
 	read_cpusets(h, src);
 	const char *up;
@@ -332,6 +338,9 @@ static void iommu_verdict(struct host *h, const struct source *src)
 		else if (h->has_klog && (klog_find(k, KLOG_DMAR_UNIT) || klog_find(k, KLOG_DMAR_TABLE)))
 			p->iommu_evidence = "the log (without its boot start) lists DMAR units but no VT-d initialisation; "
 					    "a partial log proves nothing missing, and there is no sysfs IOMMU tree";
+		else if (h->has_klog)
+			p->iommu_evidence = "no sysfs IOMMU tree, and the kernel log is partial (no boot start): "
+					    "a missing VT-d/AMD-Vi line proves nothing";
 		else
 			p->iommu_evidence = "no sysfs IOMMU tree and no boot log to tell";
 	}

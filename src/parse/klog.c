@@ -219,8 +219,13 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 		struct slice s = strip_prefixes(line);
 		if (!s.n)
 			continue;
-		if (!out->has_boot_start && slice_find(s, "Linux version ") >= 0)
+		long lv;
+		if (!out->has_boot_start && (lv = slice_find(s, "Linux version ")) >= 0) {
 			out->has_boot_start = true;
+			out->linux_version = after(a, s, lv, 14, ' ');
+			if (!*out->linux_version)
+				out->linux_version = NULL;
+		}
 		for (size_t m = 0; m < sizeof(matchers) / sizeof(matchers[0]); m++) {
 			long at = slice_find(s, matchers[m].needle);
 			if (at < 0)

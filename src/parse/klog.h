@@ -84,6 +84,7 @@ struct klog {
 	size_t nevents;
 	size_t nlines;		/* lines read (0 = empty log) */
 	bool has_boot_start;	/* the log reaches back to "Linux version" (boot messages are present) */
+	const char *linux_version;	/* the release in the first "Linux version <release> (...)", or NULL */
 };
 
 /* Returns 0. Never fails on content; lines it does not recognise are skipped. */
