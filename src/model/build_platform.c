@@ -291,9 +291,13 @@ static void iommu_verdict(struct host *h, const struct source *src)
 
 	if (p->iommu_units > 0 || p->iommu_groups > 0 || dev_groups > 0) {
 		p->iommu = TRI_YES;
-		p->iommu_evidence = arena_printf(a, "%d IOMMU unit(s) in sys/class/iommu, %d IOMMU group(s)",
-						 p->iommu_units > 0 ? p->iommu_units : 0,
-						 p->iommu_groups > 0 ? p->iommu_groups : 0);
+		/* Name what was found: a tree with only iommu_group links has no unit count. */
+		p->iommu_evidence = p->iommu_units > 0 || p->iommu_groups > 0
+			? arena_printf(a, "%d IOMMU unit(s) in sys/class/iommu, %d IOMMU group(s)",
+				       p->iommu_units > 0 ? p->iommu_units : 0, p->iommu_groups > 0 ? p->iommu_groups : 0)
+			: arena_printf(a, "%d PCI device(s) with an iommu_group link (sys/class/iommu and "
+				       "sys/kernel/iommu_groups %s)", dev_groups,
+				       units_ok || groups_ok ? "empty or not captured" : "not captured");
 	} else if (units_ok && groups_ok) {
 		p->iommu = TRI_NO;
 		p->iommu_evidence = "sys/class/iommu and sys/kernel/iommu_groups are empty";
