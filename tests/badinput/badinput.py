@@ -67,6 +67,12 @@ def m_garbage(p):
     _write(p, bytes(rnd.getrandbits(8) for _ in range(65536)))
 
 
+def m_garbage100k(p):
+    """100 KB of random bytes (issue 16: this gave "OK", exit 0)."""
+    rnd = random.Random(16)
+    _write(p, bytes(rnd.getrandbits(8) for _ in range(100 * 1024)))
+
+
 def m_nuls(p):
     d = bytearray(_data(p))
     for i in range(6, len(d), 7):
@@ -201,7 +207,7 @@ def m_holes_tree(root):
 
 
 MUT = {
-    "empty": m_empty, "truncated": m_truncated, "garbage": m_garbage, "nuls": m_nuls,
+    "empty": m_empty, "truncated": m_truncated, "garbage": m_garbage, "garbage100k": m_garbage100k, "nuls": m_nuls,
     "long": m_long, "long-inline": m_long_inline, "missing": m_missing, "dir": m_dir,
     "file": m_file, "fifo": m_fifo, "dangling": m_dangling, "loop": m_loop,
     "nobody": m_mode000, "empty-dir": m_empty_dir, "junk-entries": m_junk_entries,
@@ -289,6 +295,16 @@ def expect_not_ok(r):
     return None
 
 
+def expect_vectors(bdf, want):
+    def check(r):
+        d = dev(r, bdf)
+        if not d or d.get("vectors_in_use") != want:
+            return "%s vectors_in_use %r, expected %r (msi_irqs/)" % (bdf, d and d.get("vectors_in_use"), want)
+        return None
+
+    return check
+
+
 def expect_isolated_unknown(r):
     v = r["cpus"]["isolated"]
     return None if v is None else "cpus.isolated %r, expected null (unknown)" % v
@@ -366,6 +382,10 @@ case(LF, "proc/interrupts", CONTENT + READ_ERRORS, "proc/interrupts",
      checks=[expect_ir_unknown, expect_not_ok],
      only={expect_ir_unknown: ["empty", "garbage", "long"] + READ_ERRORS,
            expect_not_ok: ["empty", "garbage", "long", "nuls"] + READ_ERRORS})
+# 100 KB of random bytes on the live-shaped tree: UNKNOWN (exit 3), never OK; no device
+# figures; no single-vector from "0 vectors" (msi_irqs/ lists three)
+case(LF, "proc/interrupts", ["garbage100k"], "proc/interrupts",
+     checks=[expect_not_ok, expect_ir_unknown, expect_vectors("0000:00:03.0", 3)])
 # a 10 MB line after the header: skipped (noted, above), the 34 rows around it kept
 case(LF, "proc/interrupts", ["long-inline"], None, need=False, checks=[expect_nirqs(34)])
 # only the header renumbered: it and sysfs disagree (a CPU hotplugged between the reads)
