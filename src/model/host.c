@@ -101,8 +101,10 @@ int host_build(struct host *h, const struct source *src, const struct host_opts 
 		h->interrupts_unusable = r == -ENOENT ? "not present" : arena_strdup(&h->arena, strerror(-r));
 		r = 0;
 	}
-	if (r)
+	if (r) {
+		host_free(h);	/* what was read so far: nothing of it is returned */
 		return r;
+	}
 	build_cpus(h, src);
 	build_pci(h, src);
 	/* Without VMs (baseline) the process list is still read for irqbalance. */
