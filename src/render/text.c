@@ -73,7 +73,10 @@ static void platform(const struct ctx *x)
 	   p->ir_evidence);
 	if (p->interrupt_remapping != TRI_NO)
 		kv(x, "Remapping mode", p->ir_mode == IR_MODE_X2APIC ? c(x, GREEN) : c(x, YELLOW), ir_mode_name(p->ir_mode),
-		   p->ir_mode == IR_MODE_UNKNOWN ? "no \"Enabled IRQ remapping in ... mode\" message in the log" : NULL);
+		   p->ir_mode != IR_MODE_UNKNOWN ? NULL
+		   : !h->has_klog ? "the kernel log was not read (it names the mode)"
+		   : p->arch && strcmp(p->arch, "x86_64") ? "x2APIC/xAPIC modes are x86's"
+		   : "no \"Enabled IRQ remapping in ... mode\" message in the log");
 	kv(x, "x2APIC", "", tri_onoff(p->x2apic), NULL);
 	if (p->default_domain && p->iommu == TRI_YES)
 		kv(x, "Default domain", "", p->default_domain, "iommu default domain type (kernel log)");
