@@ -150,7 +150,9 @@ static void devices(const struct ctx *x)
 	if (!h->ndevs)
 		buf_printf(x->out, "  (no PCI devices known)\n");
 	if (hidden)
-		buf_printf(x->out, "  … %d more device(s) without interrupts or beyond the first 40 (-v shows all)\n", hidden);
+		buf_printf(x->out, "  … %d more device(s) %s\n", hidden,
+			   h->has_interrupts ? "without interrupts or beyond the first 40 (-v shows all)"
+					     : "whose IRQs are unknown (no usable /proc/interrupts; --json lists them)");
 }
 
 struct cpu_row {
