@@ -230,7 +230,7 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 			long at = slice_find(s, matchers[m].needle);
 			if (at < 0)
 				continue;
-			struct klog_event ev = { matchers[m].kind, NULL, NULL, -1, no };
+			struct klog_event ev = { matchers[m].kind, NULL, NULL, -1, 0, no };
 			size_t nl = strlen(matchers[m].needle);
 			switch (ev.kind) {
 			case KLOG_DMAR_IR_ENABLED:
@@ -292,7 +292,7 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 					continue;
 				if (!x || x > INT_MAX)
 					continue;
-				ev.irq = (int)x;
+				ev.value = (int)x;
 				break;
 			}
 			case KLOG_VFIO_PROBE_FAILED: {
@@ -319,9 +319,9 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 						k++;
 					while (k < rest && isdigit((unsigned char)p[k]))
 						k++;
-					ev.irq = (int)strtol(arena_strndup(a, p, k), NULL, 10);
+					ev.value = (int)strtol(arena_strndup(a, p, k), NULL, 10);
 				} else {
-					ev.irq = -22;	/* vfio returns -EINVAL for a device without a group */
+					ev.value = -22;	/* vfio returns -EINVAL for a device without a group */
 				}
 				break;
 			}

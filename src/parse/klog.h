@@ -61,12 +61,12 @@ enum klog_kind {
 	KLOG_KVM_AVIC,			/* "kvm_amd: AVIC enabled" */
 	KLOG_HYPERVISOR,		/* "Hypervisor detected: KVM" (arch/x86/kernel/cpu/hypervisor.c); arg = the name */
 	/* x86 "smpboot: Allowing %d CPUs, %d hotplug CPUs" (≤6.8 smpboot.c) or "CPU topo: Allowing
-	 * %u present CPUs plus %u hotplug CPUs" (6.9+ topology.c); irq = the possible CPU count */
+	 * %u present CPUs plus %u hotplug CPUs" (6.9+ topology.c); value = the possible CPU count */
 	KLOG_SMP_ALLOWING,
 	/* The driver core refusing vfio-pci: "vfio-pci: probe of 0000:03:00.0 failed with error -22"
 	 * (≤5.13 drivers/base/dd.c), "vfio-pci 0000:03:00.0: probe with driver vfio-pci failed with
-	 * error -22" (5.14+); arg = the BDF, irq = the error (negative errno). Also QEMU/DPDK's
-	 * "vfio ...: no iommu_group found" when a journal carries it (irq = -22 then). */
+	 * error -22" (5.14+); arg = the BDF, value = the error (negative errno). Also QEMU/DPDK's
+	 * "vfio ...: no iommu_group found" when a journal carries it (value = -22 then). */
 	KLOG_VFIO_PROBE_FAILED,
 	KLOG_KIND_COUNT
 };
@@ -76,6 +76,8 @@ struct klog_event {
 	const char *text;	/* the message without timestamp/level/host prefixes */
 	const char *arg;	/* kind-specific (see above), or NULL */
 	int irq;		/* for IRQ events, else -1 */
+	int value;		/* smp-allowing: the possible CPU count; vfio-probe-failed: the error
+				 * (negative errno); 0 for every other kind */
 	unsigned line_no;	/* 1-based line in the input */
 };
 

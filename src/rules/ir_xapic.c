@@ -16,8 +16,8 @@ void rule_ir_xapic_optout(const struct host *h, struct findings *fs)
 	if (h->has_possible && !cpuset_empty(&h->possible)) {
 		ncpu = cpuset_count(&h->possible);
 		from = "possible CPUs (sys/devices/system/cpu/possible)";
-	} else if (al && al->irq > 0) {
-		ncpu = al->irq;
+	} else if (al && al->value > 0) {
+		ncpu = al->value;
 		from = "possible CPUs (kernel log)";
 		from_log = true;
 	} else if (h->has_interrupts && h->ncols > 0) {

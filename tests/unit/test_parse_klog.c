@@ -496,7 +496,7 @@ TEST(klog_smp_allowing)
 	kl_load(&l, "intel-dell-r520-48cpu-el7-5.1-dmar-ir-xapic-bios-x2apic-optout-full.txt");
 	const struct klog_event *e = klog_find(&l.k, KLOG_SMP_ALLOWING);
 	CHECK(e != NULL);
-	CHECK_INT(e ? e->irq : 0, 48);
+	CHECK_INT(e ? e->value : 0, 48);
 	CHECK_STR(e ? e->text : "", "smpboot: Allowing 48 CPUs, 24 hotplug CPUs");
 	kl_free(&l);
 	static const char t[] = "[    0.012] CPU topo: Allowing 8 present CPUs plus 4 hotplug CPUs\n"
@@ -506,7 +506,7 @@ TEST(klog_smp_allowing)
 	CHECK_INT(parse_klog(t, sizeof(t) - 1, &a, &k), 0);
 	CHECK_INT(klog_count(&k, KLOG_SMP_ALLOWING), 1);
 	e = klog_find(&k, KLOG_SMP_ALLOWING);
-	CHECK_INT(e ? e->irq : 0, 12);
+	CHECK_INT(e ? e->value : 0, 12);
 	arena_free(&a);
 }
 
@@ -518,7 +518,7 @@ TEST(klog_vfio_probe_failed)
 	kl_load(&l, "intel-laptop-vfio-pci-probe-failed-error-22-no-iommu-group-excerpt.txt");
 	CHECK_INT(l.k.nevents, 1);
 	EV(&l.k, KLOG_VFIO_PROBE_FAILED, 0, 2, "vfio-pci: probe of 0000:03:00.0 failed with error -22", "0000:03:00.0");
-	CHECK_INT(klog_find(&l.k, KLOG_VFIO_PROBE_FAILED)->irq, -22);
+	CHECK_INT(klog_find(&l.k, KLOG_VFIO_PROBE_FAILED)->value, -22);
 	kl_free(&l);
 	static const char t[] = "[ 9.1] vfio-pci 0000:41:00.1: probe with driver vfio-pci failed with error -16\n"
 				"Dec 05 10:00:00 h qemu-system-x86_64[77]: vfio 0000:03:00.0: no iommu_group found: Invalid argument\n";
@@ -527,8 +527,8 @@ TEST(klog_vfio_probe_failed)
 	CHECK_INT(parse_klog(t, sizeof(t) - 1, &a, &k), 0);
 	CHECK_INT(klog_count(&k, KLOG_VFIO_PROBE_FAILED), 2);
 	EV(&k, KLOG_VFIO_PROBE_FAILED, 0, 1, NOARG, "0000:41:00.1");
-	CHECK_INT(k.events[0].irq, -16);
+	CHECK_INT(k.events[0].value, -16);
 	EV(&k, KLOG_VFIO_PROBE_FAILED, 1, 2, NOARG, "0000:03:00.0");
-	CHECK_INT(k.events[1].irq, -22);
+	CHECK_INT(k.events[1].value, -22);
 	arena_free(&a);
 }
