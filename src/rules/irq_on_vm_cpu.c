@@ -2,6 +2,8 @@
  * irq-on-vm-cpu: movable device IRQs that target CPUs reserved for guests (pinned vCPUs,
  * or isolated/nohz_full CPUs). Unlike managed IRQs these can be moved now.
  */
+#include <string.h>
+
 #include "rules/common.h"
 #include "rules/rules.h"
 
@@ -52,6 +54,13 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 		return;
 	if (!busy)
 		f->severity = SEV_INFO;
+	/* vcpu-irq-overlap already names the busy IRQs on pinned vCPUs' CPUs with the vCPUs
+	 * they stall: refer to it instead of presenting the same IRQs as a separate cause. */
+	for (int k = 0; k < fs->n; k++)
+		if (!strcmp(fs->v[k].id, "vcpu-irq-overlap") && busy) {
+			finding_evidence(fs, f, "see", "vcpu-irq-overlap: the busy ones among these stall the vCPUs pinned there");
+			break;
+		}
 	if (n > shown)
 		finding_evidence(fs, f, "more", "%d such IRQs in all (%d busy), on CPU(s) %s", n, busy, cpulist(h, &hit));
 	struct cpuset hk;
