@@ -52,8 +52,9 @@ void rule_vfio_probe_failed(const struct host *h, struct findings *fs)
 				 : "Turn DMA remapping on (firmware VT-d/AMD-Vi, intel_iommu=on on Intel), reboot, then bind the "
 				   "device again; do not use vfio's unsafe no-IOMMU mode on a host that runs guests.");
 		if (bdf) {
-			finding_fix(fs, f, "readlink /sys/bus/pci/devices/%s/iommu_group   # no output: no IOMMU group", bdf);
-			finding_fix(fs, f, "echo %s > /sys/bus/pci/drivers/vfio-pci/bind   # once it has a group", bdf);
+			/* no output: no IOMMU group (kept short: fix lines are not wrapped) */
+			finding_fix(fs, f, "readlink /sys/bus/pci/devices/%s/iommu_group", bdf);
+			finding_fix(fs, f, "echo %s > /sys/bus/pci/drivers/vfio-pci/bind", bdf);
 		}
 		finding_fix(fs, f, "dmesg | grep -i -e DMAR -e IOMMU -e AMD-Vi");
 	}
