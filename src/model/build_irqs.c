@@ -258,8 +258,10 @@ static int pi_stream_read(struct host *h, const struct source *src, struct irq *
 	 */
 	if (!nonempty) {
 		h->interrupts_unusable = "empty";
-	} else if (!c.n && !c.saw_header) {
-		h->interrupts_unusable = "does not parse as /proc/interrupts (no CPU header, no IRQ row)";
+	} else if (!c.n) {
+		/* even a guest's /proc/interrupts has LOC, NMI, ... rows */
+		h->interrupts_unusable = c.saw_header ? "does not parse as /proc/interrupts (a CPU header, no IRQ row)"
+						      : "does not parse as /proc/interrupts (no CPU header, no IRQ row)";
 	} else if (c.bad_lines > 0 && c.bad_lines >= c.n) {
 		h->interrupts_unusable = arena_printf(&h->arena, "does not parse as /proc/interrupts (%d of %d lines are no "
 						      "IRQ row%s)", c.bad_lines, nonempty, c.saw_header ? "" : ", no CPU header");
@@ -385,7 +387,5 @@ int build_irqs(struct host *h, const struct source *src)
 	for (int i = 0; i < h->nirqs; i++)
 		if (!modes_meaningful)
 			h->irqs[i].settable = TRI_UNKNOWN;
-	if (!h->nirqs)
-		host_note_missing(h, "proc/interrupts", "no interrupt rows", "nothing to analyse");
 	return 0;
 }
