@@ -376,10 +376,14 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 		   h->is_live ? "this host" : h->root, h->is_live ? "live" : "snapshot");
 	/* Counts of sets that were never read are no figures: "CPUs unknown", "IRQs unknown". */
 	struct arena *ha = (struct arena *)&h->arena;
-	buf_printf(x.out, "kernel %s, %s, %s, %d device(s), %s\n",
+	bool no_pci = false;	/* no sysfs PCI tree: none seen in IRQ names is no "0 devices" */
+	for (int i = 0; i < h->nunreadable; i++)
+		no_pci |= !strcmp(h->unreadable[i].path, "sys/bus/pci/devices");
+	buf_printf(x.out, "kernel %s, %s, %s, %s, %s\n",
 		   h->platform.kernel_release ? h->platform.kernel_release : "unknown",
 		   h->platform.arch ? h->platform.arch : "arch unknown",
-		   online > 0 ? arena_printf(ha, "%d CPU(s) online", online) : "CPUs unknown", h->ndevs,
+		   online > 0 ? arena_printf(ha, "%d CPU(s) online", online) : "CPUs unknown",
+		   no_pci && !h->ndevs ? "devices unknown" : arena_printf(ha, "%d device(s)", h->ndevs),
 		   h->has_interrupts ? arena_printf(ha, "%d IRQ(s)", h->nirqs) : "IRQs unknown");
 	platform(&x);
 	devices(&x);
