@@ -379,12 +379,12 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 	bool no_pci = false;	/* no sysfs PCI tree: none seen in IRQ names is no "0 devices" */
 	for (int i = 0; i < h->nunreadable; i++)
 		no_pci |= !strcmp(h->unreadable[i].path, "sys/bus/pci/devices");
-	buf_printf(x.out, "kernel %s, %s, %s, %s, %s\n",
+	render_wrap(x.out, arena_printf(ha, "kernel %s, %s, %s, %s, %s",
 		   h->platform.kernel_release ? h->platform.kernel_release : "unknown",
 		   h->platform.arch ? h->platform.arch : "arch unknown",
 		   online > 0 ? arena_printf(ha, "%d CPU(s) online", online) : "CPUs unknown",
 		   no_pci && !h->ndevs ? "devices unknown" : arena_printf(ha, "%d device(s)", h->ndevs),
-		   h->has_interrupts ? arena_printf(ha, "%d IRQ(s)", h->nirqs) : "IRQs unknown");
+		   h->has_interrupts ? arena_printf(ha, "%d IRQ(s)", h->nirqs) : "IRQs unknown"), 0, 2, x.o->width);
 	platform(&x);
 	devices(&x);
 	cpu_load(&x);
