@@ -33,6 +33,11 @@ void rule_vfio_probe_failed(const struct host *h, struct findings *fs)
 						bdf ? bdf : "a device", d && d->driver ? arena_printf(a, " (now %s)", d->driver) : "");
 		f->device = bdf;
 		finding_evidence(fs, f, "dmesg", "%s", e->text);
+		/* Bound to vfio-pci now: a later bind worked, the line is history. */
+		if (d && d->is_vfio) {
+			f->severity = SEV_INFO;
+			finding_evidence(fs, f, "driver", "vfio-pci now: a later bind worked");
+		}
 		bool einval = e->value == -22;
 		if (d && d->in_sysfs)
 			finding_evidence(fs, f, "iommu group", "%s", d->iommu_group >= 0 ? arena_printf(a, "%d", d->iommu_group)
