@@ -317,8 +317,8 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 					size_t k = 0, rest = s.n - (size_t)e - 18;
 					if (k < rest && p[k] == '-')
 						k++;
-					while (k < rest && isdigit((unsigned char)p[k]))
-						k++;
+					while (k < rest && k < 8 && isdigit((unsigned char)p[k]))
+						k++;	/* an errno has a few digits: no overflow */
 					ev.value = (int)strtol(arena_strndup(a, p, k), NULL, 10);
 				} else {
 					ev.value = -22;	/* vfio returns -EINVAL for a device without a group */
