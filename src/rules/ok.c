@@ -52,8 +52,9 @@ void rule_ok(const struct host *h, struct findings *fs)
 			finding_evidence(fs, f, "device interrupt load", "spread: the busiest CPU (%d) takes %.0f%%", l.top_cpu,
 					 100.0 * l.top_share);
 		else
-			finding_evidence(fs, f, "device interrupt load", "too little to judge (%.0f%s)", l.total,
-					 l.rate_based ? "/s" : " since boot");
+			finding_evidence(fs, f, "device interrupt load", "too little to judge (%.0f%s%s)", l.total,
+					 l.rate_based ? "/s" : " since boot",
+					 h->cpu_ids_assumed ? " in the rows of a file without a CPU header, maybe an excerpt" : "");
 	}
 	if (!fired(fs, "queue-affinity-collapsed") && h->has_interrupts)
 		finding_evidence(fs, f, "queue affinity", "no busy multiqueue device has all its queues on one CPU");
