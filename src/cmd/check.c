@@ -32,7 +32,8 @@ static void usage(FILE *f)
 		   "  -j, --json          JSON report (docs/json.md)\n"
 		   "  -p, --prometheus    Prometheus exposition (docs/metrics.md) instead of the report\n"
 		   "  -v, --verbose       list every CPU and device\n\n"
-		   "Exit status: 0 nothing above info, 1 warning, 2 critical, 3 could not run.\n");
+		   "Exit status: 0 nothing above info, 1 warning, 2 critical, 3 could not run, or\n"
+		   "nothing above info but /proc/interrupts unusable (UNKNOWN).\n");
 }
 
 /* Shared by commands that judge a host: open the root and build the model. */
@@ -141,9 +142,11 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 	fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
 	enum severity worst = findings_worst(&fs);
+	/* Nothing above info, but /proc/interrupts gave nothing to judge: UNKNOWN, not OK. */
+	bool unknown = worst == SEV_INFO && h.interrupts_unusable;
 	host_free(&h);
 	src_close(&src);
 	if (fflush(stdout) || ferror(stdout))
 		return err("cannot write the report: %s", strerror(errno));
-	return worst == SEV_CRITICAL ? EXIT_CRITICAL : worst == SEV_WARNING ? EXIT_WARNING : EXIT_OK;
+	return worst == SEV_CRITICAL ? EXIT_CRITICAL : worst == SEV_WARNING ? EXIT_WARNING : unknown ? EXIT_UNKNOWN : EXIT_OK;
 }

@@ -16,7 +16,7 @@ int build_irqs(struct host *h, const struct source *src);		/* proc/interrupts, p
 void build_cpus(struct host *h, const struct source *src);		/* cpus[], nodes, softirqs, stat */
 void build_pci(struct host *h, const struct source *src);		/* sys/bus/pci, sys/class/net */
 void build_platform_late(struct host *h, const struct source *src);	/* iommu, modules, IR verdicts */
-void build_procs(struct host *h, const struct source *src);		/* VMs, irqbalance */
+void build_procs(struct host *h, const struct source *src, bool vms);		/* VMs, irqbalance */
 void build_roles(struct host *h, const struct source *src);		/* cpuset partitions, system.conf; roles_derive */
 void build_boot(struct host *h, const struct source *src);		/* boot loader, irqbalance version */
 void derive_links(struct host *h);					/* IRQ <-> device, modes, managed */

@@ -171,6 +171,7 @@ static int pi_stream_read(struct host *h, const struct source *src, struct irq *
 	if (fd < 0)
 		return fd;
 	struct stream_ctx c = { .h = h, .ncols = -1 };
+	int nonempty = 0;
 	char *buf = malloc(CHUNK + 1);
 	if (!buf) {
 		close(fd);
@@ -201,6 +202,8 @@ static int pi_stream_read(struct host *h, const struct source *src, struct irq *
 			if (line.n && line.p[line.n - 1] == '\r')
 				line.n--;
 			used = (size_t)(nl - buf) + (nl < buf + have ? 1 : 0);
+			if (slice_trim(line).n)
+				nonempty++;
 			if (!started) {
 				if (!slice_trim(line).n)
 					continue;
@@ -247,6 +250,29 @@ static int pi_stream_read(struct host *h, const struct source *src, struct irq *
 	close(fd);
 	if (r)
 		return r;
+	/*
+	 * Not /proc/interrupts at all (random bytes, another file, NULs throughout): no
+	 * header and no row, or more lines that are no row than rows. Judging from the few
+	 * lines that parse by chance would report made-up IRQs and a CPU table of zeros;
+	 * the caller treats the file as unreadable instead.
+	 */
+	if (!nonempty) {
+		h->interrupts_unusable = "empty";
+	} else if (!c.n) {
+		/* even a guest's /proc/interrupts has LOC, NMI, ... rows */
+		h->interrupts_unusable = c.saw_header ? "does not parse as /proc/interrupts (a CPU header, no IRQ row)"
+						      : "does not parse as /proc/interrupts (no CPU header, no IRQ row)";
+	} else if (c.bad_lines > 0 && c.bad_lines >= c.n) {
+		h->interrupts_unusable = arena_printf(&h->arena, "does not parse as /proc/interrupts (%d of %d lines are no "
+						      "IRQ row%s)", c.bad_lines, nonempty, c.saw_header ? "" : ", no CPU header");
+	}
+	if (h->interrupts_unusable) {
+		host_note_missing(h, "proc/interrupts", h->interrupts_unusable,
+				  "IRQs, devices' interrupt use and CPU load are unknown");
+		*irqs = NULL;
+		*nirqs = 0;
+		return 0;
+	}
 	h->ncols = c.ncols < 0 ? 0 : c.ncols;
 	h->col_cpu = c.col_cpu;
 	h->cpu_ids_assumed = !c.saw_header && c.ncols > 0;
@@ -295,6 +321,8 @@ int build_irqs(struct host *h, const struct source *src)
 	int r = pi_stream_read(h, src, &h->irqs, &h->nirqs);
 	if (r)
 		return r;
+	if (h->interrupts_unusable)
+		return 0;	/* judged like a missing file: from the log, the command line and sysfs */
 	h->has_interrupts = true;
 	/* Rows are already ascending on a real kernel; sort only when they are not. */
 	for (int i = 1; i < h->nirqs; i++)
@@ -359,7 +387,5 @@ int build_irqs(struct host *h, const struct source *src)
 	for (int i = 0; i < h->nirqs; i++)
 		if (!modes_meaningful)
 			h->irqs[i].settable = TRI_UNKNOWN;
-	if (!h->nirqs)
-		host_note_missing(h, "proc/interrupts", "no interrupt rows", "nothing to analyse");
 	return 0;
 }

@@ -16,7 +16,7 @@ static void read_kernel(struct host *h, const struct source *src)
 	if (!host_read_str(h, src, "proc/sys/kernel/osrelease", &rel) && *rel) {
 		p->kernel_release = rel;
 	} else {
-		/* The log's first line names it: "Linux version 6.1.0-18-amd64 (...)". */
+		/* Taken from the log's "Linux version <release>" after read_log(), if there. */
 		p->kernel_release = NULL;
 	}
 	if (p->kernel_release)
@@ -162,6 +162,12 @@ int build_platform_early(struct host *h, const struct source *src)
 {
 	read_kernel(h, src);
 	read_log(h, src);
+	/* No osrelease (a log-only capture): the log's "Linux version <release>" names it. */
+	struct platform *p = &h->platform;
+	if (!p->kernel_release && h->klog.linux_version) {
+		p->kernel_release = h->klog.linux_version;
+		sscanf(p->kernel_release, "%d.%d", &p->kernel_major, &p->kernel_minor);
+	}
 	read_cmdline(h, src);
 	read_cpusets(h, src);
 	const char *up;
@@ -260,12 +266,52 @@ static void iommu_verdict(struct host *h, const struct source *src)
 	for (int i = 0; i < h->ndevs; i++)
 		if (h->devs[i].iommu_group >= 0)
 			dev_groups++;
+	/* /proc/interrupts: DMAR-MSI rows are the fault interrupts of Intel DMAR units,
+	 * set up whenever the units are (for interrupt remapping alone too, so they prove
+	 * the hardware, not DMA remapping); vfio-msix/-msi/-intx actions are devices that
+	 * vfio-pci bound, which it does only for a device in an IOMMU group, unless the
+	 * unsafe no-IOMMU mode is on (kernel-interfaces.md §1.4, §1.5, §6.2). */
+	int dmar_rows = 0;
+	const struct irq *vfio_row = NULL;
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		if (q->chip_kind == CHIP_DMAR)
+			dmar_rows++;
+		for (int j = 0; j < q->naction && !vfio_row; j++)
+			if (!strncmp(q->action[j], "vfio-msi", 8) || !strncmp(q->action[j], "vfio-intx(", 10))
+				vfio_row = q;
+	}
+	if (dmar_rows && p->iommu_vendor == IOMMU_VENDOR_UNKNOWN)
+		p->iommu_vendor = IOMMU_VENDOR_INTEL;
+	const char *noiommu = NULL;
+	if (src_exists(src, "sys/module/vfio/parameters/enable_unsafe_noiommu_mode"))
+		noiommu = read_yn(h, src, "sys/module/vfio/parameters/enable_unsafe_noiommu_mode") == TRI_NO ? NULL
+				: "sys/module/vfio/parameters/enable_unsafe_noiommu_mode";
+	if (!noiommu && h->has_cmdline && cmdline_get(&h->cmdline, "vfio.enable_unsafe_noiommu_mode") &&
+	    !cmdline_word(h, "vfio.enable_unsafe_noiommu_mode", "0") && !cmdline_word(h, "vfio.enable_unsafe_noiommu_mode", "N") &&
+	    !cmdline_word(h, "vfio.enable_unsafe_noiommu_mode", "n"))
+		noiommu = "vfio.enable_unsafe_noiommu_mode on the command line";
+	/* One reading of the off switches (host_iommu_param): the other vendor's parameter
+	 * turns nothing off. */
+	const char *off_raw = NULL, *maybe_raw = NULL, *raw;
+	static const char *const off_keys[] = { "iommu", "intel_iommu", "amd_iommu" };
+	for (size_t i = 0; i < 3 && !off_raw; i++) {
+		enum param_effect e = host_iommu_param(h, off_keys[i], "off", &raw);
+		if (e == PARAM_APPLIES)
+			off_raw = raw;
+		else if (e == PARAM_VENDOR_UNKNOWN && !maybe_raw)
+			maybe_raw = raw;
+	}
 
 	if (p->iommu_units > 0 || p->iommu_groups > 0 || dev_groups > 0) {
 		p->iommu = TRI_YES;
-		p->iommu_evidence = arena_printf(a, "%d IOMMU unit(s) in sys/class/iommu, %d IOMMU group(s)",
-						 p->iommu_units > 0 ? p->iommu_units : 0,
-						 p->iommu_groups > 0 ? p->iommu_groups : 0);
+		/* Name what was found: a tree with only iommu_group links has no unit count. */
+		p->iommu_evidence = p->iommu_units > 0 || p->iommu_groups > 0
+			? arena_printf(a, "%d IOMMU unit(s) in sys/class/iommu, %d IOMMU group(s)",
+				       p->iommu_units > 0 ? p->iommu_units : 0, p->iommu_groups > 0 ? p->iommu_groups : 0)
+			: arena_printf(a, "%d PCI device(s) with an iommu_group link (sys/class/iommu and "
+				       "sys/kernel/iommu_groups %s)", dev_groups,
+				       units_ok || groups_ok ? "empty or not captured" : "not captured");
 	} else if (units_ok && groups_ok) {
 		p->iommu = TRI_NO;
 		p->iommu_evidence = "sys/class/iommu and sys/kernel/iommu_groups are empty";
@@ -273,10 +319,14 @@ static void iommu_verdict(struct host *h, const struct source *src)
 		/* An active IOMMU registers its units (dmarN, ivhdN) in sys/class/iommu. */
 		p->iommu = TRI_NO;
 		p->iommu_evidence = "sys/class/iommu is empty (no IOMMU unit registered)";
-	} else if (cmdline_word(h, "intel_iommu", "off") || cmdline_word(h, "amd_iommu", "off") ||
-		   cmdline_word(h, "iommu", "off")) {
+	} else if (off_raw) {
 		p->iommu = TRI_NO;
-		p->iommu_evidence = "the command line turns the IOMMU off";
+		p->iommu_evidence = arena_printf(a, "the command line turns the IOMMU off (%s)", off_raw);
+	} else if (vfio_row && !noiommu) {
+		p->iommu = TRI_YES;
+		p->iommu_evidence = arena_printf(a, "/proc/interrupts has vfio-pci interrupts (IRQ %d %s): vfio-pci binds "
+						 "only devices in an IOMMU group (no sign of its unsafe no-IOMMU mode)",
+						 vfio_row->number, vfio_row->action[0]);
 	} else if (klog_find(k, KLOG_DMAR_VTD_INIT)) {
 		/* Only the VT-d init line proves DMA remapping: the DMAR table lines
 		 * ("dmarN: reg_base_addr") are printed with the IOMMU off too. */
@@ -294,7 +344,23 @@ static void iommu_verdict(struct host *h, const struct source *src)
 			p->iommu_evidence = "the boot log has no DMAR (VT-d) or AMD-Vi initialisation";
 	} else {
 		p->iommu = TRI_UNKNOWN;
-		p->iommu_evidence = "no sysfs IOMMU tree and no boot log to tell";
+		if (maybe_raw)
+			p->iommu_evidence = arena_printf(a, "%s turns the IOMMU off only on that vendor's hardware, and this "
+							 "host's vendor is not known; no sysfs IOMMU tree or boot log", maybe_raw);
+		else if (dmar_rows)
+			p->iommu_evidence = arena_printf(a, "%d DMAR-MSI row(s) in /proc/interrupts: Intel DMAR units exist "
+							 "(set up for interrupt remapping alone too: DMA remapping is not "
+							 "shown)%s; no sysfs IOMMU tree or boot log", dmar_rows,
+							 host_iommu_param(h, "intel_iommu", "on", NULL) == PARAM_APPLIES
+							 ? "; the command line asks for it (intel_iommu=on)" : "");
+		else if (h->has_klog && (klog_find(k, KLOG_DMAR_UNIT) || klog_find(k, KLOG_DMAR_TABLE)))
+			p->iommu_evidence = "the log (without its boot start) lists DMAR units but no VT-d initialisation; "
+					    "a partial log proves nothing missing, and there is no sysfs IOMMU tree";
+		else if (h->has_klog)
+			p->iommu_evidence = "no sysfs IOMMU tree, and the kernel log is partial (no boot start): "
+					    "a missing VT-d/AMD-Vi line proves nothing";
+		else
+			p->iommu_evidence = "no sysfs IOMMU tree and no boot log to tell";
 	}
 	if (p->iommu == TRI_NO && p->iommu_vendor == IOMMU_VENDOR_UNKNOWN)
 		p->iommu_vendor = IOMMU_VENDOR_NONE;
@@ -361,7 +427,9 @@ static void ir_verdict(struct host *h)
 		p->ir_evidence = arena_printf(a, "kernel log: %s", off_msg->text);
 	} else {
 		p->interrupt_remapping = TRI_UNKNOWN;
-		p->ir_evidence = "no IO-APIC/MSI interrupts and no remapping message in the kernel log";
+		p->ir_evidence = h->has_interrupts ? "no IO-APIC/MSI interrupts and no remapping message in the kernel log"
+				 : h->has_klog ? "/proc/interrupts not read and no remapping message in the kernel log"
+					       : "/proc/interrupts and the kernel log not read";
 	}
 
 	/* Mode: x2APIC or xAPIC. */

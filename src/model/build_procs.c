@@ -402,7 +402,7 @@ static void read_irqbalance_config(struct host *h, const struct source *src)
  * (§8). Costs one comm read per process plus one per thread of processes that have
  * threads, and stat/status reads of the VM threads only.
  */
-static void scan_procs(struct host *h, const struct source *src)
+static void scan_procs(struct host *h, const struct source *src, bool vms)
 {
 	char **pids;
 	size_t n;
@@ -428,6 +428,8 @@ static void scan_procs(struct host *h, const struct source *src)
 			h->irqbalance.pid = pid;
 			continue;
 		}
+		if (!vms)
+			continue;
 		enum vm_thread_kind kind;
 		int vcpu;
 		/* vhost workers as kthreads "vhost-<owner pid>": before 6.4, and since 6.17 in
@@ -477,9 +479,9 @@ static void scan_procs(struct host *h, const struct source *src)
 	}
 }
 
-void build_procs(struct host *h, const struct source *src)
+void build_procs(struct host *h, const struct source *src, bool vms)
 {
-	scan_procs(h, src);
+	scan_procs(h, src, vms);
 	read_irqbalance_config(h, src);
 }
 
@@ -530,7 +532,7 @@ int host_build_vms(struct host *h, const struct source *src)
 	h->uptime = -1;
 	read_online(h, src);
 	h->max_cpu = h->has_online && !cpuset_empty(&h->online) ? cpuset_last(&h->online) : 0;
-	scan_procs(h, src);
+	scan_procs(h, src, true);
 	return h->proc_scanned ? 0 : -ENOENT;
 }
 

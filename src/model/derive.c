@@ -83,6 +83,16 @@ static void classify_managed(struct host *h, struct irq *q)
 		q->managed = TRI_NO;	/* only PCI_IRQ_AFFINITY MSI vectors are managed */
 		return;
 	}
+	/* Kernel-managed affinity (PCI_IRQ_AFFINITY) exists since 4.8: a kernel known to be
+	 * older, or one that prints the pre-4.0 fused chip names ("IR-PCI-MSI-edge"), has
+	 * none, whatever the driver's queue names say. */
+	const struct platform *pl = &h->platform;
+	if (q->fused || (pl->kernel_major >= 0 && (pl->kernel_major < 4 || (pl->kernel_major == 4 && pl->kernel_minor < 8)))) {
+		q->managed = TRI_NO;
+		q->managed_why = q->fused ? "pre-4.0 chip names: kernel-managed affinity came in 4.8"
+					  : "kernel older than 4.8: no kernel-managed affinity";
+		return;
+	}
 	if (q->settable == TRI_NO && q->is_device && is_msi_chip(q->chip_kind)) {
 		q->managed = TRI_YES;
 		q->managed_why = "smp_affinity is read-only (0444): the kernel does not let users set it (6.12+)";
@@ -111,9 +121,17 @@ static void classify_managed(struct host *h, struct irq *q)
 			q->managed_why = "SCSI HBA reply queue: allocated with kernel-managed affinity";
 			return;
 		}
+	/* NIC queue vectors: the Intel drivers' "<drv>-<if>-TxRx-N" (i40e, ice, ixgbe, igb,
+	 * iavf) and virtio-net's "virtioN-input.M"/"-output.M" are allocated without
+	 * PCI_IRQ_AFFINITY (an affinity hint at most), so users can move them. */
+	if (strstr(a, "-TxRx-") || (sscanf(a, "virtio%d-%n", &c, &end) == 1 &&
+				     (!strncmp(a + end, "input.", 6) || !strncmp(a + end, "output.", 7)))) {
+		q->managed = TRI_NO;
+		q->managed_why = "network queue vector: its driver sets an affinity hint, not kernel-managed affinity";
+		return;
+	}
 	if (q->settable == TRI_YES)
 		q->managed = TRI_NO;
-	(void)h;
 }
 
 /* The queue part of an action name, for display and plans. */

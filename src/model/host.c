@@ -98,14 +98,17 @@ int host_build(struct host *h, const struct source *src, const struct host_opts 
 		/* No readable proc/interrupts but a log or a command line (a partial capture):
 		 * judge what they tell; everything about IRQs is unknown. */
 		host_note_unreadable(h, "proc/interrupts", r, "IRQs, devices' interrupt use and CPU load are unknown");
+		h->interrupts_unusable = r == -ENOENT ? "not present" : arena_strdup(&h->arena, strerror(-r));
 		r = 0;
 	}
-	if (r)
+	if (r) {
+		host_free(h);	/* what was read so far: nothing of it is returned */
 		return r;
+	}
 	build_cpus(h, src);
 	build_pci(h, src);
-	if (!opt->skip_vms)
-		build_procs(h, src);
+	/* Without VMs (baseline) the process list is still read for irqbalance. */
+	build_procs(h, src, !opt->skip_vms);
 	derive_links(h);
 	build_platform_late(h, src);
 	build_roles(h, src);
@@ -220,4 +223,37 @@ void host_irq_cpus(const struct host *h, const struct irq *q, struct cpuset *out
 	for (int col = 0; q->counts && col < h->ncols; col++)
 		if (q->counts[col])
 			cpuset_set(out, h->col_cpu[col]);
+}
+
+enum iommu_vendor host_iommu_hw(const struct host *h)
+{
+	const struct platform *p = &h->platform;
+	bool amd = (p->cpu_vendor && strstr(p->cpu_vendor, "AMD")) || p->iommu_vendor == IOMMU_VENDOR_AMD;
+	bool intel = (p->cpu_vendor && strstr(p->cpu_vendor, "Intel")) || p->iommu_vendor == IOMMU_VENDOR_INTEL;
+	if (intel != amd)
+		return intel ? IOMMU_VENDOR_INTEL : IOMMU_VENDOR_AMD;
+	if (p->iommu_vendor == IOMMU_VENDOR_ARM)
+		return IOMMU_VENDOR_ARM;
+	return IOMMU_VENDOR_UNKNOWN;
+}
+
+enum param_effect host_iommu_param(const struct host *h, const char *key, const char *word, const char **raw)
+{
+	if (raw)
+		*raw = NULL;
+	if (!h->has_cmdline)
+		return PARAM_ABSENT;
+	const struct cmdline_param *cp = cmdline_get(&h->cmdline, key);
+	if (!cp || (word && !cmdline_has_word(&h->cmdline, key, word)))
+		return PARAM_ABSENT;
+	if (raw)
+		*raw = cp->raw;
+	enum iommu_vendor v = host_iommu_hw(h);
+	enum iommu_vendor reader = !strcmp(key, "intel_iommu") ? IOMMU_VENDOR_INTEL
+				   : !strcmp(key, "amd_iommu") ? IOMMU_VENDOR_AMD : IOMMU_VENDOR_UNKNOWN;
+	if (reader == IOMMU_VENDOR_UNKNOWN)
+		return PARAM_APPLIES;	/* iommu=: arch code, read whatever the vendor */
+	if (v == IOMMU_VENDOR_UNKNOWN)
+		return PARAM_VENDOR_UNKNOWN;
+	return v == reader ? PARAM_APPLIES : PARAM_OTHER_VENDOR;
 }

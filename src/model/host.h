@@ -375,7 +375,12 @@ struct host {
 	struct numa_node *nodes;
 	int nnodes;
 
-	bool has_interrupts;	/* proc/interrupts was read (else a partial report from the log) */
+	bool has_interrupts;	/* proc/interrupts was read and parsed (else a partial report from the log) */
+	/* Why proc/interrupts gives nothing to judge: "not present", an errno text, "empty",
+	 * "does not parse as /proc/interrupts (...)"; NULL when it was read. Then IRQ counts,
+	 * device interrupt load and the CPU table are unknown, and the summary says UNKNOWN
+	 * (check exits 3) unless a warning or critical finding stands on other evidence. */
+	const char *interrupts_unusable;
 	struct irq *irqs;	/* numeric rows first (ascending), then architecture rows */
 	int nirqs;
 	struct pci_dev *devs;	/* sorted by BDF */
@@ -421,7 +426,7 @@ struct host_opts {
 	 * the sample for time per CPU, per IRQ and per softirq vector (sample/trace.h). */
 	bool trace;
 	const char *no_trace_why;	/* trace off: why, for time_note ("--no-trace"); NULL = not asked */
-	bool skip_vms;
+	bool skip_vms;		/* no VM threads (irqbalance is still looked for) */
 };
 
 /* Build the model. Returns 0 (with unreadable[] entries for what failed) or -errno
@@ -432,6 +437,24 @@ void host_free(struct host *h);
 /* Record something that could not be read (deduplicated by path pattern). */
 void host_note_unreadable(struct host *h, const char *path, int err, const char *effect);
 void host_note_missing(struct host *h, const char *path, const char *why, const char *effect);
+
+/*
+ * The one reading of the IOMMU boot parameters that every verdict and rule uses, so
+ * that no two findings disagree about a parameter. intel_iommu= is read only by the
+ * Intel (VT-d) driver and amd_iommu= only by the AMD one; iommu=off by both.
+ * host_iommu_hw: the IOMMU hardware family this host has, from the CPU vendor, sysfs,
+ * the log, ACPI tables or DMAR-MSI rows; IOMMU_VENDOR_UNKNOWN when nothing says.
+ */
+enum iommu_vendor host_iommu_hw(const struct host *h);
+enum param_effect {
+	PARAM_ABSENT = 0,	/* not on the command line (or the command line is unknown) */
+	PARAM_APPLIES,		/* read by this host's IOMMU driver */
+	PARAM_OTHER_VENDOR,	/* the other vendor's parameter: no effect on this host */
+	PARAM_VENDOR_UNKNOWN,	/* a vendor-specific parameter on a host whose vendor is unknown */
+};
+/* How "key=off"-style words act here: key is "intel_iommu", "amd_iommu" or "iommu";
+ * *raw gets the parameter as written. word NULL: any value. */
+enum param_effect host_iommu_param(const struct host *h, const char *key, const char *word, const char **raw);
 
 /* Lookups. */
 struct irq *host_irq_by_number(const struct host *h, int number);

@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"
@@ -42,6 +44,8 @@ static const char *const kind_names[KLOG_KIND_COUNT] = {
 	[KLOG_MSI_FALLBACK] = "msi-fallback",
 	[KLOG_KVM_AVIC] = "kvm-avic",
 	[KLOG_HYPERVISOR] = "hypervisor",
+	[KLOG_SMP_ALLOWING] = "smp-allowing",
+	[KLOG_VFIO_PROBE_FAILED] = "vfio-probe-failed",
 };
 
 const char *klog_kind_name(enum klog_kind kind)
@@ -161,6 +165,10 @@ static const struct matcher matchers[] = {
 	{ KLOG_MSI_FALLBACK, "Failed to initialize MSI interrupts" },
 	{ KLOG_KVM_AVIC, "AVIC enabled" },
 	{ KLOG_HYPERVISOR, "Hypervisor detected: " },
+	{ KLOG_SMP_ALLOWING, "Allowing " },
+	{ KLOG_VFIO_PROBE_FAILED, "vfio-pci: probe of " },
+	{ KLOG_VFIO_PROBE_FAILED, "probe with driver vfio-pci failed with error " },
+	{ KLOG_VFIO_PROBE_FAILED, "no iommu_group" },
 };
 
 static const char *after(struct arena *a, struct slice s, long at, size_t skip, char stop)
@@ -211,13 +219,18 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 		struct slice s = strip_prefixes(line);
 		if (!s.n)
 			continue;
-		if (!out->has_boot_start && slice_find(s, "Linux version ") >= 0)
+		long lv;
+		if (!out->has_boot_start && (lv = slice_find(s, "Linux version ")) >= 0) {
 			out->has_boot_start = true;
+			out->linux_version = after(a, s, lv, 14, ' ');
+			if (!*out->linux_version)
+				out->linux_version = NULL;
+		}
 		for (size_t m = 0; m < sizeof(matchers) / sizeof(matchers[0]); m++) {
 			long at = slice_find(s, matchers[m].needle);
 			if (at < 0)
 				continue;
-			struct klog_event ev = { matchers[m].kind, NULL, NULL, -1, no };
+			struct klog_event ev = { matchers[m].kind, NULL, NULL, -1, 0, no };
 			size_t nl = strlen(matchers[m].needle);
 			switch (ev.kind) {
 			case KLOG_DMAR_IR_ENABLED:
@@ -265,6 +278,53 @@ int parse_klog(const char *buf, size_t len, struct arena *a, struct klog *out)
 				if (slice_find(s, "kvm_amd") < 0)
 					continue;
 				break;
+			case KLOG_SMP_ALLOWING: {
+				/* "Allowing 48 CPUs, 24 hotplug CPUs" / "Allowing 8 present CPUs plus 0
+				 * hotplug CPUs": possible = the first, plus the second in the new form. */
+				if (slice_find(s, "smpboot: ") < 0 && slice_find(s, "CPU topo: ") < 0)
+					continue;
+				unsigned long x = 0, y = 0;
+				char word[16] = "";
+				const char *p = arena_strndup(a, s.p + at + nl, s.n - (size_t)at - nl);
+				if (sscanf(p, "%lu present CPUs plus %lu hotplug", &x, &y) == 2)
+					x += y;
+				else if (sscanf(p, "%lu %15s", &x, word) != 2 || strncmp(word, "CPUs", 4))
+					continue;
+				if (!x || x > INT_MAX)
+					continue;
+				ev.value = (int)x;
+				break;
+			}
+			case KLOG_VFIO_PROBE_FAILED: {
+				/* The BDF: after "probe of " in the old form, the device name before the
+				 * driver's text in the new one; QEMU/DPDK name it in their own ways. */
+				long e = slice_find(s, "failed with error ");
+				if (matchers[m].needle[0] == 'v') {
+					ev.arg = after(a, s, at, nl, ' ');
+				} else {
+					/* the last BDF-shaped word before the message ("... qemu[77]:
+					 * vfio 0000:03:00.0: no iommu_group found") */
+					struct slice r = { s.p, (size_t)at }, t;
+					while ((t = slice_token(&r)).n) {
+						if (t.p[t.n - 1] == ':')
+							t.n--;
+						if (t.n >= 7 && t.p[t.n - 2] == '.' && memchr(t.p, ':', t.n))
+							ev.arg = arena_strndup(a, t.p, t.n);
+					}
+				}
+				if (e >= 0) {
+					const char *p = s.p + e + 18;
+					size_t k = 0, rest = s.n - (size_t)e - 18;
+					if (k < rest && p[k] == '-')
+						k++;
+					while (k < rest && k < 8 && isdigit((unsigned char)p[k]))
+						k++;	/* an errno has a few digits: no overflow */
+					ev.value = (int)strtol(arena_strndup(a, p, k), NULL, 10);
+				} else {
+					ev.value = -22;	/* vfio returns -EINVAL for a device without a group */
+				}
+				break;
+			}
 			default:
 				break;
 			}

@@ -60,6 +60,14 @@ enum klog_kind {
 					 * interrupts."; arg = the device name the line names (bdf or netdev) if any */
 	KLOG_KVM_AVIC,			/* "kvm_amd: AVIC enabled" */
 	KLOG_HYPERVISOR,		/* "Hypervisor detected: KVM" (arch/x86/kernel/cpu/hypervisor.c); arg = the name */
+	/* x86 "smpboot: Allowing %d CPUs, %d hotplug CPUs" (≤6.8 smpboot.c) or "CPU topo: Allowing
+	 * %u present CPUs plus %u hotplug CPUs" (6.9+ topology.c); value = the possible CPU count */
+	KLOG_SMP_ALLOWING,
+	/* The driver core refusing vfio-pci: "vfio-pci: probe of 0000:03:00.0 failed with error -22"
+	 * (≤5.13 drivers/base/dd.c), "vfio-pci 0000:03:00.0: probe with driver vfio-pci failed with
+	 * error -22" (5.14+); arg = the BDF, value = the error (negative errno). Also QEMU/DPDK's
+	 * "vfio ...: no iommu_group found" when a journal carries it (value = -22 then). */
+	KLOG_VFIO_PROBE_FAILED,
 	KLOG_KIND_COUNT
 };
 
@@ -68,6 +76,8 @@ struct klog_event {
 	const char *text;	/* the message without timestamp/level/host prefixes */
 	const char *arg;	/* kind-specific (see above), or NULL */
 	int irq;		/* for IRQ events, else -1 */
+	int value;		/* smp-allowing: the possible CPU count; vfio-probe-failed: the error
+				 * (negative errno); 0 for every other kind */
 	unsigned line_no;	/* 1-based line in the input */
 };
 
@@ -76,6 +86,7 @@ struct klog {
 	size_t nevents;
 	size_t nlines;		/* lines read (0 = empty log) */
 	bool has_boot_start;	/* the log reaches back to "Linux version" (boot messages are present) */
+	const char *linux_version;	/* the release in the first "Linux version <release> (...)", or NULL */
 };
 
 /* Returns 0. Never fails on content; lines it does not recognise are skipped. */

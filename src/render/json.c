@@ -137,12 +137,18 @@ static void cpus(struct json *j, const struct host *h)
 		json_bool(j, "isolated", cpu->isolated);
 		json_bool(j, "nohz_full", cpu->nohz_full);
 		cpu_roles(j, h, cpu);
-		json_uint(j, "device_irqs", cpu->dev_irq_count);
+		if (h->has_interrupts)
+			json_uint(j, "device_irqs", cpu->dev_irq_count);
+		else
+			json_null(j, "device_irqs");	/* no /proc/interrupts: unknown, not 0 */
 		if (cpu->dev_irq_rate >= 0)
 			json_double(j, "device_irq_rate", cpu->dev_irq_rate, 1);
 		else
 			json_null(j, "device_irq_rate");
-		json_double(j, "device_irq_share", l.total > 0 ? l.per_cpu[c] / l.total : 0, 4);
+		if (h->has_interrupts)
+			json_double(j, "device_irq_share", l.total > 0 ? l.per_cpu[c] / l.total : 0, 4);
+		else
+			json_null(j, "device_irq_share");
 		if (cpu->has_softirq) {
 			json_obj_begin(j, "softirqs");
 			for (int v = 0; v < SOFTIRQ_NR; v++)
@@ -273,7 +279,13 @@ static void devices(struct json *j, const struct host *h)
 		json_str(j, "irq_mode", irq_mode_name(d->irq_mode));
 		json_bool(j, "config_full", d->cfg_full);
 		dev_caps(j, d);
-		json_int(j, "vectors_in_use", d->nirqs);
+		/* Without a parsed /proc/interrupts: msi_irqs/ counts the vectors, else unknown. */
+		if (h->has_interrupts)
+			json_int(j, "vectors_in_use", d->nirqs);
+		else if (d->has_msi_irqs_dir && d->nmsi_irqs > 0)
+			json_int(j, "vectors_in_use", d->nmsi_irqs);
+		else
+			json_null(j, "vectors_in_use");
 		json_arr_begin(j, "irqs");
 		for (int k = 0; k < d->nirqs; k++)
 			json_int(j, NULL, d->irqs[k]->number);
@@ -510,6 +522,13 @@ void render_json(const struct host *h, const struct findings *fs, const struct r
 		n[fs->v[i].severity]++;
 	json_obj_begin(&j, "summary");
 	json_str(&j, "worst", severity_name(findings_worst(fs)));
+	/* status: worst as a Nagios state; "unknown" when nothing above info was found but
+	 * /proc/interrupts could not be judged (unknown_reason says why; check exits 3). */
+	enum severity w = findings_worst(fs);
+	json_str(&j, "status", w == SEV_CRITICAL ? "critical" : w == SEV_WARNING ? "warning"
+						  : h->interrupts_unusable ? "unknown" : "ok");
+	json_str(&j, "unknown_reason", h->interrupts_unusable ?
+		 arena_printf((struct arena *)&h->arena, "proc/interrupts: %s", h->interrupts_unusable) : NULL);
 	json_int(&j, "critical", n[SEV_CRITICAL]);
 	json_int(&j, "warning", n[SEV_WARNING]);
 	json_int(&j, "info", n[SEV_INFO]);

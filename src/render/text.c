@@ -75,7 +75,10 @@ static void platform(const struct ctx *x)
 	   p->ir_evidence);
 	if (p->interrupt_remapping != TRI_NO)
 		kv(x, "Remapping mode", p->ir_mode == IR_MODE_X2APIC ? c(x, GREEN) : c(x, YELLOW), ir_mode_name(p->ir_mode),
-		   p->ir_mode == IR_MODE_UNKNOWN ? "no \"Enabled IRQ remapping in ... mode\" message in the log" : NULL);
+		   p->ir_mode != IR_MODE_UNKNOWN ? NULL
+		   : !h->has_klog ? "the kernel log was not read (it names the mode)"
+		   : p->arch && strcmp(p->arch, "x86_64") ? "x2APIC/xAPIC modes are x86's"
+		   : "no \"Enabled IRQ remapping in ... mode\" message in the log");
 	kv(x, "x2APIC", "", tri_onoff(p->x2apic), NULL);
 	if (p->default_domain && p->iommu == TRI_YES)
 		kv(x, "Default domain", "", p->default_domain, "iommu default domain type (kernel log)");
@@ -182,7 +185,9 @@ static void devices(const struct ctx *x)
 	if (!h->ndevs)
 		buf_printf(x->out, "  (no PCI devices known)\n");
 	if (hidden)
-		buf_printf(x->out, "  … %d more device(s) without interrupts or beyond the first 40 (-v shows all)\n", hidden);
+		buf_printf(x->out, "  … %d more device(s) %s\n", hidden,
+			   h->has_interrupts ? "without interrupts or beyond the first 40 (-v shows all)"
+					     : "whose IRQs are unknown (no usable /proc/interrupts; --json lists them)");
 	if (cut)
 		buf_printf(x->out, "  N CPUs: a CPU list too long for the column (-v or --json lists them)\n");
 }
@@ -310,13 +315,19 @@ static void cpu_load(const struct ctx *x)
 		}
 		double share = l.total > 0 ? 100.0 * rows[i].load / l.total : 0;
 		bool hot = l.total > 0 && load_is_significant(&l) && is_hotspot_share(share / 100.0, n);
+		/* Without a parsed /proc/interrupts the device load is unknown, not 0 / 0%. */
+		char cnt[24] = "-", shr[16] = "-";
+		if (h->has_interrupts) {
+			snprintf(cnt, sizeof(cnt), "%.0f", rows[i].load);
+			snprintf(shr, sizeof(shr), "%.0f%%", share);
+		}
 		/* The vCPUs column is what is left of 80: a longer one goes on a line of its own. */
 		const char *vc = vcpus_on(x, cpu->id);
 		const char *tail = cpu->isolated ? arena_printf((struct arena *)&h->arena, "%s%s[isolated]", vc, *vc ? " " : "")
 						 : vc;
 		bool fits = CPU_VCPUS_COL + render_cols(tail, strlen(tail)) <= x->o->width;
-		buf_printf(x->out, "  %s%-5d%s %-4s %12.0f %5.0f%% %10s %10s %6s %6s  %s\n", hot ? c(x, RED) : "", cpu->id,
-			   hot ? c(x, RESET) : "", cpu->node >= 0 ? node : "-", rows[i].load, share, rx, blk, irqp, softp,
+		buf_printf(x->out, "  %s%-5d%s %-4s %12s %6s %10s %10s %6s %6s  %s\n", hot ? c(x, RED) : "", cpu->id,
+			   hot ? c(x, RESET) : "", cpu->node >= 0 ? node : "-", cnt, shr, rx, blk, irqp, softp,
 			   fits ? tail : "");
 		if (!fits) {
 			buf_pad(x->out, 8);
@@ -523,9 +534,17 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
 	buf_printf(x.out, "%sirqsight check%s — %s (%s)\n", c(&x, BOLD), c(&x, RESET),
 		   h->is_live ? "this host" : h->root, h->is_live ? "live" : "snapshot");
-	buf_printf(x.out, "kernel %s, %s, %d CPU(s) online, %d device(s), %d IRQ(s)\n",
+	/* Counts of sets that were never read are no figures: "CPUs unknown", "IRQs unknown". */
+	struct arena *ha = (struct arena *)&h->arena;
+	bool no_pci = false;	/* no sysfs PCI tree: none seen in IRQ names is no "0 devices" */
+	for (int i = 0; i < h->nunreadable; i++)
+		no_pci |= !strcmp(h->unreadable[i].path, "sys/bus/pci/devices");
+	render_wrap(x.out, arena_printf(ha, "kernel %s, %s, %s, %s, %s",
 		   h->platform.kernel_release ? h->platform.kernel_release : "unknown",
-		   h->platform.arch ? h->platform.arch : "arch unknown", online, h->ndevs, h->nirqs);
+		   h->platform.arch ? h->platform.arch : "arch unknown",
+		   online > 0 ? arena_printf(ha, "%d CPU(s) online", online) : "CPUs unknown",
+		   no_pci && !h->ndevs ? "devices unknown" : arena_printf(ha, "%d device(s)", h->ndevs),
+		   h->has_interrupts ? arena_printf(ha, "%d IRQ(s)", h->nirqs) : "IRQs unknown"), 0, 2, x.o->width);
 	platform(&x);
 	devices(&x);
 	cpu_load(&x);
@@ -542,9 +561,16 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 		ni += fs->v[i].severity == SEV_INFO;
 	}
 	enum severity worst = findings_worst(fs);
+	/* Without /proc/interrupts nothing about IRQs was judged: that is no "OK". */
+	bool unknown = worst == SEV_INFO && h->interrupts_unusable;
 	buf_printf(x.out, "\nSummary: %d critical, %d warning, %d info — %s%s%s\n", nc, nw, ni,
-		   c(&x, worst == SEV_CRITICAL ? RED : worst == SEV_WARNING ? YELLOW : GREEN),
-		   worst == SEV_CRITICAL ? "CRITICAL" : worst == SEV_WARNING ? "WARNING" : "OK", c(&x, RESET));
+		   c(&x, worst == SEV_CRITICAL ? RED : worst == SEV_WARNING || unknown ? YELLOW : GREEN),
+		   worst == SEV_CRITICAL ? "CRITICAL" : worst == SEV_WARNING ? "WARNING" : unknown ? "UNKNOWN" : "OK",
+		   c(&x, RESET));
+	if (h->interrupts_unusable)
+		render_wrap(x.out, arena_printf((struct arena *)&h->arena, "%s: /proc/interrupts %s: IRQs, devices' "
+						"interrupt use and CPU load were not judged", unknown ? "Why" : "Also unknown",
+						h->interrupts_unusable), 0, 2, x.o->width);
 	flush(&x, worst);
 	buf_free(&scratch);
 }

@@ -39,8 +39,10 @@ void rule_bad_boot_param(const struct host *h, struct findings *fs)
 {
 	struct finding *f = NULL;
 	const struct platform *p = &h->platform;
-	bool amd = (p->cpu_vendor && strstr(p->cpu_vendor, "AMD")) || p->iommu_vendor == IOMMU_VENDOR_AMD;
-	bool intel = (p->cpu_vendor && strstr(p->cpu_vendor, "Intel")) || p->iommu_vendor == IOMMU_VENDOR_INTEL;
+	/* The vendor, and which vendor parameter has no effect, come from host_iommu_param():
+	 * the same reading the IOMMU verdict (and so iommu-off) uses. */
+	enum iommu_vendor hw = host_iommu_hw(h);
+	bool amd = hw == IOMMU_VENDOR_AMD, intel = hw == IOMMU_VENDOR_INTEL;
 	/* drivers/iommu/amd/init.c:parse_amd_iommu_options() */
 	for (size_t i = 0; i < h->klog.nevents; i++) {
 		const struct klog_event *e = &h->klog.events[i];
@@ -66,16 +68,16 @@ void rule_bad_boot_param(const struct host *h, struct findings *fs)
 							   "nopanic", "forcesac", "noagp", "noaperture", "memaper", "calgary", "bypass", NULL };
 		check_values(h, fs, &f, "iommu", iommu_valid, NULL);
 		const struct cmdline_param *ip = cmdline_get(&h->cmdline, "intel_iommu");
-		if (ip && amd && !intel) {
+		const char *raw;
+		if (host_iommu_param(h, "intel_iommu", NULL, &raw) == PARAM_OTHER_VENDOR) {
 			if (!f)
 				f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");
-			finding_evidence(fs, f, "cmdline", "%s on an AMD host: it has no effect (the AMD IOMMU driver reads amd_iommu=)", ip->raw);
+			finding_evidence(fs, f, "cmdline", "%s on an AMD host: it has no effect (the AMD IOMMU driver reads amd_iommu=)", raw);
 		}
-		const struct cmdline_param *ap = cmdline_get(&h->cmdline, "amd_iommu");
-		if (ap && intel && !amd) {
+		if (host_iommu_param(h, "amd_iommu", NULL, &raw) == PARAM_OTHER_VENDOR) {
 			if (!f)
 				f = finding_new(fs, "bad-boot-param", SEV_WARNING, "Boot parameters that the kernel rejects or ignores");
-			finding_evidence(fs, f, "cmdline", "%s on an Intel host: it has no effect (VT-d reads intel_iommu=)", ap->raw);
+			finding_evidence(fs, f, "cmdline", "%s on an Intel host: it has no effect (VT-d reads intel_iommu=)", raw);
 		}
 		/* intel_iommu=on only echoes "DMAR: IOMMU enabled"; without a DMAR table (no
 		 * "Host address width"/DRHD lines in a complete boot log) there is nothing to enable. */

@@ -77,6 +77,10 @@ void rule_irq_hotspot(const struct host *h, struct findings *fs)
 	device_load(h, &l);
 	if (!load_is_significant(&l) || !is_hotspot_share(l.top_share, online))
 		return;
+	/* CPU 0: cpu0-overload reports it, with the same evidence and the default-affinity
+	 * cause; one finding per cause (rule_cpu0_overload fires on exactly this). */
+	if (l.top_cpu == 0)
+		return;
 	struct finding *f = finding_new(fs, "irq-hotspot", SEV_WARNING, "CPU %d takes %.0f%% of device interrupts",
 					l.top_cpu, 100.0 * l.top_share);
 	f->cpu = l.top_cpu;
@@ -124,7 +128,9 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 		finding_evidence(fs, f, "irqbalance", "not running");
 	finding_meaning(fs, f, "CPU 0 also runs boot-time housekeeping (timers, RCU, many kernel threads); piling device "
 			"interrupts on it (the default before irqbalance or an explicit plan spreads them) makes it "
-			"the slowest CPU of the host, and any vCPU there the slowest vCPU.");
+			"the slowest CPU of the host: interrupt handlers and the softirq work they raise preempt "
+			"whatever runs there, and a vCPU there stalls for the duration (the hotspot irq-hotspot "
+			"reports on other CPUs).");
 	finding_decision(fs, f, "Decide which CPUs do host I/O and spread the device vectors over them.");
 	finding_plan_fix(h, fs, f, NULL, false);
 	struct cpuset vm;

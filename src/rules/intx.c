@@ -1,4 +1,5 @@
 /* intx-fallback (MSI-capable device on a legacy line) and intx-shared (several handlers on one line). */
+#include <stdio.h>
 #include <string.h>
 
 #include "rules/common.h"
@@ -71,6 +72,18 @@ void rule_intx_shared(const struct host *h, struct findings *fs)
 			continue;
 		if (q->chip_kind != CHIP_IOAPIC && q->chip_kind != CHIP_XTPIC && q->chip_kind != CHIP_GIC &&
 		    q->chip_kind != CHIP_XEN)
+			continue;
+		/* One NVMe controller's own queues on its one line (pci=nomsi, an INTx
+		 * fallback): no other device shares it; intx-fallback / pci-nomsi report the
+		 * cause. One cause, one finding. */
+		int ctl = -1, c, n, end = 0;
+		bool one_nvme = true;
+		for (int k = 0; k < q->naction && one_nvme; k++) {
+			one_nvme = sscanf(q->action[k], "nvme%dq%d%n", &c, &n, &end) == 2 && !q->action[k][end] &&
+				   (ctl < 0 || c == ctl);
+			ctl = c;
+		}
+		if (one_nvme)
 			continue;
 		bool busy = h->sample_seconds > 0 ? q->rate >= 100 : q->total >= 100000;
 		/* Handlers of one function sharing its own line ("idma64.5, i2c_designware.5":

@@ -23,16 +23,27 @@ void rule_iommu_off(const struct host *h, struct findings *fs)
 	static const char *const keys[] = { "intel_iommu", "amd_iommu", "iommu", "intremap", "iommu.passthrough" };
 	for (size_t i = 0; h->has_cmdline && i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const struct cmdline_param *cp = cmdline_get(&h->cmdline, keys[i]);
-		if (cp)
+		/* The other vendor's parameter is no cause here (bad-boot-param says so). */
+		if (cp && host_iommu_param(h, keys[i], NULL, NULL) == PARAM_OTHER_VENDOR)
+			finding_evidence(fs, f, "cmdline", "%s (no effect on this host: see bad-boot-param)", cp->raw);
+		else if (cp)
 			finding_evidence(fs, f, "cmdline", "%s", cp->raw);
 	}
 	if (p->is_virtual)
 		finding_evidence(fs, f, "cpu", "this machine is itself a virtual machine (hypervisor CPU flag)");
-	finding_meaning(fs, f, "Without an IOMMU a device cannot be passed through to a VM safely, and "
-			"interrupt remapping (which isolates and routes device interrupts, and enables posted "
-			"interrupts to vCPUs) is usually off as well.");
+	/* The host's own remapping state, not the usual case, when it was read. */
+	finding_meaning(fs, f, "Without an IOMMU a device cannot be passed through to a VM safely%s",
+			p->interrupt_remapping == TRI_YES
+			? "; interrupt remapping is on here all the same (the DMAR/AMD-Vi units run it without DMA "
+			  "remapping), so device interrupts stay isolated and routable."
+			: p->interrupt_remapping == TRI_NO
+			? ", and interrupt remapping (which isolates and routes device interrupts, and enables "
+			  "posted interrupts to vCPUs) is off as well."
+			: ", and interrupt remapping (which isolates and routes device interrupts, and enables "
+			  "posted interrupts to vCPUs) is usually off as well.");
 	finding_decision(fs, f, "%s", p->vfio_devices ? "Devices are bound to vfio-pci: enable the IOMMU before running those VMs."
 				    : p->is_virtual && !h->nvms ? "Expected in a guest without a virtual IOMMU; act only if this guest runs VMs or uses VFIO."
+				    : p->interrupt_remapping == TRI_YES ? "Enable the IOMMU if this host passes devices through to VMs."
 				    : "Enable the IOMMU if this host passes devices through or should isolate device interrupts.");
 	int changed = 0;
 	if (p->is_virtual) {

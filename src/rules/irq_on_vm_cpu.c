@@ -2,6 +2,8 @@
  * irq-on-vm-cpu: movable device IRQs that target CPUs reserved for guests (pinned vCPUs,
  * or isolated/nohz_full CPUs). Unlike managed IRQs these can be moved now.
  */
+#include <string.h>
+
 #include "rules/common.h"
 #include "rules/rules.h"
 #include "util/buf.h"
@@ -27,7 +29,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	struct load l;
 	device_load(h, &l);
 	struct finding *f = NULL;
-	int n = 0, busy = 0, shown = 0;
+	int n = 0, busy = 0, shown = 0, unk = 0;
 	struct cpuset hit;
 	cpuset_init(&hit, a, h->max_cpu);
 	/* Busy ones first in the evidence. */
@@ -45,6 +47,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 				continue;	/* it can also run on a housekeeping CPU */
 			n++;
 			busy += is_busy;
+			unk += q->managed == TRI_UNKNOWN;
 			struct cpuset u;
 			cpuset_or(&u, a, &hit, &t);
 			hit = u;
@@ -64,15 +67,36 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 		f->title = "Movable device IRQs target isolated CPUs";
 	if (!busy)
 		f->severity = SEV_INFO;
+	/* vcpu-irq-overlap already names the busy IRQs on pinned vCPUs' CPUs with the vCPUs
+	 * they stall: refer to it instead of presenting the same IRQs as a separate cause. */
+	for (int k = 0; k < fs->n; k++)
+		if (!strcmp(fs->v[k].id, "vcpu-irq-overlap") && busy) {
+			finding_evidence(fs, f, "see", "vcpu-irq-overlap: the busy ones among these stall the vCPUs pinned there");
+			break;
+		}
 	if (n > 8)
-		finding_evidence(fs, f, "more", "%d such IRQs in all (%d busy), on CPU(s) %s", n, busy, cpulist(h, &hit));
+		finding_evidence(fs, f, "in all", "%d such IRQs (%d busy), on CPU(s) %s", n, busy, cpulist(h, &hit));
 	struct cpuset hk;
 	cpuset_copy(&hk, a, &h->roles.housekeeping);
 	finding_meaning(fs, f, "Each of these interrupts, and the softirq work it raises, preempts the guest or real-time "
 			"task on that CPU; on isolated/nohz_full CPUs it also breaks the tick-less isolation the "
 			"CPU was set aside for.");
-	finding_decision(fs, f, "Move them to housekeeping CPUs%s%s; they are not kernel-managed, so this works at run time.",
-			 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk));
+	/* Managed unknown (no writable-mode or driver pattern to tell, e.g. 4.18 without
+	 * effective_affinity): say so, never "not kernel-managed". */
+	if (unk)
+		f->title = "Device IRQs (movable unless kernel-managed) target CPUs reserved for guests";
+	if (unk)
+		finding_evidence(fs, f, "managed", "%s: this kernel does not show it",
+				 unk < n ? arena_printf(a, "unknown for %d of these %d IRQs", unk, n)
+				 : n > 1 ? arena_printf(a, "unknown for all %d", n) : "unknown");
+	if (!unk)
+		finding_decision(fs, f, "Move them to housekeeping CPUs%s%s; they are not kernel-managed, so this works at run time.",
+				 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk));
+	else
+		finding_decision(fs, f, "Move them to housekeeping CPUs%s%s. %s may be kernel-managed: this kernel does not show "
+				 "it; the write may be refused (then only boot parameters move them).",
+				 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk),
+				 unk == n ? (n == 1 ? "It" : "They") : arena_printf(a, "%d of them", unk));
 	finding_plan_fix(h, fs, f, NULL, true);
 	if (!cpuset_empty(&hk) && n <= 64) {
 		/* The IRQ numbers above, runs of three or more as $(seq A B). */

@@ -98,7 +98,7 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	if (!cpuset_intersects(&hit, &h->roles.vm))	/* an RT host: no guest there to name */
 		f->title = "Kernel-managed IRQs target isolated CPUs";
 	if (n > 8)
-		finding_evidence(fs, f, "more", "%d managed IRQs in all, on CPU(s) %s", n, cpulist(h, &hit));
+		finding_evidence(fs, f, "in all", "%d managed IRQs, on CPU(s) %s", n, cpulist(h, &hit));
 	struct cpuset hk;
 	cpuset_copy(&hk, a, &h->roles.housekeeping);
 	const struct cmdline_param *iso = h->has_cmdline ? cmdline_get(&h->cmdline, "isolcpus") : NULL;

@@ -4,6 +4,22 @@
 #include "rules/common.h"
 #include "rules/rules.h"
 
+/* Vectors the device has allocated: sysfs msi_irqs/ lists them; else the IRQ rows of
+ * /proc/interrupts that name it; -1 when neither was read (never a made-up 0). */
+static int vectors_in_use(const struct host *h, const struct pci_dev *d, const char **from)
+{
+	if (d->has_msi_irqs_dir && d->nmsi_irqs > 0) {
+		*from = "msi_irqs";
+		return d->nmsi_irqs;
+	}
+	if (h->has_interrupts) {
+		*from = "/proc/interrupts";
+		return d->nirqs;
+	}
+	*from = NULL;
+	return -1;
+}
+
 static bool is_io_device(const struct pci_dev *d)
 {
 	unsigned base = d->class >> 16, sub = (d->class >> 8) & 0xff;
@@ -27,7 +43,12 @@ void rule_msix_disabled(const struct host *h, struct findings *fs)
 		if (d->cfg.has_msi == TRI_YES)
 			finding_evidence(fs, f, "config", "MSI capability: %s, %u/%u vectors", d->cfg.msi_enabled ? "Enable+" : "Enable-",
 					 d->cfg.msi_vectors_enabled, d->cfg.msi_vectors_capable);
-		finding_evidence(fs, f, "vectors", "%d in use", d->nirqs);
+		const char *from;
+		int used = vectors_in_use(h, d, &from);
+		if (used >= 0)
+			finding_evidence(fs, f, "vectors", "%d in use (%s)", used, from);
+		else
+			finding_evidence(fs, f, "vectors", "unknown (no msi_irqs, no /proc/interrupts)");
 		for (size_t k = 0; k < h->klog.nevents; k++)
 			if (h->klog.events[k].kind == KLOG_MSI_FALLBACK && h->klog.events[k].arg &&
 			    !strcmp(h->klog.events[k].arg, d->bdf))
@@ -53,11 +74,12 @@ void rule_single_vector(const struct host *h, struct findings *fs)
 		    d->irq_mode != IRQ_MODE_MSIX)
 			continue;	/* on MSI or INTx: msix-disabled / intx-fallback say it */
 		unsigned cap = d->cfg.msix_table_size;
-		int used = d->nirqs;
+		const char *from;
+		int used = vectors_in_use(h, d, &from);
 		/* Vectors a multiqueue driver would use: one per CPU plus one or two for
 		 * admin/config/misc, bounded by the table. */
 		unsigned want = (unsigned)online + 1 < cap ? (unsigned)online + 1 : cap;
-		bool single = used <= 1 && cap >= 2;
+		bool single = used >= 0 && used <= 1 && cap >= 2;
 		/* A table of 8+ entries means a multiqueue NIC (e1000e has 5 for one rx/tx pair). */
 		bool few_queues = d->netdev && d->net_rx_queues == 1 && cap >= 8 && online >= 2;
 		if (!single && !few_queues)
@@ -67,7 +89,10 @@ void rule_single_vector(const struct host *h, struct findings *fs)
 						dev_label(h, d), single ? "a single interrupt vector" : "a single queue", want);
 		f->device = d->bdf;
 		finding_evidence(fs, f, "config", "MSI-X table size %u (%s)", cap, d->cfg.msix_enabled ? "enabled" : "disabled");
-		finding_evidence(fs, f, "vectors", "%d in use, %d online CPUs", used, online);
+		if (used >= 0)
+			finding_evidence(fs, f, "vectors", "%d in use (%s), %d online CPUs", used, from, online);
+		else
+			finding_evidence(fs, f, "vectors", "unknown (no msi_irqs, no /proc/interrupts), %d online CPUs", online);
 		if (d->netdev)
 			finding_evidence(fs, f, "queues", "%s: %d rx / %d tx queue(s)", d->netdev, d->net_rx_queues, d->net_tx_queues);
 		finding_meaning(fs, f, "All of the device's traffic is handled by one interrupt on one CPU: that CPU "

@@ -26,17 +26,35 @@ void rule_ok(const struct host *h, struct findings *fs)
 		msi += h->devs[i].irq_mode == IRQ_MODE_MSI;
 		intx += h->devs[i].irq_mode == IRQ_MODE_INTX;
 	}
-	if (!fired(fs, "intx-fallback") && !fired(fs, "pci-nomsi") && (msix || msi))
-		finding_evidence(fs, f, "interrupt modes", "%d device(s) on MSI-X, %d on MSI, %d on INTx", msix, msi, intx);
-	if (!fired(fs, "irq-hotspot") && !fired(fs, "cpu0-overload")) {
+	/* A device's INTx use is known from sysfs (its irq file beside an empty msi_irqs/);
+	 * devices known only from IRQ chip names show their MSI vectors, never their INTx
+	 * line, so "0 on INTx" would be a count of nothing. */
+	bool sysfs = false;
+	for (int i = 0; i < h->ndevs; i++)
+		sysfs |= h->devs[i].in_sysfs;
+	if (!fired(fs, "intx-fallback") && !fired(fs, "pci-nomsi") && (msix || msi)) {
+		if (fired(fs, "intx-shared"))
+			finding_evidence(fs, f, "interrupt modes", "%d device(s) on MSI-X, %d on MSI; INTx: see intx-shared",
+					 msix, msi);
+		else if (sysfs)
+			finding_evidence(fs, f, "interrupt modes", "%d device(s) on MSI-X, %d on MSI, %d on INTx", msix, msi, intx);
+		else
+			finding_evidence(fs, f, "interrupt modes", "%d device(s) on MSI-X, %d on MSI (INTx devices are not "
+					 "known without sysfs)", msix, msi);
+	}
+	if (!h->has_interrupts) {
+		finding_evidence(fs, f, "unknown", "device interrupt load: /proc/interrupts %s",
+				 h->interrupts_unusable ? h->interrupts_unusable : "not read");
+	} else if (!fired(fs, "irq-hotspot") && !fired(fs, "cpu0-overload")) {
 		struct load l;
 		device_load(h, &l);
 		if (load_is_significant(&l))
 			finding_evidence(fs, f, "device interrupt load", "spread: the busiest CPU (%d) takes %.0f%%", l.top_cpu,
 					 100.0 * l.top_share);
 		else
-			finding_evidence(fs, f, "device interrupt load", "too little to judge (%.0f%s)", l.total,
-					 l.rate_based ? "/s" : " since boot");
+			finding_evidence(fs, f, "device interrupt load", "too little to judge (%.0f%s%s)", l.total,
+					 l.rate_based ? "/s" : " since boot",
+					 h->cpu_ids_assumed ? " in the rows of a file without a CPU header, maybe an excerpt" : "");
 	}
 	if (!fired(fs, "queue-affinity-collapsed") && h->has_interrupts)
 		finding_evidence(fs, f, "queue affinity", "no busy multiqueue device has all its queues on one CPU");
@@ -66,8 +84,10 @@ void rule_ok(const struct host *h, struct findings *fs)
 		finding_evidence(fs, f, "vfio", "allow_unsafe_interrupts is off");
 	if (p->apicv == TRI_YES)
 		finding_evidence(fs, f, "apicv", "on (%s)", p->apicv_param);
+	/* Rejections are kernel log lines: without the log only the values were checked. */
 	if (!fired(fs, "bad-boot-param") && h->has_cmdline)
-		finding_evidence(fs, f, "boot parameters", "no rejected or ineffective IOMMU/IRQ parameters");
+		finding_evidence(fs, f, "boot parameters", "%s", h->has_klog ? "no rejected or ineffective IOMMU/IRQ parameters"
+					 : "no invalid or ineffective IOMMU/IRQ values (rejections are in the kernel log, not read)");
 
 	/* What could not be judged: unknown is an answer, not a pass. */
 	if (p->iommu == TRI_UNKNOWN)

@@ -27,6 +27,7 @@ RULE(irqbalance_vs_isolation);
 RULE(irqbalance_off_no_plan);
 RULE(unsafe_interrupts);
 RULE(apicv_off);
+RULE(vfio_probe_failed);
 RULE(ok);
 #undef RULE
 

@@ -113,6 +113,12 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 		f->cpu = top;
 		finding_evidence(fs, f, "proc/softirqs", "%s: CPU %d %.0f%s of %.0f%s in total", softirq_name(v), top, best,
 				 rates ? "/s" : "", total, rates ? "/s" : " since boot");
+		/* The same CPU's device-interrupt hotspot is the usual cause: refer to it
+		 * rather than repeat its evidence (one cause, one finding). */
+		for (int k = 0; k < fs->n; k++)
+			if (fs->v[k].cpu == top && (!strcmp(fs->v[k].id, "irq-hotspot") || !strcmp(fs->v[k].id, "cpu0-overload")))
+				finding_evidence(fs, f, "see", "%s: the device interrupts that raise this softirq pile on CPU %d too",
+						 fs->v[k].id, top);
 		const struct host_cpu *cpu = &h->cpus[top];
 		if (rates && h->traced && cpu->softirq_time_pct[v] >= 0)
 			finding_evidence(fs, f, "tracepoints", "CPU %d: %.2f%% of its time in %s softirq over %.1f s", top,

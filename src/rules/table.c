@@ -24,6 +24,7 @@ const struct rule rules_table[] = {
 	{ "irqbalance-off-no-plan", rule_irqbalance_off_no_plan, "no irqbalance and no affinity plan" },
 	{ "unsafe-interrupts", rule_unsafe_interrupts, "VFIO allow_unsafe_interrupts is on" },
 	{ "apicv-off", rule_apicv_off, "APICv/AVIC off" },
+	{ "vfio-probe-failed", rule_vfio_probe_failed, "vfio-pci could not bind a device (no IOMMU group)" },
 	{ "ok", rule_ok, "summary of what was checked and found healthy" },
 };
 const size_t rules_count = sizeof(rules_table) / sizeof(rules_table[0]);

@@ -9,7 +9,8 @@ read as nobody, CPU numbering with holes. For each, it runs
     irqsight --root TREE --json check --no-sample
 
 and checks: no signal and no hang, exit status 0/1/2 (3 only where the case says the
-root cannot be used, with a message naming the file), valid JSON, an unreadable[] entry
+root cannot be used, with a message naming the file, or with a report whose summary is
+UNKNOWN because proc/interrupts gave nothing to judge), valid JSON, an unreadable[] entry
 naming the bad file where it could not be read or parsed, and that the facts that depend
 on it are "unknown"/null rather than a confident "no". The tree is restored after each case.
 
@@ -64,6 +65,12 @@ def m_truncated(p):
 def m_garbage(p):
     rnd = random.Random(0x1b5)
     _write(p, bytes(rnd.getrandbits(8) for _ in range(65536)))
+
+
+def m_garbage100k(p):
+    """100 KB of random bytes (issue 16: this gave "OK", exit 0)."""
+    rnd = random.Random(16)
+    _write(p, bytes(rnd.getrandbits(8) for _ in range(100 * 1024)))
 
 
 def m_nuls(p):
@@ -200,7 +207,7 @@ def m_holes_tree(root):
 
 
 MUT = {
-    "empty": m_empty, "truncated": m_truncated, "garbage": m_garbage, "nuls": m_nuls,
+    "empty": m_empty, "truncated": m_truncated, "garbage": m_garbage, "garbage100k": m_garbage100k, "nuls": m_nuls,
     "long": m_long, "long-inline": m_long_inline, "missing": m_missing, "dir": m_dir,
     "file": m_file, "fifo": m_fifo, "dangling": m_dangling, "loop": m_loop,
     "nobody": m_mode000, "empty-dir": m_empty_dir, "junk-entries": m_junk_entries,
@@ -271,6 +278,31 @@ def expect_softirqs_unknown(r):
 def expect_ir_unknown(r):
     v = r["platform"]["interrupt_remapping"]
     return None if v == "unknown" else "interrupt_remapping %r, expected unknown" % v
+
+
+def expect_not_ok(r):
+    """/proc/interrupts unusable: the summary is UNKNOWN (exit 3) or a warning/critical
+    that still names the unknown, never "ok"; no CPU gets a device-interrupt figure."""
+    s = r.get("summary") or {}
+    if s.get("status") == "ok" or "proc/interrupts" not in (s.get("unknown_reason") or ""):
+        return "summary %r: expected status unknown (or worse) naming proc/interrupts" % (s,)
+    for c in r["cpus"]["per_cpu"]:
+        if c.get("device_irqs") is not None or c.get("device_irq_share") is not None:
+            return "cpu %d device_irqs %r / share %r, expected null" % (
+                c["cpu"], c.get("device_irqs"), c.get("device_irq_share"))
+    if any(f["id"] == "single-vector" for f in r["findings"]):
+        return "single-vector fired without vector counts"
+    return None
+
+
+def expect_vectors(bdf, want):
+    def check(r):
+        d = dev(r, bdf)
+        if not d or d.get("vectors_in_use") != want:
+            return "%s vectors_in_use %r, expected %r (msi_irqs/)" % (bdf, d and d.get("vectors_in_use"), want)
+        return None
+
+    return check
 
 
 def expect_isolated_unknown(r):
@@ -347,8 +379,13 @@ def case(host, path, muts, unreadable=None, need=None, checks=(), rc3=(), only=N
 # without IRQs (unknown), never a refusal to run.
 case(LF, "proc/interrupts", CONTENT + READ_ERRORS, "proc/interrupts",
      need=lambda m: m not in ("truncated",),
-     checks=[expect_ir_unknown],
-     only={expect_ir_unknown: ["empty", "garbage", "long"] + READ_ERRORS})
+     checks=[expect_ir_unknown, expect_not_ok],
+     only={expect_ir_unknown: ["empty", "garbage", "long"] + READ_ERRORS,
+           expect_not_ok: ["empty", "garbage", "long", "nuls"] + READ_ERRORS})
+# 100 KB of random bytes on the live-shaped tree: UNKNOWN (exit 3), never OK; no device
+# figures; no single-vector from "0 vectors" (msi_irqs/ lists three)
+case(LF, "proc/interrupts", ["garbage100k"], "proc/interrupts",
+     checks=[expect_not_ok, expect_ir_unknown, expect_vectors("0000:00:03.0", 3)])
 # a 10 MB line after the header: skipped (noted, above), the 34 rows around it kept
 case(LF, "proc/interrupts", ["long-inline"], None, need=False, checks=[expect_nirqs(34)])
 # only the header renumbered: it and sysfs disagree (a CPU hotplugged between the reads)
@@ -380,7 +417,7 @@ case(LF, "dmesg", CONTENT + READ_ERRORS, "dmesg",
 
 # A real kernel under QEMU with interrupt remapping (its verdict comes from the log and chips)
 case(LAB, "proc/interrupts", ["truncated", "garbage", "long-inline", "holes2"], "proc/interrupts",
-     need=lambda m: m == "garbage")
+     need=lambda m: m == "garbage", checks=[expect_not_ok], only={expect_not_ok: ["garbage"]})
 case(LAB, "dmesg", ["empty", "garbage", "long", "missing", "nobody"], "dmesg")
 # QEMU NVMe: MSI-X at 0x40 (the first capability); cut inside it, the rest is unread
 case(LAB, "sys/bus/pci/devices/0000:00:02.0/config", ["cut@0x46", "garbage", "empty"],
@@ -389,8 +426,9 @@ case(LAB, "sys/bus/pci/devices/0000:00:02.0/config", ["cut@0x46", "garbage", "em
 # 80-CPU bare-metal RT worker (2 sockets, isolcpus): no log but a command line, so an
 # unreadable proc/interrupts is judged without IRQs
 case(BIG, "proc/interrupts", ["truncated", "garbage", "long-inline", "nuls"], "proc/interrupts",
-     need=lambda m: m in ("garbage", "long-inline", "nuls"))
-case(BIG, "proc/interrupts", ["empty", "missing", "dir", "nobody"], "proc/interrupts")
+     need=lambda m: m in ("garbage", "long-inline", "nuls"),
+     checks=[expect_not_ok], only={expect_not_ok: ["garbage", "nuls"]})
+case(BIG, "proc/interrupts", ["empty", "missing", "dir", "nobody"], "proc/interrupts", checks=[expect_not_ok])
 case(BIG, "proc/interrupts", ["holes2"], None, need=False,
      checks=[expect_online(",".join(str(i) for i in range(0, 160, 2)))])
 case(BIG, "proc/softirqs", ["garbage", "empty", "missing"], "proc/softirqs", checks=[expect_softirqs_unknown])
@@ -408,7 +446,7 @@ WEX = "westmere-ex-80cpu-megasas-cpu2-no-ir"
 case(WEX, "proc/interrupts", ["missing", "dir", "fifo", "loop", "nobody", "dangling"], None, need=False,
      rc3=["missing", "dir", "fifo", "loop", "nobody", "dangling"])
 case(WEX, "proc/interrupts", ["empty", "garbage", "long", "long-inline", "truncated", "nuls"], "proc/interrupts",
-     need=lambda m: m != "truncated")
+     need=lambda m: m != "truncated", checks=[expect_not_ok], only={expect_not_ok: ["empty", "garbage", "long", "nuls"]})
 case(WEX, "proc/interrupts", ["holes2"], None, need=False,
      checks=[expect_online(",".join(str(i) for i in range(0, 160, 2)))])
 
@@ -455,20 +493,30 @@ def judge(c, rc, out, err, root):
         return "killed by signal %d: %s" % (-rc if rc < 0 else rc - 128, err.decode(errors="replace")[:300])
     if b"AddressSanitizer" in err or b"runtime error:" in err:
         return "sanitizer: " + err.decode(errors="replace")[:300]
-    if rc == 3:
-        if not c["rc3"]:
+    r = None
+    if rc == 3 and not c["rc3"]:
+        # A report whose /proc/interrupts gave nothing to judge and nothing above info
+        # otherwise: UNKNOWN (exit 3) with the full report, never OK (issue 16).
+        try:
+            r = json.loads(out)
+        except ValueError:
             return "exit 3 (%s)" % err.decode(errors="replace").strip()[:200]
+        s = r.get("summary") or {}
+        if s.get("status") != "unknown" or "proc/interrupts" not in (s.get("unknown_reason") or ""):
+            return "exit 3 with a report whose summary is %r" % (s,)
+    elif rc == 3:
         if c["path"].encode() not in err:
             return "exit 3 without naming %s: %s" % (c["path"], err.decode(errors="replace").strip())
         return None
-    if rc not in (0, 1, 2):
+    elif rc not in (0, 1, 2):
         return "exit status %d" % rc
     if c["rc3"]:
         return "expected exit 3 (root unusable), got %d" % rc
-    try:
-        r = json.loads(out)
-    except ValueError as e:
-        return "invalid JSON: %s" % e
+    if r is None:
+        try:
+            r = json.loads(out)
+        except ValueError as e:
+            return "invalid JSON: %s" % e
     if c["unreadable"] and c["need"]:
         if not any(u["path"] == c["unreadable"] for u in r.get("unreadable", [])):
             return "no unreadable[] entry for %s (have: %s)" % (

@@ -22,6 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(strcmp(klog_kind_name(e->kind), "?") != 0);
 		if (e->kind != KLOG_IRQ_NOBODY_CARED && e->kind != KLOG_IRQ_DISABLING)
 			FUZZ_CHECK(e->irq == -1);
+		if (e->kind == KLOG_SMP_ALLOWING)
+			FUZZ_CHECK(e->value > 0);
+		else if (e->kind != KLOG_VFIO_PROBE_FAILED)
+			FUZZ_CHECK(e->value == 0);
 	}
 	size_t total = 0;
 	for (int kind = 0; kind < KLOG_KIND_COUNT; kind++) {

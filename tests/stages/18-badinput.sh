@@ -3,7 +3,8 @@
 # (empty, cut mid-line, random bytes, NULs, a 10 MB line, missing, a directory, a FIFO,
 # a dangling or looping symlink, mode 000 read as nobody, CPU ids with holes) and run
 # `irqsight --root T --json check --no-sample` on each: no crash or hang, exit 0/1/2
-# (3 only where the root is unusable), valid JSON, an unreadable[] entry for the bad
+# (3 only where the root is unusable, or with an UNKNOWN report when proc/interrupts gave
+# nothing to judge: never OK, no device-interrupt figures), valid JSON, an unreadable[] entry for the bad
 # file, and unknown rather than "no" for what depended on it (tests/badinput/badinput.py).
 # Then a snapshot of a tree with links planted to files outside it copies none of them
 # (tests/badinput/snapshot_links.py).

@@ -7,6 +7,7 @@
 #include "model/baseline.h"
 #include "model/host.h"
 #include "rules/finding.h"
+#include "source/source.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/cpuset.h"
@@ -330,4 +331,31 @@ TEST(baseline_relevant_cmdline)
 	CHECK(!baseline_cmdline_relevant("root"));
 	CHECK(!baseline_cmdline_relevant("quiet"));
 	CHECK(!baseline_cmdline_relevant("BOOT_IMAGE"));
+}
+
+/*
+ * `baseline save` builds the host without VM threads (skip_vms) but must still read the
+ * process list for irqbalance: skipping it recorded "irqbalance unknown" on every host,
+ * and drift-irqbalance could never fire (issue 16). The scenario host runs irqbalance
+ * (proc/1500/comm) with no ban file.
+ */
+TEST(baseline_records_irqbalance)
+{
+	struct source src;
+	CHECK_INT(src_open(&src, "tests/hosts/scenario-rt-worker-80cpu-pinned-vm-irqbalance"), 0);
+	struct host h;
+	struct host_opts ho = { .skip_vms = true };
+	CHECK_INT(host_build(&h, &src, &ho), 0);
+	src_close(&src);
+	CHECK_INT(h.irqbalance.running, TRI_YES);
+	CHECK_INT(h.nvms, 0);
+	struct baseline b;
+	baseline_from_host(&b, &h);
+	CHECK_INT(b.irqbalance, TRI_YES);
+	struct buf t = { 0 };
+	CHECK_INT(baseline_format(&b, &t), 0);
+	CHECK(t.data && strstr(t.data, "\nirqbalance on\n") != NULL);
+	buf_free(&t);
+	baseline_free(&b);
+	host_free(&h);
 }

@@ -77,7 +77,7 @@ TEST(klog_intel_xapic_optout_journal_prefix)
 	kl_load(&l, "intel-dell-xps13-7390-5.15-dmar-ir-xapic-bios-x2apic-optout-full.txt");
 	CHECK_INT(l.k.nlines, 1210);
 	CHECK(l.k.has_boot_start);
-	CHECK_INT(l.k.nevents, 16);
+	CHECK_INT(l.k.nevents, 17);	/* + smpboot: Allowing N CPUs */
 	EV(&l.k, KLOG_CMDLINE, 0, 3, NOARG,
 	   "BOOT_IMAGE=/vmlinuz-5.15.0-41-generic root=/dev/mapper/vgubuntu-root ro quiet splash "
 	   "mem_sleep_default=deep vt.handoff=7");
@@ -103,7 +103,7 @@ TEST(klog_intel_r520_xapic_no_vtd)
 {
 	struct kl l;
 	kl_load(&l, "intel-dell-r520-48cpu-el7-5.1-dmar-ir-xapic-bios-x2apic-optout-full.txt");
-	CHECK_INT(l.k.nevents, 10);
+	CHECK_INT(l.k.nevents, 11);	/* + smpboot: Allowing N CPUs */
 	CHECK_INT(klog_count(&l.k, KLOG_DMAR_UNIT), 2);
 	EV(&l.k, KLOG_DMAR_IR_X2APIC_OPTOUT, 0, 268, NOARG, NOARG);
 	EV(&l.k, KLOG_DMAR_IR_ENABLED, 0, 270, NOARG, "xapic");
@@ -121,7 +121,7 @@ TEST(klog_intel_x2apic_syslog_level_prefix)
 	kl_load(&l, "intel-chromebook-alderlake-n-dmar-ir-x2apic-enabled-full.txt");
 	CHECK_INT(l.k.nlines, 1007);
 	CHECK(l.k.has_boot_start);
-	CHECK_INT(l.k.nevents, 13);
+	CHECK_INT(l.k.nevents, 14);	/* + smpboot: Allowing N CPUs */
 	EV(&l.k, KLOG_DMAR_IOMMU_ON_ECHO, 0, 103, "DMAR: IOMMU enabled", NOARG);
 	EV(&l.k, KLOG_DMAR_TABLE, 0, 131, "DMAR: Host address width 39", NOARG);
 	CHECK_INT(klog_count(&l.k, KLOG_DMAR_UNIT), 2);
@@ -136,7 +136,7 @@ TEST(klog_intel_gce_echo_without_table_hypervisor)
 {
 	struct kl l;
 	kl_load(&l, "intel-gce-vm-ocp-4.18-dmar-iommu-enabled-no-dmar-table-x2apic-no-ir-full.txt");
-	CHECK_INT(l.k.nevents, 6);
+	CHECK_INT(l.k.nevents, 7);	/* + smpboot: Allowing N CPUs */
 	EV(&l.k, KLOG_HYPERVISOR, 0, 27, "Hypervisor detected: KVM", "KVM");
 	EV(&l.k, KLOG_DMAR_IOMMU_ON_ECHO, 0, 151, NOARG, NOARG);
 	EV(&l.k, KLOG_X2APIC_ENABLED, 0, 172, NOARG, NOARG);
@@ -174,7 +174,7 @@ TEST(klog_intel_q45_hostname_prefix_and_rhel5_bare_lines)
 	struct kl l;
 	/* "[    0.000000] lit.home.arpa kernel: ...", 4 units with ecap 1000 (no IR) */
 	kl_load(&l, "intel-q45-hp-compaq-8000-dmar-ecap-no-ir-support-full.txt");
-	CHECK_INT(l.k.nevents, 13);
+	CHECK_INT(l.k.nevents, 14);	/* + smpboot: Allowing N CPUs */
 	EV(&l.k, KLOG_CMDLINE, 0, 2, NOARG, NOARG);
 	CHECK(!strncmp(klog_find(&l.k, KLOG_CMDLINE)->arg, "BOOT_IMAGE=../vmlinuz-linux-hpe8k root=/dev/sda2 rw", 51));
 	CHECK_INT(klog_count(&l.k, KLOG_DMAR_UNIT), 4);
@@ -202,7 +202,7 @@ TEST(klog_amd_epyc_crlf)
 	CHECK(strstr(l.b.data, "\r\n") != NULL);
 	CHECK_INT(l.k.nlines, 2955);
 	CHECK(l.k.has_boot_start);
-	CHECK_INT(l.k.nevents, 10);
+	CHECK_INT(l.k.nevents, 11);	/* + smpboot: Allowing N CPUs */
 	EV(&l.k, KLOG_X2APIC_ENABLED, 0, 149, "x2apic: enabled by BIOS, switching to x2apic ops", NOARG);
 	EV(&l.k, KLOG_AMDVI_FOUND, 0, 808, "AMD-Vi: Using global IVHD EFR:0x25bf732fa2295afe, EFR2:0x1d", NOARG);
 	EV(&l.k, KLOG_AMDVI_FOUND, 1, 1832,
@@ -226,7 +226,7 @@ TEST(klog_amd_old_and_grep_and_bad_option)
 	struct kl l;
 	/* Arch 4.4: old "Found IOMMU at" and "AMD-Vi:  Extended features:" (two spaces) */
 	kl_load(&l, "amd-msi-ms7721-fm2-a75-4.4-amd-vi-found-iommu-ir-enabled-full.txt");
-	CHECK_INT(l.k.nevents, 5);
+	CHECK_INT(l.k.nevents, 6);	/* + smpboot: Allowing N CPUs */
 	EV(&l.k, KLOG_AMDVI_FOUND, 0, 464, "AMD-Vi: Found IOMMU at 0000:00:00.2 cap 0x40", NOARG);
 	EV(&l.k, KLOG_AMDVI_FOUND, 1, 465, "AMD-Vi:  Extended features:  PreF PPR GT IA", NOARG);
 	EV(&l.k, KLOG_AMDVI_IR_ENABLED, 0, 466, NOARG, NOARG);
@@ -248,7 +248,7 @@ TEST(klog_amd_old_and_grep_and_bad_option)
 	/* Proxmox 6.5 with amd_iommu=on (not a valid value); the ring buffer lost the boot start */
 	kl_load(&l, "amd-ryzen7-5700u-proxmox-amd-vi-ir-x2apic-enabled-bad-option-on-full.txt");
 	CHECK(!l.k.has_boot_start);
-	CHECK_INT(l.k.nevents, 10);
+	CHECK_INT(l.k.nevents, 11);	/* + smpboot: Allowing N CPUs */
 	EV(&l.k, KLOG_CMDLINE, 0, 61, NOARG, NOARG);
 	CHECK(strstr(klog_find(&l.k, KLOG_CMDLINE)->arg, "amd_iommu=on iommu=pt") != NULL);
 	EV(&l.k, KLOG_AMDVI_UNKNOWN_OPTION, 0, 62, "AMD-Vi: Unknown option - 'on'", "on");
@@ -291,7 +291,7 @@ TEST(klog_dev_kmsg_records)
 	CHECK(!strncmp(l.b.data, "5,0,0,-;Linux version 6.18.44", 29));
 	CHECK_INT(l.k.nlines, 415);
 	CHECK(l.k.has_boot_start);
-	CHECK_INT(l.k.nevents, 5);
+	CHECK_INT(l.k.nevents, 6);	/* + smpboot: Allowing N CPUs */
 	EV(&l.k, KLOG_CMDLINE, 0, 2, NOARG, NOARG);
 	CHECK(!strncmp(klog_find(&l.k, KLOG_CMDLINE)->arg, "console=ttyS0 quiet reboot=k panic=1", 36));
 	EV(&l.k, KLOG_HYPERVISOR, 0, 13, "Hypervisor detected: KVM", "KVM");
@@ -485,5 +485,50 @@ TEST(klog_bad_input)
 	CHECK_INT(parse_klog(b.data, b.len, &a, &k), 0);
 	CHECK_INT(strlen(arg1(&k)), BAD_LONG - 1);	/* "a=1 ... a=1" */
 	buf_free(&b);
+	arena_free(&a);
+}
+
+/* The possible-CPU count from smpboot (≤6.8) and, written from its format in
+ * arch/x86/kernel/cpu/topology.c, the 6.9+ "CPU topo:" form. */
+TEST(klog_smp_allowing)
+{
+	struct kl l;
+	kl_load(&l, "intel-dell-r520-48cpu-el7-5.1-dmar-ir-xapic-bios-x2apic-optout-full.txt");
+	const struct klog_event *e = klog_find(&l.k, KLOG_SMP_ALLOWING);
+	CHECK(e != NULL);
+	CHECK_INT(e ? e->value : 0, 48);
+	CHECK_STR(e ? e->text : "", "smpboot: Allowing 48 CPUs, 24 hotplug CPUs");
+	kl_free(&l);
+	static const char t[] = "[    0.012] CPU topo: Allowing 8 present CPUs plus 4 hotplug CPUs\n"
+				"[    0.013] Allowing 9 CPUs in the cgroup (not smpboot)\n";
+	struct arena a = { 0 };
+	struct klog k;
+	CHECK_INT(parse_klog(t, sizeof(t) - 1, &a, &k), 0);
+	CHECK_INT(klog_count(&k, KLOG_SMP_ALLOWING), 1);
+	e = klog_find(&k, KLOG_SMP_ALLOWING);
+	CHECK_INT(e ? e->value : 0, 12);
+	arena_free(&a);
+}
+
+/* vfio-pci refused a device: the real ≤5.13 driver-core line (a laptop with DMA remapping
+ * off), the 5.14+ form written from drivers/base/dd.c, and QEMU's journal line. */
+TEST(klog_vfio_probe_failed)
+{
+	struct kl l;
+	kl_load(&l, "intel-laptop-vfio-pci-probe-failed-error-22-no-iommu-group-excerpt.txt");
+	CHECK_INT(l.k.nevents, 1);
+	EV(&l.k, KLOG_VFIO_PROBE_FAILED, 0, 2, "vfio-pci: probe of 0000:03:00.0 failed with error -22", "0000:03:00.0");
+	CHECK_INT(klog_find(&l.k, KLOG_VFIO_PROBE_FAILED)->value, -22);
+	kl_free(&l);
+	static const char t[] = "[ 9.1] vfio-pci 0000:41:00.1: probe with driver vfio-pci failed with error -16\n"
+				"Dec 05 10:00:00 h qemu-system-x86_64[77]: vfio 0000:03:00.0: no iommu_group found: Invalid argument\n";
+	struct arena a = { 0 };
+	struct klog k;
+	CHECK_INT(parse_klog(t, sizeof(t) - 1, &a, &k), 0);
+	CHECK_INT(klog_count(&k, KLOG_VFIO_PROBE_FAILED), 2);
+	EV(&k, KLOG_VFIO_PROBE_FAILED, 0, 1, NOARG, "0000:41:00.1");
+	CHECK_INT(k.events[0].value, -16);
+	EV(&k, KLOG_VFIO_PROBE_FAILED, 1, 2, NOARG, "0000:03:00.0");
+	CHECK_INT(k.events[1].value, -22);
 	arena_free(&a);
 }

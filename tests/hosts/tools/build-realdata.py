@@ -344,6 +344,33 @@ whatever the base host shows. irqbalance runs with no IRQBALANCE_BANNED_CPU* set
 irqbalance then bans the isolated and nohz_full CPUs itself (cputree.c), here 0-4,11-79: so
 irqbalance-vs-isolation should NOT fire (this fixture checks that the default ban is modelled).""")
 
+host("haswell-4cpu-6.17-ath9k-shared-intx-no-header", [
+    (I + "x86-4cpu-haswell-laptop-6.17-ir-pmn-ath9k-shared-intx-hwinfo-embedded-no-header.txt", "proc/interrupts"),
+], shows="""4-CPU Haswell-ULT laptop, Arch 6.17, /proc/interrupts as hwinfo embeds it (no CPU header,
+two extra leading spaces). Per-device IR-PCI-MSI(X)-<bdf> chips: remapping ON; IOMMU unknown (no
+DMAR-MSI row, no sysfs, no log). The Atheros ath9k wifi (3.8M) shares legacy line
+"IR-IO-APIC 19-fasteoi mmc0, ath9k": intx-shared (warning). i915 takes 77% of CPU2's device
+interrupts, CPU2 80% of all: irq-hotspot on CPU2. The ok list must not count "0 on INTx" beside
+the INTx line (issue 16): it refers to intx-shared.""")
+
+host("kvm-host-128cpu-vfio-msix-posted-excerpt", [
+    (I + "x86-128cpu-kvm-host-vfio-msix-posted-interrupts-zero-host-counts-grep-excerpt.txt", "proc/interrupts"),
+], shows="""A grep of /proc/interrupts on a 128-CPU KVM host: five vfio-msix[N](0000:c8:00.0) rows on
+IR-PCI-MSIX-0000:c8:00.0, every count 0 (posted interrupts deliver them to the vCPU). No header:
+CPU ids assumed 0..127. vfio-pci binds only devices in an IOMMU group, so the IOMMU is ON from
+these rows (issue 16: it used to say unknown); remapping ON (IR- chips). Nothing busy: no hotspot,
+no intx; load too little to judge.""")
+
+host("dmesg-only-intel-laptop-vfio-probe-failed-no-dma-remapping", [
+    (D + "intel-laptop-dmar-ir-x2apic-enabled-but-no-dma-remapping-vfio-probe-fails-grep-excerpt.txt", "dmesg"),
+    (D + "intel-laptop-vfio-pci-probe-failed-error-22-no-iommu-group-excerpt.txt", "dmesg"),
+], shows="""Two excerpts of one Intel laptop's kernel log, appended in time order: the DMAR grep (one
+DRHD, "DMAR-IR: Enabled IRQ remapping in x2apic mode", no "DMAR: IOMMU enabled" or VT-d init:
+DMA remapping off per the source's note) and the VFIO lines ("vfio-pci: probe of 0000:03:00.0
+failed with error -22", the device had no iommu_group). Expect vfio-probe-failed (warning) naming
+0000:03:00.0; remapping ON (x2apic); IOMMU unknown (an excerpt proves nothing missing).
+proc/interrupts absent: the summary carries the unknown reason.""")
+
 
 def parse_manifest(path):
     rows = {}
@@ -393,7 +420,13 @@ def build(name, spec, realdata, outdir, manifest):
     for src, dst in spec["files"]:
         d = os.path.join(out, dst)
         os.makedirs(os.path.dirname(d), exist_ok=True)
-        shutil.copyfile(os.path.join(realdata, src), d)
+        if any(o[1] == dst for o in origin):
+            # a second corpus file for the same path (two excerpts of one machine's log):
+            # appended unchanged, in the order listed
+            with open(d, "ab") as o, open(os.path.join(realdata, src), "rb") as i:
+                o.write(i.read())
+        else:
+            shutil.copyfile(os.path.join(realdata, src), d)
         origin.append((src, dst))
     if spec["affinity"]:
         split_affinity(os.path.join(realdata, spec["affinity"]), out)

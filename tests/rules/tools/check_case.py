@@ -126,6 +126,16 @@ def check(line, rc, doc):
         if verb == 'noevidence' and found:
             return "evidence present"
         return None
+    if verb in ('says', 'nosays'):
+        # the finding's sentences (title, meaning, decision): what it asserts
+        text = line.split(None, 2)[2]
+        said = [f.get(k) or '' for f in of(words[1]) for k in ('title', 'meaning', 'decision')]
+        found = any(text in t for t in said)
+        if verb == 'says' and not found:
+            return "not said; have: " + ' | '.join(said)
+        if verb == 'nosays' and found:
+            return "said"
+        return None
     path, _, want = line.partition(' ')
     want = want.strip()
     try:
