@@ -235,11 +235,25 @@ static bool netdev_name_ok(const char *n)
 	return true;
 }
 
+/* Keywords a plan holds once: a second one would silently replace the first. */
+static const char *const singletons[] = { "host", "vm-cpus", "housekeeping", "default-affinity",
+					  "irqbalance-banned", "boot" };
+#define NSINGLE (sizeof(singletons) / sizeof(singletons[0]))
+
 static int plan_line(const struct pf_line *l, struct arena *a, struct plan *p, int *caps, bool *have,
-		     const char **err)
+		     unsigned *seen, const char **err)
 {
 	const char *k = l->keyword;
 	const char *v;
+	for (size_t i = 0; i < NSINGLE; i++) {
+		if (strcmp(k, singletons[i]) != 0)
+			continue;
+		if (seen[i]) {
+			fail(a, err, l->line_no, arena_printf(a, "a second '%s' line (the first is line %u)", k, seen[i]), NULL);
+			return -EINVAL;
+		}
+		seen[i] = l->line_no;
+	}
 	if (!strcmp(k, "irqsight-plan")) {
 		fail(a, err, l->line_no, "a second 'irqsight-plan' line", NULL);
 		return -EINVAL;
@@ -375,11 +389,12 @@ int parse_planfile(const char *buf, size_t len, struct arena *a, struct plan *p,
 	}
 	int caps[3] = { 0 };
 	bool have[2] = { false, false };	/* host, housekeeping */
+	unsigned seen[NSINGLE] = { 0 };
 	size_t mem0 = a->used_total;
 	unsigned last = l.line_no;
 	while ((r = pf_next(&rd, &l, &why)) > 0) {
 		last = l.line_no;
-		if ((r = plan_line(&l, a, p, caps, have, err)))
+		if ((r = plan_line(&l, a, p, caps, have, seen, err)))
 			goto out;
 		/* Bounded memory whatever the plan holds (CPU sets as wide as 65536 CPUs). */
 		if (a->used_total - mem0 > PF_MAX_MEM) {

@@ -32,6 +32,12 @@ if ! command -v strace >/dev/null; then
 	echo "fault: $pass passed, $fail failed"
 	exit 1
 fi
+# strace needs ptrace (a container without CAP_SYS_PTRACE refuses it): a failure, said so.
+if ! strace -o /dev/null -e trace=write true 2>"$T/strace.err"; then
+	bad "strace cannot trace here: $(head -n 1 "$T/strace.err") (the injected faults cannot run)"
+	echo "fault: $pass passed, $fail failed"
+	exit 1
+fi
 src=tests/hosts/live-firecracker-virtio-root
 if [ ! -d "$src/proc/irq" ]; then
 	bad "fixture $src missing"
@@ -56,7 +62,10 @@ fresh
 check "plan for the copy tree" test -s "$T/p.plan"
 hdr=$(sed -nE '/^irqsight-plan/,/^housekeeping/p' "$T/p.plan")
 irq=$(sed -nE 's/^irq cpus=0 dev=.* irq=([0-9]+) .*/\1/p' "$T/p.plan" | head -n 1)
-if_=$(ls "$T/orig/sys/class/net" | grep -v '^lo$' | head -n 1)
+if_=
+for d in "$T"/orig/sys/class/net/*; do
+	case ${d##*/} in lo) ;; *) if_=${d##*/}; break ;; esac
+done
 started="started time=2025-01-01T00:00:00.000000Z pid=1 command=apply root=$T/root plan=p.plan"
 
 # A journal with one line after the header; rollback must refuse it (exit 3, a "line N"

@@ -383,6 +383,13 @@ TEST(planfile_rejects_bad_input)
 		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\nfrobnicate 1\n",
 		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\nrps netdev=../x cpus=0\n",
 		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0-1x\n",
+		/* once-only lines given twice, a second header, a second bare word, a NUL */
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\nhousekeeping 1\n",
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\ndefault-affinity 0\ndefault-affinity 1\n",
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\nirqsight-plan 1\n",
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0 1\n",
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\nrps netdev=. cpus=0\n",
+		"irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\nrps netdev=eth0:1 cpus=0\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		e = NULL;
