@@ -348,7 +348,7 @@ static void cpu_load(const struct ctx *x)
 			    14, 4, x->o->width);
 	}
 	if (h->nvms)
-		buf_printf(x->out, "  vCPUs: vm/vcpu pinned there, or ~ when not pinned and last seen there\n");
+		buf_printf(x->out, "  vCPUs: vm/vcpu pinned there, ~ when not pinned and last seen there, +N more\n");
 	cpu_roles_text(x);
 }
 
@@ -395,7 +395,7 @@ static void vms(const struct ctx *x)
 				   t->has_allowed ? cpulist(h, &t->allowed) : "?", t->last_cpu);
 		}
 		if (vm->nthreads > shown)
-			buf_printf(x->out, "    … %d more thread(s)\n", vm->nthreads - shown);
+			buf_printf(x->out, "    … %d more thread(s) (-v or --json lists them)\n", vm->nthreads - shown);
 	}
 }
 

@@ -302,7 +302,7 @@ const char *vcpus_there(const struct host *h, const struct vm *only, int cpu)
 		}
 	}
 	if (nvm > 3)
-		buf_printf(&b, "; +%d more", nvm - 3);
+		buf_printf(&b, "; and %d more (see --json vm_threads)", nvm - 3);
 	const char *r = b.len ? arena_strdup(a, b.data) : NULL;
 	buf_free(&b);
 	return r;

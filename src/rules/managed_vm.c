@@ -41,8 +41,9 @@ static void managed_boot_fix(const struct host *h, struct findings *fs, struct f
 			struct cpuset u;
 			cpuset_or(&u, a, &cpus, vm);
 			del[nd++] = iso->raw;
-			add[na++] = arena_printf(a, "isolcpus=%s%s%s", managed ? "" : "managed_irq,", flags.data ? flags.data : "",
-						 cpulist(h, &u));
+			/* No flag means "domain"; naming one drops that default, so it is named too. */
+			add[na++] = arena_printf(a, "isolcpus=%s%s%s", managed ? "" : "managed_irq,",
+						 flags.len ? flags.data : "domain,", cpulist(h, &u));
 		}
 		buf_free(&flags);
 	} else {

@@ -111,7 +111,7 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 						   tp >= 0 ? arena_printf(a, ", %.2f%% of the CPU", tp) : "");
 			}
 			if (n > 4)
-				buf_printf(&b, ", +%d more", n - 4);
+				buf_printf(&b, ", and %d more (see --json irqs)", n - 4);
 			if (cpuset_test(&soft, c))
 				buf_printf(&b, "%shot NET_RX/BLOCK softirq", n ? "; " : "");
 			/* Sampled: the CPU's time in interrupts (and its source), then this VM's vCPUs there. */
