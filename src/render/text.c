@@ -187,7 +187,7 @@ static void devices(const struct ctx *x)
 	if (hidden)
 		buf_printf(x->out, "  … %d more device(s) %s\n", hidden,
 			   h->has_interrupts ? "without interrupts or beyond the first 40 (-v shows all)"
-					     : "whose IRQs are unknown (no usable /proc/interrupts; --json lists them)");
+					     : "whose IRQs are unknown (--json lists them)");
 	if (cut)
 		buf_printf(x->out, "  N CPUs: a CPU list too long for the column (-v or --json lists them)\n");
 }

@@ -567,9 +567,13 @@ int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f
 void housekeeping_cpus(const struct host *h, struct cpuset *out)
 {
 	struct arena *a = (struct arena *)&h->arena;
-	struct cpuset vm, online;
-	const char *why;
-	vm_cpus(h, &vm, &why);
+	/* The roles model's housekeeping: declared (irqaffinity=, tuned, systemd) when any
+	 * source declares it, else the online CPUs nothing reserves. */
+	if (h->roles.derived && !cpuset_empty(&h->roles.housekeeping)) {
+		cpuset_copy(out, a, &h->roles.housekeeping);
+		return;
+	}
+	struct cpuset online;
 	if (h->has_online) {
 		online = h->online;
 	} else {
@@ -577,9 +581,7 @@ void housekeeping_cpus(const struct host *h, struct cpuset *out)
 		for (int c = 0; c < h->ncols; c++)
 			cpuset_set(&online, h->col_cpu[c]);
 	}
-	cpuset_andnot(out, a, &online, &vm);
-	if (cpuset_empty(out))
-		cpuset_copy(out, a, &online);
+	cpuset_copy(out, a, &online);
 }
 
 /* 1: 1.7 or later, 0: older, -1: unknown. */

@@ -101,7 +101,7 @@ bool cmdline_has_raw(const struct host *h, const char *raw);
 /* The hex mask of a CPU set as /proc/irq and sysfs write it ("ff,ffffffff"). */
 const char *cpumask_hex(const struct host *h, const struct cpuset *s);
 
-/* The CPUs for host work: online CPUs less the VM CPUs (vm_cpus); all online when none. */
+/* The CPUs for host work: the roles model's housekeeping (declared, else online less reserved); all online when none. */
 void housekeeping_cpus(const struct host *h, struct cpuset *out);
 /*
  * Fix steps that make irqbalance leave the CPUs in ban alone, in the form the installed
