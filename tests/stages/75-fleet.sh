@@ -311,8 +311,8 @@ elif [ "${FLEET_SKIP_STATIC:-0}" != 1 ]; then
 	nok "make static failed: $(tail -5 "$tmp/static.log")"
 fi
 
-# --- live: a real Prometheus, and serve under load ------------------------------------
-for t in tests/live/prom-scrape.sh tests/live/serve-load.sh; do
+# --- live: a real Prometheus, serve under load, and serve under attack (~100 s) --------
+for t in tests/live/prom-scrape.sh tests/live/serve-load.sh tests/live/serve-attack.sh; do
 	"$t" >"$tmp/live.log" 2>&1
 	cat "$tmp/live.log" | sed 's/^/  /'
 	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$tmp/live.log" | tail -1)

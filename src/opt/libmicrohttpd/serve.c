@@ -34,6 +34,7 @@
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,33 +179,44 @@ static MHD_Result_t count_header(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
+/* The request's state, kept in MHD's per-request pointer: the length of the URI as
+ * sent (query string included: the handler's url has it cut) times two, plus 1 once
+ * the handler has been called. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	return (void *)(((uintptr_t)strlen(uri) + 1) << 1);
+}
+
 static MHD_Result_t handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			    const char *version, const char *upload_data, size_t *upload_data_size,
 			    void **req_cls)
 {
 	struct server *s = cls;
-	/* MHD 0.9.75 closes the connection after a response queued on the first call (the
-	 * one with the headers only): answering on the second call keeps it alive. */
-	static int seen;
-	if (!*req_cls) {
-		*req_cls = &seen;
-		return MHD_YES;
-	}
 	struct conn *slot = conn_of_fd(s, fd_of(c));
 	if (slot) {	/* headers are in; the response must be gone within the timeout too */
 		slot->deadline = now_mono() + s->o->header_timeout;
 		slot->pending = false;
 	}
-	/* A follow-up request on a kept-alive connection (the first one was measured by the
-	 * front door): the same limit. */
+	/* Refusals go on the first call (the one with the headers only), which also ends the
+	 * connection: a body (a 10 MB POST) is never read. A follow-up request on a
+	 * kept-alive connection (the first one was measured by the front door) gets the
+	 * same size limit. */
+	uintptr_t st = (uintptr_t)*req_cls;
+	size_t line = (size_t)(st >> 1) + strlen(method) + 12;	/* " HTTP/1.1\r\n" */
 	size_t hdrs = 0;
 	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hdrs);
-	if (strlen(url) + strlen(method) + 16 > REQUEST_LIMIT)
+	if (line > REQUEST_LIMIT)
 		return MHD_queue_response(c, MHD_HTTP_URI_TOO_LONG, s->uri_too_long);
-	if (strlen(url) + hdrs + 16 > REQUEST_LIMIT)
+	if (line + hdrs > REQUEST_LIMIT)
 		return MHD_queue_response(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, s->too_large);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, s->not_allowed);
+	/* MHD 0.9.75 closes the connection after a response queued on the first call:
+	 * GET and HEAD are answered on the second one, which keeps it alive. */
+	if (!(st & 1)) {
+		*req_cls = (void *)(st | 1);
+		return MHD_YES;
+	}
 	if (strcmp(url, "/metrics") != 0)
 		return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, s->not_found);
 	refresh(s);
@@ -540,6 +552,7 @@ int http_serve(const struct http_opts *o, char *err, size_t errlen)
 		MHD_OPTION_NOTIFY_CONNECTION, &notify_conn, &s,
 		MHD_OPTION_NOTIFY_COMPLETED, &completed, &s,
 		MHD_OPTION_UNESCAPE_CALLBACK, &no_unescape, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, &uri_seen, NULL,
 		MHD_OPTION_END);
 	const union MHD_DaemonInfo *ei = s.d ? MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	struct epoll_event lev = { .events = EPOLLIN, .data.u64 = TAG_LISTEN };
