@@ -6,7 +6,8 @@
 MODE:
   flood     N attacking sockets from --attack-src for --secs seconds (slowloris: a
             partial request, then a byte every second; --reconnect opens a new socket as
-            soon as one is cut, --burst sends nothing and only holds), while a scraper from
+            soon as one is cut, --burst sends nothing and only holds, --hold sends 100
+            pipelined requests and never reads the responses), while a scraper from
             --scrape-src opens a fresh connection and scrapes /metrics every --every
             seconds. Prints the scrape latencies (p50/p99/max ms), failures and the attack's
             counts, and checks them against --p99-ms / --max-ms.
@@ -121,8 +122,9 @@ def pct(v, p):
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
 
 
-def attacker(port, src, n, secs, reconnect, burst, stats_fd):
-    """The flood, in a child process: returns through stats_fd "connects cuts held_max"."""
+def attacker(port, src, n, secs, reconnect, burst, hold, stats_fd):
+    """The flood, in a child process: returns through stats_fd "connects cuts held_max".
+    hold: each socket sends 100 pipelined requests and never reads the responses."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < n + 64:
         print(f"attack: only {hard} file descriptors: {hard - 64} sockets, not {n}", flush=True)
@@ -171,6 +173,14 @@ def attacker(port, src, n, secs, reconnect, burst, stats_fd):
                     drop(s)
                     continue
                 st[0] = "open"
+                if hold:
+                    try:
+                        s.send(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 100)
+                    except OSError:
+                        pass
+                    sel.unregister(s)	# never read: the server's writes fill up
+                    st[0] = "held"
+                    continue
                 if not burst:
                     try:
                         s.send(partial)
@@ -194,7 +204,7 @@ def attacker(port, src, n, secs, reconnect, burst, stats_fd):
                         s.send(b"a")
                     except OSError:
                         drop(s)
-        held_max = max(held_max, sum(1 for st in conns.values() if st[0] == "open"))
+        held_max = max(held_max, sum(1 for st in conns.values() if st[0] in ("open", "held")))
         if reconnect:
             while len(conns) < n and time.monotonic() < t_end:
                 if not open_one():
@@ -210,7 +220,7 @@ def flood(a):
     if pid == 0:
         os.close(r)
         try:
-            attacker(a.port, a.attack_src, a.n, a.secs, a.reconnect, a.burst, w)
+            attacker(a.port, a.attack_src, a.n, a.secs, a.reconnect, a.burst, a.hold, w)
         finally:
             os._exit(0)
     os.close(w)
@@ -239,7 +249,8 @@ def flood(a):
     stats = os.read(r, 200).decode().split()
     os.close(r)
     connects, cuts, held = (stats + ["?"] * 3)[:3]
-    kind = "burst" if a.burst else ("reconnecting slowloris" if a.reconnect else "slowloris")
+    kind = "burst" if a.burst else "pipelined, never read" if a.hold else \
+        ("reconnecting slowloris" if a.reconnect else "slowloris")
     p50, p99, mx = pct(lat, 50), pct(lat, 99), max(lat) if lat else float("nan")
     print(f"result {a.label or kind}: n={a.n} src={a.attack_src} scraper={a.scrape_src} secs={a.secs} "
           f"scrapes={len(lat)} failed={fails} p50_ms={p50:.1f} p99_ms={p99:.1f} max_ms={mx:.1f} "
@@ -272,7 +283,10 @@ def raw(port, data, timeout=5.0, src="127.0.0.1", heads=()):
     out = []
     deadline = time.monotonic() + timeout
     try:
-        s.sendall(data)
+        try:
+            s.sendall(data)
+        except OSError:
+            pass	# refused before the whole request went out: the reply may be there
         rest = b""
         while time.monotonic() < deadline:
             if rest:
@@ -407,6 +421,7 @@ def main():
     p.add_argument("--secs", type=float, default=10)
     p.add_argument("--reconnect", action="store_true")
     p.add_argument("--burst", action="store_true")
+    p.add_argument("--hold", action="store_true")
     p.add_argument("--attack-src", default="127.0.0.2")
     p.add_argument("--scrape-src", default="127.0.0.1")
     p.add_argument("--every", type=float, default=0.25)

@@ -4,7 +4,8 @@
 # size (414/431, never a silent close), pipelining, keep-alive; then, while a scraper
 # opens a fresh connection for /metrics every 0.25 s from 127.0.0.1:
 #   a burst of 2,000 sockets that send nothing, a 1,000-client slowloris that does not
-#   reconnect, a 1,000-client slowloris that reconnects at once from the scraper's own
+#   reconnect, 400 keep-alive clients that pipeline 100 requests and never read (more than
+#   the 256 connections MHD may hold), a 1,000-client slowloris that reconnects at once from the scraper's own
 #   address (every scrape inside 10 s), and for 60 s the same from 127.0.0.2 (p99 under
 #   1 s). Server RSS and file descriptors are sampled throughout (growth under 16 MB).
 # SERVE_ATTACK_SECS shortens the 60 s run (a quick local try; the stage uses 60).
@@ -52,6 +53,7 @@ attack pipeline
 attack keepalive
 attack flood --burst --n 2000 --secs 8 --p99-ms 1000 --max-ms 10000
 attack flood --n 1000 --secs 8 --p99-ms 1000 --max-ms 10000
+attack flood --hold --n 400 --secs 8 --p99-ms 1000 --max-ms 10000
 attack flood --reconnect --n 1000 --secs 15 --attack-src 127.0.0.1 --max-ms 10000
 attack flood --reconnect --n 1000 --secs "$LONG" --attack-src 127.0.0.2 --p99-ms 1000 --max-ms 10000
 
