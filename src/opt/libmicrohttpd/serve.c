@@ -391,8 +391,8 @@ static void mhd_make_room(struct server *s)
 
 /* The request line and headers complete (the empty line that ends them is in the
  * receive buffer)? Then MHD gets the connection; too long without it, 414/431; the
- * client gone, closed; else it goes on waiting. */
-static void wait_check(struct server *s, struct waiting *w)
+ * client gone (or hup: it will send no more), closed; else it goes on waiting. */
+static void wait_check(struct server *s, struct waiting *w, bool hup)
 {
 	if (w->closing) {
 		wait_drain(s, w);
@@ -416,6 +416,8 @@ static void wait_check(struct server *s, struct waiting *w)
 	}
 	if ((size_t)n > REQUEST_LIMIT)
 		wait_refuse(s, w, !memchr(buf, '\n', (size_t)n));
+	else if (hup)
+		wait_drop(s, w);
 }
 
 /* A new connection is always taken; if that puts its address over max_per_client
@@ -465,7 +467,7 @@ static void wait_admit(struct server *s, int fd, const struct sockaddr_storage *
 		w->fd = -1;
 		return;
 	}
-	wait_check(s, w);	/* a scraper's request is usually there already */
+	wait_check(s, w, false);	/* a scraper's request is usually there already */
 }
 
 static void accept_some(struct server *s, int lfd)
@@ -645,7 +647,8 @@ int http_serve(const struct http_opts *o, char *err, size_t errlen)
 			if (tag == TAG_LISTEN)
 				accept_some(&s, lfd);
 			else if (tag >= TAG_WAIT && tag - TAG_WAIT < s.nwait && s.wait[tag - TAG_WAIT].fd >= 0)
-				wait_check(&s, &s.wait[tag - TAG_WAIT]);
+				wait_check(&s, &s.wait[tag - TAG_WAIT],
+					   evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
 		}
 		MHD_run(s.d);
 		ncut = cut_overdue(&s);
