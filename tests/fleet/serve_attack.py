@@ -6,7 +6,8 @@
 MODE:
   flood     N attacking sockets from --attack-src for --secs seconds (slowloris: a
             partial request, then a byte every second; --reconnect opens a new socket as
-            soon as one is cut, --burst sends nothing and only holds), while a scraper from
+            soon as one is cut, --burst sends nothing and only holds, --hold sends 100
+            pipelined requests and never reads the responses), while a scraper from
             --scrape-src opens a fresh connection and scrapes /metrics every --every
             seconds. Prints the scrape latencies (p50/p99/max ms), failures and the attack's
             counts, and checks them against --p99-ms / --max-ms.
@@ -40,6 +41,13 @@ def nok(msg):
     global failures
     failures += 1
     print(f"not ok - {msg}", flush=True)
+
+
+def nfds(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
 
 
 def rss_kb(pid):
@@ -114,10 +122,14 @@ def pct(v, p):
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
 
 
-def attacker(port, src, n, secs, reconnect, burst, stats_fd):
-    """The flood, in a child process: returns through stats_fd "connects cuts held_max"."""
+def attacker(port, src, n, secs, reconnect, burst, hold, stats_fd):
+    """The flood, in a child process: returns through stats_fd "connects cuts held_max".
+    hold: each socket sends 100 pipelined requests and never reads the responses."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 64)), hard))
+    if hard != resource.RLIM_INFINITY and hard < n + 64:
+        print(f"attack: only {hard} file descriptors: {hard - 64} sockets, not {n}", flush=True)
+        n = hard - 64
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, n + 64), hard))
     sel = selectors.DefaultSelector()
     partial = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-a: "
     conns = {}	# sock -> [state, next_byte_time]
@@ -161,6 +173,14 @@ def attacker(port, src, n, secs, reconnect, burst, stats_fd):
                     drop(s)
                     continue
                 st[0] = "open"
+                if hold:
+                    try:
+                        s.send(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 100)
+                    except OSError:
+                        pass
+                    sel.unregister(s)	# never read: the server's writes fill up
+                    st[0] = "held"
+                    continue
                 if not burst:
                     try:
                         s.send(partial)
@@ -184,7 +204,7 @@ def attacker(port, src, n, secs, reconnect, burst, stats_fd):
                         s.send(b"a")
                     except OSError:
                         drop(s)
-        held_max = max(held_max, sum(1 for st in conns.values() if st[0] == "open"))
+        held_max = max(held_max, sum(1 for st in conns.values() if st[0] in ("open", "held")))
         if reconnect:
             while len(conns) < n and time.monotonic() < t_end:
                 if not open_one():
@@ -200,7 +220,7 @@ def flood(a):
     if pid == 0:
         os.close(r)
         try:
-            attacker(a.port, a.attack_src, a.n, a.secs, a.reconnect, a.burst, w)
+            attacker(a.port, a.attack_src, a.n, a.secs, a.reconnect, a.burst, a.hold, w)
         finally:
             os._exit(0)
     os.close(w)
@@ -209,6 +229,7 @@ def flood(a):
     lat, fails = [], 0
     t_end = time.monotonic() + a.secs - 1.5
     rss_max = rss0 or 0
+    fds_max = 0
     while time.monotonic() < t_end:
         t0 = time.monotonic()
         ms = scrape_once(a.port, a.scrape_src, a.timeout)
@@ -219,6 +240,7 @@ def flood(a):
             lat.append(ms)
         if a.pid:
             rss_max = max(rss_max, rss_kb(a.pid) or 0)
+            fds_max = max(fds_max, nfds(a.pid))
         time.sleep(max(0, a.every - (time.monotonic() - t0)))
     try:
         os.waitpid(pid, 0)
@@ -227,12 +249,13 @@ def flood(a):
     stats = os.read(r, 200).decode().split()
     os.close(r)
     connects, cuts, held = (stats + ["?"] * 3)[:3]
-    kind = "burst" if a.burst else ("reconnecting slowloris" if a.reconnect else "slowloris")
+    kind = "burst" if a.burst else "pipelined, never read" if a.hold else \
+        ("reconnecting slowloris" if a.reconnect else "slowloris")
     p50, p99, mx = pct(lat, 50), pct(lat, 99), max(lat) if lat else float("nan")
     print(f"result {a.label or kind}: n={a.n} src={a.attack_src} scraper={a.scrape_src} secs={a.secs} "
           f"scrapes={len(lat)} failed={fails} p50_ms={p50:.1f} p99_ms={p99:.1f} max_ms={mx:.1f} "
           f"attack_connects={connects} attack_cut={cuts} attack_held_max={held} "
-          f"rss_kb={rss0}->{rss_max}", flush=True)
+          f"rss_kb={rss0}->{rss_max} server_fds_max={fds_max}", flush=True)
     what = f"{a.n}-socket {kind} from {a.attack_src}, scraper from {a.scrape_src}, {a.secs}s"
     if fails > a.max_fail:
         nok(f"{what}: {fails}/{len(lat)} scrapes failed")
@@ -260,7 +283,10 @@ def raw(port, data, timeout=5.0, src="127.0.0.1", heads=()):
     out = []
     deadline = time.monotonic() + timeout
     try:
-        s.sendall(data)
+        try:
+            s.sendall(data)
+        except OSError:
+            pass	# refused before the whole request went out: the reply may be there
         rest = b""
         while time.monotonic() < deadline:
             if rest:
@@ -295,34 +321,49 @@ class _Buffered:
         return self.s.recv(n)
 
 
+def big_request(kind, n, close=True):
+    """A GET whose request line (kind "line") or one header ("header") is n bytes long."""
+    c = b"Connection: close\r\n" if close else b""
+    if kind == "line":
+        return b"GET /metrics?" + b"a" * n + b" HTTP/1.1\r\nHost: x\r\n" + c + b"\r\n"
+    return b"GET /metrics HTTP/1.1\r\nHost: x\r\n" + c + b"X-Big: " + b"a" * n + b"\r\n\r\n"
+
+
 def oversize(a):
-    sizes = sorted(set(list(range(15000, 17600, 128)) + [8000, 12000, 20000, 32000, 64000, 100000, 1000000]))
-    bad = []
-    codes = {}
-    for n in sizes:
-        for kind in ("line", "header"):
-            if kind == "line":
-                req = b"GET /metrics?" + b"a" * n + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-            else:
-                req = b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: " + b"a" * n + b"\r\n\r\n"
-            try:
-                r = raw(a.port, req, timeout=5)
-            except OSError as e:
-                r = []
-                if e.errno not in (errno.ECONNRESET, errno.EPIPE):
-                    raise
-            c = r[0][0] if r else None
-            codes.setdefault((kind, c), []).append(n)
-            want = {414, 431} if kind == "line" else {431}
-            if c not in want and c != 200 and c != 404:
-                bad.append(f"{kind} {n} B -> {c or 'no reply'}")
-            if c in (200, 404) and len(req) > a.limit:
-                bad.append(f"{kind} {n} B -> {c} (beyond the {a.limit} B limit)")
-    summary = ", ".join(f"{k} {c or 'none'}: {min(v)}..{max(v)} B" for (k, c), v in sorted(codes.items(), key=str))
+    """Every size around the limit and around MHD 0.9.75's silent band (~16.1-16.3 kB
+    with a 16 KiB pool), then far beyond: a connection's first request, and a follow-up
+    on a kept-alive connection (read by MHD itself)."""
+    sizes = sorted(set(list(range(a.limit - 300, a.limit + 300, 8)) + list(range(15800, 16600, 16)) +
+                       list(range(a.pool - 400, a.pool + 200, 16)) + [20000, 64000, 100000, 1000000]))
+    bad, codes = [], {}
+    for follow in (False, True):
+        for n in sizes:
+            if follow and n > a.pool - 1024:
+                continue	# near and beyond the pool MHD answers, or not at all (docs/metrics.md)
+            for kind in ("line", "header"):
+                req = big_request(kind, n)
+                if follow:
+                    req = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" + req
+                try:
+                    r = raw(a.port, req, timeout=5)
+                except OSError:
+                    r = []
+                if follow:
+                    r = r[1:] if r and r[0][0] == 200 else [(None, {}, b"")]
+                c = r[0][0] if r else None
+                total = len(req) - (36 if follow else 0)
+                what = ("follow-up " if follow else "") + kind
+                codes.setdefault((what, c), []).append(total)
+                want = {414} if kind == "line" else {431}
+                if total > a.limit + 64 and c not in want:
+                    bad.append(f"{what} {total} B -> {c or 'no reply'}")
+                elif total <= a.limit - 64 and c != 200:
+                    bad.append(f"{what} {total} B (within the limit) -> {c or 'no reply'}")
+    summary = "; ".join(f"{k} {c or 'none'}: {min(v)}..{max(v)} B ({len(v)})" for (k, c), v in sorted(codes.items(), key=str))
     if bad:
-        nok(f"oversized requests without a 414/431: {'; '.join(bad[:6])} ({len(bad)} in all)")
+        nok(f"oversized requests without their 414/431: {'; '.join(bad[:6])} ({len(bad)} in all)")
     else:
-        ok(f"every oversized request line gets 414 and every oversized header block 431 ({summary})")
+        ok(f"every request over {a.limit} B gets 414 (line) or 431 (headers), every one under it 200: {summary}")
 
 
 def pipeline(a):
@@ -380,6 +421,7 @@ def main():
     p.add_argument("--secs", type=float, default=10)
     p.add_argument("--reconnect", action="store_true")
     p.add_argument("--burst", action="store_true")
+    p.add_argument("--hold", action="store_true")
     p.add_argument("--attack-src", default="127.0.0.2")
     p.add_argument("--scrape-src", default="127.0.0.1")
     p.add_argument("--every", type=float, default=0.25)
@@ -389,7 +431,8 @@ def main():
     p.add_argument("--max-fail", type=int, default=0)
     p.add_argument("--pid", type=int, default=0)
     p.add_argument("--rss-max-kb", type=int, default=16384)
-    p.add_argument("--limit", type=int, default=16384, help="request size limit (oversize)")
+    p.add_argument("--limit", type=int, default=8192, help="request line + headers limit (oversize)")
+    p.add_argument("--pool", type=int, default=32768, help="MHD's memory pool per connection (oversize)")
     p.add_argument("--idle-max", type=float, default=6)
     p.add_argument("--label", default="")
     a = p.parse_args()

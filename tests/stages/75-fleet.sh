@@ -85,6 +85,10 @@ sdoc=$(grep -oE '[0-9]+-client slowloris' docs/metrics.md | grep -oE '^[0-9]+')
 [ -n "$dflt" ] && [ "$ddoc" = "$dflt" ] && [ -n "$slow" ] && [ "$sdoc" = "$slow" ] &&
 	ok "docs/metrics.md: --max-connections default $ddoc (serve --help: $dflt), $sdoc-client slowloris (serve-load.sh: $slow)" ||
 	nok "docs/metrics.md says --max-connections default ${ddoc:-?} and a ${sdoc:-?}-client slowloris; serve --help ${dflt:-?}, serve-load.sh ${slow:-?}"
+pdflt=$("$IRQSIGHT" serve --help 2>&1 | sed -nE 's/.*--max-per-client N .*/x/p; s/^ +\(default ([0-9]+),.*/\1/p' | grep -A1 x | tail -1)
+pdoc=$(grep -oE '`--max-per-client` \(default [0-9]+' docs/metrics.md | grep -oE '[0-9]+$')
+[ -n "$pdflt" ] && [ "$pdoc" = "$pdflt" ] && ok "docs/metrics.md: --max-per-client default $pdoc (serve --help: $pdflt)" ||
+	nok "docs/metrics.md says --max-per-client default ${pdoc:-?}; serve --help ${pdflt:-?}"
 # systemd is in tests/deps/fleet.txt: without systemd-analyze the units are not verified, a failure.
 if need systemd-analyze; then
 	systemd-analyze verify --man=no contrib/systemd/irqsight-check.service contrib/systemd/irqsight-check.timer >"$tmp/sa" 2>&1 &&
@@ -311,8 +315,8 @@ elif [ "${FLEET_SKIP_STATIC:-0}" != 1 ]; then
 	nok "make static failed: $(tail -5 "$tmp/static.log")"
 fi
 
-# --- live: a real Prometheus, and serve under load ------------------------------------
-for t in tests/live/prom-scrape.sh tests/live/serve-load.sh; do
+# --- live: a real Prometheus, serve under load, and serve under attack (~100 s) --------
+for t in tests/live/prom-scrape.sh tests/live/serve-load.sh tests/live/serve-attack.sh; do
 	"$t" >"$tmp/live.log" 2>&1
 	cat "$tmp/live.log" | sed 's/^/  /'
 	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$tmp/live.log" | tail -1)

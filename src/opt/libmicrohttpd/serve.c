@@ -34,6 +34,7 @@
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,9 @@ typedef enum MHD_Result MHD_Result_t;
 #define LISTEN_BACKLOG 4096
 /* Connections accepted per loop turn, between which MHD serves the ones it has. */
 #define ACCEPT_BATCH 256
+/* MHD's limit is max_conns plus this: connections already cut (shutdown) count in MHD
+ * until its next run closes them, and a handover must not find MHD full. */
+#define MHD_SLACK 64
 /* epoll tags; a waiting connection's tag is TAG_WAIT + its slot */
 #define TAG_LISTEN 1
 #define TAG_MHD 2
@@ -80,6 +84,7 @@ struct waiting {
 	unsigned char key[16];	/* client address (IPv4 as ::ffff:a.b.c.d) */
 	struct sockaddr_storage addr;
 	socklen_t alen;
+	bool closing;		/* refused: the rest of its request is read and dropped */
 };
 
 struct server {
@@ -91,7 +96,7 @@ struct server {
 	struct conn *conns;
 	unsigned nconns;
 	struct MHD_Response *metrics;	/* the cached exposition, refcounted by MHD */
-	struct MHD_Response *not_found, *not_allowed, *uri_too_long, *too_large;
+	struct MHD_Response *not_found, *not_allowed, *uri_too_long, *too_large, *has_body;
 	double built_at;		/* monotonic; < 0 never */
 };
 
@@ -178,33 +183,49 @@ static MHD_Result_t count_header(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
+/* The request's state, kept in MHD's per-request pointer: the length of the URI as
+ * sent (query string included: the handler's url has it cut) times two, plus 1 once
+ * the handler has been called. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	return (void *)(((uintptr_t)strlen(uri) + 1) << 1);
+}
+
 static MHD_Result_t handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			    const char *version, const char *upload_data, size_t *upload_data_size,
 			    void **req_cls)
 {
 	struct server *s = cls;
-	/* MHD 0.9.75 closes the connection after a response queued on the first call (the
-	 * one with the headers only): answering on the second call keeps it alive. */
-	static int seen;
-	if (!*req_cls) {
-		*req_cls = &seen;
-		return MHD_YES;
-	}
 	struct conn *slot = conn_of_fd(s, fd_of(c));
 	if (slot) {	/* headers are in; the response must be gone within the timeout too */
 		slot->deadline = now_mono() + s->o->header_timeout;
 		slot->pending = false;
 	}
-	/* A follow-up request on a kept-alive connection (the first one was measured by the
-	 * front door): the same limit. */
+	/* Refusals go on the first call (the one with the headers only), which also ends the
+	 * connection: a body (a 10 MB POST) is never read. A follow-up request on a
+	 * kept-alive connection (the first one was measured by the front door) gets the
+	 * same size limit. */
+	uintptr_t st = (uintptr_t)*req_cls;
+	size_t line = (size_t)(st >> 1) + strlen(method) + 12;	/* " HTTP/1.1\r\n" */
 	size_t hdrs = 0;
 	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hdrs);
-	if (strlen(url) + strlen(method) + 16 > REQUEST_LIMIT)
+	if (line > REQUEST_LIMIT)
 		return MHD_queue_response(c, MHD_HTTP_URI_TOO_LONG, s->uri_too_long);
-	if (strlen(url) + hdrs + 16 > REQUEST_LIMIT)
+	if (line + hdrs > REQUEST_LIMIT)
 		return MHD_queue_response(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, s->too_large);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, s->not_allowed);
+	/* A GET with a body would hold the connection while the body trickles in. */
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if ((cl && strcmp(cl, "0")) ||
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return MHD_queue_response(c, MHD_HTTP_BAD_REQUEST, s->has_body);
+	/* MHD 0.9.75 closes the connection after a response queued on the first call:
+	 * GET and HEAD are answered on the second one, which keeps it alive. */
+	if (!(st & 1)) {
+		*req_cls = (void *)(st | 1);
+		return MHD_YES;
+	}
 	if (strcmp(url, "/metrics") != 0)
 		return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, s->not_found);
 	refresh(s);
@@ -306,9 +327,25 @@ static void wait_drop(struct server *s, struct waiting *w)
 	w->fd = -1;
 }
 
-/* 414 or 431 straight on the socket (MHD never saw it), then close. The unread rest of
- * the request is drained first so that close() does not reset the connection before
- * the client has read the reply (bounded: a client may go on sending). */
+/* A refused connection's input is read and dropped until the client closes or
+ * LINGER seconds pass: closing with unread data would reset the connection, and a
+ * client still sending its 1 MB header would lose the 431 before reading it. */
+#define LINGER 2.0
+static void wait_drain(struct server *s, struct waiting *w)
+{
+	static char sink[16384];
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(w->fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n > 0)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		break;	/* EOF or an error: done */
+	}
+	wait_drop(s, w);
+}
+
+/* 414 or 431 straight on the socket (MHD never saw it); then it lingers (above). */
 static void wait_refuse(struct server *s, struct waiting *w, bool line)
 {
 	static const char body[] = "request too large: irqsight accepts 8192 bytes of request line and headers\n";
@@ -320,17 +357,47 @@ static void wait_refuse(struct server *s, struct waiting *w, bool line)
 	if (n > 0 && (size_t)n < sizeof(head))
 		send(w->fd, head, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	shutdown(w->fd, SHUT_WR);
-	char sink[16384];
-	for (int i = 0; i < 64 && recv(w->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
-		;
-	wait_drop(s, w);
+	w->closing = true;
+	double t = now_mono() + LINGER;
+	if (t < w->deadline)
+		w->deadline = t;
+	wait_drain(s, w);
+}
+
+/* Room in MHD for one more: beyond max_conns live connections, the oldest idle
+ * kept-alive one is cut, else the oldest of all (clients that hold their slot by not
+ * reading pipelined responses, say) — a newcomer with a whole request is never the one
+ * refused. */
+static void mhd_make_room(struct server *s)
+{
+	unsigned live = 0;
+	struct conn *idle = NULL, *any = NULL;
+	for (unsigned i = 0; i < s->nconns; i++) {
+		struct conn *k = &s->conns[i];
+		if (k->fd < 0 || k->cut)
+			continue;
+		live++;
+		if (k->pending && (!idle || k->since < idle->since))
+			idle = k;
+		if (!any || k->since < any->since)
+			any = k;
+	}
+	struct conn *victim = idle ? idle : any;
+	if (live >= s->o->max_conns && victim) {
+		shutdown(victim->fd, SHUT_RDWR);
+		victim->cut = true;
+	}
 }
 
 /* The request line and headers complete (the empty line that ends them is in the
  * receive buffer)? Then MHD gets the connection; too long without it, 414/431; the
- * client gone, closed; else it goes on waiting. */
-static void wait_check(struct server *s, struct waiting *w)
+ * client gone (or hup: it will send no more), closed; else it goes on waiting. */
+static void wait_check(struct server *s, struct waiting *w, bool hup)
 {
+	if (w->closing) {
+		wait_drain(s, w);
+		return;
+	}
 	static char buf[REQUEST_LIMIT + 1];
 	ssize_t n = recv(w->fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -341,6 +408,7 @@ static void wait_check(struct server *s, struct waiting *w)
 	}
 	if (memmem(buf, (size_t)n, "\n\r\n", 3) || memmem(buf, (size_t)n, "\n\n", 2)) {
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, w->fd, NULL);
+		mhd_make_room(s);
 		/* MHD owns (and on failure closes) the socket from here */
 		MHD_add_connection(s->d, w->fd, (const struct sockaddr *)&w->addr, w->alen);
 		w->fd = -1;
@@ -348,6 +416,8 @@ static void wait_check(struct server *s, struct waiting *w)
 	}
 	if ((size_t)n > REQUEST_LIMIT)
 		wait_refuse(s, w, !memchr(buf, '\n', (size_t)n));
+	else if (hup)
+		wait_drop(s, w);
 }
 
 /* A new connection is always taken; if that puts its address over max_per_client
@@ -388,6 +458,7 @@ static void wait_admit(struct server *s, int fd, const struct sockaddr_storage *
 	memcpy(w->key, key, 16);
 	w->addr = *ss;
 	w->alen = alen;
+	w->closing = false;
 	/* edge-triggered: a peek consumes nothing, so only new data should wake us */
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET,
 				  .data.u64 = TAG_WAIT + (uint64_t)(w - s->wait) };
@@ -396,7 +467,7 @@ static void wait_admit(struct server *s, int fd, const struct sockaddr_storage *
 		w->fd = -1;
 		return;
 	}
-	wait_check(s, w);	/* a scraper's request is usually there already */
+	wait_check(s, w, false);	/* a scraper's request is usually there already */
 }
 
 static void accept_some(struct server *s, int lfd)
@@ -501,6 +572,7 @@ static void server_free(struct server *s, int lfd)
 	MHD_destroy_response(s->not_allowed);
 	MHD_destroy_response(s->uri_too_long);
 	MHD_destroy_response(s->too_large);
+	MHD_destroy_response(s->has_body);
 	free(s->wait);
 	free(s->conns);
 }
@@ -512,7 +584,7 @@ int http_serve(const struct http_opts *o, char *err, size_t errlen)
 	if (lfd < 0)
 		return lfd;
 	defer_accept(lfd, o->header_timeout);
-	s.nconns = o->max_conns + 8;	/* MHD may hold a few more before closing cut ones */
+	s.nconns = o->max_conns + MHD_SLACK;
 	s.conns = calloc(s.nconns, sizeof(*s.conns));
 	s.nwait = o->max_conns;
 	s.wait = calloc(s.nwait, sizeof(*s.wait));
@@ -521,6 +593,7 @@ int http_serve(const struct http_opts *o, char *err, size_t errlen)
 	s.not_allowed = static_response("method not allowed: use GET\n", "GET, HEAD", false);
 	s.uri_too_long = static_response("request line too long (8192 bytes at most)\n", NULL, true);
 	s.too_large = static_response("request headers too large (8192 bytes at most)\n", NULL, true);
+	s.has_body = static_response("bad request: a GET or HEAD takes no body\n", NULL, true);
 	if (!s.conns || !s.wait || s.ep < 0) {
 		snprintf(err, errlen, "out of memory");
 		server_free(&s, lfd);
@@ -534,12 +607,13 @@ int http_serve(const struct http_opts *o, char *err, size_t errlen)
 	s.d = MHD_start_daemon(
 		MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, &handler, &s,
 		MHD_OPTION_EXTERNAL_LOGGER, &quiet_logger, NULL,
-		MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+		MHD_OPTION_CONNECTION_LIMIT, s.nconns,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->header_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
 		MHD_OPTION_NOTIFY_CONNECTION, &notify_conn, &s,
 		MHD_OPTION_NOTIFY_COMPLETED, &completed, &s,
 		MHD_OPTION_UNESCAPE_CALLBACK, &no_unescape, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, &uri_seen, NULL,
 		MHD_OPTION_END);
 	const union MHD_DaemonInfo *ei = s.d ? MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	struct epoll_event lev = { .events = EPOLLIN, .data.u64 = TAG_LISTEN };
@@ -573,7 +647,8 @@ int http_serve(const struct http_opts *o, char *err, size_t errlen)
 			if (tag == TAG_LISTEN)
 				accept_some(&s, lfd);
 			else if (tag >= TAG_WAIT && tag - TAG_WAIT < s.nwait && s.wait[tag - TAG_WAIT].fd >= 0)
-				wait_check(&s, &s.wait[tag - TAG_WAIT]);
+				wait_check(&s, &s.wait[tag - TAG_WAIT],
+					   evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
 		}
 		MHD_run(s.d);
 		ncut = cut_overdue(&s);
