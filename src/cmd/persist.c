@@ -40,7 +40,7 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 		{ 0, 0, 0, 0 },
 	};
 	bool remove = false, no_ib = false;
-	const char *dest = "/", *state = NULL, *binary = NULL;
+	const char *dest = NULL, *state = NULL, *binary = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -71,6 +71,14 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 		persist_usage(stderr);
 		return EXIT_UNKNOWN;
 	}
+	/* persist installs into a system's /etc: with --root naming another tree, this host's
+	 * /etc is not the plan's host, and a tree from elsewhere is no place to follow links
+	 * into by default either; the user says where (--dest). */
+	if (!dest && g->root_given && strcmp(g->root, "/"))
+		return err("persist installs into this host's /etc, but --root names '%s': give --dest DIR "
+			   "to install under a directory", g->root);
+	if (!dest)
+		dest = "/";
 	char dreal[PATH_MAX];
 	if (!realpath(dest, dreal))
 		return err("cannot use --dest '%s': %s", dest, strerror(errno));

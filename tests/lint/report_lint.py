@@ -150,12 +150,18 @@ def run_irqsight(binary, tree, cmds, tmp):
     etc = os.path.join(work, 'etc-irqsight')
     os.makedirs(etc)
     env = dict(os.environ, IRQSIGHT_BIN=os.path.abspath(binary), IRQSIGHT_ROOT=root,
-               IRQSIGHT_WORK=work, LC_ALL='C')
+               IRQSIGHT_WORK=work, IRQSIGHT_STATE_DIR=os.path.join(work, 'state'), LC_ALL='C')
     failed = None
     for k, cmd in enumerate(cmds):
         line = cmd.replace('/etc/irqsight', etc)
-        script = ('irqsight() { "$IRQSIGHT_BIN" --root "$IRQSIGHT_ROOT" "$@"; }\n'
-                  f'cd "$IRQSIGHT_WORK" || exit 99\n{line}\n')
+        # Nothing of this host is written: journals go to the work directory
+        # (IRQSIGHT_STATE_DIR) and persist installs under it (--dest), never into /etc.
+        script = ('irqsight() {\n'
+                  '  if [ "$1" = persist ]; then shift\n'
+                  '    set -- persist --dest "$IRQSIGHT_WORK/dest" "$@"; fi\n'
+                  '  "$IRQSIGHT_BIN" --root "$IRQSIGHT_ROOT" "$@"\n'
+                  '}\n'
+                  f'mkdir -p "$IRQSIGHT_WORK/dest"\ncd "$IRQSIGHT_WORK" || exit 99\n{line}\n')
         try:
             p = subprocess.run(['sh', '-c', script], capture_output=True, text=True,
                                timeout=120, env=env)
