@@ -30,9 +30,24 @@ stage() {
 	fi
 }
 
+# What the stages must leave as they found it on this machine (tests/host-state.sh).
+before=$(mktemp)
+trap 'rm -f "$log" "$before"' EXIT
+tests/host-state.sh >"$before"
+
 for s in tests/stages/*.sh; do
 	[ -x "$s" ] || continue
 	stage "$(basename "$s" .sh)" "$s"
 done
+echo "== host-untouched"
+if tests/host-state.sh | diff -u "$before" - >"$log"; then
+	echo "host-untouched: 1 passed, 0 failed"
+	total_pass=$((total_pass + 1))
+else
+	echo "the stages changed this machine (tests/host-state.sh, before vs after):"
+	head -n 40 "$log"
+	echo "host-untouched: 0 passed, 1 failed"
+	total_fail=$((total_fail + 1))
+fi
 echo "${total_pass} passed, ${total_fail} failed"
 [ "$total_fail" -eq 0 ]
