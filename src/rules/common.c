@@ -79,9 +79,9 @@ bool finding_plan_fix(const struct host *h, struct findings *fs, struct finding 
 	} else {
 		/* one command a line: each runs as printed, and fits the report's width */
 		finding_fix(fs, f, "irqsight plan%s -o /etc/irqsight/plan", args);
-		finding_fix(fs, f, "irqsight apply /etc/irqsight/plan --yes   # journaled: irqsight rollback undoes it");
+		finding_fix(fs, f, "irqsight apply /etc/irqsight/plan --yes   # undo: irqsight rollback");
 		if (persist)
-			finding_fix(fs, f, "irqsight persist /etc/irqsight/plan   # at every boot, and bans it in irqbalance");
+			finding_fix(fs, f, "irqsight persist /etc/irqsight/plan   # re-applied at every boot");
 	}
 	/* what to decide goes before the fix lines, in plain words */
 	if (decide)
