@@ -131,7 +131,7 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 			"the slowest CPU of the host: interrupt handlers and the softirq work they raise preempt "
 			"whatever runs there, and a vCPU there stalls for the duration (the hotspot irq-hotspot "
 			"reports on other CPUs).");
-	finding_decision(fs, f, "Decide which CPUs do host I/O and spread the device vectors over them.");
+	finding_decision(fs, f, "Choose the CPUs that do host I/O and spread the device vectors over them.");
 	finding_plan_fix(h, fs, f, NULL, false);
 	struct cpuset vm;
 	const char *why;
