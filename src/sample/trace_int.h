@@ -13,8 +13,8 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "sample/trace.h"
@@ -105,7 +105,8 @@ struct trace {
 };
 
 /* A reason for the caller ("why" of trace_open), when it asked for one. */
-PRINTF(3, 4) static inline void say(char *why, size_t n, const char *fmt, ...)
+PRINTF(3, 4)
+static inline void say(char *why, size_t n, const char *fmt, ...)
 {
 	if (!why || !n)
 		return;
