@@ -66,7 +66,8 @@ int trace_open(struct trace **out, const struct trace_opts *o, char *why, size_t
 	if (o->irq) {
 		r = tracefs_load_event(t, "irq", "irq_handler_entry", TR_IRQ_ENTRY, "irq", "name", "irq_handler_entry");
 		if (!r)
-			r = tracefs_load_event(t, "irq", "irq_handler_exit", TR_IRQ_EXIT, "irq", NULL, "irq_handler_exit");
+			r = tracefs_load_event(t, "irq", "irq_handler_exit", TR_IRQ_EXIT, "irq", NULL,
+					       "irq_handler_exit");
 		if (r < 0) {
 			say(why, whylen, "cannot read irq:irq_handler_entry/exit in '%s/events': %s",
 			    t->tracefs, strerror(-r));

@@ -72,8 +72,7 @@ static int inst_write(const struct trace *t, const char *file, const char *val)
 	ssize_t w = write(fd, val, n);
 	int e = errno;
 	close(fd);
-	return w == (ssize_t)n ? 0 : w < 0 ? -e
-					   : -EIO;
+	return w == (ssize_t)n ? 0 : w < 0 ? -e : -EIO;
 }
 
 static int inst_read(const struct trace *t, const char *file, char *out, size_t n)
@@ -159,8 +158,14 @@ static int guard_start(struct trace *t, const char *idir_path)
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	char *argv[] = { "sh", "-c", (char *)guard_sh, "irqsight-trace-guard", (char *)idir_path, t->iname,
-			 t->we_mounted ? t->tracefs : "", NULL };
+	char *argv[] = { "sh",
+			 "-c",
+			 (char *)guard_sh,
+			 "irqsight-trace-guard",
+			 (char *)idir_path,
+			 t->iname,
+			 t->we_mounted ? t->tracefs : "",
+			 NULL };
 	extern char **environ;
 	pid_t pid;
 	int r = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
@@ -297,8 +302,9 @@ int trace_ftrace_open(struct trace *t, const struct cpuset *cpus, char *why, siz
 	char dir[256];
 	snprintf(dir, sizeof(dir), "%s/instances", t->tracefs);
 	if (would_expand_global(t)) {
-		say(why, whylen, "the top-level trace buffer is unexpanded and this kernel (before 6.7) would "
-				 "expand it for an instance");
+		say(why, whylen,
+		    "the top-level trace buffer is unexpanded and this kernel (before 6.7) would "
+		    "expand it for an instance");
 		return -EOPNOTSUPP;
 	}
 	t->idir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -456,15 +462,13 @@ static uint64_t ft_dropped(const struct trace *t)
 static int ft_enable(struct trace *t)
 {
 	ssize_t w = pwrite(t->on_fd, "1", 1, 0);
-	return w == 1 ? 0 : w < 0 ? -errno
-				  : -EIO;
+	return w == 1 ? 0 : w < 0 ? -errno : -EIO;
 }
 
 static int ft_disable(struct trace *t)
 {
 	ssize_t w = pwrite(t->on_fd, "0", 1, 0);
-	return w == 1 ? 0 : w < 0 ? -errno
-				  : -EIO;
+	return w == 1 ? 0 : w < 0 ? -errno : -EIO;
 }
 
 /* Not pollable: the ftrace recorder is drained on a timer. */

@@ -125,8 +125,8 @@ int trace_read_fd_small(int fd, char *out, size_t n);
 int trace_read_small(const char *path, char *out, size_t n);
 int tracefs_setup(struct trace *t, char *why, size_t whylen);
 void tracefs_release(struct trace *t);
-int tracefs_load_event(struct trace *t, const char *sys, const char *event, enum trace_kind kind,
-		       const char *numfield, const char *strfield, const char *label);
+int tracefs_load_event(struct trace *t, const char *sys, const char *event, enum trace_kind kind, const char *numfield,
+		       const char *strfield, const char *label);
 void tracefs_load_vectors(struct trace *t);
 
 /* trace_perf.c: open the events of t->ev on every CPU of cpus, with t->ops set to

@@ -126,9 +126,10 @@ static const char *perm_hint(int e, int paranoid)
 {
 	if (e == EACCES || e == EPERM) {
 		if (geteuid() != 0)
-			return paranoid > -1 ? " (not root, and perf_event_paranoid forbids per-CPU tracepoint samples: "
-					       "run as root or with CAP_PERFMON)"
-					     : " (not root)";
+			return paranoid > -1
+				       ? " (not root, and perf_event_paranoid forbids per-CPU tracepoint samples: "
+					 "run as root or with CAP_PERFMON)"
+				       : " (not root)";
 		return " (denied for root: a security module or lockdown forbids perf tracepoints)";
 	}
 	if (e == EMFILE || e == ENFILE)
@@ -189,9 +190,8 @@ int trace_perf_open(struct trace *t, const struct cpuset *cpus, int paranoid, ch
 			int fd = perf_open(&at, cpu);
 			if (fd < 0) {
 				r = fd;
-				say(why, whylen, "cannot open tracepoint %s (id %llu) on CPU %d: %s%s",
-				    t->ev[i].name, (unsigned long long)t->ev[i].id, cpu, strerror(-fd),
-				    perm_hint(-fd, paranoid));
+				say(why, whylen, "cannot open tracepoint %s (id %llu) on CPU %d: %s%s", t->ev[i].name,
+				    (unsigned long long)t->ev[i].id, cpu, strerror(-fd), perm_hint(-fd, paranoid));
 				break;
 			}
 			rg->fds[rg->nfds++] = fd;

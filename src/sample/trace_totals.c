@@ -194,15 +194,9 @@ void trace_totals_free(struct trace_totals *tt)
 /* ------------------------------------------------------------ vectors and rows */
 
 static const char *const vector_rows[][2] = {
-	{ "LOC", "local_timer" },
-	{ "RES", "reschedule" },
-	{ "CAL", "call_function" },
-	{ "IWI", "irq_work" },
-	{ "SPU", "spurious_apic" },
-	{ "ERR", "error_apic" },
-	{ "TRM", "thermal_apic" },
-	{ "THR", "threshold_apic" },
-	{ "DFR", "deferred_error_apic" },
+	{ "LOC", "local_timer" },      { "RES", "reschedule" },	    { "CAL", "call_function" },
+	{ "IWI", "irq_work" },	       { "SPU", "spurious_apic" },  { "ERR", "error_apic" },
+	{ "TRM", "thermal_apic" },     { "THR", "threshold_apic" }, { "DFR", "deferred_error_apic" },
 	{ "PLT", "x86_platform_ipi" },
 };
 

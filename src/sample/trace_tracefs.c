@@ -145,8 +145,8 @@ static void parse_format(const char *fmt, const char *want, struct field *out)
 	}
 }
 
-int tracefs_load_event(struct trace *t, const char *sys, const char *event, enum trace_kind kind,
-		       const char *numfield, const char *strfield, const char *label)
+int tracefs_load_event(struct trace *t, const char *sys, const char *event, enum trace_kind kind, const char *numfield,
+		       const char *strfield, const char *label)
 {
 	if (t->nev >= TRACE_MAX_EVENTS)
 		return -ENOSPC;
@@ -218,7 +218,8 @@ void tracefs_load_vectors(struct trace *t)
 			base[l] = '\0';
 			snprintf(ex, sizeof(ex), "%s_exit", base);
 			int saved = t->nev;
-			if (tracefs_load_event(t, "irq_vectors", names[i], TR_VECTOR_ENTRY, "vector", NULL, base) == 0 &&
+			if (tracefs_load_event(t, "irq_vectors", names[i], TR_VECTOR_ENTRY, "vector", NULL, base) ==
+				    0 &&
 			    tracefs_load_event(t, "irq_vectors", ex, TR_VECTOR_EXIT, "vector", NULL, base) != 0)
 				t->nev = saved;	/* need both halves */
 		}

@@ -20,8 +20,7 @@ struct latency_saved {
 };
 
 /* 0, or -errno / -EINVAL (not such a file); why says what is wrong. *out is malloc'ed. */
-typedef int (*latency_loader)(const char *path, struct latency_saved **out, size_t *n, char *why,
-			      size_t whylen);
+typedef int (*latency_loader)(const char *path, struct latency_saved **out, size_t *n, char *why, size_t whylen);
 /* In cmd/latency.c. */
 void latency_register_loader(latency_loader load);
 
