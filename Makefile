@@ -10,9 +10,10 @@ LDLIBS  ?= -lm -lpthread
 BUILD   ?= build
 
 # Optional parts with their own libraries live in src/opt/<pkg-config name>/ and are
-# built only when that package is installed; commands reach them through weak symbols
-# and say "not available in this build" otherwise. The libc-only core (check, snapshot,
-# plan, ...) never depends on them, and `make static` leaves them all out.
+# built only when that package is installed; each registers itself with the core from a
+# constructor (serve: still a weak symbol) and commands say "not available in this build"
+# otherwise. The libc-only core (check, snapshot, plan, ...) never depends on them, and
+# `make static` leaves them all out.
 OPT_PKGS := $(notdir $(wildcard src/opt/*))
 OPT_PKGS := $(filter-out %.h,$(OPT_PKGS))
 HAVE_PKGS := $(foreach p,$(OPT_PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),$(p)))

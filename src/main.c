@@ -9,9 +9,7 @@
 
 #include "cmd/cmd.h"
 
-#ifndef IRQSIGHT_VERSION
-#define IRQSIGHT_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 static const struct cmd commands[] = {
 	{ "check", cmd_check, "triage the host's interrupt topology (default)" },

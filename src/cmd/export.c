@@ -15,9 +15,7 @@
 #include "source/source.h"
 #include "util/buf.h"
 
-#ifndef IRQSIGHT_VERSION
-#define IRQSIGHT_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 static double now_real(void)
 {

@@ -27,8 +27,14 @@
 #include "util/json.h"
 #include "util/str.h"
 
-/* src/opt/json-c/latency_load.c is linked only where json-c is (not in `make static`). */
-#pragma weak latency_load
+/* src/opt/json-c/latency_load.c is linked only where json-c is (not in `make static`),
+ * and registers itself. */
+static latency_loader latency_load;
+
+void latency_register_loader(latency_loader load)
+{
+	latency_load = load;
+}
 
 #define SCHEMA "irqsight-latency"
 #define SCHEMA_VERSION 1

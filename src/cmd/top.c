@@ -44,16 +44,17 @@
 #include "util/str.h"
 
 /*
- * The full-screen view lives in opt/top_tui.c, linked only in the normal build.
- * Weak references let this file build unchanged in both: in the static build the
- * symbols resolve to NULL and top offers --batch/--json only.
+ * The full-screen view lives in opt/ncursesw/top_tui.c, linked only in the normal
+ * build, and registers itself; in the static build tui stays NULL and top offers
+ * --batch/--json only.
  */
-#pragma weak top_ui_open
-#pragma weak top_ui_draw
-#pragma weak top_ui_input
-#pragma weak top_ui_fd
-#pragma weak top_ui_close
-#define HAVE_TUI (top_ui_open != NULL)
+static const struct top_ui_ops *tui;
+#define HAVE_TUI (tui != NULL)
+
+void top_ui_register(const struct top_ui_ops *ops)
+{
+	tui = ops;
+}
 
 /* Hotspot thresholds (documented in docs/top.md). */
 #define HOT_PCT 20.0		/* % of a CPU in hardirq + softirq */
@@ -910,13 +911,13 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 
 	struct top_ui *ui = NULL;
 	if (o.interactive && HAVE_TUI) {
-		r = top_ui_open(&ui, why, sizeof(why));
+		r = tui->open(&ui, why, sizeof(why));
 		if (r < 0) {
 			trace_close(tr);
 			src_close(&src);
 			return err("cannot start the full-screen view: %s", why);
 		}
-		top_ui_draw(ui, NULL, &st);
+		tui->draw(ui, NULL, &st);
 	}
 
 	struct reading prev, cur;
@@ -944,7 +945,7 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 		struct pollfd pf[1 + 4096];
 		int npf = 0;
 		if (ui) {
-			pf[npf].fd = top_ui_fd(ui);
+			pf[npf].fd = tui->fd(ui);
 			pf[npf++].events = POLLIN;
 		}
 		const int *tfds = NULL;
@@ -966,14 +967,14 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 			/* input, or a signal (SIGWINCH: ncurses queues KEY_RESIZE) */
 			if (ui && (n < 0 || (pf[0].revents & POLLIN))) {
 				double old = st.interval;
-				bool redraw = top_ui_input(ui, &st);
+				bool redraw = tui->input(ui, &st);
 				if (st.interval != old) {
 					/* restart the interval so rates cover a whole one */
 					deadline = probe_now_ns() + (uint64_t)(st.interval * 1e9);
 					redraw = true;
 				}
 				if (redraw && !st.quit)
-					top_ui_draw(ui, have_frame ? &frame : NULL, &st);
+					tui->draw(ui, have_frame ? &frame : NULL, &st);
 			}
 			continue;
 		}
@@ -1004,7 +1005,7 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 				else if (o.batch)
 					print_batch(stdout, &frame, o.max_srcs, o.all_cpus);
 				else if (ui)
-					top_ui_draw(ui, &frame, &st);
+					tui->draw(ui, &frame, &st);
 			}
 		}
 		reading_free(&prev);
@@ -1030,7 +1031,7 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 out:
 	rd_cache_free(cache);
 	if (ui)
-		top_ui_close(ui);
+		tui->close(ui);
 	trace_close(tr);
 	src_close(&src);
 	if (stop_sig && ret == EXIT_OK)

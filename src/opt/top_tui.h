@@ -114,15 +114,21 @@ struct top_state {
 
 struct top_ui;
 
-/* Start the full-screen view on the terminal; 0 or -errno with why filled. */
-int top_ui_open(struct top_ui **ui, char *why, size_t whylen);
-/* Draw the frame (NULL: "sampling..."). */
-void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const struct top_state *st);
-/* Handle pending keys and resizes; updates st. Returns true when a redraw is due. */
-bool top_ui_input(struct top_ui *ui, struct top_state *st);
-/* fd to poll for input. */
-int top_ui_fd(const struct top_ui *ui);
-/* Restore the terminal. Safe to call once, also on error paths. */
-void top_ui_close(struct top_ui *ui);
+/* The full-screen view (src/opt/ncursesw/top_tui.c). */
+struct top_ui_ops {
+	/* Start the view on the terminal; 0 or -errno with why filled. */
+	int (*open)(struct top_ui **ui, char *why, size_t whylen);
+	/* Draw the frame (NULL: "sampling..."). */
+	void (*draw)(struct top_ui *ui, const struct top_frame *f, const struct top_state *st);
+	/* Handle pending keys and resizes; updates st. Returns true when a redraw is due. */
+	bool (*input)(struct top_ui *ui, struct top_state *st);
+	/* fd to poll for input. */
+	int (*fd)(const struct top_ui *ui);
+	/* Restore the terminal. Safe to call once, also on error paths. */
+	void (*close)(struct top_ui *ui);
+};
+/* Called by the view at startup (a constructor) where it is linked; the static build
+ * has none and top offers --batch/--json only. In cmd/top.c. */
+void top_ui_register(const struct top_ui_ops *ops);
 
 #endif

@@ -72,10 +72,12 @@ const char *trace_recorder(const struct trace *t);
 /* The ftrace page walker (src/opt/libtraceevent/trace_page.c, libtraceevent's kbuffer):
  * cb for each event of one sub-buffer read from trace_pipe_raw (raw = the trace record,
  * common_type first; ts in the instance's trace clock), returns the events or -1;
- * *missed: events the kernel dropped before this page (-1: some, count unknown). A weak
- * symbol: absent from the libc-only build, which then records through perf. */
+ * *missed: events the kernel dropped before this page (-1: some, count unknown). The
+ * optional part registers it at startup; the libc-only build has none and records
+ * through perf. */
 typedef void (*trace_page_cb)(const unsigned char *raw, uint32_t size, uint64_t ts, void *ctx);
-long trace_page_walk(void *page, trace_page_cb cb, void *ctx, long *missed);
+typedef long (*trace_page_walker)(void *page, trace_page_cb cb, void *ctx, long *missed);
+void trace_set_page_walker(trace_page_walker w);
 
 /*
  * Aggregation helper used by top/check/latency: accumulated handler time per

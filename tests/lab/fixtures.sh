@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # usage: tests/lab/fixtures.sh [KERNEL-SCENARIO...]
-# Copies host trees captured by the last lab run (tests/lab/work/results) into
-# tests/lab/fixtures/<kernel>-<scenario>/ for golden tests: irqsight's own snapshot
-# (out/snap) when the guest could take one, else the busybox capture (out/raw).
-# Only text files and PCI config-space files; review `git diff --stat` after.
+# Refreshes the golden fixture hosts tests/hosts/lab-<kernel>-<scenario>/ from the host
+# trees captured by the last lab run (tests/lab/work/results): irqsight's own snapshot
+# (out/snap) when the guest could take one, else the busybox capture (out/raw). The
+# lab snapshots live only there (tests/hosts/LAB.md); SOURCE.md and the expected.*
+# files of a fixture are kept, the tree is replaced, and its empty directories (which
+# git drops) are listed in .empty-dirs. Only text files and PCI config-space files;
+# review `git diff --stat` and re-bless the goldens (UPDATE=1 tests/golden.sh) after.
 set -euo pipefail
 cd "$(dirname "$0")"
+hosts=../hosts
 DEFAULT="6.1-intel-ir 6.12-intel-ir 6.12-intel-noir 6.12-no-iommu 6.12-amd-badparam 6.1-nomsi 6.12-hotspot 6.12-numa"
 for n in ${@:-$DEFAULT}; do
 	res=work/results/$n/out
 	src=$res/snap
 	[ -f "$src/proc/interrupts" ] || src=$res/raw
 	[ -f "$src/proc/interrupts" ] || { echo "fixtures: no capture in work/results/$n" >&2; exit 1; }
-	dst=fixtures/$n
-	rm -rf "$dst"
+	dst=$hosts/lab-$n
 	mkdir -p "$dst"
+	# everything but what the fixture adds to the capture
+	find "$dst" -mindepth 1 -maxdepth 1 ! -name SOURCE.md ! -name 'expected.*' -exec rm -rf {} +
 	cp -a "$src/." "$dst/"
 	rm -f "$dst/proc/uptime"
+	(cd "$dst" && find . -mindepth 1 -type d -empty | sed 's|^\./||' | LC_ALL=C sort) > "$dst/.empty-dirs"
+	[ -s "$dst/.empty-dirs" ] || rm -f "$dst/.empty-dirs"
 	echo "fixtures: $dst from ${src#work/results/} ($(find "$dst" -type f | wc -l) files, $(du -sk --apparent-size "$dst" | cut -f1) KiB)"
 done

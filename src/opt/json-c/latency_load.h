@@ -1,8 +1,9 @@
 /*
  * Reading back a file written by `irqsight latency --save` (docs/latency.md, schema
  * "irqsight-latency" version 1), with json-c. Optional: only in builds with json-c
- * (src/opt/json-c/: built only where pkg-config finds json-c, never in `make static`); callers reference it weakly and say
- * "not available in this build" when it is absent.
+ * (src/opt/json-c/: built only where pkg-config finds json-c, never in `make static`). It
+ * registers itself with cmd/latency.c before main; without it latency says "not available
+ * in this build".
  */
 #ifndef IRQSIGHT_OPT_LATENCY_LOAD_H
 #define IRQSIGHT_OPT_LATENCY_LOAD_H
@@ -19,6 +20,8 @@ struct latency_saved {
 };
 
 /* 0, or -errno / -EINVAL (not such a file); why says what is wrong. *out is malloc'ed. */
-int latency_load(const char *path, struct latency_saved **out, size_t *n, char *why, size_t whylen);
+typedef int (*latency_loader)(const char *path, struct latency_saved **out, size_t *n, char *why, size_t whylen);
+/* In cmd/latency.c. */
+void latency_register_loader(latency_loader load);
 
 #endif

@@ -5,13 +5,14 @@
  * time deltas, time-extend and padding records; kernel/trace/ring_buffer.c). Its
  * layout is libtraceevent's kbuffer to read, not ours to hand-parse. Built only when
  * libtraceevent is installed; the libc-only build has no ftrace recorder and records
- * through perf.
+ * through perf. It registers itself before main (a constructor: the core names nothing
+ * here, and the Makefile links this object whenever it builds it).
  */
 #include <traceevent/kbuffer.h>
 
 #include "sample/trace.h"
 
-long trace_page_walk(void *page, trace_page_cb cb, void *ctx, long *missed)
+static long trace_page_walk(void *page, trace_page_cb cb, void *ctx, long *missed)
 {
 	*missed = 0;
 	/* one reader per thread, kept: a drain walks hundreds of pages a second */
@@ -30,4 +31,9 @@ long trace_page_walk(void *page, trace_page_cb cb, void *ctx, long *missed)
 		n++;
 	}
 	return n;
+}
+
+__attribute__((constructor)) static void trace_page_register(void)
+{
+	trace_set_page_walker(trace_page_walk);
 }

@@ -5,7 +5,7 @@
  * Layout (80x24 and up): a status line, the time-source note, the CPU table (or,
  * when the CPUs do not fit, a one-cell-per-CPU heat map plus the busiest CPUs), the
  * IRQ sources, and a key line. Resizes arrive as KEY_RESIZE (ncurses' SIGWINCH
- * handler); the caller calls top_ui_input() when poll() is interrupted.
+ * handler); the caller calls its input op when poll() is interrupted.
  */
 #include "opt/top_tui.h"
 
@@ -35,7 +35,7 @@ struct top_ui {
 
 enum { C_HOT = 1, C_HEAD, C_DIM, C_WARM };
 
-int top_ui_open(struct top_ui **out, char *why, size_t whylen)
+static int top_ui_open(struct top_ui **out, char *why, size_t whylen)
 {
 	*out = NULL;
 	setlocale(LC_ALL, "");
@@ -69,7 +69,7 @@ int top_ui_open(struct top_ui **out, char *why, size_t whylen)
 	return 0;
 }
 
-void top_ui_close(struct top_ui *ui)
+static void top_ui_close(struct top_ui *ui)
 {
 	if (!ui)
 		return;
@@ -78,7 +78,7 @@ void top_ui_close(struct top_ui *ui)
 	free(ui);
 }
 
-int top_ui_fd(const struct top_ui *ui)
+static int top_ui_fd(const struct top_ui *ui)
 {
 	return STDIN_FILENO;
 }
@@ -247,7 +247,7 @@ static int heat_map(struct top_ui *ui, int y, int maxy, int cols, const struct t
 	return y;
 }
 
-void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const struct top_state *st)
+static void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const struct top_state *st)
 {
 	int rows = LINES, cols = COLS;
 	erase();
@@ -456,7 +456,7 @@ static void finish_prompt(struct top_ui *ui, struct top_state *st)
 	ui->prompting = false;
 }
 
-bool top_ui_input(struct top_ui *ui, struct top_state *st)
+static bool top_ui_input(struct top_ui *ui, struct top_state *st)
 {
 	bool redraw = false;
 	int ch;
@@ -505,4 +505,18 @@ bool top_ui_input(struct top_ui *ui, struct top_state *st)
 		}
 	}
 	return redraw;
+}
+
+/* Registered before main: cmd/top.c names nothing here, so the static build, which
+ * leaves this file out, links without it. */
+__attribute__((constructor)) static void top_ui_register_ncurses(void)
+{
+	static const struct top_ui_ops ops = {
+		.open = top_ui_open,
+		.draw = top_ui_draw,
+		.input = top_ui_input,
+		.fd = top_ui_fd,
+		.close = top_ui_close,
+	};
+	top_ui_register(&ops);
 }

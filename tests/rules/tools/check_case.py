@@ -2,10 +2,10 @@
 """Run irqsight on one rule fixture and check its `expect` file.
 
 A case is a directory holding a host tree (proc/, sys/, dmesg, ...) and an `expect`
-file. The tree is copied to a temporary root first: `.keep` files (placeholders that
-let git store an empty directory such as sys/class/iommu) are removed, and every
-`NAME.hex` is converted to the binary file NAME (see hex2bin.py). `expect`, `NOTES`
-and `*.hex` never reach the analysed root.
+file. The tree is copied to a temporary root first, where the directories listed in
+`.empty-dirs` (one path a line: git stores no empty directory, and an empty
+sys/class/iommu means "no IOMMU") are made; `expect`, `NOTES` and `.empty-dirs` never
+reach the analysed root. The convention of tests/hosts (tests/README.md).
 
 expect lines ('#' starts a comment):
   fires ID [SEVERITY]      a finding ID exists (with that severity, if given)
@@ -31,27 +31,21 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import hex2bin  # noqa: E402
-
-NOT_TREE = {'expect', 'NOTES'}
+NOT_TREE = {'expect', 'NOTES', '.empty-dirs'}
 
 
 def prepare(case, root):
     shutil.copytree(case, root, symlinks=True)
-    for d, dirs, files in os.walk(root):
-        for f in files:
-            p = os.path.join(d, f)
-            if os.path.islink(p):
-                continue
-            if f == '.keep' or (d == root and f in NOT_TREE):
-                os.unlink(p)
-            elif f.endswith('.hex'):
-                with open(p) as fh:
-                    data = hex2bin.convert(fh.read())
-                with open(p[:-4], 'wb') as fh:
-                    fh.write(data)
-                os.unlink(p)
+    listed = os.path.join(root, '.empty-dirs')
+    if os.path.isfile(listed):
+        with open(listed) as fh:
+            for line in fh:
+                if line.strip():
+                    os.makedirs(os.path.join(root, line.strip()), exist_ok=True)
+    for f in NOT_TREE:
+        p = os.path.join(root, f)
+        if os.path.isfile(p) and not os.path.islink(p):
+            os.unlink(p)
 
 
 def walk(doc, path):

@@ -2,7 +2,9 @@
 """Convert a PCI config-space hex dump into the binary `config` file sysfs shows.
 
 Input: the `lspci -x`/`-xxx`/`-xxxx` layout ("00: 86 80 ..." — offset, colon, bytes),
-as found in tests/rules/**/config.hex; '#' lines are comments (provenance).
+as lspci prints it or a datasheet gives it; '#' lines are comments. The tool to write a
+fixture's binary config (tests/README.md: fixtures store it binary, the case's NOTES say
+where the bytes come from).
 Offsets must be contiguous from 0: the output is exactly the bytes listed, so a
 64-byte dump gives a 64-byte file (what a non-root reader of sysfs gets).
 
