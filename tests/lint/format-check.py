@@ -6,7 +6,8 @@ fails the check.
     tests/lint/format-check.py [--base REV] [--fix] [FILE...]
 
 The base is --base, else $LINT_BASE, else the merge base of HEAD with origin/main (or
-main); with none of them (a checkout of main itself, a tarball) nothing is checked. FILEs
+main) when HEAD is ahead of it, else HEAD~1 (on main itself, as in CI, the newest commit's
+own lines); with none of them (a tarball) nothing is checked. FILEs
 limit the check to those paths; the working tree is compared, so uncommitted edits count.
 One difference is not reported: the tab the code puts before a trailing comment, which
 clang-format cannot write (it is house style; clang-format's single space is accepted too).
@@ -32,11 +33,15 @@ def find_base(arg):
         return arg
     if os.environ.get('LINT_BASE'):
         return os.environ['LINT_BASE']
+    head = (git('rev-parse', 'HEAD') or '').strip()
     for ref in ('origin/main', 'main'):
         mb = git('merge-base', 'HEAD', ref)
-        if mb:
+        if mb and mb.strip() != head:
             return mb.strip()
-    return None
+    # HEAD is main itself (CI's fresh clone): check the lines of the newest commit, so the
+    # stage still checks something there.
+    parent = git('rev-parse', '--verify', '-q', 'HEAD~1')
+    return parent.strip() if parent else None
 
 
 def changed_ranges(base, path):
