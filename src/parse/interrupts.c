@@ -134,6 +134,15 @@ int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct
 	const char *p = rest.p, *end = rest.p + rest.n;
 	while (ncpus < 0 || row->ncounts < ncpus) {
 		const char *q = p;
+		/* Counts are right-aligned in 10+ columns ("%10u"): most of a row is
+		 * spaces, skipped eight at a time. */
+		while (end - q >= 8) {
+			uint64_t w;
+			memcpy(&w, q, 8);
+			if (w != 0x2020202020202020ull)
+				break;
+			q += 8;
+		}
 		while (q < end && (*q == ' ' || *q == '\t'))
 			q++;
 		if (q >= end || *q < '0' || *q > '9')
