@@ -92,8 +92,8 @@ static void add_row(struct stream_ctx *c, struct slice line)
 	}
 	if (c->n == c->cap) {
 		int ncap = c->cap ? c->cap * 2 : 256;
-		c->irqs = arena_realloc(&h->arena, c->irqs, (size_t)c->cap * sizeof(*c->irqs),
-					(size_t)ncap * sizeof(*c->irqs));
+		c->irqs = arena_realloc_alone(&h->arena, c->irqs, (size_t)c->cap * sizeof(*c->irqs),
+					      (size_t)ncap * sizeof(*c->irqs));
 		c->cap = ncap;
 	}
 	struct irq *q = &c->irqs[c->n++];

@@ -84,8 +84,8 @@ static void *alloc(struct arena *a, size_t size)
 		size_t grow = a->used_total / 4;
 		if (grow < ARENA_BLOCK)
 			grow = ARENA_BLOCK;
-		if (grow > 8u * 1024 * 1024)
-			grow = 8u * 1024 * 1024;
+		if (grow > 2u * 1024 * 1024)
+			grow = 2u * 1024 * 1024;
 		bool oneoff = need > grow / 4;
 		size_t bs = oneoff ? need : grow;
 		b = new_block(bs);
@@ -134,6 +134,43 @@ void *arena_realloc(struct arena *a, void *old, size_t old_size, size_t new_size
 		memcpy(p, old, keep);
 	memset((char *)p + keep, 0, new_size - keep);	/* only what was not copied */
 	return p;
+}
+
+void *arena_realloc_alone(struct arena *a, void *old, size_t old_size, size_t new_size)
+{
+	struct arena_block **link = NULL, *b = NULL;
+	if (old) {
+		for (link = &a->head; *link; link = &(*link)->next)
+			if ((void *)(*link)->mem == old)
+				break;
+		b = *link;
+	}
+	if (new_size > SIZE_MAX - sizeof(*b))
+		arena_oom(new_size);
+	if (b)
+		ASAN_UNPOISON_MEMORY_REGION(b->mem, b->size);
+	struct arena_block *nb = realloc(b, sizeof(*nb) + new_size);
+	if (!nb)
+		arena_oom(new_size);
+	if (!b) {
+		/* behind the head (or the only block): full, so nothing else lands in it */
+		old_size = 0;
+		nb->mapped = false;
+		if (a->head) {
+			nb->next = a->head->next;
+			a->head->next = nb;
+		} else {
+			nb->next = NULL;
+			a->head = nb;
+		}
+	} else {
+		*link = nb;
+	}
+	if (new_size > old_size)
+		memset(nb->mem + old_size, 0, new_size - old_size);
+	a->used_total += new_size - (b ? nb->used : 0);
+	nb->size = nb->used = new_size;
+	return nb->mem;
 }
 
 void *arena_grow(struct arena *a, void *arr, size_t n, size_t elem)
