@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool pi_is_header(struct slice line)
@@ -292,4 +293,73 @@ void pi_decode_msi_hwirq(uint64_t hw, char bdf[16], unsigned *index)
 	if (index)
 		*index = (unsigned)(hw & 0x7ff);
 	snprintf(bdf, 16, "%04x:%02x:%02x.%u", seg, devid >> 8, (devid >> 3) & 0x1f, devid & 7);
+}
+
+static int feeder_grow(struct pi_feeder *f, size_t cap)
+{
+	void *p = NULL;
+	if (posix_memalign(&p, 64, cap))
+		return -ENOMEM;
+	if (f->have)
+		memcpy(p, f->buf, f->have);
+	free(f->buf);
+	f->buf = p;
+	f->cap = cap;
+	return 0;
+}
+
+int pi_feeder_space(struct pi_feeder *f, char **p, size_t *n)
+{
+	if (!f->buf) {
+		int r = feeder_grow(f, f->chunk);
+		if (r)
+			return r;
+	}
+	if (f->cap - f->have < f->chunk / 4 || f->have == f->cap) {
+		if (f->cap < f->max_line) {
+			size_t cap = f->cap * 2 < f->max_line ? f->cap * 2 : f->max_line;
+			int r = feeder_grow(f, cap);
+			if (r)
+				return r;
+		} else if (f->have == f->cap) {
+			/* a line as long as the buffer may grow, without its newline yet */
+			if (!f->skip_overlong)
+				return -E2BIG;
+			f->overlong++;
+			f->skipping = true;
+			f->have = 0;
+		}
+	}
+	*p = f->buf + f->have;
+	*n = f->cap - f->have;
+	return 0;
+}
+
+void pi_feeder_commit(struct pi_feeder *f, size_t n, pi_lines_fn *fn, void *ctx)
+{
+	if (!n) {
+		if (f->have && !f->skipping)
+			fn(ctx, f->buf, f->have);
+		f->have = 0;
+		return;
+	}
+	char *fresh = f->buf + f->have;
+	if (f->skipping) {
+		char *eol = memchr(fresh, '\n', n);
+		if (!eol)
+			return;	/* still inside the dropped line */
+		f->skipping = false;
+		n -= (size_t)(eol + 1 - fresh);
+		memmove(f->buf, eol + 1, n);
+		fresh = f->buf;
+	}
+	f->have += n;
+	/* only the bytes just read can hold the last newline */
+	const char *last = memrchr(fresh, '\n', n);
+	if (!last)
+		return;
+	size_t whole = (size_t)(last - f->buf) + 1;
+	fn(ctx, f->buf, whole);
+	memmove(f->buf, f->buf + whole, f->have - whole);
+	f->have -= whole;
 }
