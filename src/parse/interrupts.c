@@ -133,7 +133,10 @@ int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct
 	 * path (8,192 rows x 512 CPUs on a large host): one pass per token.
 	 */
 	const char *p = rest.p, *end = rest.p + rest.n;
-	while (ncpus < 0 || row->ncounts < ncpus) {
+	/* in locals: a store to counts[] (unsigned) may alias row->ncounts (int) */
+	int nc = 0;
+	uint64_t total = 0;
+	while (ncpus < 0 || nc < ncpus) {
 		const char *q = p;
 		/* Counts are right-aligned in 10+ columns ("%10u"): most of a row is
 		 * spaces, skipped eight at a time. */
@@ -161,12 +164,14 @@ int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct
 		}
 		if (v > UINT32_MAX)
 			v = UINT32_MAX;
-		if (counts && row->ncounts < cap)
-			counts[row->ncounts] = (uint32_t)v;
-		row->total += v;
-		row->ncounts++;
+		if (counts && nc < cap)
+			counts[nc] = (uint32_t)v;
+		total += v;
+		nc++;
 		p = q;
 	}
+	row->ncounts = nc;
+	row->total = total;
 	rest.n -= (size_t)(p - rest.p);
 	rest.p = p;
 	skip_space(&rest);
