@@ -1086,3 +1086,32 @@ TEST(pi_feeder_lines_in_any_reads)
 	buf_free(&text);
 	buf_free(&want);
 }
+
+/* The one-digit field shortcut reads what the token loop reads: widths, tabs, wide
+ * counts, a hwirq glued to a digit, a cut line. */
+TEST(pi_row_padded_digit_fields)
+{
+	uint32_t c[8];
+	struct pi_row r;
+	CHECK_INT(pi_parse_row(S("  24:          0          7         12\t3          0  IO-APIC 5-edge x"), 5, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 5);
+	CHECK_INT(c[1], 7);
+	CHECK_INT(c[2], 12);
+	CHECK_INT(c[3], 3);
+	CHECK_INT(r.total, 22);
+	CHECK_SLICE(r.chip, "IO-APIC");
+	/* unknown column count: "1-edge" after counts is a hwirq, not a count */
+	CHECK_INT(pi_parse_row(S("  24:          0          1-edge x"), -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 1);
+	/* a field one wider than the first, and a line that ends in a count */
+	CHECK_INT(pi_parse_row(S(" 5:          1           2          3"), -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 3);
+	CHECK_INT(r.total, 6);
+	CHECK_INT(pi_parse_row(S(" 5:          1          9\r"), -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 2);
+	CHECK_INT(c[1], 9);
+	/* 6.13+ widths: 16-wide fields */
+	CHECK_INT(pi_parse_row(S(" NMI:               0               4  Non-maskable interrupts"), 2, c, 8, &r), 0);
+	CHECK_INT(r.total, 4);
+	CHECK_SLICE(r.desc, "Non-maskable interrupts");
+}
