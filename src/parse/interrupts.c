@@ -137,6 +137,9 @@ int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct
 	int nc = 0;
 	uint64_t total = 0;
 	size_t fw = 0;		/* the width of the first count's field, spaces included */
+	char zpat[64];		/* zk fields of that width holding "0" */
+	size_t zlen = 0;
+	int zk = 0;
 	while (ncpus < 0 || nc < ncpus) {
 		/*
 		 * The kernel pads every count of a row to one width, and most counts of a
@@ -144,6 +147,17 @@ int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct
 		 * that width that is spaces and one digit, then a separator, is taken in
 		 * a few compares (what the loop below would read from it).
 		 */
+		/* Runs of zeros (most of a row on a big host): zk fields at once. */
+		if (zk && (size_t)(end - p) >= zlen && (ncpus < 0 || nc + zk <= ncpus) && !memcmp(p, zpat, zlen) &&
+		    ((size_t)(end - p) == zlen || p[zlen] == ' ' || p[zlen] == '\t' || p[zlen] == '\n' ||
+		     p[zlen] == '\r')) {
+			for (int k = 0; k < zk; k++)
+				if (counts && nc + k < cap)
+					counts[nc + k] = 0;
+			nc += zk;
+			p += zlen;
+			continue;
+		}
 		if (fw >= 9 && fw <= 17 && (size_t)(end - p) >= fw) {
 			uint64_t a, b;
 			memcpy(&a, p, 8);
@@ -190,8 +204,16 @@ int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct
 		if (counts && nc < cap)
 			counts[nc] = (uint32_t)v;
 		total += v;
-		if (!nc)
+		if (!nc) {
 			fw = (size_t)(q - p);
+			if (fw >= 2 && fw <= sizeof(zpat) / 2) {
+				zk = (int)(sizeof(zpat) / fw);
+				zlen = (size_t)zk * fw;
+				memset(zpat, ' ', zlen);
+				for (int k = 1; k <= zk; k++)
+					zpat[(size_t)k * fw - 1] = '0';
+			}
+		}
 		nc++;
 		p = q;
 	}

@@ -1110,6 +1110,23 @@ TEST(pi_row_padded_digit_fields)
 	CHECK_INT(pi_parse_row(S(" 5:          1          9\r"), -1, c, 8, &r), 0);
 	CHECK_INT(r.ncounts, 2);
 	CHECK_INT(c[1], 9);
+	/* runs of zero fields: stop at the column count, and at a field that is not one */
+	static const char zeros[] = "  9:          0          0          0          0          0          0"
+				    "          0          0          0          0          0          0  PCI-MSI 1-edge";
+	CHECK_INT(pi_parse_row((struct slice){ zeros, sizeof(zeros) - 1 }, -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 12);
+	CHECK_INT(r.total, 0);
+	CHECK_SLICE(r.chip, "PCI-MSI");
+	CHECK_INT(pi_parse_row((struct slice){ zeros, sizeof(zeros) - 1 }, 7, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 7);
+	CHECK_SLICE(r.chip, "0");
+	c[7] = 99;
+	CHECK_INT(pi_parse_row(S("  9:          0          0          0          0          0          0          0          0          0          0          0          1          0  X"), -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 13);
+	CHECK_INT(r.total, 1);
+	CHECK_INT(c[7], 0);
+	CHECK_INT(pi_parse_row(S("  9:          0          0          0          0          0          0          0          0          0          0          05-edge"), -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 10);
 	/* 6.13+ widths: 16-wide fields */
 	CHECK_INT(pi_parse_row(S(" NMI:               0               4  Non-maskable interrupts"), 2, c, 8, &r), 0);
 	CHECK_INT(r.total, 4);
