@@ -228,8 +228,9 @@ static const char *irq_bdf(struct host *h, const struct irq *q)
 	return q->chip_bdf;
 }
 
-/* Devices named by IRQs but absent from sysfs (a snapshot of /proc only). */
-static void add_pseudo_devices(struct host *h)
+/* Devices named by IRQs but absent from sysfs (a snapshot of /proc only). bdf_of[i]:
+ * irq_bdf() of IRQ i. */
+static void add_pseudo_devices(struct host *h, const char *const *bdf_of)
 {
 	/*
 	 * Collected, sorted and made unique: a pairwise search was 2 million strcmp()s
@@ -244,7 +245,7 @@ static void add_pseudo_devices(struct host *h)
 		struct irq *q = &h->irqs[i];
 		if (q->is_arch)
 			continue;
-		const char *bdf = irq_bdf(h, q);
+		const char *bdf = bdf_of[i];
 		if (!bdf || (n && !strcmp(bdfs[n - 1], bdf)) || host_dev_by_bdf(h, bdf))
 			continue;
 		bdfs[n++] = bdf;
@@ -287,7 +288,15 @@ static int cmp_vec(const void *a, const void *b)
 
 void derive_links(struct host *h)
 {
-	add_pseudo_devices(h);
+	/* Each IRQ's BDF once (it scans the actions and allocates): the same before and
+	 * after the pseudo-devices are added (see irq_bdf). */
+	const char **bdf_of = h->nirqs ? calloc((size_t)h->nirqs, sizeof(*bdf_of)) : NULL;
+	if (h->nirqs && !bdf_of)
+		arena_oom((size_t)h->nirqs * sizeof(*bdf_of));
+	for (int i = 0; i < h->nirqs; i++)
+		if (!h->irqs[i].is_arch)
+			bdf_of[i] = irq_bdf(h, &h->irqs[i]);
+	add_pseudo_devices(h, bdf_of);
 	for (int i = 0; i < h->nirqs; i++) {
 		classify_device_irq(&h->irqs[i]);
 		classify_managed(h, &h->irqs[i]);
@@ -310,11 +319,12 @@ void derive_links(struct host *h)
 		struct irq *q = &h->irqs[i];
 		if (q->is_arch || q->dev)
 			continue;
-		const char *bdf = irq_bdf(h, q);
+		const char *bdf = bdf_of[i];
 		struct pci_dev *dev = bdf ? host_dev_by_bdf(h, bdf) : NULL;
 		if (dev)
 			dev_add_irq(h, dev, q);
 	}
+	free(bdf_of);
 	/* 3. INTx: the device's irq file names its legacy line when it uses no MSI. */
 	for (int d = 0; d < h->ndevs; d++) {
 		struct pci_dev *dev = &h->devs[d];
