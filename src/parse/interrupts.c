@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool pi_is_header(struct slice line)
@@ -132,8 +133,57 @@ int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct
 	 * path (8,192 rows x 512 CPUs on a large host): one pass per token.
 	 */
 	const char *p = rest.p, *end = rest.p + rest.n;
-	while (ncpus < 0 || row->ncounts < ncpus) {
+	/* in locals: a store to counts[] (unsigned) may alias row->ncounts (int) */
+	int nc = 0;
+	uint64_t total = 0;
+	size_t fw = 0;		/* the width of the first count's field, spaces included */
+	char zpat[64];		/* zk fields of that width holding "0" */
+	size_t zlen = 0;
+	int zk = 0;
+	while (ncpus < 0 || nc < ncpus) {
+		/*
+		 * The kernel pads every count of a row to one width, and most counts of a
+		 * big host are single digits (a device IRQ fires on one CPU): a field of
+		 * that width that is spaces and one digit, then a separator, is taken in
+		 * a few compares (what the loop below would read from it).
+		 */
+		/* Runs of zeros (most of a row on a big host): zk fields at once. */
+		if (zk && (size_t)(end - p) >= zlen && (ncpus < 0 || nc + zk <= ncpus) && !memcmp(p, zpat, zlen) &&
+		    ((size_t)(end - p) == zlen || p[zlen] == ' ' || p[zlen] == '\t' || p[zlen] == '\n' ||
+		     p[zlen] == '\r')) {
+			for (int k = 0; k < zk; k++)
+				if (counts && nc + k < cap)
+					counts[nc + k] = 0;
+			nc += zk;
+			p += zlen;
+			continue;
+		}
+		if (fw >= 9 && fw <= 17 && (size_t)(end - p) >= fw) {
+			uint64_t a, b;
+			memcpy(&a, p, 8);
+			memcpy(&b, p + fw - 9, 8);
+			unsigned char d = (unsigned char)p[fw - 1];
+			const char *nx = p + fw;
+			if (a == 0x2020202020202020ull && b == 0x2020202020202020ull && d >= '0' && d <= '9' &&
+			    (nx == end || *nx == ' ' || *nx == '\t' || *nx == '\n' || *nx == '\r')) {
+				if (counts && nc < cap)
+					counts[nc] = d - '0';
+				total += d - '0';
+				nc++;
+				p = nx;
+				continue;
+			}
+		}
 		const char *q = p;
+		/* Counts are right-aligned in 10+ columns ("%10u"): most of a row is
+		 * spaces, skipped eight at a time. */
+		while (end - q >= 8) {
+			uint64_t w;
+			memcpy(&w, q, 8);
+			if (w != 0x2020202020202020ull)
+				break;
+			q += 8;
+		}
 		while (q < end && (*q == ' ' || *q == '\t'))
 			q++;
 		if (q >= end || *q < '0' || *q > '9')
@@ -151,12 +201,24 @@ int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct
 		}
 		if (v > UINT32_MAX)
 			v = UINT32_MAX;
-		if (counts && row->ncounts < cap)
-			counts[row->ncounts] = (uint32_t)v;
-		row->total += v;
-		row->ncounts++;
+		if (counts && nc < cap)
+			counts[nc] = (uint32_t)v;
+		total += v;
+		if (!nc) {
+			fw = (size_t)(q - p);
+			if (fw >= 2 && fw <= sizeof(zpat) / 2) {
+				zk = (int)(sizeof(zpat) / fw);
+				zlen = (size_t)zk * fw;
+				memset(zpat, ' ', zlen);
+				for (int k = 1; k <= zk; k++)
+					zpat[(size_t)k * fw - 1] = '0';
+			}
+		}
+		nc++;
 		p = q;
 	}
+	row->ncounts = nc;
+	row->total = total;
 	rest.n -= (size_t)(p - rest.p);
 	rest.p = p;
 	skip_space(&rest);
@@ -283,4 +345,73 @@ void pi_decode_msi_hwirq(uint64_t hw, char bdf[16], unsigned *index)
 	if (index)
 		*index = (unsigned)(hw & 0x7ff);
 	snprintf(bdf, 16, "%04x:%02x:%02x.%u", seg, devid >> 8, (devid >> 3) & 0x1f, devid & 7);
+}
+
+static int feeder_grow(struct pi_feeder *f, size_t cap)
+{
+	void *p = NULL;
+	if (posix_memalign(&p, 64, cap))
+		return -ENOMEM;
+	if (f->have)
+		memcpy(p, f->buf, f->have);
+	free(f->buf);
+	f->buf = p;
+	f->cap = cap;
+	return 0;
+}
+
+int pi_feeder_space(struct pi_feeder *f, char **p, size_t *n)
+{
+	if (!f->buf) {
+		int r = feeder_grow(f, f->chunk);
+		if (r)
+			return r;
+	}
+	if (f->cap - f->have < f->chunk / 4 || f->have == f->cap) {
+		if (f->cap < f->max_line) {
+			size_t cap = f->cap * 2 < f->max_line ? f->cap * 2 : f->max_line;
+			int r = feeder_grow(f, cap);
+			if (r)
+				return r;
+		} else if (f->have == f->cap) {
+			/* a line as long as the buffer may grow, without its newline yet */
+			if (!f->skip_overlong)
+				return -E2BIG;
+			f->overlong++;
+			f->skipping = true;
+			f->have = 0;
+		}
+	}
+	*p = f->buf + f->have;
+	*n = f->cap - f->have;
+	return 0;
+}
+
+void pi_feeder_commit(struct pi_feeder *f, size_t n, pi_lines_fn *fn, void *ctx)
+{
+	if (!n) {
+		if (f->have && !f->skipping)
+			fn(ctx, f->buf, f->have);
+		f->have = 0;
+		return;
+	}
+	char *fresh = f->buf + f->have;
+	if (f->skipping) {
+		char *eol = memchr(fresh, '\n', n);
+		if (!eol)
+			return;	/* still inside the dropped line */
+		f->skipping = false;
+		n -= (size_t)(eol + 1 - fresh);
+		memmove(f->buf, eol + 1, n);
+		fresh = f->buf;
+	}
+	f->have += n;
+	/* only the bytes just read can hold the last newline */
+	const char *last = memrchr(fresh, '\n', n);
+	if (!last)
+		return;
+	size_t whole = (size_t)(last - f->buf) + 1;
+	fn(ctx, f->buf, whole);
+	memmove(f->buf, f->buf + whole, f->have - whole);
+	f->have -= whole;
 }

@@ -46,6 +46,32 @@ int pi_parse_row(struct slice line, int ncpus, uint32_t *counts, int cap, struct
 /* Iterate the ", "-separated action list: returns false at the end. */
 bool pi_next_action(struct slice *actions, struct slice *out);
 
+/*
+ * The line feeder both readers of /proc/interrupts share (model/build_irqs.c for
+ * check's model, sample/reading.c for the sampler's readings): the caller reads the
+ * file into pi_feeder_space() and hands the count to pi_feeder_commit(); complete
+ * lines go to fn in runs (text ending in '\n'; at the end of the file, 0 bytes
+ * committed, the last line without one), never split across runs. The buffer starts
+ * at chunk bytes (64-byte aligned: a line read at the same file offset lands at the
+ * same place in a cache line every time) and doubles for a long line up to max_line;
+ * a line that fills max_line is dropped up to its newline and counted in overlong
+ * (skip_overlong) or ends the read with -E2BIG. Still pure: the caller does the I/O.
+ * buf may be kept from one read to the next (set buf and cap, take them back after).
+ */
+typedef void pi_lines_fn(void *ctx, const char *text, size_t n);
+struct pi_feeder {
+	char *buf;
+	size_t cap, have;	/* have: the partial line kept at the front */
+	size_t chunk, max_line;
+	bool skip_overlong;
+	bool skipping;		/* in an overlong line: bytes up to its newline are dropped */
+	int overlong;		/* lines dropped (skip_overlong) */
+};
+/* Where to read next, and how much room: 0, -ENOMEM or -E2BIG. */
+int pi_feeder_space(struct pi_feeder *f, char **p, size_t *n);
+/* n bytes were read into the space (0: end of file): feed the complete lines. */
+void pi_feeder_commit(struct pi_feeder *f, size_t n, pi_lines_fn *fn, void *ctx);
+
 /* Chip classification (docs/kernel-interfaces.md §1.4). */
 enum pi_chip {
 	PI_CHIP_OTHER = 0, PI_CHIP_IOAPIC, PI_CHIP_XTPIC, PI_CHIP_PCI_MSI, PI_CHIP_PCI_MSIX,

@@ -22,7 +22,7 @@
 #include "util/str.h"
 
 #define CHUNK (128u << 10)
-#define MAX_LINE (64u << 20)	/* a row is ~11 bytes per CPU: 64 MB is ~6M CPUs */
+#define MAX_LINE (128u << 20)	/* a row is ~11 bytes per CPU: 128 MB is ~12M CPUs */
 
 static uint64_t now_ns(void)
 {
@@ -54,8 +54,9 @@ struct rd_cache_row {
 	uint64_t epoch;		/* c->epoch when parsed: a new header invalidates every row */
 };
 
-/* The read buffer: 64-byte aligned, so a line read at the same file offset lands at
- * the same place in a cache line every tick (line_hash depends on it). */
+/* The read buffer (pi_feeder's, kept from tick to tick): 64-byte aligned, so a line
+ * read at the same file offset lands at the same place in a cache line every tick
+ * (line_hash depends on it). */
 struct abuf {
 	char *data;
 	size_t cap;
@@ -706,21 +707,13 @@ static void reset_interrupts(struct reading *r)
 	r->short_rows = 0;
 }
 
-static int abuf_grow(struct abuf *b, size_t cap, size_t keep)
+static void feed_run(void *ctx, const char *text, size_t n)
 {
-	void *p = NULL;
-	if (posix_memalign(&p, 64, cap))
-		return -ENOMEM;
-	if (keep)
-		memcpy(p, b->data, keep);
-	free(b->data);
-	b->data = p;
-	b->cap = cap;
-	return 0;
+	feed(ctx, text, n);
 }
 
-/* Stream the file: complete lines are fed as they arrive; a partial last line
- * is moved to the front of the buffer, which grows only for an overlong line. */
+/* Stream the file through the line feeder model/build_irqs.c uses too: complete
+ * lines are fed as they arrive; the buffer grows only for an overlong line. */
 static int stream_interrupts(struct reading *r, const struct source *src, struct rd_cache *c)
 {
 	int fd = src_openat(src, "proc/interrupts", O_RDONLY);
@@ -729,46 +722,36 @@ static int stream_interrupts(struct reading *r, const struct source *src, struct
 	struct feeder f = { .r = r, .c = c, .last_number = -1 };
 	feed_sums(&f, r);
 	/* with a cache, its read buffer is kept from tick to tick */
-	struct abuf own = { 0 }, *bp = c ? &c->rbuf : &own;
-	struct abuf b = *bp;
-	int ret = b.data ? 0 : abuf_grow(&b, CHUNK, 0);
-	size_t have = 0;
-	while (!ret) {
-		if (b.cap - have < CHUNK / 4) {
-			if (b.cap > MAX_LINE) {
-				ret = -E2BIG;
-				break;
-			}
-			if ((ret = abuf_grow(&b, b.cap * 2, have)) < 0)
-				break;
-		}
-		ssize_t n = read(fd, b.data + have, b.cap - have);
+	struct pi_feeder pf = { .chunk = CHUNK, .max_line = MAX_LINE };
+	if (c) {
+		pf.buf = c->rbuf.data;
+		pf.cap = c->rbuf.cap;
+	}
+	int ret;
+	for (;;) {
+		char *p;
+		size_t room;
+		if ((ret = pi_feeder_space(&pf, &p, &room)) < 0)
+			break;
+		ssize_t n = read(fd, p, room);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = -errno;
 			break;
 		}
-		if (n == 0) {
-			if (have)
-				feed(&f, b.data, have);
+		pi_feeder_commit(&pf, (size_t)n, feed_run, &f);
+		if (!n)
 			break;
-		}
-		have += (size_t)n;
-		const char *last = memrchr(b.data + have - (size_t)n, '\n', (size_t)n);
-		if (!last)
-			continue;
-		size_t whole = (size_t)(last - b.data) + 1;
-		feed(&f, b.data, whole);
-		memmove(b.data, b.data + whole, have - whole);
-		have -= whole;
 	}
 	close(fd);
 	feed_done(&f);
-	if (c)
-		c->rbuf = b;
-	else
-		free(b.data);
+	if (c) {
+		c->rbuf.data = pf.buf;
+		c->rbuf.cap = pf.cap;
+	} else {
+		free(pf.buf);
+	}
 	if (!ret && !f.have_header)
 		ret = -ENODATA;
 	return ret;

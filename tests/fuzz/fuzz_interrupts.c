@@ -54,8 +54,59 @@ static void row(struct slice line, int *ncols)
 	free(counts);
 }
 
+/* The line feeder both readers share: runs of whole lines, in order, nothing lost
+ * but the lines too long for the buffer. */
+struct fed {
+	char *out;
+	size_t n;
+	bool ended;	/* a run without a final newline came: only the last may */
+};
+
+static void fed_run(void *ctx, const char *text, size_t n)
+{
+	struct fed *f = ctx;
+	FUZZ_CHECK(n && !f->ended);
+	if (text[n - 1] != '\n')
+		f->ended = true;
+	memcpy(f->out + f->n, text, n);
+	f->n += n;
+}
+
+static void feeder(const uint8_t *data, size_t size, bool skip)
+{
+	struct fed f = { .out = malloc(size ? size : 1) };
+	FUZZ_CHECK(f.out);
+	struct pi_feeder pf = { .chunk = 16, .max_line = 64, .skip_overlong = skip };
+	size_t step = 1 + (size ? data[0] % 13 : 0), off = 0;
+	int r;
+	for (;;) {
+		char *p;
+		size_t room;
+		if ((r = pi_feeder_space(&pf, &p, &room)) < 0)
+			break;
+		FUZZ_CHECK(room > 0 && pf.cap <= 64);
+		size_t n = size - off < room ? size - off : room;
+		if (n > step)
+			n = step;
+		memcpy(p, data + off, n);
+		off += n;
+		pi_feeder_commit(&pf, n, fed_run, &f);
+		if (!n)
+			break;
+	}
+	FUZZ_CHECK(r == 0 || (r == -E2BIG && !skip));
+	FUZZ_CHECK(f.n <= size);
+	if (!r && !pf.overlong)
+		FUZZ_CHECK(f.n == size && !memcmp(f.out, data, size));
+	free(pf.buf);
+	free(f.out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	feeder(data, size, true);
+	feeder(data, size, false);
+
 	/* One copy, so that the lines are slices of a buffer that ends where the input does. */
 	char *buf = malloc(size ? size : 1);
 	FUZZ_CHECK(buf);

@@ -6,6 +6,7 @@
 #include "t.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include "bad.h"
 #include "parse/interrupts.h"
@@ -1008,4 +1009,126 @@ TEST(pi_bad_garbage_nuls_and_long_lines)
 	CHECK_INT(n, BAD_LONG / 11);
 	CHECK_INT(ids[3], 7);
 	buf_free(&b);
+}
+
+/* The shared line feeder: lines collected from runs, read in pieces of every size. */
+struct feed_log {
+	struct buf out;
+	int runs, unterminated;
+};
+
+static void feed_log_run(void *ctx, const char *text, size_t n)
+{
+	struct feed_log *l = ctx;
+	l->runs++;
+	/* a run is whole lines: it ends in a newline unless it is the file's last line */
+	if (!n || text[n - 1] != '\n')
+		l->unterminated++;
+	buf_append(&l->out, text, n);
+}
+
+/* Feed text in reads of at most step bytes; returns pi_feeder_space's error or 0. */
+static int feed_in_steps(struct pi_feeder *f, const char *text, size_t len, size_t step, struct feed_log *l)
+{
+	size_t off = 0;
+	for (;;) {
+		char *p;
+		size_t room;
+		int r = pi_feeder_space(f, &p, &room);
+		if (r)
+			return r;
+		size_t n = len - off < room ? len - off : room;
+		if (n > step)
+			n = step;
+		memcpy(p, text + off, n);
+		off += n;
+		pi_feeder_commit(f, n, feed_log_run, l);
+		if (!n)
+			return 0;
+	}
+}
+
+TEST(pi_feeder_lines_in_any_reads)
+{
+	struct buf text = { 0 }, want = { 0 };
+	for (int i = 0; i < 40; i++) {
+		int len = (i * 37) % 200;	/* 0 .. 199 bytes, under max_line */
+		for (int k = 0; k < len; k++)
+			buf_putc(&text, (char)('a' + (i + k) % 26));
+		buf_putc(&text, '\n');
+	}
+	buf_append(&want, text.data, text.len);
+	/* one line too long for max_line (256): dropped up to its newline, counted */
+	for (int k = 0; k < 1000; k++)
+		buf_putc(&text, 'x');
+	buf_putc(&text, '\n');
+	buf_append(&text, "tail\n last without newline", 26);
+	buf_append(&want, "tail\n last without newline", 26);
+	static const size_t steps[] = { 1, 3, 7, 64, 100, 4096 };
+	for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		struct pi_feeder f = { .chunk = 64, .max_line = 256, .skip_overlong = true };
+		struct feed_log l = { 0 };
+		CHECK_INT(feed_in_steps(&f, text.data, text.len, steps[s], &l), 0);
+		CHECK_INT(f.overlong, 1);
+		CHECK_INT(l.unterminated, 1);	/* " last without newline" */
+		CHECK_INT(l.out.len, want.len);
+		CHECK(l.out.len == want.len && !memcmp(l.out.data, want.data, want.len));
+		CHECK(f.cap <= 256);
+		free(f.buf);
+		buf_free(&l.out);
+	}
+	/* without skip_overlong the long line ends the read */
+	struct pi_feeder f = { .chunk = 64, .max_line = 256 };
+	struct feed_log l = { 0 };
+	CHECK_INT(feed_in_steps(&f, text.data, text.len, 100, &l), -E2BIG);
+	free(f.buf);
+	buf_free(&l.out);
+	buf_free(&text);
+	buf_free(&want);
+}
+
+/* The one-digit field shortcut reads what the token loop reads: widths, tabs, wide
+ * counts, a hwirq glued to a digit, a cut line. */
+TEST(pi_row_padded_digit_fields)
+{
+	uint32_t c[8];
+	struct pi_row r;
+	CHECK_INT(pi_parse_row(S("  24:          0          7         12\t3          0  IO-APIC 5-edge x"), 5, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 5);
+	CHECK_INT(c[1], 7);
+	CHECK_INT(c[2], 12);
+	CHECK_INT(c[3], 3);
+	CHECK_INT(r.total, 22);
+	CHECK_SLICE(r.chip, "IO-APIC");
+	/* unknown column count: "1-edge" after counts is a hwirq, not a count */
+	CHECK_INT(pi_parse_row(S("  24:          0          1-edge x"), -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 1);
+	/* a field one wider than the first, and a line that ends in a count */
+	CHECK_INT(pi_parse_row(S(" 5:          1           2          3"), -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 3);
+	CHECK_INT(r.total, 6);
+	CHECK_INT(pi_parse_row(S(" 5:          1          9\r"), -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 2);
+	CHECK_INT(c[1], 9);
+	/* runs of zero fields: stop at the column count, and at a field that is not one */
+	static const char zeros[] = "  9:          0          0          0          0          0          0"
+				    "          0          0          0          0          0          0  PCI-MSI 1-edge";
+	CHECK_INT(pi_parse_row((struct slice){ zeros, sizeof(zeros) - 1 }, -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 12);
+	CHECK_INT(r.total, 0);
+	CHECK_SLICE(r.chip, "PCI-MSI");
+	CHECK_INT(pi_parse_row((struct slice){ zeros, sizeof(zeros) - 1 }, 7, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 7);
+	CHECK_SLICE(r.chip, "0");
+	c[7] = 99;
+	CHECK_INT(pi_parse_row(S("  9:          0          0          0          0          0          0          0          0          0          0          0          1          0  X"), -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 13);
+	CHECK_INT(r.total, 1);
+	CHECK_INT(c[7], 0);
+	CHECK_INT(pi_parse_row(S("  9:          0          0          0          0          0          0          0          0          0          0          05-edge"), -1, c, 8, &r), 0);
+	CHECK_INT(r.ncounts, 10);
+	/* 6.13+ widths: 16-wide fields */
+	CHECK_INT(pi_parse_row(S(" NMI:               0               4  Non-maskable interrupts"), 2, c, 8, &r), 0);
+	CHECK_INT(r.total, 4);
+	CHECK_SLICE(r.desc, "Non-maskable interrupts");
 }
