@@ -75,9 +75,10 @@ function findings(fs) {
 		add(d, 'summary', {}, [el('span', { cls: 'sev', text: '[' + f.severity + ']' }), f.title + ' ', el('span', { cls: 'small mono', text: f.id })]);
 		if (f.evidence && f.evidence.length) {
 			add(d, 'h3', { text: 'Evidence' });
-			var ev = f.evidence.slice(0, 50).map(function (e) { return [e.key, e.value]; });
-			table(d, ['What', 'Seen'], ev);
-			if (f.evidence.length > 50) add(d, 'p', { cls: 'small', text: 'and ' + (f.evidence.length - 50) + ' more (see --json check)' });
+			/* the first 8 like the text report; the rest one click away */
+			var ev = f.evidence.map(function (e) { return [e.key, e.value]; });
+			table(d, ['What', 'Seen'], ev.slice(0, 8));
+			if (ev.length > 8) table(add(d, 'details', {}, [el('summary', { text: 'and ' + (ev.length - 8) + ' more' })]), ['What', 'Seen'], ev.slice(8));
 		}
 		if (f.meaning) { add(d, 'h3', { text: 'Meaning' }); add(d, 'p', { text: f.meaning }); }
 		if (f.decision) { add(d, 'h3', { text: 'Decision' }); add(d, 'p', { text: f.decision }); }
@@ -93,7 +94,7 @@ function findings(fs) {
 }
 
 /* ---- heat map ---- */
-var ROW_LIMIT = 400;
+var ROW_LIMIT = 1024;
 function heat(c) {
 	var cpus = (c.cpus && c.cpus.per_cpu) || [], irqs = (c.irqs || []).filter(function (q) { return q.irq != null; });
 	var sec = add(main, 'section', { id: 'heat', 'aria-labelledby': 'h-heat' });
@@ -102,7 +103,7 @@ function heat(c) {
 	if (!cpus.length || !irqs.length) { add(sec, 'p', { text: 'No IRQ rows to draw (' + s(c.summary && c.summary.unknown_reason) + ').' }); return; }
 	/* columns: CPUs by node, then id */
 	cpus = cpus.slice().sort(function (a, b) { return ((a.node == null ? 1e9 : a.node) - (b.node == null ? 1e9 : b.node)) || a.cpu - b.cpu; });
-	var colOf = {}, x = 0, xs = [], cw = Math.max(2, Math.min(16, Math.floor(1100 / cpus.length))), gap = 4, lastNode, nodes = [];
+	var LBL = 210, colOf = {}, x = LBL, xs = [], cw = Math.max(2, Math.min(16, Math.floor(1100 / cpus.length))), gap = 4, lastNode, nodes = [];
 	cpus.forEach(function (cp, i) {
 		if (i && cp.node !== lastNode) x += gap;
 		if (!i || cp.node !== lastNode) nodes.push({ node: cp.node, x: x });
@@ -132,7 +133,7 @@ function heat(c) {
 				total: q.total, rate: q.rate, irqs: [q.irq], eff: q.effective_affinity, managed: q.managed });
 		});
 	});
-	var rh = grouped ? 6 : 12, top = 22, W = x, H = top + rows.length * rh;
+	var rh = grouped ? 10 : 12, top = 34, W = x, H = top + rows.length * rh;
 	add(sec, 'p', { cls: 'small', text: (rated ? 'Colour: interrupts per second over the sample' : 'Colour: interrupts since boot') +
 		' (log scale; darker = more; empty = none). ' + rows.length + ' rows \u00d7 ' + cpus.length + ' CPUs. ' +
 		(grouped ? 'This host has ' + irqs.length + ' IRQs (more than ' + ROW_LIMIT + '): each row adds up the IRQs of one device.' :
@@ -149,6 +150,9 @@ function heat(c) {
 	/* role strip and node labels */
 	g.font = '10px sans-serif'; g.fillStyle = '#000';
 	nodes.forEach(function (n) { g.fillText('node ' + s(n.node), n.x, 9); });
+	g.fillText('IRQ / device', 0, 30);
+	var every = Math.max(1, Math.ceil(28 / cw));
+	cpus.forEach(function (cp, i) { if (i % every === 0) g.fillText(String(cp.cpu), xs[i], 31); });
 	cpus.forEach(function (cp, i) {
 		var r = cp.role || 'other', y = 12;
 		if (r === 'vm') { g.fillStyle = '#7b3fe4'; g.fillRect(xs[i], y, cw, 8); }
@@ -162,6 +166,8 @@ function heat(c) {
 	var lmax = Math.log(1 + max) || 1, cells = 0;
 	rows.forEach(function (r, ri) {
 		var y = top + ri * rh;
+		g.fillStyle = '#000'; g.font = (rh - 2) + 'px sans-serif';
+		g.fillText(r.label.length > 34 ? r.label.slice(0, 33) + '\u2026' : r.label, 0, y + rh - 2, LBL - 6);
 		for (var i = 0; i < cpus.length; i++) {
 			var v = r.per_cpu[cpus[i].cpu] || 0;
 			if (v) { var t = Math.log(1 + v) / lmax, l = Math.round(92 - t * 70);
