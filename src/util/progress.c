@@ -28,19 +28,39 @@ void progress_format(char *out, size_t n, const char *what, double elapsed, doub
 		snprintf(out, n, "%s: %d%% %.0f s left", what, pct, left + 0.5 > 1 ? left + 0.5 : 1);
 }
 
+void progress_init(struct progress *p, const char *what, double total_s, bool quiet)
+{
+	memset(p, 0, sizeof(*p));
+	if (quiet || total_s < PROGRESS_AFTER_S || !isatty(STDERR_FILENO))
+		return;
+	p->fd = STDERR_FILENO;
+	p->what = what;
+	p->total_s = total_s;
+	p->t0 = now_s();
+	p->on = true;
+}
+
+void progress_tick(struct progress *p)
+{
+	if (!p->on)
+		return;
+	double t = now_s(), el = t - p->t0;
+	if (el < PROGRESS_AFTER_S || (p->shown && t - p->last < 0.25))
+		return;
+	char line[160];
+	progress_format(line, sizeof(line), p->what, el, p->total_s);
+	/* \r and erase-to-end: one line, redrawn in place */
+	dprintf(p->fd, "\r%s\033[K", line);
+	p->shown = true;
+	p->last = t;
+}
+
 static void *ticker(void *arg)
 {
 	struct progress *p = arg;
 	pthread_mutex_lock(&p->lock);
 	while (!p->stop) {
-		double el = now_s() - p->t0;
-		if (el >= PROGRESS_AFTER_S) {
-			char line[160];
-			progress_format(line, sizeof(line), p->what, el, p->total_s);
-			/* \r and erase-to-end: one line, redrawn in place */
-			dprintf(p->fd, "\r%s\033[K", line);
-			p->shown = true;
-		}
+		progress_tick(p);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 250 * 1000000L;
@@ -56,31 +76,34 @@ static void *ticker(void *arg)
 
 void progress_start(struct progress *p, const char *what, double total_s, bool quiet)
 {
-	memset(p, 0, sizeof(*p));
-	if (quiet || total_s < PROGRESS_AFTER_S || !isatty(STDERR_FILENO))
+	progress_init(p, what, total_s, quiet);
+	if (!p->on)
 		return;
-	p->fd = STDERR_FILENO;
-	p->what = what;
-	p->total_s = total_s;
-	p->t0 = now_s();
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
-	if (pthread_create(&p->thread, NULL, ticker, p) == 0)
-		p->on = true;
+	if (pthread_create(&p->thread, NULL, ticker, p) == 0) {
+		p->threaded = true;
+	} else {
+		pthread_mutex_destroy(&p->lock);
+		pthread_cond_destroy(&p->cond);
+		p->on = false;
+	}
 }
 
 void progress_end(struct progress *p)
 {
 	if (!p->on)
 		return;
-	pthread_mutex_lock(&p->lock);
-	p->stop = true;
-	pthread_cond_signal(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	pthread_join(p->thread, NULL);
+	if (p->threaded) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		pthread_cond_signal(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		pthread_join(p->thread, NULL);
+		pthread_mutex_destroy(&p->lock);
+		pthread_cond_destroy(&p->cond);
+	}
 	if (p->shown)
 		dprintf(p->fd, "\r\033[K");
-	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->cond);
 	p->on = false;
 }

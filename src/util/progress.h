@@ -17,7 +17,8 @@ struct progress {
 	bool on;		/* a ticker runs */
 	bool shown;		/* something was drawn (cleared by progress_end) */
 	volatile bool stop;
-	double t0, total_s;
+	bool threaded;
+	double t0, total_s, last;
 	const char *what;
 	int fd;
 	pthread_t thread;
@@ -25,6 +26,11 @@ struct progress {
 	pthread_cond_t cond;
 };
 
+/* Set up a line for work of about total_s seconds that the caller redraws with
+ * progress_tick() from its own loop (no thread: latency's loop must not gain a waker). */
+void progress_init(struct progress *p, const char *what, double total_s, bool quiet);
+/* Redraw the line when it is due (after PROGRESS_AFTER_S, at most 4 times a second). */
+void progress_tick(struct progress *p);
 /* Start a ticker for work of about total_s seconds. quiet (e.g. --json) or a stderr that is
  * not a terminal: nothing happens. Also nothing when total_s is under PROGRESS_AFTER_S. */
 void progress_start(struct progress *p, const char *what, double total_s, bool quiet);
