@@ -78,7 +78,8 @@ static int add_file(struct inputs *in, const char *path, bool must)
 		return 0;
 	}
 	buf_free(&b);
-	return err("report: '%s' is neither `irqsight --json check` output nor an `irqsight latency --save` file", path);
+	return err("report: '%s' is neither `irqsight --json check` output nor an `irqsight latency --save` file",
+		   path);
 }
 
 static int add_path(struct inputs *in, const char *path)
@@ -86,7 +87,8 @@ static int add_path(struct inputs *in, const char *path)
 	struct stat st;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		/* the bundle layout (docs/report.md): fixed names, each optional */
-		static const char *const names[] = { "check.json", "latency-before.json", "latency-after.json", "latency.json" };
+		static const char *const names[] = { "check.json", "latency-before.json", "latency-after.json",
+						     "latency.json" };
 		int before = in->nlat;
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			char p[4096];
@@ -97,7 +99,9 @@ static int add_path(struct inputs *in, const char *path)
 				return r;
 		}
 		if (!in->check.data && in->nlat == before)
-			return err("report: '%s' holds none of check.json, latency-before.json, latency-after.json, latency.json", path);
+			return err("report: '%s' holds none of check.json, latency-before.json, latency-after.json, "
+				   "latency.json",
+				   path);
 		return 0;
 	}
 	return add_file(in, path, true);
@@ -139,9 +143,7 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 	int c, ret = EXIT_UNKNOWN;
 	while ((c = getopt_long(argc, argv, "o:f:i:nh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o':
-			output = optarg;
-			break;
+		case 'o': output = optarg; break;
 		case 'f':
 			from = true;
 			if (add_path(&in, optarg))
@@ -156,18 +158,10 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 			}
 			break;
 		}
-		case 'n':
-			interval = 0;
-			break;
-		case 'N':
-			trace = false;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_UNKNOWN;
+		case 'n': interval = 0; break;
+		case 'N': trace = false; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_UNKNOWN;
 		}
 	}
 	/* `--from a.json b.json`: the paths after the options are more of the same */

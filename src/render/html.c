@@ -38,8 +38,10 @@ enum jmode { J_ANY, J_TOP, J_IRQS, J_IRQ };
 /* The IRQ keys the page reads (report.js, heat()). */
 static bool irq_key_kept(const char *k, size_t n)
 {
-	static const char *const keep[] = { "name", "irq", "chip", "actions", "device", "device_irq",
-					    "effective_affinity", "managed", "total", "per_cpu", "rate" };
+	static const char *const keep[] = {
+		"name",	   "irq",   "chip",    "actions", "device", "device_irq", "effective_affinity",
+		"managed", "total", "per_cpu", "rate"
+	};
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (strlen(keep[i]) == n && !memcmp(keep[i], k, n))
 			return true;
@@ -221,7 +223,8 @@ int render_html(const struct html_input *in, struct buf *out, bool *trimmed)
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		      "<title>irqsight report: ");
 	html_escape(out, title, strlen(title));
-	buf_printf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header id=\"hdr\">\n<h1>irqsight report: ", html_css);
+	buf_printf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header id=\"hdr\">\n<h1>irqsight report: ",
+		   html_css);
 	html_escape(out, title, strlen(title));
 	buf_puts(out, "</h1>\n</header>\n<main id=\"main\"></main>\n<div id=\"tip\" role=\"tooltip\"></div>\n"
 		      "<footer class=\"small\"><p>irqsight ");

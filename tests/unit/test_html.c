@@ -38,7 +38,8 @@ TEST(html_embed_json_escapes_script_end)
 	int rc;
 	/* a device name, a kernel log line and a command line as a host could hold them */
 	char *s = embed("{\"name\": \"</script><img src=x onerror=alert(1)>\",\n \"log\": \"a & b <!-- c\","
-			" \"cmd\": \"x=\\\"1\\\" 'y'\", \"sep\": \"\xe2\x80\xa8\"}", false, &rc);
+			" \"cmd\": \"x=\\\"1\\\" 'y'\", \"sep\": \"\xe2\x80\xa8\"}",
+			false, &rc);
 	CHECK_INT(rc, 0);
 	CHECK(!strchr(s, '<'));
 	CHECK(!strchr(s, '>'));
@@ -72,8 +73,10 @@ TEST(html_embed_json_keys_and_refusals)
 TEST(html_embed_json_trims_irq_rows_only)
 {
 	int rc;
-	char *s = embed("{\"irqs\": [{\"name\": \"41\", \"flow\": \"edge\", \"per_cpu\": {\"0\": 5}, \"managed_why\": \"x\"}],"
-			" \"devices\": [{\"flow\": \"kept\"}]}", true, &rc);
+	char *s = embed(
+		"{\"irqs\": [{\"name\": \"41\", \"flow\": \"edge\", \"per_cpu\": {\"0\": 5}, \"managed_why\": \"x\"}],"
+		" \"devices\": [{\"flow\": \"kept\"}]}",
+		true, &rc);
 	CHECK_INT(rc, 0);
 	CHECK_STR(s, "{\"irqs\":[{\"name\":\"41\",\"per_cpu\":{\"0\":5}}],\"devices\":[{\"flow\":\"kept\"}]}");
 	free(s);
@@ -81,7 +84,8 @@ TEST(html_embed_json_trims_irq_rows_only)
 
 TEST(html_page_escapes_title_and_data)
 {
-	struct html_input in = { .title = "h<1>&\"", .check_json = "{\"findings\": [{\"title\": \"</script>\"}]}",
+	struct html_input in = { .title = "h<1>&\"",
+				 .check_json = "{\"findings\": [{\"title\": \"</script>\"}]}",
 				 .version = "0" };
 	in.check_len = strlen(in.check_json);
 	in.lat_json[0] = "{\"schema\": \"irqsight-latency\", \"cpus\": []}";
