@@ -281,7 +281,7 @@ function latency(ls) {
 		for (var d = 0; d <= decades; d++) {
 			var xx = xpos(Math.pow(10, d) - 1);
 			S('line', { x1: xx, x2: xx, y1: 12, y2: H, stroke: '#ddd' });
-			S('text', { x: xx - 8, y: 10, 'font-size': 10 }).textContent = Math.pow(10, d) + '\u00b5s';
+			S('text', { x: xx, y: 10, 'font-size': 10, 'text-anchor': d === decades ? 'end' : 'middle' }).textContent = Math.pow(10, d) + '\u00b5s';
 		}
 		cpus.forEach(function (x, i) {
 			var y = 20 + i * rh + rh / 2;
@@ -303,6 +303,19 @@ function latency(ls) {
 			table(sec, ['Cause', 'Spikes'], top.map(function (k) { return [k, causes[k]]; })); }
 		st.latency_files++;
 	});
+	if (ls.length === 2) {
+		/* per CPU, the two runs side by side: the proof a fix worked (or did not) */
+		var after = {};
+		(ls[1].cpus || []).forEach(function (x) { after[x.cpu] = x; });
+		function ch(b, a) { return b ? Math.round((a - b) * 100 / b) + '%' : '\u2014'; }
+		add(sec, 'h3', { text: 'Before \u2192 after, per CPU (\u00b5s)' });
+		table(sec, ['CPU', 'p99 before', 'p99 after', 'change', 'p99.9 before', 'p99.9 after', 'change', 'max before', 'max after', 'change'],
+			(ls[0].cpus || []).filter(function (x) { return after[x.cpu]; }).map(function (x) {
+				var a = after[x.cpu];
+				return [x.cpu, x.p99_us, a.p99_us, ch(x.p99_us, a.p99_us), x.p99_9_us, a.p99_9_us, ch(x.p99_9_us, a.p99_9_us),
+					x.max_us, a.max_us, ch(x.max_us, a.max_us)];
+			}));
+	}
 	add(sec, 'p', { cls: 'small', text: 'Log scale. Circle: p50; triangle: p99; square: p99.9; grey bar: min to max (from the saved percentiles).' });
 }
 
