@@ -9,6 +9,8 @@ var st = { ok: false, errors: [], findings: null, heat_rows: 0, heat_cpus: 0, he
 	   expected_cells: 0, heat_grouped: false, bars: 0, latency_files: 0, devices: 0, render_ms: null };
 window.addEventListener('error', function (e) { st.errors.push(String(e.message)); done(); });
 function done() { st.render_ms = Math.round((performance.now() - t0) * 10) / 10;
+	/* from navigation start: reading and parsing the file too */
+	st.page_ms = Math.round(performance.now() * 10) / 10;
 	/* anything the page loaded besides itself (blocked by the CSP anyway) */
 	st.resources = performance.getEntriesByType('resource').length;
 	document.getElementById('selftest').textContent = JSON.stringify(st); }
