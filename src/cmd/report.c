@@ -17,6 +17,7 @@
 #include "rules/finding.h"
 #include "source/source.h"
 #include "util/buf.h"
+#include "util/json.h"
 #include "util/progress.h"
 
 #include "version.h"
@@ -125,6 +126,31 @@ static char *host_title(const struct global_opts *g, const struct source *src)
 	return strdup(base && base[1] ? base + 1 : g->root);
 }
 
+/* Per-CPU rates of each IRQ over the sample, which the check JSON does not carry (it has
+ * one rate per IRQ): the heat map colours rates when it has them. Non-zero only. */
+static void rates_json(const struct host *h, struct buf *out)
+{
+	struct json j;
+	json_init(&j, out, false);
+	json_obj_begin(&j, NULL);
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		if (!q->cpu_rate)
+			continue;
+		json_obj_begin(&j, q->name);
+		for (int c = 0; c < h->ncols; c++) {
+			if (q->cpu_rate[c] <= 0)
+				continue;
+			char k[16];
+			snprintf(k, sizeof(k), "%d", h->col_cpu[c]);
+			json_double(&j, k, q->cpu_rate[c], 1);
+		}
+		json_obj_end(&j);
+	}
+	json_obj_end(&j);
+	json_end(&j);
+}
+
 int cmd_report(int argc, char **argv, const struct global_opts *g)
 {
 	static const struct option opts[] = {
@@ -140,6 +166,7 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 	double interval = 1.0;
 	bool trace = true, from = false;
 	struct inputs in = { 0 };
+	struct buf rates = { 0 };
 	int c, ret = EXIT_UNKNOWN;
 	while ((c = getopt_long(argc, argv, "o:f:i:nh", opts, NULL)) != -1) {
 		switch (c) {
@@ -198,6 +225,8 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 		rules_run(&h, &fs);
 		struct render_opts ro = { .width = 80, .version = IRQSIGHT_VERSION };
 		render_json(&h, &fs, &ro, &in.check);
+		if (h.sample_seconds > 0)
+			rates_json(&h, &rates);
 		title = host_title(g, &src);
 		if (h.is_live) {
 			time_t now = time(NULL);
@@ -210,6 +239,8 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 		title = strdup(in.check_name ? in.check_name : in.lat_name[0]);
 	}
 	hi.title = title;
+	hi.rates_json = rates.data;
+	hi.rates_len = rates.len;
 	hi.check_json = in.check.data;
 	hi.check_len = in.check.len;
 	for (int i = 0; i < in.nlat; i++) {
@@ -245,6 +276,7 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 		fprintf(stderr, "irqsight: wrote %s\n", output);
 	ret = EXIT_OK;
 out:
+	buf_free(&rates);
 	buf_free(&in.check);
 	for (int i = 0; i < 2; i++) {
 		buf_free(&in.lat[i]);

@@ -245,6 +245,8 @@ int render_html(const struct html_input *in, struct buf *out, bool *trimmed)
 		if (r)
 			return r;
 	}
+	if (in->rates_json && (r = embed(out, "rates", in->rates_json, in->rates_len, false)))
+		return r;
 	for (int i = 0; i < 2; i++) {
 		if (!in->lat_json[i])
 			continue;

@@ -22,6 +22,8 @@ struct html_input {
 	const char *lat_json[2];	/* saved latency JSON: [0] before (or the only one), [1] after */
 	size_t lat_len[2];
 	const char *lat_name[2];	/* where each came from (shown on the page) */
+	const char *rates_json;		/* live sampled runs: {"<irq name>": {"<cpu>": per s}} */
+	size_t rates_len;
 	const char *generated;		/* "2026-12-05 22:40 UTC" for a live run, NULL otherwise */
 	const char *version;
 };

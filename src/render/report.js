@@ -47,7 +47,7 @@ function copy(text, btn) {
 	else fallback();
 }
 
-var check = data('check'), meta = data('meta') || {}, lats = [data('lat0'), data('lat1')].filter(Boolean);
+var check = data('check'), rates = data('rates'), meta = data('meta') || {}, lats = [data('lat0'), data('lat1')].filter(Boolean);
 var main = document.getElementById('main');
 
 /* ---- header ---- */
@@ -107,7 +107,7 @@ function heat(c) {
 	if (!cpus.length || !irqs.length) { add(sec, 'p', { text: 'No IRQ rows to draw (' + s(c.summary && c.summary.unknown_reason) + ').' }); return; }
 	/* columns: CPUs by node, then id */
 	cpus = cpus.slice().sort(function (a, b) { return ((a.node == null ? 1e9 : a.node) - (b.node == null ? 1e9 : b.node)) || a.cpu - b.cpu; });
-	var LBL = 210, colOf = {}, x = LBL, xs = [], cw = Math.max(2, Math.min(16, Math.floor(1100 / cpus.length))), gap = 4, lastNode, nodes = [];
+	var LBL = 210, colOf = {}, x = LBL, xs = [], cw = Math.max(2, Math.min(24, Math.floor(1040 / cpus.length))), gap = 4, lastNode, nodes = [];
 	cpus.forEach(function (cp, i) {
 		if (i && cp.node !== lastNode) x += gap;
 		if (!i || cp.node !== lastNode) nodes.push({ node: cp.node, x: x });
@@ -127,18 +127,25 @@ function heat(c) {
 	order.forEach(function (key) {
 		var qs = groups[key];
 		if (grouped) {
-			var pc = {}, tot = 0, rate = null;
+			var pc = {}, rc = {}, tot = 0, rate = null;
 			qs.forEach(function (q) { tot += q.total || 0; if (q.rate != null) rate = (rate || 0) + q.rate;
-				for (var k in q.per_cpu) pc[k] = (pc[k] || 0) + q.per_cpu[k]; });
-			rows.push({ label: key + ' ' + (devName[key] || '') + ' (' + qs.length + ' IRQs)', group: key, per_cpu: pc, total: tot, rate: rate,
+				for (var k in q.per_cpu) pc[k] = (pc[k] || 0) + q.per_cpu[k];
+				var qr = (rates && rates[q.name]) || {};
+				for (k in qr) rc[k] = (rc[k] || 0) + qr[k]; });
+			rows.push({ label: key + ' ' + (devName[key] || '') + ' (' + qs.length + ' IRQs)', group: key, per_cpu: pc, cpu_rate: rc, total: tot, rate: rate,
 				irqs: qs.map(function (q) { return q.irq; }) });
 		} else qs.forEach(function (q) {
 			rows.push({ label: q.irq + ' ' + (q.actions || []).join(',') + (q.device ? ' ' + q.device : ''), group: key, per_cpu: q.per_cpu || {},
+				cpu_rate: (rates && rates[q.name]) || {},
 				total: q.total, rate: q.rate, irqs: [q.irq], eff: q.effective_affinity, managed: q.managed });
 		});
 	});
 	var rh = grouped ? 10 : 12, top = 34, W = x, H = top + rows.length * rh;
-	add(sec, 'p', { cls: 'small', text: (rated ? 'Colour: interrupts per second over the sample' : 'Colour: interrupts since boot') +
+	/* the check JSON has one rate per IRQ; a live sampled report adds the per-CPU rates
+	 * (the rates element), without which the map colours the counts since boot */
+	var useRate = !!rates && rated, val = useRate ? 'cpu_rate' : 'per_cpu';
+	add(sec, 'p', { cls: 'small', text: (useRate ? 'Colour: interrupts per second on each CPU over the ' + s(c.host && c.host.sample_seconds) + ' s sample' :
+		'Colour: interrupts since boot on each CPU') +
 		' (log scale; darker = more; empty = none). ' + rows.length + ' rows \u00d7 ' + cpus.length + ' CPUs. ' +
 		(grouped ? 'This host has ' + irqs.length + ' IRQs (more than ' + ROW_LIMIT + '): each row adds up the IRQs of one device.' :
 			'One row per IRQ, grouped by device.') + ' Hover or focus the map and use the arrow keys for details.' });
@@ -153,7 +160,7 @@ function heat(c) {
 	var g = cv.getContext('2d');
 	/* role strip and node labels */
 	g.font = '10px sans-serif'; g.fillStyle = '#000';
-	nodes.forEach(function (n) { g.fillText('node ' + s(n.node), n.x, 9); });
+	nodes.forEach(function (n) { if (n.node != null) g.fillText('node ' + n.node, n.x, 9); });
 	g.fillText('IRQ / device', 0, 30);
 	var every = Math.max(1, Math.ceil(28 / cw));
 	cpus.forEach(function (cp, i) { if (i % every === 0) g.fillText(String(cp.cpu), xs[i], 31); });
@@ -164,16 +171,14 @@ function heat(c) {
 		else if (r === 'housekeeping') { g.fillStyle = '#bbb'; g.fillRect(xs[i], y, cw, 8); }
 	});
 	var max = 0;
-	rows.forEach(function (r) { for (var k in r.per_cpu) if (r.per_cpu[k] > max) max = r.per_cpu[k]; });
-	/* with rates, a cell is count/total*rate: the share of the IRQ's rate on that CPU is not
-	 * in the JSON, so rates colour whole rows by count share times the row's rate */
+	rows.forEach(function (r) { for (var k in r[val]) if (r[val][k] > max) max = r[val][k]; });
 	var lmax = Math.log(1 + max) || 1, cells = 0;
 	rows.forEach(function (r, ri) {
 		var y = top + ri * rh;
 		g.fillStyle = '#000'; g.font = (rh - 2) + 'px sans-serif';
 		g.fillText(r.label.length > 34 ? r.label.slice(0, 33) + '\u2026' : r.label, 0, y + rh - 2, LBL - 6);
 		for (var i = 0; i < cpus.length; i++) {
-			var v = r.per_cpu[cpus[i].cpu] || 0;
+			var v = r[val][cpus[i].cpu] || 0;
 			if (v) { var t = Math.log(1 + v) / lmax, l = Math.round(92 - t * 70);
 				g.fillStyle = 'hsl(' + Math.round(50 - t * 50) + ',90%,' + l + '%)'; }
 			else g.fillStyle = '#fafafa';
@@ -189,7 +194,8 @@ function heat(c) {
 		var r = rows[ri], cp = cpus[ci], v = r.per_cpu[cp.cpu] || 0;
 		var vmn = (cp.roles || []).filter(function (x) { return x.vm; }).map(function (x) { return x.vm; });
 		return r.label + '\nCPU ' + cp.cpu + ' (node ' + s(cp.node) + ', ' + (roleName[cp.role] || s(cp.role)) + (vmn.length ? ': ' + vmn.join(',') : '') + ')' +
-			'\n' + v + ' interrupts on this CPU' + (r.total != null ? ' of ' + r.total : '') + (r.rate != null ? ', row rate ' + fmt(r.rate) + '/s' : '') +
+			'\n' + v + ' interrupts on this CPU since boot' + (r.total != null ? ' (of ' + r.total + ')' : '') +
+			(useRate ? '\n' + fmt(r.cpu_rate[cp.cpu] || 0) + '/s on this CPU' : '') + (r.rate != null ? ', ' + fmt(r.rate) + '/s on all CPUs' : '') +
 			(r.eff ? '\neffective affinity ' + r.eff : '') + (r.managed === 'yes' ? ' (kernel-managed)' : '');
 	}
 	function at(e) {
