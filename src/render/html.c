@@ -77,6 +77,10 @@ static void jc_string(struct jc *c, bool emit)
 			c->p++;
 			continue;
 		}
+		if (ch < 0x20) {
+			c->err = -EINVAL;	/* JSON has no raw control characters in strings */
+			return;
+		}
 		if (!emit)
 			continue;
 		if (ch == '<' || ch == '>' || ch == '&')
@@ -180,14 +184,23 @@ obj_end:
 		if (emit)
 			buf_putc(c->out, ']');
 	} else {
-		/* number, true, false, null */
+		/* true, false, null exactly; a number loosely (digits, sign, point, exponent) */
 		const char *s = c->p;
-		while (c->p < c->e && strchr("+-.0123456789eEtrufalsn", *c->p))
+		static const char *const lit[] = { "true", "false", "null" };
+		for (size_t i = 0; i < 3; i++) {
+			size_t n = strlen(lit[i]);
+			if ((size_t)(c->e - c->p) >= n && !memcmp(c->p, lit[i], n)) {
+				c->p += n;
+				goto scalar;
+			}
+		}
+		while (c->p < c->e && *c->p && strchr("+-.0123456789eE", *c->p))
 			c->p++;
 		if (c->p == s) {
 			c->err = -EINVAL;
 			return;
 		}
+scalar:
 		if (emit)
 			buf_append(c->out, s, (size_t)(c->p - s));
 	}

@@ -65,6 +65,12 @@ TEST(html_embed_json_keys_and_refusals)
 	s = embed("{\"a\": 1} trailing", false, &rc);
 	CHECK_INT(rc, -EINVAL);
 	free(s);
+	s = embed("{\"a\": \"tab\there\"}", false, &rc);	/* a raw control character */
+	CHECK_INT(rc, -EINVAL);
+	free(s);
+	s = embed("[truex]", false, &rc);
+	CHECK_INT(rc, -EINVAL);
+	free(s);
 	s = embed("<script>", false, &rc);
 	CHECK_INT(rc, -EINVAL);
 	free(s);
