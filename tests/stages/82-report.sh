@@ -128,6 +128,25 @@ fi
 "$BIN" report --from "$out/bundle/check.json" tests/report/latency-before.json tests/report/latency-after.json \
 	-o "$out/loose.html" 2>/dev/null && ok "report --from with loose files" || nok "report --from with loose files"
 
+# A sampled check (irq%/soft% per CPU, rates per IRQ), saved and read back: the bars are
+# drawn, one per CPU. The numbers are made up on a copy of the 80-CPU worker's JSON.
+python3 - "$out/bundle/check.json" "$out/sampled.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["host"]["sample_seconds"] = 1.0
+for i, c in enumerate(d["cpus"]["per_cpu"]):
+    c["irq_pct"], c["softirq_pct"] = round((i % 7) * 0.4, 2), round((i % 5) * 0.9, 2)
+for q in d["irqs"]:
+    q["rate"] = float(q["total"] % 1000)
+json.dump(d, open(sys.argv[2], "w"), indent=1)
+PY
+if "$BIN" report --from "$out/sampled.json" -o "$out/sampled.html" 2>/dev/null; then
+	page sampled "$nf" 0 2000
+	grep -q '"bars":80,' "$out/sampled.dom" && ok "sampled: 80 irq%/soft% bars" || nok "sampled: bars not drawn for 80 CPUs"
+else
+	nok "sampled: report --from failed"
+fi
+
 # Refusals: a file that is neither, three latency files, --root with --from, a terminal.
 "$BIN" report --from Makefile -o "$out/x.html" 2>/dev/null; [ $? -eq 3 ] && ok "refuses a file that is not irqsight JSON" || nok "accepted Makefile"
 "$BIN" report --from tests/report/latency-before.json tests/report/latency-after.json tests/report/latency-after.json \
