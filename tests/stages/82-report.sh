@@ -44,9 +44,9 @@ chrome() {
 	return $rc
 }
 
-# page NAME EXPECT_FINDINGS(or -) EXPECT_LATENCY_FILES MAX_MS: open $out/NAME.html
+# page NAME EXPECT_FINDINGS(or -) EXPECT_LATENCY_FILES MAX_MS [CHECK_JSON]: open $out/NAME.html
 page() {
-	local name=$1 want_f=$2 want_lat=$3 max_ms=$4 html=$out/$1.html
+	local name=$1 want_f=$2 want_lat=$3 max_ms=$4 check=${5:-} html=$out/$1.html
 	local size
 	size=$(stat -c %s "$html")
 	if [ "$size" -lt 3000000 ]; then ok "$name: $size bytes (< 3 MB)"; else nok "$name: $size bytes (>= 3 MB)"; fi
@@ -59,7 +59,7 @@ page() {
 	local st
 	st=$(sed -n 's/.*<pre id="selftest">\([^<]*\)<\/pre>.*/\1/p' "$out/$name.dom" | python3 -c 'import html,sys; print(html.unescape(sys.stdin.read()))')
 	echo "# $name selftest: $st"
-	if python3 - "$st" "$want_f" "$want_lat" "$max_ms" <<'PY'; then ok "$name: self-check (cells, findings, latency, no fetch, render time)"; else nok "$name: self-check"; fi
+	if python3 - "$st" "$want_f" "$want_lat" "$max_ms" "$check" <<'PY'; then ok "$name: self-check (cells, findings, latency, no fetch, render time)"; else nok "$name: self-check"; fi
 import json, sys
 st, want_f, want_lat, max_ms = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 bad = []
@@ -67,6 +67,15 @@ if not st.get("ok") or st.get("errors"): bad.append("errors: %s" % st.get("error
 if want_f != "-":
     if st.get("findings") != int(want_f): bad.append("findings %s, check --json says %s" % (st.get("findings"), want_f))
     if st["heat_rows"] and st["heat_cells"] != st["expected_cells"]: bad.append("cells %d of %d" % (st["heat_cells"], st["expected_cells"]))
+# The map's shape from the check JSON itself: one row per numeric IRQ, or above 1,024 of
+# them one per device (IRQs of no device: one per chip); one column per CPU.
+if len(sys.argv) > 5 and sys.argv[5]:
+    d = json.load(open(sys.argv[5]))
+    irqs = [q for q in d["irqs"] if q.get("irq") is not None]
+    rows = len(irqs) if len(irqs) <= 1024 else len({q["device"] or "chip " + str(q.get("chip")) for q in irqs})
+    cpus = len(d["cpus"]["per_cpu"])
+    if st["heat_rows"] != rows or st["heat_cpus"] != cpus:
+        bad.append("map %dx%d, the JSON says %dx%d" % (st["heat_rows"], st["heat_cpus"], rows, cpus))
 if st.get("latency_files") != want_lat: bad.append("latency files %s, want %d" % (st.get("latency_files"), want_lat))
 if st.get("resources") != 0: bad.append("resources fetched: %s" % st.get("resources"))
 if st.get("render_ms") is None or st["render_ms"] > max_ms: bad.append("render %s ms > %s" % (st.get("render_ms"), max_ms))
@@ -92,7 +101,7 @@ fixture() {
 	fi
 	"$BIN" --root "$root" --json check >"$out/$name.check.json"
 	nf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$out/$name.check.json")
-	page "$name" "$nf" 0 "${3:-2000}"
+	page "$name" "$nf" 0 "${3:-2000}" "$out/$name.check.json"
 }
 
 fixture vm-2cpu tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table
@@ -115,7 +124,7 @@ cp tests/report/latency-before.json tests/report/latency-after.json "$out/bundle
 "$BIN" --root tests/hosts/ocp-rt-worker-80cpu-isolcpus-managed-irq --json check >"$out/bundle/check.json"
 nf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$out/bundle/check.json")
 if "$BIN" report --from "$out/bundle" -o "$out/bundle.html" 2>/dev/null; then
-	page bundle "$nf" 2 2000
+	page bundle "$nf" 2 2000 "$out/bundle/check.json"
 else
 	nok "bundle: report --from DIR failed"
 fi
@@ -141,7 +150,7 @@ for q in d["irqs"]:
 json.dump(d, open(sys.argv[2], "w"), indent=1)
 PY
 if "$BIN" report --from "$out/sampled.json" -o "$out/sampled.html" 2>/dev/null; then
-	page sampled "$nf" 0 2000
+	page sampled "$nf" 0 2000 "$out/sampled.json"
 	grep -q '"bars":80,' "$out/sampled.dom" && ok "sampled: 80 irq%/soft% bars" || nok "sampled: bars not drawn for 80 CPUs"
 else
 	nok "sampled: report --from failed"
