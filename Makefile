@@ -99,6 +99,7 @@ FUZZ_task       := src/parse/task.c src/util/cpuset.c src/util/buf.c $(FUZZ_AREN
 FUZZ_envfile    := src/parse/envfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_planfile   := src/parse/planfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_cpuset     := src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
+FUZZ_html       := src/render/html.c src/util/buf.c
 # baseline.c reaches the findings, which reach the rule table: the linker takes what it
 # needs of the core from an archive.
 FUZZ_baseline   := src/model/baseline.c

@@ -22,6 +22,7 @@ static const struct cmd commands[] = {
 	{ "persist", cmd_persist, "install a boot-time unit and irqbalance ban for a plan" },
 	{ "baseline", cmd_baseline, "save a host's interrupt profile; check it for drift" },
 	{ "export", cmd_export, "write Prometheus metrics (node_exporter textfile collector)" },
+	{ "report", cmd_report, "one self-contained HTML page: findings, heat map, latency" },
 	{ "serve", cmd_serve, "serve Prometheus metrics over HTTP (loopback by default)" },
 };
 

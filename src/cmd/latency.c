@@ -25,6 +25,7 @@
 #include "util/buf.h"
 #include "util/cpuset.h"
 #include "util/json.h"
+#include "util/progress.h"
 #include "util/str.h"
 
 /* src/opt/json-c/latency_load.c is linked only where json-c is (not in `make static`),
@@ -817,7 +818,11 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 	}
 	uint64_t period = pa ? probe_attr_period_ns(pa) : 100000000u;
 	uint64_t next = probe_now_ns() + period;
+	/* drawn from this loop, which wakes every period anyway: no extra thread beside the probes */
+	struct progress prog;
+	progress_init(&prog, "latency", (double)o.duration_ns / 1e9, o.json);
 	while (probe_running(&p)) {
+		progress_tick(&prog);
 		struct timespec ts = { .tv_sec = (time_t)(next / 1000000000u), .tv_nsec = (long)(next % 1000000000u) };
 		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			continue;
@@ -825,6 +830,7 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 			warn("attribution: %s", strerror(-rc));
 		next += period;
 	}
+	progress_end(&prog);
 	probe_join(&p);
 	if (pa) {
 		rc = probe_attr_finish(pa);

@@ -78,6 +78,7 @@ journal 8192
 rollback 4096
 cpuset 256
 baseline 8192
+html 16384
 EOF
 # A harness that this table forgot is a failure, not a silent skip.
 for f in tests/fuzz/fuzz_*.c; do

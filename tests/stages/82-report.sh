@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# irqsight report in a real browser (issue 21): pages made from fixtures (a 2-CPU VM, the
+# 80-CPU RT worker, the 112-CPU host, the synthetic 512-CPU x 8,192-IRQ host of
+# bench/gen-host.py, a bundle with latency before/after, and a host whose strings are
+# HTML) are opened in headless chromium (tests/deps/report.txt). Each must load with no
+# console message and no resource fetched, draw one heat-map cell per (row, CPU), show as
+# many findings as `--json check`, stay under 3 MB and render in under 2 s; the page's own
+# self-check (<pre id=selftest>) reports what it drew. Screenshots are kept in
+# $REPORT_ARTEFACTS (default: a new /tmp/irqsight-report.* directory, printed).
+cd "$(dirname "$0")/../.." || exit 3
+BIN=${IRQSIGHT:-./irqsight}
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+nok() { fail=$((fail + 1)); echo "not ok - $*"; }
+finish() { echo "report: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+
+[ -x "$BIN" ] || make -s irqsight >/dev/null || { nok "build"; finish; }
+BROWSER=$(command -v chromium || command -v chromium-browser)
+[ -n "$BROWSER" ] || { nok "chromium missing: run sudo ./tests/setup-deps.sh (tests/deps/report.txt)"; finish; }
+out=${REPORT_ARTEFACTS:-$(mktemp -d /tmp/irqsight-report.XXXXXX)}
+mkdir -p "$out"
+echo "# artefacts (pages, DOM dumps, screenshots): $out"
+
+# The committed script/style strings are the ones generated from report.js/report.css.
+gen=$(mktemp -d)
+cp src/render/gen-assets.sh src/render/report.js src/render/report.css "$gen/"
+if "$gen/gen-assets.sh" && cmp -s "$gen/html_assets.inc" src/render/html_assets.inc; then
+	ok "src/render/html_assets.inc is current (src/render/gen-assets.sh)"
+else
+	nok "src/render/html_assets.inc is stale: run src/render/gen-assets.sh"
+fi
+rm -rf "$gen"
+
+# One profile per run, no network at all: every host name resolves to nothing.
+chrome() {
+	local prof
+	prof=$(mktemp -d)
+	timeout 120 "$BROWSER" --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$prof" \
+		--enable-logging=stderr --v=0 "$@"
+	local rc=$?
+	rm -rf "$prof"
+	return $rc
+}
+
+# page NAME EXPECT_FINDINGS(or -) EXPECT_LATENCY_FILES MAX_MS [CHECK_JSON]: open $out/NAME.html
+page() {
+	local name=$1 want_f=$2 want_lat=$3 max_ms=$4 check=${5:-} html=$out/$1.html
+	local size
+	size=$(stat -c %s "$html")
+	if [ "$size" -lt 3000000 ]; then ok "$name: $size bytes (< 3 MB)"; else nok "$name: $size bytes (>= 3 MB)"; fi
+	if grep -Eiq "(src|href|action)=[\"']?(https?:|//)|url\((https?:|//)|@import" "$html"; then
+		nok "$name: the page names an external resource"
+	else
+		ok "$name: no external src/href/url/@import"
+	fi
+	chrome --dump-dom "file://$html" >"$out/$name.dom" 2>"$out/$name.log"
+	local st
+	st=$(sed -n 's/.*<pre id="selftest">\([^<]*\)<\/pre>.*/\1/p' "$out/$name.dom" | python3 -c 'import html,sys; print(html.unescape(sys.stdin.read()))')
+	echo "# $name selftest: $st"
+	if python3 - "$st" "$want_f" "$want_lat" "$max_ms" "$check" <<'PY'; then ok "$name: self-check (cells, findings, latency, no fetch, render time)"; else nok "$name: self-check"; fi
+import json, sys
+st, want_f, want_lat, max_ms = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+bad = []
+if not st.get("ok") or st.get("errors"): bad.append("errors: %s" % st.get("errors"))
+if want_f != "-":
+    if st.get("findings") != int(want_f): bad.append("findings %s, check --json says %s" % (st.get("findings"), want_f))
+    if st["heat_rows"] and st["heat_cells"] != st["expected_cells"]: bad.append("cells %d of %d" % (st["heat_cells"], st["expected_cells"]))
+# The map's shape from the check JSON itself: one row per numeric IRQ, or above 1,024 of
+# them one per device (IRQs of no device: one per chip); one column per CPU.
+if len(sys.argv) > 5 and sys.argv[5]:
+    d = json.load(open(sys.argv[5]))
+    irqs = [q for q in d["irqs"] if q.get("irq") is not None]
+    rows = len(irqs) if len(irqs) <= 1024 else len({q["device"] or "chip " + str(q.get("chip")) for q in irqs})
+    cpus = len(d["cpus"]["per_cpu"])
+    if st["heat_rows"] != rows or st["heat_cpus"] != cpus:
+        bad.append("map %dx%d, the JSON says %dx%d" % (st["heat_rows"], st["heat_cpus"], rows, cpus))
+if st.get("latency_files") != want_lat: bad.append("latency files %s, want %d" % (st.get("latency_files"), want_lat))
+if st.get("resources") != 0: bad.append("resources fetched: %s" % st.get("resources"))
+if st.get("render_ms") is None or st["render_ms"] > max_ms: bad.append("render %s ms > %s" % (st.get("render_ms"), max_ms))
+if st.get("page_ms") is None or st["page_ms"] > max_ms: bad.append("page %s ms > %s" % (st.get("page_ms"), max_ms))
+for b in bad: print("#   " + b)
+sys.exit(1 if bad else 0)
+PY
+	if grep -q ":CONSOLE" "$out/$name.log"; then
+		nok "$name: console messages:"; grep ":CONSOLE" "$out/$name.log" | head -5 | sed 's/^/#   /'
+	else
+		ok "$name: no console message"
+	fi
+	chrome --window-size=1280,2400 --screenshot="$out/$name.png" "file://$html" >/dev/null 2>&1
+	if [ -s "$out/$name.png" ]; then ok "$name: screenshot $out/$name.png"; else nok "$name: no screenshot"; fi
+}
+
+# fixture NAME ROOT: report and check of a host tree
+fixture() {
+	local name=$1 root=$2 nf
+	if ! "$BIN" --root "$root" report -o "$out/$name.html" 2>"$out/$name.err"; then
+		nok "$name: report failed: $(cat "$out/$name.err")"
+		return
+	fi
+	"$BIN" --root "$root" --json check >"$out/$name.check.json"
+	nf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$out/$name.check.json")
+	page "$name" "$nf" 0 "${3:-2000}" "$out/$name.check.json"
+}
+
+fixture vm-2cpu tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table
+fixture rt-worker-80cpu tests/hosts/ocp-rt-worker-80cpu-isolcpus-managed-irq
+fixture master-112cpu tests/hosts/ocp-master-112cpu-ice-nvme-ahci-hotspot
+
+# The synthetic big host (generated, ~50 MB, not kept).
+big=$(mktemp -d)
+if python3 bench/gen-host.py "$big/h" >/dev/null; then
+	fixture synthetic-512cpu "$big/h" 2000
+	sed -n 's/.*"render_ms":\([0-9.]*\).*"page_ms":\([0-9.]*\).*/# synthetic-512cpu render time: script \1 ms, since navigation \2 ms/p' "$out/synthetic-512cpu.dom"
+else
+	nok "bench/gen-host.py failed"
+fi
+rm -rf "$big"
+
+# A bundle directory: check.json, latency-before.json, latency-after.json.
+mkdir -p "$out/bundle"
+cp tests/report/latency-before.json tests/report/latency-after.json "$out/bundle/"
+"$BIN" --root tests/hosts/ocp-rt-worker-80cpu-isolcpus-managed-irq --json check >"$out/bundle/check.json"
+nf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$out/bundle/check.json")
+if "$BIN" report --from "$out/bundle" -o "$out/bundle.html" 2>/dev/null; then
+	page bundle "$nf" 2 2000 "$out/bundle/check.json"
+else
+	nok "bundle: report --from DIR failed"
+fi
+# Loose files: one latency file alone, then check + before + after as arguments.
+if "$BIN" report --from tests/report/latency-before.json -o "$out/latency-only.html" 2>/dev/null; then
+	page latency-only - 1 2000
+else
+	nok "latency-only: report --from FILE failed"
+fi
+"$BIN" report --from "$out/bundle/check.json" tests/report/latency-before.json tests/report/latency-after.json \
+	-o "$out/loose.html" 2>/dev/null && ok "report --from with loose files" || nok "report --from with loose files"
+
+# A sampled check (irq%/soft% per CPU, rates per IRQ), saved and read back: the bars are
+# drawn, one per CPU. The numbers are made up on a copy of the 80-CPU worker's JSON.
+python3 - "$out/bundle/check.json" "$out/sampled.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["host"]["sample_seconds"] = 1.0
+for i, c in enumerate(d["cpus"]["per_cpu"]):
+    c["irq_pct"], c["softirq_pct"] = round((i % 7) * 0.4, 2), round((i % 5) * 0.9, 2)
+for q in d["irqs"]:
+    q["rate"] = float(q["total"] % 1000)
+json.dump(d, open(sys.argv[2], "w"), indent=1)
+PY
+if "$BIN" report --from "$out/sampled.json" -o "$out/sampled.html" 2>/dev/null; then
+	page sampled "$nf" 0 2000 "$out/sampled.json"
+	grep -q '"bars":80,' "$out/sampled.dom" && ok "sampled: 80 irq%/soft% bars" || nok "sampled: bars not drawn for 80 CPUs"
+else
+	nok "sampled: report --from failed"
+fi
+
+# Refusals: a file that is neither, three latency files, --root with --from, a terminal.
+"$BIN" report --from Makefile -o "$out/x.html" 2>/dev/null; [ $? -eq 3 ] && ok "refuses a file that is not irqsight JSON" || nok "accepted Makefile"
+"$BIN" report --from tests/report/latency-before.json tests/report/latency-after.json tests/report/latency-after.json \
+	-o "$out/x.html" 2>/dev/null; [ $? -eq 3 ] && ok "refuses a third latency file" || nok "accepted three latency files"
+"$BIN" --root tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table report --from "$out/bundle" -o "$out/x.html" 2>/dev/null
+[ $? -eq 3 ] && ok "refuses --root with --from" || nok "accepted --root with --from"
+
+# Host strings that are HTML: an action name and the hostname of a copied 2-CPU host.
+evil=$(mktemp -d)
+cp -a tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table "$evil/h"
+chmod -R u+w "$evil/h"
+python3 - "$evil/h/proc/interrupts" <<'PY'
+import sys
+p = sys.argv[1]; lines = open(p).read().split("\n")
+for i, l in enumerate(lines):
+    if l.strip()[:1].isdigit() and ":" in l:
+        lines[i] = l.rstrip() + "</script><img src=x onerror=document.title='pwned'>&amp;\"'"
+        break
+open(p, "w").write("\n".join(lines))
+PY
+mkdir -p "$evil/h/proc/sys/kernel"
+printf '%s\n' "<b>host</b>&\"'" >"$evil/h/proc/sys/kernel/hostname"
+if "$BIN" --root "$evil/h" report -o "$out/evil.html" 2>/dev/null; then
+	page evil "$("$BIN" --root "$evil/h" --json check | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))')" 0 2000
+	# the DOM after the script ran: no element made from a host string, the title unchanged
+	if grep -q "<img" "$out/evil.dom" || grep -q "<b>host" "$out/evil.dom" || grep -q "<title>[^<]*pwned" "$out/evil.dom" ||
+		! grep -q "<title>irqsight report: &lt;b&gt;host&lt;/b&gt;&amp;" "$out/evil.dom"; then
+		nok "evil: a host string became markup"
+	else
+		ok "evil: host strings stayed text (title, heat-map labels, evidence)"
+	fi
+else
+	nok "evil: report failed"
+fi
+rm -rf "$evil"
+finish
