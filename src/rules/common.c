@@ -14,6 +14,11 @@ void vm_cpus(const struct host *h, struct cpuset *out, const char **why)
 	*why = roles_reserved_why(h);
 }
 
+const char *reserved_key(const struct host *h)
+{
+	return cpuset_empty(&h->roles.vm) ? "isolated cpus" : "vm cpus";
+}
+
 /* Can the planner make a plan with these options on this host? */
 static bool plan_works(const struct host *h, const struct cpuset *vm, const struct cpuset *hk)
 {

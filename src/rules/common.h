@@ -11,6 +11,9 @@
  * when none. *why names the sources.
  */
 void vm_cpus(const struct host *h, struct cpuset *out, const char **why);
+/* The evidence key for vm_cpus(): "vm cpus" where pinned vCPUs are known, else
+ * "isolated cpus" (an RT host's reservation is no VM's). */
+const char *reserved_key(const struct host *h);
 
 /*
  * Add the fix lines that make and apply a plan, so that they run as printed here:

@@ -53,7 +53,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 			hit = u;
 			if (!f) {
 				f = finding_new(fs, "irq-on-vm-cpu", SEV_WARNING, "Movable device IRQs target CPUs reserved for guests");
-				finding_evidence(fs, f, "vm cpus", "%s (%s)", cpulist(h, &vm), why);
+				finding_evidence(fs, f, reserved_key(h), "%s (%s)", cpulist(h, &vm), why);
 			}
 			shown++;	/* all of them: text shows the first few and says how many more */
 			finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%.0f%s%s)", q->actions,
@@ -84,7 +84,9 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	/* Managed unknown (no writable-mode or driver pattern to tell, e.g. 4.18 without
 	 * effective_affinity): say so, never "not kernel-managed". */
 	if (unk)
-		f->title = "Device IRQs (movable unless kernel-managed) target CPUs reserved for guests";
+		f->title = cpuset_intersects(&hit, &h->roles.vm)
+				   ? "Device IRQs (movable unless kernel-managed) target CPUs reserved for guests"
+				   : "Device IRQs (movable unless kernel-managed) target isolated CPUs";
 	if (unk)
 		finding_evidence(fs, f, "managed", "%s: this kernel does not show it",
 				 unk < n ? arena_printf(a, "unknown for %d of these %d IRQs", unk, n)

@@ -25,7 +25,7 @@ void rule_irqbalance_vs_isolation(const struct host *h, struct findings *fs)
 					cpulist(h, &unprotected));
 	finding_evidence(fs, f, "irqbalance", "running (pid %d)%s%s", ib->pid, ib->config_path ? ", config " : "",
 			 ib->config_path ? ib->config_path : "");
-	finding_evidence(fs, f, "vm cpus", "%s (%s)", cpulist(h, &vm), why);
+	finding_evidence(fs, f, reserved_key(h), "%s (%s)", cpulist(h, &vm), why);
 	if (ib->banned_known)
 		finding_evidence(fs, f, "banned", "%s from %s", cpulist(h, &ib->banned), ib->banned_source);
 	else
