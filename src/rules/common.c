@@ -334,6 +334,12 @@ bool is_hotspot_share(double share, int ncpus)
 	return ncpus >= 32 && share >= 0.25 && share * ncpus >= 8;
 }
 
+double hotspot_mark(int ncpus)
+{
+	double t = hotspot_threshold(ncpus);
+	return ncpus >= 32 && t > 0.25 ? 0.25 : t;
+}
+
 bool load_is_significant(const struct load *l)
 {
 	/* Rates: 500/s. Counts since boot: a million device interrupts, or an average of

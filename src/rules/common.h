@@ -50,6 +50,8 @@ void device_load(const struct host *h, struct load *l);
 double hotspot_threshold(int ncpus);
 /* Is share (0..1) of the load on one CPU a hotspot on a host with ncpus online CPUs? */
 bool is_hotspot_share(double share, int ncpus);
+/* The smallest share is_hotspot_share() calls a hotspot on ncpus CPUs (for text). */
+double hotspot_mark(int ncpus);
 /* Enough interrupts to judge at all (rates: /s; counts: since boot). */
 bool load_is_significant(const struct load *l);
 

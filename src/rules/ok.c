@@ -48,9 +48,12 @@ void rule_ok(const struct host *h, struct findings *fs)
 	} else if (!fired(fs, "irq-hotspot") && !fired(fs, "cpu0-overload")) {
 		struct load l;
 		device_load(h, &l);
+		int online = h->has_online ? cpuset_count(&h->online) : h->ncols;	/* as irq-hotspot */
 		if (load_is_significant(&l))
-			finding_evidence(fs, f, "device interrupt load", "spread: the busiest CPU (%d) takes %.0f%%", l.top_cpu,
-					 100.0 * l.top_share);
+			/* "spread" was said of one CPU in 4 taking 60%: name the mark it is under */
+			finding_evidence(fs, f, "device interrupt load", "no hotspot: the busiest CPU (%d) takes %.0f%% "
+					 "(the mark is %.0f%% on %d CPUs)", l.top_cpu, 100.0 * l.top_share,
+					 100.0 * hotspot_mark(online), online);
 		else
 			finding_evidence(fs, f, "device interrupt load", "too little to judge (%.0f%s%s)", l.total,
 					 l.rate_based ? "/s" : " since boot",
