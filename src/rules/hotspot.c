@@ -85,10 +85,13 @@ void rule_irq_hotspot(const struct host *h, struct findings *fs)
 					l.top_cpu, 100.0 * l.top_share);
 	f->cpu = l.top_cpu;
 	describe(h, fs, f, &l, online);
-	finding_meaning(fs, f, "Interrupt handlers and the softirq work they raise preempt whatever runs on CPU %d: "
-			"a vCPU scheduled there stalls for the duration, which the guest sees as latency spikes "
-			"while the host's average CPU load looks low.", l.top_cpu);
-	finding_decision(fs, f, "Spread the busy device vectors over housekeeping CPUs and keep vCPUs off them.");
+	/* vCPUs only where this host runs VMs: a guest or a plain server has none to name */
+	bool vms = h->nvms > 0 || !cpuset_empty(&h->roles.vm);
+	finding_meaning(fs, f, "Interrupt handlers and the softirq work they raise preempt whatever runs on CPU %d%s: "
+			"it stalls for the duration, seen as latency spikes while the average CPU load looks low.",
+			l.top_cpu, vms ? " (a vCPU scheduled there, which the guest sees)" : "");
+	finding_decision(fs, f, "Spread the busy device vectors over housekeeping CPUs%s.",
+			 vms ? " and keep vCPUs off them" : "");
 	finding_plan_fix(h, fs, f, NULL, false);
 }
 
