@@ -122,7 +122,8 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 	struct finding *f = finding_new(fs, "cpu0-overload", SEV_WARNING, "CPU 0 carries the host's device interrupts");
 	f->cpu = 0;
 	describe(h, fs, f, &l, online);
-	if (movable && by_counts == movable)
+	/* "0 of 10 counted only on CPU 0" beside "CPU 0 takes 59%" read as a contradiction */
+	if (movable && by_counts == movable && on0)
 		finding_evidence(fs, f, "counts", "%d of %d device IRQs were counted only on CPU 0 (affinity files not read)",
 				 on0, movable);
 	else if (movable)
@@ -132,15 +133,15 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 	finding_meaning(fs, f, "CPU 0 also runs boot-time housekeeping (timers, RCU, many kernel threads); piling device "
 			"interrupts on it (the default before irqbalance or an explicit plan spreads them) makes it "
 			"the slowest CPU of the host: interrupt handlers and the softirq work they raise preempt "
-			"whatever runs there, and a vCPU there stalls for the duration (the hotspot irq-hotspot "
-			"reports on other CPUs).");
+			"whatever runs there%s (the hotspot irq-hotspot reports on other CPUs).",
+			h->nvms > 0 || !cpuset_empty(&h->roles.vm) ? ", and a vCPU there stalls for the duration" : "");
 	finding_decision(fs, f, "Decide which CPUs do host I/O and spread the device vectors over them.");
 	finding_plan_fix(h, fs, f, NULL, false);
 	struct cpuset vm;
 	const char *why;
 	vm_cpus(h, &vm, &why);
 	if (cpuset_empty(&vm)) {
-		finding_note(fs, f, "Or let irqbalance spread them (ban the CPUs VMs will use first):");
+		finding_note(fs, f, "Or let irqbalance spread them (if VMs will run here, ban their CPUs first):");
 		finding_fix(fs, f, "systemctl %s irqbalance", h->irqbalance.running == TRI_YES ? "restart" : "enable --now");
 	} else {
 		finding_note(fs, f, "Or let irqbalance spread them with the VM CPUs (%s) banned:", cpulist(h, &vm));
