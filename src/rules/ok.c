@@ -19,7 +19,14 @@ void rule_ok(const struct host *h, struct findings *fs)
 	if (p->iommu == TRI_YES)
 		finding_evidence(fs, f, "iommu", "on: %s", p->iommu_evidence);
 	if (p->interrupt_remapping == TRI_YES && !fired(fs, "ir-xapic-optout"))
-		finding_evidence(fs, f, "interrupt remapping", "on (%s mode): %s", ir_mode_name(p->ir_mode), p->ir_evidence);
+	{
+		/* "(unknown mode)" told nothing, and on a GIC ITS there is no x2APIC mode to know */
+		if (p->ir_mode == IR_MODE_UNKNOWN)
+			finding_evidence(fs, f, "interrupt remapping", "on: %s", p->ir_evidence);
+		else
+			finding_evidence(fs, f, "interrupt remapping", "on (%s mode): %s", ir_mode_name(p->ir_mode),
+					 p->ir_evidence);
+	}
 	int msix = 0, msi = 0, intx = 0;
 	for (int i = 0; i < h->ndevs; i++) {
 		msix += h->devs[i].irq_mode == IRQ_MODE_MSIX;
