@@ -116,7 +116,7 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	finding_meaning(fs, f, "The kernel sets these IRQs' affinity itself (NVMe, virtio-blk, SCSI queues): writes to "
 			"smp_affinity fail (EIO before 6.12, EPERM since), so no tool can move them at run time. "
 			"A queue's interrupt and its completion work then run on %s.",
-			guest ? "the vCPU's CPU" : "the isolated CPU");
+			guest ? "that reserved CPU, and stall a vCPU pinned there" : "the isolated CPU");
 	bool fixed = !cpuset_empty(&hk) && managed_boot_fix(h, fs, f, &vm, &hk);
 	if (fixed || cpuset_empty(&hk))
 		finding_decision(fs, f, "Keep managed IRQs on housekeeping CPUs with boot parameters "
