@@ -17,14 +17,18 @@ static int cmp_top(const void *a, const void *b)
 }
 
 /* The busiest device IRQs on one CPU, as evidence. */
-static void top_irqs_on(const struct host *h, struct findings *fs, struct finding *f, int cpu, const struct load *l)
+/* Lists the busiest device IRQs on cpu; returns the one that carries 90%+ of that CPU's
+ * device interrupts, if one does. */
+static const struct irq *top_irqs_on(const struct host *h, struct findings *fs, struct finding *f, int cpu,
+				     const struct load *l)
 {
+	const struct irq *dominant = NULL;
 	const struct host_cpu *c = host_cpu(h, cpu);
 	if (!c || c->col < 0)
-		return;
+		return NULL;
 	struct top_irq *v = calloc((size_t)h->nirqs + 1, sizeof(*v));
 	if (!v)
-		return;
+		return NULL;
 	int n = 0;
 	for (int i = 0; i < h->nirqs; i++)
 		if (h->irqs[i].is_device) {
@@ -44,10 +48,14 @@ static void top_irqs_on(const struct host *h, struct findings *fs, struct findin
 				 t >= 0 ? arena_printf(a, "; %.2f%% of its time, tracepoints", t) : "",
 				 q->dev ? ", device " : "", q->dev ? q->dev->bdf : "");
 	}
+	if (n && l->per_cpu[cpu] > 0 && v[0].v >= 0.9 * l->per_cpu[cpu])
+		dominant = v[0].q;
 	free(v);
+	return dominant;
 }
 
-static void describe(const struct host *h, struct findings *fs, struct finding *f, const struct load *l, int online)
+static const struct irq *describe(const struct host *h, struct findings *fs, struct finding *f, const struct load *l,
+				  int online)
 {
 	finding_evidence(fs, f, "share", "CPU %d takes %.0f%% of all device interrupts (%s; %d online CPUs)", l->top_cpu,
 			 100.0 * l->top_share,
@@ -63,9 +71,10 @@ static void describe(const struct host *h, struct findings *fs, struct finding *
 		const char *vc = vcpus_there(h, NULL, l->top_cpu);
 		finding_evidence(fs, f, key, "CPU %d: %s%s%s", l->top_cpu, t, vc ? "; " : "", vc ? vc : "");
 	}
-	top_irqs_on(h, fs, f, l->top_cpu, l);
+	const struct irq *dominant = top_irqs_on(h, fs, f, l->top_cpu, l);
 	if (!l->rate_based)
 		finding_evidence(fs, f, "note", "counts since boot: run 'irqsight check --interval 5' to judge the current rate");
+	return dominant;
 }
 
 void rule_irq_hotspot(const struct host *h, struct findings *fs)
@@ -84,12 +93,23 @@ void rule_irq_hotspot(const struct host *h, struct findings *fs)
 	struct finding *f = finding_new(fs, "irq-hotspot", SEV_WARNING, "CPU %d takes %.0f%% of device interrupts",
 					l.top_cpu, 100.0 * l.top_share);
 	f->cpu = l.top_cpu;
-	describe(h, fs, f, &l, online);
+	const struct irq *one = describe(h, fs, f, &l, online);
 	/* vCPUs only where this host runs VMs: a guest or a plain server has none to name */
 	bool vms = h->nvms > 0 || !cpuset_empty(&h->roles.vm);
 	finding_meaning(fs, f, "Interrupt handlers and the softirq work they raise preempt whatever runs on CPU %d%s: "
 			"it stalls for the duration, seen as latency spikes while the average CPU load looks low.",
 			l.top_cpu, vms ? " (a vCPU scheduled there, which the guest sees)" : "");
+	/* One vector of a one-vector device (the 112-CPU master's ahci): it runs on one CPU
+	 * whatever its mask, so "spread the vectors" cannot split it. */
+	if (one && one->dev && one->dev->nirqs == 1) {
+		finding_decision(fs, f, "One vector makes this load (IRQ %d, %s): it runs on one CPU whatever its "
+				 "mask, so no plan splits it. Keep latency-sensitive work%s off CPU %d, or give the "
+				 "IRQ a CPU that has none.", one->number, one->actions, vms ? " and vCPUs" : "",
+				 l.top_cpu);
+		finding_note(fs, f, "To move it, write the CPU you choose to /proc/irq/%d/smp_affinity_list (not kept "
+			     "across reboots; irqbalance, where it runs, may move it again).", one->number);
+		return;
+	}
 	finding_decision(fs, f, "Spread the busy device vectors over housekeeping CPUs%s.",
 			 vms ? " and keep vCPUs off them" : "");
 	finding_plan_fix(h, fs, f, NULL, false);
