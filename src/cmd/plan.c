@@ -109,6 +109,19 @@ static void print_table(const struct plan *p, const struct host *h, struct arena
 	else
 		fprintf(f, "irqbalance            nothing to ban: its configuration is left alone\n");
 	fprintf(f, "\n%d IRQ(s) to move, %d kernel-managed IRQ(s) not movable at run time.\n", moves, managed);
+	/* IRQs with a handler but no /proc/irq/N read are left out by the planner: say how
+	 * many, or a snapshot without proc/irq shows an empty table as if nothing needed
+	 * a change */
+	int unread = 0;
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		unread += !q->is_arch && q->number >= 0 && q->naction >= 1 && !q->has_affinity;
+	}
+	if (unread)
+		wrapped(f, "", arena_printf(a, "%d IRQ(s) with a handler are not in the plan: their /proc/irq/N "
+					    "(smp_affinity) was not read%s.", unread,
+					    h->is_live ? "" : " (a snapshot without proc/irq?)"),
+			2);
 	wrapped(f, "WHY: ", "hk = housekeeping CPUs; q R/N = queue R of N multiqueue vectors, one CPU each; "
 		   "node N hk = those of the device's NUMA node; managed: on hk = runs there already, isolated = on "
 		   "a CPU isolcpus=managed_irq isolates (best effort: fewer queues move it), boot args = the boot "
