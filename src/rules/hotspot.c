@@ -77,6 +77,23 @@ static const struct irq *describe(const struct host *h, struct findings *fs, str
 	return dominant;
 }
 
+/* Is q its device's only vector? Without the device (no sysfs, no BDF in the name),
+ * a one-handler IRQ whose name no other IRQ extends ("em1" beside no "em1-rx-0"). */
+static bool only_vector(const struct host *h, const struct irq *q)
+{
+	if (q->dev)
+		return q->dev->nirqs == 1;
+	if (q->naction != 1)
+		return false;
+	size_t n = strlen(q->action[0]);
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *o = &h->irqs[i];
+		if (o != q && o->is_device && o->naction >= 1 && !strncmp(o->action[0], q->action[0], n))
+			return false;
+	}
+	return true;
+}
+
 void rule_irq_hotspot(const struct host *h, struct findings *fs)
 {
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
@@ -101,7 +118,7 @@ void rule_irq_hotspot(const struct host *h, struct findings *fs)
 			l.top_cpu, vms ? " (a vCPU scheduled there, which the guest sees)" : "");
 	/* One vector of a one-vector device (the 112-CPU master's ahci): it runs on one CPU
 	 * whatever its mask, so "spread the vectors" cannot split it. */
-	if (one && one->dev && one->dev->nirqs == 1) {
+	if (one && only_vector(h, one)) {
 		finding_decision(fs, f, "One vector makes this load (IRQ %d, %s): it runs on one CPU whatever its "
 				 "mask, so no plan splits it. Keep latency-sensitive work%s off CPU %d, or give the "
 				 "IRQ a CPU that has none.", one->number, one->actions, vms ? " and vCPUs" : "",
