@@ -30,7 +30,8 @@ static void plan_usage(FILE *f)
 		   "  -o, --output PLAN    write the plan file (docs/plan.md); '-' for stdout\n");
 }
 
-/* A CPU list cut to a table column ("0,2,4,6,8,1…"); the plan file has it whole. */
+/* A CPU list or an IRQ name cut to a table column ("0,2,4,6,8,1…"), never silently; the
+ * plan file has it whole. */
 static const char *col_s(struct arena *a, const char *s, int w)
 {
 	if (!s || (int)strlen(s) <= w)
@@ -81,7 +82,7 @@ static void print_table(const struct plan *p, const struct host *h, struct arena
 		bool same = q->kind == PLAN_MOVE && q->has_now && cpuset_equal(&q->now, &q->cpus);
 		moves += q->kind == PLAN_MOVE && !same;
 		managed += q->kind == PLAN_MANAGED;
-		fprintf(f, "%-4d %-20.20s %-12s %-9s %s %-9s %s\n", q->irq, q->name ? q->name : q->action,
+		fprintf(f, "%-4d %-20s %-12s %-9s %s %-9s %s\n", q->irq, col_s(a, q->name ? q->name : q->action, 20),
 			q->bdf ? q->bdf : "-", q->has_now ? col_s(a, cpuset_list_str(a, &q->now, "-"), 9) : "?",
 			q->kind == PLAN_MANAGED ? " " : same ? "=" : "→",
 			q->kind == PLAN_MANAGED ? "(stays)" : col_s(a, cpuset_list_str(a, &q->cpus, "-"), 9),
@@ -108,13 +109,30 @@ static void print_table(const struct plan *p, const struct host *h, struct arena
 	else
 		fprintf(f, "irqbalance            nothing to ban: its configuration is left alone\n");
 	fprintf(f, "\n%d IRQ(s) to move, %d kernel-managed IRQ(s) not movable at run time.\n", moves, managed);
+	/* IRQs with a handler but no /proc/irq/N read are left out by the planner: say how
+	 * many, or a snapshot without proc/irq shows an empty table as if nothing needed
+	 * a change */
+	int unread = 0;
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		unread += !q->is_arch && q->number >= 0 && q->naction >= 1 && !q->has_affinity;
+	}
+	if (unread)
+		wrapped(f, "", arena_printf(a, "%d IRQ(s) with a handler are not in the plan: their /proc/irq/N "
+					    "(smp_affinity) was not read%s.", unread,
+					    h->is_live ? "" : " (a snapshot without proc/irq?)"),
+			2);
 	wrapped(f, "WHY: ", "hk = housekeeping CPUs; q R/N = queue R of N multiqueue vectors, one CPU each; "
 		   "node N hk = those of the device's NUMA node; managed: on hk = runs there already, isolated = on "
 		   "a CPU isolcpus=managed_irq isolates (best effort: fewer queues move it), boot args = the boot "
-		   "parameters below move it. A list cut with … is whole in the plan file, with the full why=.",
+		   "parameters below move it. A name or list cut with … is whole in the plan file, with the full why=.",
 		5);
 	if (managed) {
-		fprintf(f, "Kernel-managed IRQs move with these boot parameters (irqsight never edits them):\n");
+		/* irqaffinity= is the default of IRQs set up later, not a lever on managed ones:
+		 * say which does what */
+		fprintf(f, "Boot parameters (irqsight never edits them): isolcpus=managed_irq keeps managed\n"
+			   "IRQs off isolated CPUs where a queue's mask allows; irqaffinity= sets where the\n"
+			   "other IRQs start:\n");
 		wrapped(f, "  ", p->boot_params, 4);
 		/* say which of them this host already boots with: never advise one twice */
 		struct buf have = { 0 }, add = { 0 };

@@ -344,15 +344,19 @@ static void iommu_verdict(struct host *h, const struct source *src)
 			p->iommu_evidence = "the boot log has no DMAR (VT-d) or AMD-Vi initialisation";
 	} else {
 		p->iommu = TRI_UNKNOWN;
+		/* A log read here has no boot start (else the branch above judged it): say so,
+		 * never "no boot log" */
+		const char *no_tree = h->has_klog ? "no sysfs IOMMU tree, and the kernel log is partial (no boot start)"
+						  : "no sysfs IOMMU tree or boot log";
 		if (maybe_raw)
 			p->iommu_evidence = arena_printf(a, "%s turns the IOMMU off only on that vendor's hardware, and this "
-							 "host's vendor is not known; no sysfs IOMMU tree or boot log", maybe_raw);
+							 "host's vendor is not known; %s", maybe_raw, no_tree);
 		else if (dmar_rows)
 			p->iommu_evidence = arena_printf(a, "%d DMAR-MSI row(s) in /proc/interrupts: Intel DMAR units exist "
 							 "(set up for interrupt remapping alone too: DMA remapping is not "
-							 "shown)%s; no sysfs IOMMU tree or boot log", dmar_rows,
+							 "shown)%s; %s", dmar_rows,
 							 host_iommu_param(h, "intel_iommu", "on", NULL) == PARAM_APPLIES
-							 ? "; the command line asks for it (intel_iommu=on)" : "");
+							 ? "; the command line asks for it (intel_iommu=on)" : "", no_tree);
 		else if (h->has_klog && (klog_find(k, KLOG_DMAR_UNIT) || klog_find(k, KLOG_DMAR_TABLE)))
 			p->iommu_evidence = "the log (without its boot start) lists DMAR units but no VT-d initialisation; "
 					    "a partial log proves nothing missing, and there is no sysfs IOMMU tree";

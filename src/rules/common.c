@@ -14,6 +14,11 @@ void vm_cpus(const struct host *h, struct cpuset *out, const char **why)
 	*why = roles_reserved_why(h);
 }
 
+const char *reserved_key(const struct host *h)
+{
+	return cpuset_empty(&h->roles.vm) ? "isolated cpus" : "vm cpus";
+}
+
 /* Can the planner make a plan with these options on this host? */
 static bool plan_works(const struct host *h, const struct cpuset *vm, const struct cpuset *hk)
 {
@@ -327,6 +332,12 @@ bool is_hotspot_share(double share, int ncpus)
 	if (share >= hotspot_threshold(ncpus))
 		return true;
 	return ncpus >= 32 && share >= 0.25 && share * ncpus >= 8;
+}
+
+double hotspot_mark(int ncpus)
+{
+	double t = hotspot_threshold(ncpus);
+	return ncpus >= 32 && t > 0.25 ? 0.25 : t;
 }
 
 bool load_is_significant(const struct load *l)

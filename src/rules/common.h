@@ -11,6 +11,9 @@
  * when none. *why names the sources.
  */
 void vm_cpus(const struct host *h, struct cpuset *out, const char **why);
+/* The evidence key for vm_cpus(): "vm cpus" where pinned vCPUs are known, else
+ * "isolated cpus" (an RT host's reservation is no VM's). */
+const char *reserved_key(const struct host *h);
 
 /*
  * Add the fix lines that make and apply a plan, so that they run as printed here:
@@ -47,6 +50,8 @@ void device_load(const struct host *h, struct load *l);
 double hotspot_threshold(int ncpus);
 /* Is share (0..1) of the load on one CPU a hotspot on a host with ncpus online CPUs? */
 bool is_hotspot_share(double share, int ncpus);
+/* The smallest share is_hotspot_share() calls a hotspot on ncpus CPUs (for text). */
+double hotspot_mark(int ncpus);
 /* Enough interrupts to judge at all (rates: /s; counts: since boot). */
 bool load_is_significant(const struct load *l);
 

@@ -66,6 +66,10 @@ void rule_intx_fallback(const struct host *h, struct findings *fs)
 
 void rule_intx_shared(const struct host *h, struct findings *fs)
 {
+	/* Lines that carry one device's own handlers: one finding for all of them (a
+	 * Chromebook has six; six "nothing to do" blocks buried the rest). */
+	struct finding *own = NULL;
+	int nown = 0;
 	for (int i = 0; i < h->nirqs; i++) {
 		const struct irq *q = &h->irqs[i];
 		if (q->is_arch || !q->is_device || q->naction < 2)
@@ -94,8 +98,24 @@ void rule_intx_shared(const struct host *h, struct findings *fs)
 			const char *dot = strrchr(q->action[k], '.');
 			one_instance = dot0 && dot && !strcmp(dot0, dot) && dot0[1];
 		}
-		if (one_instance && dot0)
-			busy = false;
+		one_instance = one_instance && dot0;
+		if (one_instance) {
+			if (!own) {
+				own = finding_new(fs, "intx-shared", SEV_INFO, "Legacy line %d carries %d handlers of "
+						  "one device: %s", q->number, q->naction, q->actions);
+				own->irq = q->number;
+				finding_meaning(fs, own, "The handlers on each line end in the same instance number: one "
+						"device's parts (e.g. the LPSS DMA engine and its I2C/SPI/UART "
+						"controller) on the device's own line. No other device contends there.");
+				finding_decision(fs, own, "Nothing to do.");
+			} else if (++nown == 1) {
+				own->title = "Legacy lines that carry handlers of one device each";
+				own->irq = -1;
+			}
+			finding_evidence(fs, own, "proc/interrupts", "%d: %s %s (%llu interrupts)", q->number,
+					 host_irq_chip_text(h, q), q->actions, (unsigned long long)q->total);
+			continue;
+		}
 		struct finding *f = finding_new(fs, "intx-shared", busy ? SEV_WARNING : SEV_INFO,
 						"Legacy line %d is shared by %d handlers: %s", q->number, q->naction,
 						q->actions);

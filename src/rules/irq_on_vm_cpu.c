@@ -53,7 +53,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 			hit = u;
 			if (!f) {
 				f = finding_new(fs, "irq-on-vm-cpu", SEV_WARNING, "Movable device IRQs target CPUs reserved for guests");
-				finding_evidence(fs, f, "vm cpus", "%s (%s)", cpulist(h, &vm), why);
+				finding_evidence(fs, f, reserved_key(h), "%s (%s)", cpulist(h, &vm), why);
 			}
 			shown++;	/* all of them: text shows the first few and says how many more */
 			finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%.0f%s%s)", q->actions,
@@ -84,19 +84,24 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	/* Managed unknown (no writable-mode or driver pattern to tell, e.g. 4.18 without
 	 * effective_affinity): say so, never "not kernel-managed". */
 	if (unk)
-		f->title = "Device IRQs (movable unless kernel-managed) target CPUs reserved for guests";
+		f->title = cpuset_intersects(&hit, &h->roles.vm)
+				   ? "Device IRQs (movable unless kernel-managed) target CPUs reserved for guests"
+				   : "Device IRQs (movable unless kernel-managed) target isolated CPUs";
 	if (unk)
 		finding_evidence(fs, f, "managed", "%s: this kernel does not show it",
 				 unk < n ? arena_printf(a, "unknown for %d of these %d IRQs", unk, n)
 				 : n > 1 ? arena_printf(a, "unknown for all %d", n) : "unknown");
+	const char *it = n == 1 ? "it" : "them";
+	const char *cpus = cpuset_empty(&hk) ? "housekeeping CPUs"
+			   : arena_printf(a, "housekeeping CPU%s %s", cpuset_count(&hk) == 1 ? "" : "s", cpulist(h, &hk));
 	if (!unk)
-		finding_decision(fs, f, "Move them to housekeeping CPUs%s%s; they are not kernel-managed, so this works at run time.",
-				 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk));
+		finding_decision(fs, f, "Move %s to %s; %s not kernel-managed, so this works at run time.", it, cpus,
+				 n == 1 ? "it is" : "they are");
 	else
-		finding_decision(fs, f, "Move them to housekeeping CPUs%s%s. %s may be kernel-managed: this kernel does not show "
-				 "it; the write may be refused (then only boot parameters move them).",
-				 cpuset_empty(&hk) ? "" : " ", cpuset_empty(&hk) ? "" : cpulist(h, &hk),
-				 unk == n ? (n == 1 ? "It" : "They") : arena_printf(a, "%d of them", unk));
+		finding_decision(fs, f, "Move %s to %s. %s may be kernel-managed: this kernel does not show "
+				 "it; the write may be refused (then only boot parameters move %s).", it, cpus,
+				 unk == n ? (n == 1 ? "It" : "They") : arena_printf(a, "%d of them", unk),
+				 unk == 1 ? "it" : "them");
 	finding_plan_fix(h, fs, f, NULL, true);
 	if (!cpuset_empty(&hk) && n <= 64) {
 		/* The IRQ numbers above, runs of three or more as $(seq A B). */

@@ -25,7 +25,7 @@ void rule_irqbalance_vs_isolation(const struct host *h, struct findings *fs)
 					cpulist(h, &unprotected));
 	finding_evidence(fs, f, "irqbalance", "running (pid %d)%s%s", ib->pid, ib->config_path ? ", config " : "",
 			 ib->config_path ? ib->config_path : "");
-	finding_evidence(fs, f, "vm cpus", "%s (%s)", cpulist(h, &vm), why);
+	finding_evidence(fs, f, reserved_key(h), "%s (%s)", cpulist(h, &vm), why);
 	if (ib->banned_known)
 		finding_evidence(fs, f, "banned", "%s from %s", cpulist(h, &ib->banned), ib->banned_source);
 	else
@@ -69,15 +69,22 @@ void rule_irqbalance_off_no_plan(const struct host *h, struct findings *fs)
 			 defaults, movable);
 	if (h->nvms)
 		finding_evidence(fs, f, "vms", "%d VM(s) on this host", h->nvms);
-	finding_meaning(fs, f, "Nothing decides where device interrupts go: the vector allocator places each one "
-			"once, and nothing keeps them away from vCPU cores or spreads a burst.");
-	finding_decision(fs, f, "Choose a policy: a fixed plan (reproducible, reviewed) or irqbalance with VM CPUs banned.");
-	finding_plan_fix(h, fs, f, NULL, true);
+	/* Name what there is to keep free: vCPU cores on a VM host, isolated CPUs on an RT
+	 * host, nothing on a host with neither (a lab VM was told of its vCPU cores). */
 	struct cpuset vm;
 	const char *why;
 	vm_cpus(h, &vm, &why);
+	bool vms = h->nvms > 0 || !cpuset_empty(&h->roles.vm);
+	const char *keep = vms ? "VM CPUs" : !cpuset_empty(&vm) ? "isolated CPUs" : NULL;
+	finding_meaning(fs, f, "Nothing decides where device interrupts go: the vector allocator places each one "
+			"once, and nothing %s%s spreads a burst.",
+			keep ? (vms ? "keeps them away from vCPU cores" : "keeps them away from isolated CPUs") : "",
+			keep ? " or" : "");
+	finding_decision(fs, f, "Choose a policy: a fixed plan (reproducible, reviewed) or irqbalance%s%s%s.",
+			 keep ? " with the " : "", keep ? keep : "", keep ? " banned" : "");
+	finding_plan_fix(h, fs, f, NULL, true);
 	if (cpuset_empty(&vm)) {
-		finding_note(fs, f, "Or run irqbalance; ban the CPUs VMs will use first.");
+		finding_note(fs, f, "Or run irqbalance (if VMs will run here, ban their CPUs first):");
 		finding_fix(fs, f, "systemctl enable --now irqbalance");
 	} else {
 		finding_note(fs, f, "Or run irqbalance with the VM CPUs (%s) banned:", cpulist(h, &vm));

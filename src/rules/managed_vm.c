@@ -7,11 +7,14 @@
 
 /*
  * isolcpus=managed_irq,<VM CPUs> keeps managed IRQs off the VM CPUs where a queue can
- * use another CPU; irqaffinity= sets the default for the rest. Only what the command
- * line lacks is suggested: an isolcpus= that has managed_irq and covers the VM CPUs
- * stays; one that lacks either is replaced by one with its flags and CPUs kept.
+ * use another CPU; irqaffinity= sets the default for the rest and goes with it. Only
+ * what the command line lacks is suggested: an isolcpus= that has managed_irq and
+ * covers the VM CPUs stays; one that lacks either is replaced by one with its flags and
+ * CPUs kept. irqaffinity= alone is no fix here: the kernel spreads managed IRQs without
+ * reading it, so with managed_irq in place nothing on the command line moves them.
+ * Returns whether a boot parameter change was printed.
  */
-static void managed_boot_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *vm,
+static bool managed_boot_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *vm,
 			     const struct cpuset *hk)
 {
 	struct arena *a = (struct arena *)&h->arena;
@@ -49,6 +52,12 @@ static void managed_boot_fix(const struct host *h, struct findings *fs, struct f
 	} else {
 		add[na++] = arena_printf(a, "isolcpus=managed_irq,domain,%s", cpulist(h, vm));
 	}
+	if (!na) {
+		finding_note(fs, f, "The command line already has %s: the kernel keeps managed IRQs off these CPUs "
+			     "only where a queue's CPU mask also holds a housekeeping CPU, and the queues above "
+			     "have only reserved CPUs in theirs.", iso->raw);
+		return false;
+	}
 	const char *want = arena_printf(a, "irqaffinity=%s", cpulist(h, hk));
 	const struct cmdline_param *ia = h->has_cmdline ? cmdline_get(&h->cmdline, "irqaffinity") : NULL;
 	if (!cmdline_has_raw(h, want)) {
@@ -56,9 +65,7 @@ static void managed_boot_fix(const struct host *h, struct findings *fs, struct f
 			del[nd++] = ia->raw;
 		add[na++] = want;
 	}
-	if (!fix_boot_params(h, fs, f, add, del))
-		finding_note(fs, f, "The command line already has %s and %s: the queues above have only VM CPUs "
-			     "in their masks.", iso ? iso->raw : "isolcpus=managed_irq", want);
+	return fix_boot_params(h, fs, f, add, del) > 0;
 }
 
 void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
@@ -89,14 +96,15 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 		if (!f) {
 			f = finding_new(fs, "managed-irq-on-vm-cpu", SEV_WARNING,
 					"Kernel-managed IRQs target CPUs reserved for VMs");
-			finding_evidence(fs, f, "vm cpus", "%s (%s)", cpulist(h, &vm), why);
+			finding_evidence(fs, f, reserved_key(h), "%s (%s)", cpulist(h, &vm), why);
 		}
 		finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%s)", q->actions,
 					 cpulist(h, &s), q->managed_why ? q->managed_why : "managed");
 	}
 	if (!f)
 		return;
-	if (!cpuset_intersects(&hit, &h->roles.vm))	/* an RT host: no guest there to name */
+	bool guest = cpuset_intersects(&hit, &h->roles.vm);
+	if (!guest)	/* an RT host: no guest there to name */
 		f->title = "Kernel-managed IRQs target isolated CPUs";
 	if (n > 8)
 		finding_evidence(fs, f, "in all", "%d managed IRQs, on CPU(s) %s", n, cpulist(h, &hit));
@@ -107,11 +115,17 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 		finding_evidence(fs, f, "cmdline", "%s", iso->raw);
 	finding_meaning(fs, f, "The kernel sets these IRQs' affinity itself (NVMe, virtio-blk, SCSI queues): writes to "
 			"smp_affinity fail (EIO before 6.12, EPERM since), so no tool can move them at run time. "
-			"A queue's interrupt and its completion work then run on the vCPU's CPU.");
-	finding_decision(fs, f, "Keep managed IRQs on housekeeping CPUs with boot parameters (isolcpus=managed_irq is "
-			 "best effort: a queue whose CPU mask has only isolated CPUs still lands on them).");
-	if (!cpuset_empty(&hk))
-		managed_boot_fix(h, fs, f, &vm, &hk);
-	finding_note(fs, f, "Or reduce the device's queue count so that every queue's CPU mask includes a "
-		     "housekeeping CPU.");
+			"A queue's interrupt and its completion work then run on %s.",
+			guest ? "that reserved CPU, and stall a vCPU pinned there" : "the isolated CPU");
+	bool fixed = !cpuset_empty(&hk) && managed_boot_fix(h, fs, f, &vm, &hk);
+	if (fixed || cpuset_empty(&hk))
+		finding_decision(fs, f, "Keep managed IRQs on housekeeping CPUs with boot parameters "
+				 "(isolcpus=managed_irq is best effort: a queue whose CPU mask has only isolated "
+				 "CPUs still lands on them).");
+	else
+		finding_decision(fs, f, "No boot parameter moves these: isolcpus=managed_irq is in place and is "
+				 "best effort. Fewer queues do (below), or accept them: a queue's interrupt fires "
+				 "only for I/O issued on the CPUs of its mask.");
+	finding_note(fs, f, "%s the device's queue count so that every queue's CPU mask includes a "
+		     "housekeeping CPU.", fixed ? "Or reduce" : "Reduce");
 }

@@ -19,7 +19,14 @@ void rule_ok(const struct host *h, struct findings *fs)
 	if (p->iommu == TRI_YES)
 		finding_evidence(fs, f, "iommu", "on: %s", p->iommu_evidence);
 	if (p->interrupt_remapping == TRI_YES && !fired(fs, "ir-xapic-optout"))
-		finding_evidence(fs, f, "interrupt remapping", "on (%s mode): %s", ir_mode_name(p->ir_mode), p->ir_evidence);
+	{
+		/* "(unknown mode)" told nothing, and on a GIC ITS there is no x2APIC mode to know */
+		if (p->ir_mode == IR_MODE_UNKNOWN)
+			finding_evidence(fs, f, "interrupt remapping", "on: %s", p->ir_evidence);
+		else
+			finding_evidence(fs, f, "interrupt remapping", "on (%s mode): %s", ir_mode_name(p->ir_mode),
+					 p->ir_evidence);
+	}
 	int msix = 0, msi = 0, intx = 0;
 	for (int i = 0; i < h->ndevs; i++) {
 		msix += h->devs[i].irq_mode == IRQ_MODE_MSIX;
@@ -48,9 +55,12 @@ void rule_ok(const struct host *h, struct findings *fs)
 	} else if (!fired(fs, "irq-hotspot") && !fired(fs, "cpu0-overload")) {
 		struct load l;
 		device_load(h, &l);
+		int online = h->has_online ? cpuset_count(&h->online) : h->ncols;	/* as irq-hotspot */
 		if (load_is_significant(&l))
-			finding_evidence(fs, f, "device interrupt load", "spread: the busiest CPU (%d) takes %.0f%%", l.top_cpu,
-					 100.0 * l.top_share);
+			/* "spread" was said of one CPU in 4 taking 60%: name the mark it is under */
+			finding_evidence(fs, f, "device interrupt load", "no hotspot: the busiest CPU (%d) takes %.0f%% "
+					 "(the mark is %.0f%% on %d CPUs)", l.top_cpu, 100.0 * l.top_share,
+					 100.0 * hotspot_mark(online), online);
 		else
 			finding_evidence(fs, f, "device interrupt load", "too little to judge (%.0f%s%s)", l.total,
 					 l.rate_based ? "/s" : " since boot",

@@ -128,10 +128,19 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 			const char *vc = vcpus_there(h, NULL, top);
 			finding_evidence(fs, f, key, "CPU %d: %s%s%s", top, t, vc ? "; " : "", vc ? vc : "");
 		}
+		/* BLOCK is I/O completion, not protocol work, and RPS/RFS do not touch it */
+		bool net = v == SOFTIRQ_NET_RX || v == SOFTIRQ_NET_TX;
+		bool vms = h->nvms > 0 || !cpuset_empty(&h->roles.vm);
 		finding_meaning(fs, f, "%s softirq runs on the CPU whose interrupt raised it (or on ksoftirqd there): "
-				"one queue's interrupt on one CPU makes that CPU do the protocol work for all of its "
-				"traffic, preempting any vCPU placed there.", softirq_name(v));
-		finding_decision(fs, f, "Spread the queue interrupts (more queues, affinity) or spread the work with RPS/RFS.");
+				"one queue's interrupt on one CPU makes that CPU do the %s, preempting %s there.",
+				softirq_name(v), net ? "protocol work for all of its traffic" : "completion work for all of its I/O",
+				vms ? "any vCPU placed" : "whatever runs");
+		if (net)
+			finding_decision(fs, f, "Spread the queue interrupts (more queues, affinity) or spread the work with RPS/RFS.");
+		else
+			finding_decision(fs, f, "Spread the queue interrupts (more queues, affinity); a single-vector "
+					 "device's completions follow its one CPU, unless the block queue's "
+					 "rq_affinity=2 moves them to the submitting CPU.");
 		if (v == SOFTIRQ_NET_RX || v == SOFTIRQ_NET_TX) {
 			fix_net_spread(h, fs, f, top);
 		} else {

@@ -56,11 +56,14 @@ void rule_vfio_probe_failed(const struct host *h, struct findings *fs)
 				 ? "Find out why this device has no IOMMU group, then bind it again."
 				 : "Turn DMA remapping on (firmware VT-d/AMD-Vi, intel_iommu=on on Intel), reboot, then bind the "
 				   "device again; do not use vfio's unsafe no-IOMMU mode on a host that runs guests.");
-		if (bdf) {
-			/* no output: no IOMMU group (kept short: fix lines are not wrapped) */
+		/* Look first, bind last: the bind printed before the IOMMU fix read as
+		 * "run this now", and it fails the same way until the device has a group. */
+		if (bdf)	/* no output: no IOMMU group (kept short: fix lines are not wrapped) */
 			finding_fix(fs, f, "readlink /sys/bus/pci/devices/%s/iommu_group", bdf);
+		finding_fix(fs, f, "dmesg | grep -i -e DMAR -e IOMMU -e AMD-Vi");
+		if (bdf) {
+			finding_note(fs, f, "Once readlink prints a group:");
 			finding_fix(fs, f, "echo %s > /sys/bus/pci/drivers/vfio-pci/bind", bdf);
 		}
-		finding_fix(fs, f, "dmesg | grep -i -e DMAR -e IOMMU -e AMD-Vi");
 	}
 }

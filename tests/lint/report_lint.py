@@ -14,7 +14,11 @@ examples/*/, run `irqsight --root TREE --color=never check --no-sample` and chec
                must exit 0, 1 or 2 (2 and 1 are check's verdicts; 3 means "could not run");
   shell        every other `$` line passes `sh -n`, and each command in it starts with a
                known command name (prose such as "enable VT-d in the firmware setup" is
-               valid shell syntax but not a command).
+               valid shell syntax but not a command);
+  coherence    within a finding: a `see: ID` names a finding that fired in this report,
+               a "Note: Or ..." follows a `$` line (an "or" needs something before it),
+               no evidence item is printed twice; anywhere: nothing is cut with … inside
+               a PCI address (0000:03:00.… is no device).
 
 A `$` line that ends with ` \\` continues on the next line (a wrapped command).
 
@@ -189,6 +193,55 @@ def needs_copy(tree):
     return False
 
 
+FINDING = re.compile(r'^  (CRITICAL|WARNING|INFO)\s+(\S+)$')
+CUT_BDF = re.compile(r'([0-9a-f]{4}:[0-9a-f:.]*)[,)\]]?…')
+BDF = re.compile(r'[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]')
+
+
+def coherence(text):
+    """What a reader trips over although every line is valid: see the module docstring."""
+    out = []
+    lines = text.split('\n')
+    fired = {m.group(2) for m in map(FINDING.match, lines) if m}
+    blocks = []	# [(id, [(line number, line)])]
+    for n, line in enumerate(lines, 1):
+        m = FINDING.match(line)
+        if m:
+            blocks.append((m.group(2), []))
+        elif blocks and (line.startswith('    ') or not line):
+            blocks[-1][1].append((n, line))
+        elif blocks and line.strip():
+            blocks.append((None, []))	# a section after the findings
+        for c in CUT_BDF.finditer(line):
+            if not BDF.fullmatch(c.group(1)):
+                out.append(('coherence', f'line {n}: cut inside a PCI address: {c.group(0)}'))
+    for fid, body in blocks:
+        if fid is None:
+            continue
+        items, dollar = [], False
+        for n, line in body:
+            if line.startswith('    - '):
+                items.append([n, line[6:]])
+            elif line.startswith('        ') and items and not line.startswith('         '):
+                items[-1][1] += ' ' + line.strip()
+            elif not line.startswith('    -'):
+                items and items[-1].append(None)	# the list ended
+            if line.startswith('    $ '):
+                dollar = True
+            if line.startswith('    Note: Or ') and not dollar:
+                out.append(('coherence', f'line {n}: {fid}: "Note: Or" with no $ line before it'))
+        seen = set()
+        for it in items:
+            n, val = it[0], it[1]
+            if val in seen:
+                out.append(('coherence', f'line {n}: {fid}: evidence printed twice: {val[:60]}'))
+            seen.add(val)
+            m = re.match(r'see: ([a-z0-9-]+)', val)
+            if m and m.group(1) not in fired:
+                out.append(('coherence', f'line {n}: {fid}: see: {m.group(1)}, which did not fire'))
+    return out
+
+
 def lint(binary, name, tree, tmp, run, report):
     root = os.path.join(tmp, 'root')
     shutil.rmtree(root, ignore_errors=True)
@@ -210,6 +263,7 @@ def lint(binary, name, tree, tmp, run, report):
     for n, line in enumerate(text.split('\n'), 1):
         if len(line) > WIDTH:
             problems.append(('width', f'line {n}: {len(line)} columns: {line.strip()[:70]}'))
+    problems += coherence(text)
     group = []	# consecutive `$ irqsight` lines: (line number, command)
 
     def flush():
