@@ -50,10 +50,12 @@ cp -a "$src/." "$T/orig/"
 mkdir -p "$T/orig/etc"
 echo 'root:$6$secret' >"$T/orig/etc/shadow"
 echo outside >"$T/outside"
-# xps_cpus where the fixture's capture has none (a kernel without CONFIG_XPS), so that
-# every writable shape is tried.
-for q in "$T"/orig/sys/class/net/*/queues/tx-*; do
-	[ -d "$q" ] && [ ! -e "$q/xps_cpus" ] && echo 0 >"$q/xps_cpus"
+# A tx-0 queue with xps_cpus where the fixture's capture has none (a kernel without
+# CONFIG_XPS; git keeps no empty tx-0 directory either), so that every writable shape is
+# tried.
+for d in "$T"/orig/sys/class/net/*/queues; do
+	mkdir -p "$d/tx-0"
+	[ -e "$d/tx-0/xps_cpus" ] || echo 0 >"$d/tx-0/xps_cpus"
 done
 fresh() { rm -rf "$T/root" "$T/state"; cp -a "$T/orig" "$T/root"; }
 same() { diff -r --no-dereference "$T/orig" "$T/root" >/dev/null && test "$(cat "$T/outside")" = outside; }
