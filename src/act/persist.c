@@ -14,8 +14,27 @@
 #include "util/cpuset.h"
 #include "util/str.h"
 
+/*
+ * systemd reads ExecStart= as words with specifiers (%h, %i, ...) and $VARIABLES
+ * expanded, and a newline ends the setting: a binary path with a newline would add lines
+ * of its choosing to a unit that runs as root at every boot. So: control characters,
+ * quotes, backslash and '$' are refused; '%' is doubled; a path with blanks is
+ * double-quoted (systemd.syntax(7)).
+ */
+int persist_binary_ok(const char *binary)
+{
+	if (!binary || binary[0] != '/')
+		return -EINVAL;
+	for (const unsigned char *c = (const unsigned char *)binary; *c; c++)
+		if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\'' || *c == '\\' || *c == '$')
+			return -EINVAL;
+	return 0;
+}
+
 int persist_unit_text(const char *binary, struct buf *b)
 {
+	if (persist_binary_ok(binary))
+		return -EINVAL;
 	buf_puts(b, "# Installed by `irqsight persist`; remove with `irqsight persist --remove`.\n"
 		    "[Unit]\n"
 		    "Description=Apply the irqsight interrupt affinity plan\n"
@@ -29,7 +48,11 @@ int persist_unit_text(const char *binary, struct buf *b)
 		    "[Service]\n"
 		    "Type=oneshot\n"
 		    "RemainAfterExit=yes\n");
-	buf_printf(b, "ExecStart=%s apply --yes --boot /" PERSIST_PLAN "\n", binary);
+	bool blank = strchr(binary, ' ') != NULL;
+	buf_puts(b, blank ? "ExecStart=\"" : "ExecStart=");
+	for (const char *c = binary; *c; c++)
+		*c == '%' ? buf_puts(b, "%%") : buf_putc(b, *c);
+	buf_puts(b, blank ? "\" apply --yes --boot /" PERSIST_PLAN "\n" : " apply --yes --boot /" PERSIST_PLAN "\n");
 	return buf_puts(b, "\n[Install]\nWantedBy=multi-user.target\n");
 }
 
@@ -119,7 +142,10 @@ static int write_file(const char *path, const char *data, size_t len, mode_t mod
 		return r;
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.irqsight-tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* A fresh file: a leftover temporary, or a link planted under that name, is
+	 * removed, never written through. */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	while (len && !r) {
@@ -182,6 +208,11 @@ static const char *irqbalance_file(const char *dest, struct arena *a)
 int persist_install(const struct persist_opts *o, struct arena *a, struct persist_result *r, const char **why)
 {
 	memset(r, 0, sizeof(*r));
+	if (persist_binary_ok(o->binary)) {
+		*why = arena_printf(a, "binary path '%s' cannot go into ExecStart= (not absolute, or a control "
+				       "character, quote, backslash or '$'); give --binary PATH", o->binary);
+		return -EINVAL;
+	}
 	const char *pdir = arena_printf(a, "%s/persist", o->state_dir);
 	const char *mpath = arena_printf(a, "%s/manifest.txt", pdir);
 	struct stat st;
