@@ -10,6 +10,7 @@
 #include "act/plan.h"
 #include "cmd/cmd.h"
 #include "model/host.h"
+#include "render/prom.h"
 #include "render/render.h"
 #include "source/source.h"
 #include "util/arena.h"
@@ -42,14 +43,10 @@ static int write_out(const char *path, const struct buf *b)
 {
 	if (!strcmp(path, "-"))
 		return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : -EIO;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	ssize_t w = write(fd, b->data, b->len);
-	int r = w == (ssize_t)b->len ? 0 : -errno;
-	if (close(fd) && !r)
-		r = -errno;
-	return r;
+	/* Whole or not at all, and never through a link planted at PLAN (a plain open
+	 * once wrote the plan into the file a link there named, and a short write left a
+	 * cut plan): a temporary file renamed over PLAN, as export and baseline save do. */
+	return prom_write_atomic(path, b->data, b->len);
 }
 
 /* One line of the table's prose: prefix as is, then text wrapped at 80 columns
