@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "act/allow.h"
+#include "act/journal.h"
 #include "parse/planfile.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -216,14 +217,17 @@ int persist_install(const struct persist_opts *o, struct arena *a, struct persis
 	const char *pdir = arena_printf(a, "%s/persist", o->state_dir);
 	const char *mpath = arena_printf(a, "%s/manifest.txt", pdir);
 	struct stat st;
+	int e = journal_dir_check(o->state_dir, why);
+	if (e)
+		return e;
 	if (!stat(mpath, &st)) {
 		/* Installed before: undo that first, so backups keep the original files. */
 		struct persist_result rr;
-		int e = persist_remove(o->dest, o->state_dir, a, &rr, why);
-		if (e)
+		if ((e = persist_remove(o->dest, o->state_dir, a, &rr, why)))
 			return e;
 	}
-	int e = mkdirs_for(mpath);
+	/* The manifest and the backups of /etc files: 0700, like the journals. */
+	e = mkdirs_for(pdir);
 	if (e || (mkdir(pdir, 0700) && errno != EEXIST)) {
 		*why = arena_printf(a, "cannot create '%s'", pdir);
 		return e ? e : -errno;
@@ -313,7 +317,10 @@ int persist_remove(const char *dest, const char *state_dir, struct arena *a, str
 	const char *pdir = arena_printf(a, "%s/persist", state_dir);
 	const char *mpath = arena_printf(a, "%s/manifest.txt", pdir);
 	struct buf b = { 0 };
-	int e = read_file(mpath, &b);
+	int e = journal_dir_check(state_dir, why);
+	if (e)
+		return e;
+	e = read_file(mpath, &b);
 	if (e) {
 		*why = e == -ENOENT ? "nothing is installed (no persist manifest)" : arena_printf(a, "cannot read '%s'", mpath);
 		buf_free(&b);

@@ -15,6 +15,8 @@
 #    stops, and no affinity file was written without its journal line;
 #  - read-back mismatches say what was written and what was read back, and why;
 #  - user paths (plan, journal, baseline, output files) from the current directory.
+#  - the state directory (its lock serialises apply --yes and rollback; one that others
+#    can write or own is refused), persist's unit and files, plan -o over a link.
 # Needs strace (tests/deps/fault.txt); prints "fault: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -326,6 +328,79 @@ for w in apply plan-o apply-yes rollback baseline-save baseline-check export per
 done
 check "relative paths: nothing created inside --root, rollback restored the tree" \
 	sh -c "! test -e '$T/root/rel.plan' && ! test -e '$T/root/out.plan' && ! test -e '$T/root/rel.baseline'" && same
+
+# ---- the state directory, concurrent runs, persist and output files
+# Two writers at once: an apply that waits after its first write holds the state
+# directory's lock; a second apply and a rollback are refused; after the kill, rollback
+# restores the original.
+fresh
+IRQSIGHT_FAULT_AFTER_WRITES=1 "$BIN" --root "$T/root" apply --yes "$T/p.plan" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 50); do ls "$T"/state/journal-*.txt >/dev/null 2>&1 && break; sleep 0.1; done
+"$BIN" --root "$T/root" apply --yes "$T/p.plan" >"$T/out" 2>&1
+rc=$?
+"$BIN" rollback >"$T/out2" 2>&1
+rc2=$?
+kill -9 "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+check "an apply beside a running apply: refused (rc $rc), and a rollback too (rc $rc2)" \
+	sh -c "test $rc = 3 && test $rc2 = 3 && grep -q 'holds the lock' '$T/out' && grep -q 'holds the lock' '$T/out2'"
+"$BIN" rollback >/dev/null 2>&1
+check "after the holder's kill, rollback restores the original tree" same
+# A state directory another user can write, or owns, is not trusted: its journals could
+# be anyone's (a planted journal, or one swapped for a link before the append).
+fresh
+"$BIN" --root "$T/root" apply --yes "$T/p.plan" >/dev/null 2>&1
+chmod 0777 "$T/state"
+"$BIN" rollback --dry-run >"$T/out" 2>&1
+rc=$?
+check "state directory writable by others: rollback refuses it (rc $rc)" \
+	sh -c "test $rc = 3 && grep -q 'writable by group or others' '$T/out'"
+"$BIN" --root "$T/root" apply --yes "$T/p.plan" >"$T/out" 2>&1
+rc=$?
+check "state directory writable by others: apply --yes refuses it (rc $rc)" \
+	sh -c "test $rc = 3 && grep -q 'writable by group or others' '$T/out'"
+chmod 0700 "$T/state"
+if [ "$(id -u)" = 0 ]; then
+	chown nobody "$T/state"
+	"$BIN" rollback --dry-run >"$T/out" 2>&1
+	rc=$?
+	check "state directory owned by another user: refused (rc $rc)" \
+		sh -c "test $rc = 3 && grep -q 'owned by another user' '$T/out'"
+	chown "$(id -u)" "$T/state"
+fi
+"$BIN" rollback >/dev/null 2>&1
+check "the trusted state directory again: rollback restores the original tree" same
+# The rollback line is appended without following a link (a journal swapped for one).
+j=$(ls "$T"/state/journal-*.txt | head -n 1)
+mv "$j" "$T/j.txt" && ln -s "$T/outside" "$j"
+"$BIN" rollback "$j" >/dev/null 2>&1
+check "rollback of a journal that is a link: nothing appended to the file it names" \
+	test "$(cat "$T/outside")" = outside
+rm -f "$j"
+# persist: the binary path goes into a unit run as root at every boot.
+mkdir -p "$T/pdest"
+"$BIN" persist --dest "$T/pdest" --state-dir "$T/pstate" --binary $'/usr/bin/x\nExecStartPre=/bin/sh -c id' \
+	"$T/p.plan" >"$T/out" 2>&1
+rc=$?
+check "persist --binary with a newline: refused (rc $rc), no unit written" \
+	sh -c "test $rc = 3 && ! test -e '$T/pdest/etc/systemd/system/irqsight-apply.service'"
+"$BIN" persist --dest "$T/pdest" --state-dir "$T/pstate" --binary '/opt/my tools/irq%isight' "$T/p.plan" >/dev/null 2>&1
+check "persist --binary with a blank and %: quoted and %% in ExecStart=" \
+	grep -qx 'ExecStart="/opt/my tools/irq%%isight" apply --yes --boot /etc/irqsight/plan' \
+	"$T/pdest/etc/systemd/system/irqsight-apply.service"
+check "persist's manifest directory is 0700" test "$(stat -c %a "$T/pstate/persist")" = 700
+# A link planted at persist's temporary name is replaced, not written through.
+ln -s "$T/outside" "$T/pdest/etc/irqsight/plan.irqsight-tmp"
+"$BIN" persist --dest "$T/pdest" --state-dir "$T/pstate" --binary /usr/sbin/irqsight "$T/p.plan" >/dev/null 2>&1
+check "persist over a link at its temporary name: the file it names kept" \
+	sh -c "test \"\$(cat '$T/outside')\" = outside && cmp -s '$T/p.plan' '$T/pdest/etc/irqsight/plan'"
+"$BIN" persist --remove --dest "$T/pdest" --state-dir "$T/pstate" >/dev/null 2>&1
+# plan -o over a link: the link is replaced by the plan, the file it named kept.
+ln -s "$T/outside" "$T/link.plan"
+"$BIN" --root "$T/root" plan --housekeeping 0 -o "$T/link.plan" >/dev/null 2>&1
+check "plan -o over a symlink: replaced by the plan, the file it named kept" \
+	sh -c "test \"\$(cat '$T/outside')\" = outside && ! test -L '$T/link.plan' && grep -q '^irqsight-plan 1' '$T/link.plan'"
 
 echo "fault: $pass passed, $fail failed"
 [ "$fail" = 0 ]
