@@ -329,6 +329,20 @@ done
 check "relative paths: nothing created inside --root, rollback restored the tree" \
 	sh -c "! test -e '$T/root/rel.plan' && ! test -e '$T/root/out.plan' && ! test -e '$T/root/rel.baseline'" && same
 
+# Control characters (an escape sequence, a carriage return) in a plan or a journal would
+# reach the operator's terminal through boot=, why= or what=: refused with the line.
+fresh
+sed 's/^boot cmdline=.*/boot cmdline="a\x1b[2Jb\rc"/' "$T/p.plan" >"$T/esc.plan"
+"$BIN" --root "$T/root" apply "$T/esc.plan" >"$T/out" 2>&1
+rc=$?
+check "plan with an escape sequence in boot cmdline=: refused with its line (rc $rc)" \
+	sh -c "test $rc = 3 && grep -q 'line [0-9]*: a control character' '$T/out' && ! grep -q \$(printf '\033') '$T/out'"
+printf '%s\n%s\nset path=proc/irq/%s/smp_affinity_list old=0-1 new=0 what="\033[2J\rx"\n' "irqsight-journal 1" \
+	"$started" "$irq" >"$T/esc.txt"
+"$BIN" rollback "$T/esc.txt" >"$T/out" 2>&1
+rc=$?
+check "journal with an escape sequence in what=: refused with its line (rc $rc), nothing written" \
+	sh -c "test $rc = 3 && grep -q 'line 3: a control character' '$T/out'" && same
 # ---- the state directory, concurrent runs, persist and output files
 # Two writers at once: an apply that waits after its first write holds the state
 # directory's lock; a second apply and a rollback are refused; after the kill, rollback
