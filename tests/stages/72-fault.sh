@@ -343,6 +343,19 @@ printf '%s\n%s\nset path=proc/irq/%s/smp_affinity_list old=0-1 new=0 what="\033[
 rc=$?
 check "journal with an escape sequence in what=: refused with its line (rc $rc), nothing written" \
 	sh -c "test $rc = 3 && grep -q 'line 3: a control character' '$T/out'" && same
+"$BIN" --root "$T/root" baseline save "$T/b.txt" >/dev/null 2>&1
+sed 's/^kernel .*/kernel 6.1\x1b[2Jx/' "$T/b.txt" >"$T/be.txt"
+"$BIN" --root "$T/root" baseline check "$T/be.txt" >"$T/out" 2>&1
+rc=$?
+"$BIN" --root "$T/root" export --baseline "$T/be.txt" "$T/be.prom" >>"$T/out" 2>&1
+rc2=$?
+check "baseline with an escape sequence: check (rc $rc) and export (rc $rc2) refuse it with its line" \
+	sh -c "test $rc = 3 && test $rc2 = 3 && test \$(grep -c 'line [0-9]*: a control character' '$T/out') = 2"
+sed 's/^kernel .*/kernel 6.1%1b[2Jx%0d/' "$T/b.txt" >"$T/be.txt"
+"$BIN" --root "$T/root" baseline check "$T/be.txt" >"$T/out" 2>&1
+rc=$?
+check "baseline with an escape sequence written %1b: refused with its line too (rc $rc)" \
+	sh -c "test $rc = 3 && grep -q 'line [0-9]*: a control character' '$T/out'"
 # ---- the state directory, concurrent runs, persist and output files
 # Two writers at once: an apply that waits after its first write holds the state
 # directory's lock; a second apply and a rollback are refused; after the kill, rollback
@@ -355,8 +368,7 @@ for _ in $(seq 50); do ls "$T"/state/journal-*.txt >/dev/null 2>&1 && break; sle
 rc=$?
 "$BIN" rollback >"$T/out2" 2>&1
 rc2=$?
-kill -9 "$holder" 2>/dev/null
-wait "$holder" 2>/dev/null
+{ kill -9 "$holder" && wait "$holder"; } 2>/dev/null
 check "an apply beside a running apply: refused (rc $rc), and a rollback too (rc $rc2)" \
 	sh -c "test $rc = 3 && test $rc2 = 3 && grep -q 'holds the lock' '$T/out' && grep -q 'holds the lock' '$T/out2'"
 "$BIN" rollback >/dev/null 2>&1
