@@ -231,8 +231,11 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 		warn("%s; applying anyway (--force)", why);
 	}
 	/* One writer per state directory: two applies (or an apply and a rollback) at once
-	 * would read each other's half-written values as "before". */
-	if (yes && (r = journal_lock(act_state_dir(state), &lock, &why))) {
+	 * would read each other's half-written values as "before". A directory that cannot
+	 * hold the lock (not root, read-only) cannot hold a journal either: apply then stops
+	 * before its first write, as it always did; a held lock or an untrusted directory
+	 * stops it here. */
+	if (yes && (r = journal_lock(act_state_dir(state), &lock, &why)) && (r == -EBUSY || why)) {
 		rc = err("cannot apply: state directory '%s': %s", act_state_dir(state), why ? why : strerror(-r));
 		goto out;
 	}

@@ -119,10 +119,10 @@ int cmd_rollback(int argc, char **argv, const struct global_opts *g)
 	char *path = NULL;
 	const char *sdir = act_state_dir(state), *why = NULL;
 	int rc, lock = -1;
-	/* Not beside an apply or another rollback of the same state directory. A journal
-	 * named on the command line is the operator's: a state directory that cannot hold
-	 * the lock (not root, read-only) does not stop its rollback, a held lock does. */
-	if (!dry && (rc = journal_lock(sdir, &lock, &why)) && (optind == argc || rc == -EBUSY))
+	/* Not beside an apply or another rollback of the same state directory. A state
+	 * directory that cannot hold the lock at all (not root, read-only) does not stop a
+	 * rollback; a held lock or an untrusted directory does. */
+	if (!dry && (rc = journal_lock(sdir, &lock, &why)) && (rc == -EBUSY || why))
 		return err("cannot roll back: state directory '%s': %s", sdir, why ? why : strerror(-rc));
 	if (optind < argc) {
 		path = argv[optind];
