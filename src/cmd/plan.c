@@ -215,13 +215,18 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 	struct cpuset vm, hk;
 	struct plan_opts po = { 0 };
 	if (vm_txt) {
-		if (cpuset_parse_list(&vm, &a, vm_txt, strlen(vm_txt)))
-			return err("plan: --vm-cpus takes a CPU list like 2-7,10, not '%s'", vm_txt);
+		/* An empty list (--vm-cpus "$UNSET") is a mistake, not "nothing more". */
+		if (cpuset_parse_list(&vm, &a, vm_txt, strlen(vm_txt)) || cpuset_empty(&vm)) {
+			arena_free(&a);
+			return err("plan: --vm-cpus takes a non-empty CPU list like 2-7,10, not '%s'", vm_txt);
+		}
 		po.vm_cpus = &vm;
 	}
 	if (hk_txt) {
-		if (cpuset_parse_list(&hk, &a, hk_txt, strlen(hk_txt)) || cpuset_empty(&hk))
+		if (cpuset_parse_list(&hk, &a, hk_txt, strlen(hk_txt)) || cpuset_empty(&hk)) {
+			arena_free(&a);
 			return err("plan: --housekeeping takes a non-empty CPU list like 0-1, not '%s'", hk_txt);
+		}
 		po.housekeeping = &hk;
 	}
 	struct source src;

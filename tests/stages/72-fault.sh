@@ -356,6 +356,12 @@ sed 's/^kernel .*/kernel 6.1%1b[2Jx%0d/' "$T/b.txt" >"$T/be.txt"
 rc=$?
 check "baseline with an escape sequence written %1b: refused with its line too (rc $rc)" \
 	sh -c "test $rc = 3 && grep -q 'line [0-9]*: a control character' '$T/out'"
+# An empty --vm-cpus ("$UNSET" in a script) is refused like an empty --housekeeping,
+# not taken as "nothing more to keep free".
+"$BIN" --root "$T/root" plan --vm-cpus '' -o "$T/empty.plan" >"$T/out" 2>&1
+rc=$?
+check "plan --vm-cpus '': refused (rc $rc), no plan written" \
+	sh -c "test $rc = 3 && grep -q 'non-empty CPU list' '$T/out' && ! test -e '$T/empty.plan'"
 # ---- the state directory, concurrent runs, persist and output files
 # Two writers at once: an apply that waits after its first write holds the state
 # directory's lock; a second apply and a rollback are refused; after the kill, rollback
