@@ -192,6 +192,36 @@ static int manifest_line(struct manifest *m, const char *kind, const char *path,
 	return r;
 }
 
+/*
+ * Under a --dest prefix (an image, a copy tree) a symbolic link at any component of a
+ * file persist writes, reads or removes would take it outside DEST (etc/systemd -> /etc/
+ * systemd wrote the unit into this host's /etc; etc/default/irqbalance -> /etc/shadow
+ * was backed up and restored 0644 inside DEST). -ELOOP with *why naming the link; the
+ * live root (DEST "/", root's own /etc) is not checked.
+ */
+static int no_links(const char *dest, const char *rel, struct arena *a, const char **why)
+{
+	if (!strcmp(dest, "/"))
+		return 0;
+	char tmp[4096];
+	str_copy(tmp, rel, sizeof(tmp));
+	for (char *p = tmp;; p++) {
+		bool last = !*p;
+		if (*p && *p != '/')
+			continue;
+		*p = '\0';
+		struct stat st;
+		const char *full = under(a, dest, tmp);
+		if (!lstat(full, &st) && S_ISLNK(st.st_mode)) {
+			*why = arena_printf(a, "'%s' is a symbolic link: persist --dest writes nothing through a link", full);
+			return -ELOOP;
+		}
+		if (last)
+			return 0;
+		*p = '/';
+	}
+}
+
 static const char *irqbalance_file(const char *dest, struct arena *a)
 {
 	struct stat st;
@@ -220,6 +250,14 @@ int persist_install(const struct persist_opts *o, struct arena *a, struct persis
 	int e = journal_dir_check(o->state_dir, why);
 	if (e)
 		return e;
+	static const char *const targets[] = {
+		PERSIST_PLAN, "etc/systemd/system/" PERSIST_UNIT,
+		"etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT,
+		"etc/default/irqbalance", "etc/sysconfig/irqbalance",
+	};
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		if ((e = no_links(o->dest, i == 2 ? "etc/systemd/system/multi-user.target.wants" : targets[i], a, why)))
+			return e;
 	if (!stat(mpath, &st)) {
 		/* Installed before: undo that first, so backups keep the original files. */
 		struct persist_result rr;
@@ -348,6 +386,12 @@ int persist_remove(const char *dest, const char *state_dir, struct arena *a, str
 					    !known ? "unknown keyword" : "not a file persist installs");
 			buf_free(&b);
 			return -EINVAL;
+		}
+		/* The .wants entry is itself a link (ours): only the directories above it count. */
+		bool wants = !strcmp(rel, "etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT);
+		if ((e = no_links(dest, wants ? "etc/systemd/system/multi-user.target.wants" : rel, a, why))) {
+			buf_free(&b);
+			return e;
 		}
 	}
 	int failed = 0;

@@ -428,6 +428,22 @@ ln -s "$T/outside" "$T/pdest/etc/irqsight/plan.irqsight-tmp"
 check "persist over a link at its temporary name: the file it names kept" \
 	sh -c "test \"\$(cat '$T/outside')\" = outside && cmp -s '$T/p.plan' '$T/pdest/etc/irqsight/plan'"
 "$BIN" persist --remove --dest "$T/pdest" --state-dir "$T/pstate" >/dev/null 2>&1
+# persist --dest over a tree with links: a directory linked outside DEST (the unit went to
+# the link's target) and irqbalance's file linked to a secret (its content was restored
+# 0644 inside DEST by --remove) are refused before anything is written.
+rm -rf "$T/ldest" "$T/lout" && mkdir -p "$T/ldest/etc/default" "$T/lout"
+ln -s "$T/etc-shadow-outside" "$T/ldest/etc/default/irqbalance"
+echo 'root:$6$secret' >"$T/etc-shadow-outside"
+"$BIN" persist --dest "$T/ldest" --state-dir "$T/lstate" --binary /usr/sbin/irqsight "$T/p.plan" >"$T/out" 2>&1
+rc=$?
+check "persist --dest with irqbalance's file a link outside: refused (rc $rc), nothing installed" \
+	sh -c "test $rc = 3 && grep -q 'is a symbolic link' '$T/out' && ! test -e '$T/ldest/etc/irqsight/plan' && ! test -e '$T/lstate/persist/irqbalance.orig'"
+rm "$T/ldest/etc/default/irqbalance"
+ln -s "$T/lout" "$T/ldest/etc/systemd"
+"$BIN" persist --dest "$T/ldest" --state-dir "$T/lstate" --binary /usr/sbin/irqsight "$T/p.plan" >"$T/out" 2>&1
+rc=$?
+check "persist --dest with etc/systemd a link outside: refused (rc $rc), nothing written there" \
+	sh -c "test $rc = 3 && test -z \"\$(ls -A '$T/lout')\""
 # plan -o over a link: the link is replaced by the plan, the file it named kept.
 ln -s "$T/outside" "$T/link.plan"
 "$BIN" --root "$T/root" plan --housekeeping 0 -o "$T/link.plan" >/dev/null 2>&1
