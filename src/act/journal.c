@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -167,7 +168,9 @@ int journal_note(struct journal *j, const char *keyword, ...)
 
 int journal_append_file(const char *path, const char *keyword, ...)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	/* Never through a link: a journal swapped for one after it was read would have this
+	 * line appended to the file it names. */
+	int fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	va_list ap;
@@ -298,9 +301,65 @@ out:
 	return ret;
 }
 
+int journal_dir_check(const char *dir, const char **why)
+{
+	struct stat st;
+	uid_t me = geteuid();
+	if (lstat(dir, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISLNK(st.st_mode)) {
+		if (st.st_uid != me && st.st_uid != 0) {
+			*why = "a symbolic link owned by another user";
+			return -EPERM;
+		}
+		if (stat(dir, &st))
+			return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*why = "not a directory";
+		return -ENOTDIR;
+	}
+	if (st.st_uid != me && st.st_uid != 0) {
+		*why = "owned by another user (its journals could be anyone's)";
+		return -EPERM;
+	}
+	if (st.st_mode & 022) {
+		*why = "writable by group or others (its journals could be anyone's)";
+		return -EPERM;
+	}
+	return 0;
+}
+
+int journal_lock(const char *dir, int *fd, const char **why)
+{
+	*fd = -1;
+	int r = journal_dir_check(dir, why);
+	if (r || (r = mkdirs(dir)))
+		return r;
+	char p[4200];
+	if ((size_t)snprintf(p, sizeof(p), "%s/lock", dir) >= sizeof(p))
+		return -ENAMETOOLONG;
+	int f = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (f < 0)
+		return -errno;
+	if (flock(f, LOCK_EX | LOCK_NB)) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(f);
+		if (r == -EBUSY)
+			*why = "another irqsight apply --yes or rollback is running (it holds the lock)";
+		return r;
+	}
+	*fd = f;
+	return 0;
+}
+
 int journal_latest(const char *dir, struct arena *a, char **path)
 {
 	*path = NULL;
+	const char *why = NULL;
+	int r0 = journal_dir_check(dir, &why);
+	if (r0)
+		return r0;
 	DIR *d = opendir(dir);
 	if (!d)
 		return -errno;

@@ -73,4 +73,19 @@ int journal_parse(const char *buf, size_t len, struct arena *a, struct journal_d
  * one); 0, -ENOENT or -errno. */
 int journal_latest(const char *dir, struct arena *a, char **path);
 
+/*
+ * The state directory decides what rollback replays as root: one that another user owns
+ * or can write could be handed a journal, or have one swapped for a link between the
+ * read and the append. 0 when it is ours (or root's) and not writable by group or
+ * others, or does not exist yet (it is then created 0700); else -EPERM/-ENOTDIR with
+ * *why. journal_latest() and journal_lock() check it.
+ */
+int journal_dir_check(const char *dir, const char **why);
+/*
+ * Serialise the runs that write (apply --yes, rollback): an flock(2) on DIR/lock, held
+ * until *fd is closed (exit). -EBUSY with *why when another run holds it; the directory
+ * is checked and created first.
+ */
+int journal_lock(const char *dir, int *fd, const char **why);
+
 #endif

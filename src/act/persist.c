@@ -8,14 +8,34 @@
 #include <unistd.h>
 
 #include "act/allow.h"
+#include "act/journal.h"
 #include "parse/planfile.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/cpuset.h"
 #include "util/str.h"
 
+/*
+ * systemd reads ExecStart= as words with specifiers (%h, %i, ...) and $VARIABLES
+ * expanded, and a newline ends the setting: a binary path with a newline would add lines
+ * of its choosing to a unit that runs as root at every boot. So: control characters,
+ * quotes, backslash and '$' are refused; '%' is doubled; a path with blanks is
+ * double-quoted (systemd.syntax(7)).
+ */
+int persist_binary_ok(const char *binary)
+{
+	if (!binary || binary[0] != '/')
+		return -EINVAL;
+	for (const unsigned char *c = (const unsigned char *)binary; *c; c++)
+		if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\'' || *c == '\\' || *c == '$')
+			return -EINVAL;
+	return 0;
+}
+
 int persist_unit_text(const char *binary, struct buf *b)
 {
+	if (persist_binary_ok(binary))
+		return -EINVAL;
 	buf_puts(b, "# Installed by `irqsight persist`; remove with `irqsight persist --remove`.\n"
 		    "[Unit]\n"
 		    "Description=Apply the irqsight interrupt affinity plan\n"
@@ -29,7 +49,11 @@ int persist_unit_text(const char *binary, struct buf *b)
 		    "[Service]\n"
 		    "Type=oneshot\n"
 		    "RemainAfterExit=yes\n");
-	buf_printf(b, "ExecStart=%s apply --yes --boot /" PERSIST_PLAN "\n", binary);
+	bool blank = strchr(binary, ' ') != NULL;
+	buf_puts(b, blank ? "ExecStart=\"" : "ExecStart=");
+	for (const char *c = binary; *c; c++)
+		*c == '%' ? buf_puts(b, "%%") : buf_putc(b, *c);
+	buf_puts(b, blank ? "\" apply --yes --boot /" PERSIST_PLAN "\n" : " apply --yes --boot /" PERSIST_PLAN "\n");
 	return buf_puts(b, "\n[Install]\nWantedBy=multi-user.target\n");
 }
 
@@ -119,7 +143,10 @@ static int write_file(const char *path, const char *data, size_t len, mode_t mod
 		return r;
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.irqsight-tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* A fresh file: a leftover temporary, or a link planted under that name, is
+	 * removed, never written through. */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	while (len && !r) {
@@ -165,6 +192,36 @@ static int manifest_line(struct manifest *m, const char *kind, const char *path,
 	return r;
 }
 
+/*
+ * Under a --dest prefix (an image, a copy tree) a symbolic link at any component of a
+ * file persist writes, reads or removes would take it outside DEST (etc/systemd -> /etc/
+ * systemd wrote the unit into this host's /etc; etc/default/irqbalance -> /etc/shadow
+ * was backed up and restored 0644 inside DEST). -ELOOP with *why naming the link; the
+ * live root (DEST "/", root's own /etc) is not checked.
+ */
+static int no_links(const char *dest, const char *rel, struct arena *a, const char **why)
+{
+	if (!strcmp(dest, "/"))
+		return 0;
+	char tmp[4096];
+	str_copy(tmp, rel, sizeof(tmp));
+	for (char *p = tmp;; p++) {
+		bool last = !*p;
+		if (*p && *p != '/')
+			continue;
+		*p = '\0';
+		struct stat st;
+		const char *full = under(a, dest, tmp);
+		if (!lstat(full, &st) && S_ISLNK(st.st_mode)) {
+			*why = arena_printf(a, "'%s' is a symbolic link: persist --dest writes nothing through a link", full);
+			return -ELOOP;
+		}
+		if (last)
+			return 0;
+		*p = '/';
+	}
+}
+
 static const char *irqbalance_file(const char *dest, struct arena *a)
 {
 	struct stat st;
@@ -182,17 +239,33 @@ static const char *irqbalance_file(const char *dest, struct arena *a)
 int persist_install(const struct persist_opts *o, struct arena *a, struct persist_result *r, const char **why)
 {
 	memset(r, 0, sizeof(*r));
+	if (persist_binary_ok(o->binary)) {
+		*why = arena_printf(a, "binary path '%s' cannot go into ExecStart= (not absolute, or a control "
+				       "character, quote, backslash or '$'); give --binary PATH", o->binary);
+		return -EINVAL;
+	}
 	const char *pdir = arena_printf(a, "%s/persist", o->state_dir);
 	const char *mpath = arena_printf(a, "%s/manifest.txt", pdir);
 	struct stat st;
+	int e = journal_dir_check(o->state_dir, why);
+	if (e)
+		return e;
+	static const char *const targets[] = {
+		PERSIST_PLAN, "etc/systemd/system/" PERSIST_UNIT,
+		"etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT,
+		"etc/default/irqbalance", "etc/sysconfig/irqbalance",
+	};
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		if ((e = no_links(o->dest, i == 2 ? "etc/systemd/system/multi-user.target.wants" : targets[i], a, why)))
+			return e;
 	if (!stat(mpath, &st)) {
 		/* Installed before: undo that first, so backups keep the original files. */
 		struct persist_result rr;
-		int e = persist_remove(o->dest, o->state_dir, a, &rr, why);
-		if (e)
+		if ((e = persist_remove(o->dest, o->state_dir, a, &rr, why)))
 			return e;
 	}
-	int e = mkdirs_for(mpath);
+	/* The manifest and the backups of /etc files: 0700, like the journals. */
+	e = mkdirs_for(pdir);
 	if (e || (mkdir(pdir, 0700) && errno != EEXIST)) {
 		*why = arena_printf(a, "cannot create '%s'", pdir);
 		return e ? e : -errno;
@@ -282,7 +355,10 @@ int persist_remove(const char *dest, const char *state_dir, struct arena *a, str
 	const char *pdir = arena_printf(a, "%s/persist", state_dir);
 	const char *mpath = arena_printf(a, "%s/manifest.txt", pdir);
 	struct buf b = { 0 };
-	int e = read_file(mpath, &b);
+	int e = journal_dir_check(state_dir, why);
+	if (e)
+		return e;
+	e = read_file(mpath, &b);
 	if (e) {
 		*why = e == -ENOENT ? "nothing is installed (no persist manifest)" : arena_printf(a, "cannot read '%s'", mpath);
 		buf_free(&b);
@@ -310,6 +386,12 @@ int persist_remove(const char *dest, const char *state_dir, struct arena *a, str
 					    !known ? "unknown keyword" : "not a file persist installs");
 			buf_free(&b);
 			return -EINVAL;
+		}
+		/* The .wants entry is itself a link (ours): only the directories above it count. */
+		bool wants = !strcmp(rel, "etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT);
+		if ((e = no_links(dest, wants ? "etc/systemd/system/multi-user.target.wants" : rel, a, why))) {
+			buf_free(&b);
+			return e;
 		}
 	}
 	int failed = 0;

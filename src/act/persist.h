@@ -42,6 +42,8 @@ int persist_remove(const char *dest, const char *state_dir, struct arena *a, str
 		   const char **why);
 
 /* Pure helpers (unit-tested). */
+/* -EINVAL for a binary path that cannot go into ExecStart= as it is (see persist.c). */
+int persist_binary_ok(const char *binary);
 int persist_unit_text(const char *binary, struct buf *out);
 /* Set IRQBALANCE_BANNED_CPULIST in an environment file, keeping every other line;
  * IRQBALANCE_BANNED_CPUS (which would win over it) is commented out. */

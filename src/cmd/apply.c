@@ -206,6 +206,7 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	struct arena a = { 0 };
 	struct plan p;
 	struct buf text = { 0 };
+	int lock = -1;
 	int rc = act_read_plan(plan_path, &a, &p, &text);
 	buf_free(&text);
 	if (rc) {
@@ -228,6 +229,15 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 			goto out;
 		}
 		warn("%s; applying anyway (--force)", why);
+	}
+	/* One writer per state directory: two applies (or an apply and a rollback) at once
+	 * would read each other's half-written values as "before". A directory that cannot
+	 * hold the lock (not root, read-only) cannot hold a journal either: apply then stops
+	 * before its first write, as it always did; a held lock or an untrusted directory
+	 * stops it here. */
+	if (yes && (r = journal_lock(act_state_dir(state), &lock, &why)) && (r == -EBUSY || why)) {
+		rc = err("cannot apply: state directory '%s': %s", act_state_dir(state), why ? why : strerror(-r));
+		goto out;
 	}
 	struct act_list ops;
 	act_resolve(&p, &h, &src, &a, &ops);
@@ -284,6 +294,8 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	if (failed || (!boot && missing))
 		rc = EXIT_WARNING;
 out:
+	if (lock >= 0)
+		close(lock);
 	host_free(&h);
 	src_close(&src);
 	arena_free(&a);

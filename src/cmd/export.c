@@ -1,4 +1,5 @@
 /* irqsight export FILE.prom: metrics for node_exporter's textfile collector. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -44,6 +45,30 @@ int cmd_load_baseline(const char *path, struct baseline *b, char *msg, size_t ms
 		buf_free(&t);
 		memset(b, 0, sizeof(*b));
 		return rc;
+	}
+	/* Its values are printed (baseline check's text) and exported: an escape sequence
+	 * or a carriage return would reach the operator's terminal. As in plans and
+	 * journals, a control character but a tab or a CRLF's CR is an error of its line,
+	 * raw or %XX-escaped (save escapes bytes outside '!'..'~'; the parser decodes them). */
+	unsigned line = 1;
+	for (size_t i = 0; i < t.len; i++) {
+		unsigned char c = (unsigned char)t.data[i];
+		if (c == '%' && i + 2 < t.len && isxdigit((unsigned char)t.data[i + 1]) &&
+		    isxdigit((unsigned char)t.data[i + 2])) {
+			char hx[3] = { t.data[i + 1], t.data[i + 2], 0 };
+			unsigned long v = strtoul(hx, NULL, 16);
+			if ((v < 0x20 && v != '\t') || v == 0x7f)
+				c = 0x7f;	/* refused below */
+		}
+		if (c == '\n') {
+			line++;
+		} else if ((c < 0x20 && c != '\t' && !(c == '\r' && i + 1 < t.len && t.data[i + 1] == '\n')) ||
+			   c == 0x7f) {
+			snprintf(msg, msglen, "cannot use baseline '%s': line %u: a control character", path, line);
+			buf_free(&t);
+			memset(b, 0, sizeof(*b));
+			return -EINVAL;
+		}
 	}
 	char perr[256];
 	rc = baseline_parse(b, t.data ? t.data : "", t.len, perr, sizeof(perr));

@@ -10,6 +10,7 @@
 #include "act/plan.h"
 #include "cmd/cmd.h"
 #include "model/host.h"
+#include "render/prom.h"
 #include "render/render.h"
 #include "source/source.h"
 #include "util/arena.h"
@@ -43,14 +44,10 @@ static int write_out(const char *path, const struct buf *b)
 {
 	if (!strcmp(path, "-"))
 		return fwrite(b->data, 1, b->len, stdout) == b->len ? 0 : -EIO;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	ssize_t w = write(fd, b->data, b->len);
-	int r = w == (ssize_t)b->len ? 0 : -errno;
-	if (close(fd) && !r)
-		r = -errno;
-	return r;
+	/* Whole or not at all, and never through a link planted at PLAN (a plain open
+	 * once wrote the plan into the file a link there named, and a short write left a
+	 * cut plan): a temporary file renamed over PLAN, as export and baseline save do. */
+	return prom_write_atomic(path, b->data, b->len);
 }
 
 /* One line of the table's prose: prefix as is, then text wrapped at 80 columns
@@ -236,13 +233,18 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 	struct cpuset vm, hk;
 	struct plan_opts po = { 0 };
 	if (vm_txt) {
-		if (cpuset_parse_list(&vm, &a, vm_txt, strlen(vm_txt)))
-			return err("plan: --vm-cpus takes a CPU list like 2-7,10, not '%s'", vm_txt);
+		/* An empty list (--vm-cpus "$UNSET") is a mistake, not "nothing more". */
+		if (cpuset_parse_list(&vm, &a, vm_txt, strlen(vm_txt)) || cpuset_empty(&vm)) {
+			arena_free(&a);
+			return err("plan: --vm-cpus takes a non-empty CPU list like 2-7,10, not '%s'", vm_txt);
+		}
 		po.vm_cpus = &vm;
 	}
 	if (hk_txt) {
-		if (cpuset_parse_list(&hk, &a, hk_txt, strlen(hk_txt)) || cpuset_empty(&hk))
+		if (cpuset_parse_list(&hk, &a, hk_txt, strlen(hk_txt)) || cpuset_empty(&hk)) {
+			arena_free(&a);
 			return err("plan: --housekeeping takes a non-empty CPU list like 0-1, not '%s'", hk_txt);
+		}
 		po.housekeeping = &hk;
 	}
 	struct source src;

@@ -117,16 +117,28 @@ int cmd_rollback(int argc, char **argv, const struct global_opts *g)
 	}
 	struct arena a = { 0 };
 	char *path = NULL;
-	int rc;
+	const char *sdir = act_state_dir(state), *why = NULL;
+	int rc, lock = -1;
+	/* Not beside an apply or another rollback of the same state directory. A state
+	 * directory that cannot hold the lock at all (not root, read-only) does not stop a
+	 * rollback; a held lock or an untrusted directory does. */
+	if (!dry && (rc = journal_lock(sdir, &lock, &why)) && (rc == -EBUSY || why))
+		return err("cannot roll back: state directory '%s': %s", sdir, why ? why : strerror(-rc));
 	if (optind < argc) {
 		path = argv[optind];
-	} else if ((rc = journal_latest(act_state_dir(state), &a, &path))) {
-		rc = err("no journal to roll back in '%s': %s", act_state_dir(state),
+	} else if ((rc = journal_dir_check(sdir, &why))) {
+		return err("not using the journals in '%s': %s", sdir, why ? why : strerror(-rc));
+	} else if ((rc = journal_latest(sdir, &a, &path))) {
+		rc = err("no journal to roll back in '%s': %s", sdir,
 			 rc == -ENOENT ? "no apply has written anything" : strerror(-rc));
 		arena_free(&a);
+		if (lock >= 0)
+			close(lock);
 		return rc;
 	}
 	rc = rollback(path, dry, g, &a);
 	arena_free(&a);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }

@@ -84,6 +84,16 @@ int pf_next(struct pf_reader *r, struct pf_line *out, const char **why)
 			*why = "a NUL byte";
 			return -EINVAL;
 		}
+		/* Values are printed to the operator's terminal (boot=, why=, what=): an escape
+		 * sequence or a carriage return there could clear or rewrite what apply,
+		 * rollback and persist show. Tabs, and the \r of a CRLF line end, are blanks. */
+		for (size_t i = 0; i < line.n; i++) {
+			unsigned char c = (unsigned char)line.p[i];
+			if ((c < 0x20 && c != '\t' && !(c == '\r' && i + 1 == line.n)) || c == 0x7f) {
+				*why = "a control character";
+				return -EINVAL;
+			}
+		}
 		const char *p = line.p, *end = line.p + line.n;
 		struct pf_line l = { .line_no = r->no, .kv = r->kv };
 		for (;;) {
@@ -170,7 +180,7 @@ int pf_put(struct buf *b, const char *key, const char *val)
 {
 	bool quote = !*val;
 	for (const char *c = val; *c && !quote; c++)
-		quote = is_space(*c) || *c == '"' || *c == '#' || *c == '\\' || *c == '\n';
+		quote = is_space(*c) || *c == '"' || *c == '#' || *c == '\\' || (unsigned char)*c < 0x20 || *c == 0x7f;
 	int r = buf_printf(b, " %s=", key);
 	if (!quote)
 		return r ? r : buf_puts(b, val);
@@ -178,8 +188,11 @@ int pf_put(struct buf *b, const char *key, const char *val)
 	for (const char *c = val; *c && !r; c++) {
 		if (*c == '"' || *c == '\\')
 			r = buf_putc(b, '\\');
+		/* A value never spans lines, and control characters (which the reader
+		 * refuses) are written as '?'. */
+		unsigned char u = (unsigned char)*c;
 		if (!r)
-			r = buf_putc(b, *c == '\n' ? ' ' : *c);
+			r = buf_putc(b, u == '\n' ? ' ' : (u < 0x20 && u != '\t') || u == 0x7f ? '?' : *c);
 	}
 	return r ? r : buf_putc(b, '"');
 }

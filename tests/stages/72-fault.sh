@@ -15,6 +15,8 @@
 #    stops, and no affinity file was written without its journal line;
 #  - read-back mismatches say what was written and what was read back, and why;
 #  - user paths (plan, journal, baseline, output files) from the current directory.
+#  - the state directory (its lock serialises apply --yes and rollback; one that others
+#    can write or own is refused), persist's unit and files, plan -o over a link.
 # Needs strace (tests/deps/fault.txt); prints "fault: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -50,10 +52,12 @@ cp -a "$src/." "$T/orig/"
 mkdir -p "$T/orig/etc"
 echo 'root:$6$secret' >"$T/orig/etc/shadow"
 echo outside >"$T/outside"
-# xps_cpus where the fixture's capture has none (a kernel without CONFIG_XPS), so that
-# every writable shape is tried.
-for q in "$T"/orig/sys/class/net/*/queues/tx-*; do
-	[ -d "$q" ] && [ ! -e "$q/xps_cpus" ] && echo 0 >"$q/xps_cpus"
+# A tx-0 queue with xps_cpus where the fixture's capture has none (a kernel without
+# CONFIG_XPS; git keeps no empty tx-0 directory either), so that every writable shape is
+# tried.
+for d in "$T"/orig/sys/class/net/*/queues; do
+	mkdir -p "$d/tx-0"
+	[ -e "$d/tx-0/xps_cpus" ] || echo 0 >"$d/tx-0/xps_cpus"
 done
 fresh() { rm -rf "$T/root" "$T/state"; cp -a "$T/orig" "$T/root"; }
 same() { diff -r --no-dereference "$T/orig" "$T/root" >/dev/null && test "$(cat "$T/outside")" = outside; }
@@ -324,6 +328,129 @@ for w in apply plan-o apply-yes rollback baseline-save baseline-check export per
 done
 check "relative paths: nothing created inside --root, rollback restored the tree" \
 	sh -c "! test -e '$T/root/rel.plan' && ! test -e '$T/root/out.plan' && ! test -e '$T/root/rel.baseline'" && same
+
+# Control characters (an escape sequence, a carriage return) in a plan or a journal would
+# reach the operator's terminal through boot=, why= or what=: refused with the line.
+fresh
+sed 's/^boot cmdline=.*/boot cmdline="a\x1b[2Jb\rc"/' "$T/p.plan" >"$T/esc.plan"
+"$BIN" --root "$T/root" apply "$T/esc.plan" >"$T/out" 2>&1
+rc=$?
+check "plan with an escape sequence in boot cmdline=: refused with its line (rc $rc)" \
+	sh -c "test $rc = 3 && grep -q 'line [0-9]*: a control character' '$T/out' && ! grep -q \$(printf '\033') '$T/out'"
+printf '%s\n%s\nset path=proc/irq/%s/smp_affinity_list old=0-1 new=0 what="\033[2J\rx"\n' "irqsight-journal 1" \
+	"$started" "$irq" >"$T/esc.txt"
+"$BIN" rollback "$T/esc.txt" >"$T/out" 2>&1
+rc=$?
+check "journal with an escape sequence in what=: refused with its line (rc $rc), nothing written" \
+	sh -c "test $rc = 3 && grep -q 'line 3: a control character' '$T/out'" && same
+"$BIN" --root "$T/root" baseline save "$T/b.txt" >/dev/null 2>&1
+sed 's/^kernel .*/kernel 6.1\x1b[2Jx/' "$T/b.txt" >"$T/be.txt"
+"$BIN" --root "$T/root" baseline check "$T/be.txt" >"$T/out" 2>&1
+rc=$?
+"$BIN" --root "$T/root" export --baseline "$T/be.txt" "$T/be.prom" >>"$T/out" 2>&1
+rc2=$?
+check "baseline with an escape sequence: check (rc $rc) and export (rc $rc2) refuse it with its line" \
+	sh -c "test $rc = 3 && test $rc2 = 3 && test \$(grep -c 'line [0-9]*: a control character' '$T/out') = 2"
+sed 's/^kernel .*/kernel 6.1%1b[2Jx%0d/' "$T/b.txt" >"$T/be.txt"
+"$BIN" --root "$T/root" baseline check "$T/be.txt" >"$T/out" 2>&1
+rc=$?
+check "baseline with an escape sequence written %1b: refused with its line too (rc $rc)" \
+	sh -c "test $rc = 3 && grep -q 'line [0-9]*: a control character' '$T/out'"
+# An empty --vm-cpus ("$UNSET" in a script) is refused like an empty --housekeeping,
+# not taken as "nothing more to keep free".
+"$BIN" --root "$T/root" plan --vm-cpus '' -o "$T/empty.plan" >"$T/out" 2>&1
+rc=$?
+check "plan --vm-cpus '': refused (rc $rc), no plan written" \
+	sh -c "test $rc = 3 && grep -q 'non-empty CPU list' '$T/out' && ! test -e '$T/empty.plan'"
+# ---- the state directory, concurrent runs, persist and output files
+# Two writers at once: an apply that waits after its first write holds the state
+# directory's lock; a second apply and a rollback are refused; after the kill, rollback
+# restores the original.
+fresh
+IRQSIGHT_FAULT_AFTER_WRITES=1 "$BIN" --root "$T/root" apply --yes "$T/p.plan" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 50); do ls "$T"/state/journal-*.txt >/dev/null 2>&1 && break; sleep 0.1; done
+"$BIN" --root "$T/root" apply --yes "$T/p.plan" >"$T/out" 2>&1
+rc=$?
+"$BIN" rollback >"$T/out2" 2>&1
+rc2=$?
+{ kill -9 "$holder" && wait "$holder"; } 2>/dev/null
+check "an apply beside a running apply: refused (rc $rc), and a rollback too (rc $rc2)" \
+	sh -c "test $rc = 3 && test $rc2 = 3 && grep -q 'holds the lock' '$T/out' && grep -q 'holds the lock' '$T/out2'"
+"$BIN" rollback >/dev/null 2>&1
+check "after the holder's kill, rollback restores the original tree" same
+# A state directory another user can write, or owns, is not trusted: its journals could
+# be anyone's (a planted journal, or one swapped for a link before the append).
+fresh
+"$BIN" --root "$T/root" apply --yes "$T/p.plan" >/dev/null 2>&1
+chmod 0777 "$T/state"
+"$BIN" rollback --dry-run >"$T/out" 2>&1
+rc=$?
+check "state directory writable by others: rollback refuses it (rc $rc)" \
+	sh -c "test $rc = 3 && grep -q 'writable by group or others' '$T/out'"
+"$BIN" --root "$T/root" apply --yes "$T/p.plan" >"$T/out" 2>&1
+rc=$?
+check "state directory writable by others: apply --yes refuses it (rc $rc)" \
+	sh -c "test $rc = 3 && grep -q 'writable by group or others' '$T/out'"
+chmod 0700 "$T/state"
+if [ "$(id -u)" = 0 ]; then
+	chown nobody "$T/state"
+	"$BIN" rollback --dry-run >"$T/out" 2>&1
+	rc=$?
+	check "state directory owned by another user: refused (rc $rc)" \
+		sh -c "test $rc = 3 && grep -q 'owned by another user' '$T/out'"
+	chown "$(id -u)" "$T/state"
+fi
+"$BIN" rollback >/dev/null 2>&1
+check "the trusted state directory again: rollback restores the original tree" same
+# The rollback line is appended without following a link (a journal swapped for one
+# between the read and the append; here the link is there from the start).
+j=$(ls "$T"/state/journal-*.txt | head -n 1)
+mv "$j" "$T/j.txt" && ln -s "$T/j.txt" "$j"
+nrb=$(grep -c '^rollback' "$T/j.txt")
+"$BIN" rollback "$j" >/dev/null 2>&1
+check "rollback of a journal that is a link: nothing appended to the file it names" \
+	test "$(grep -c '^rollback' "$T/j.txt")" = "$nrb"
+rm -f "$j"
+# persist: the binary path goes into a unit run as root at every boot.
+mkdir -p "$T/pdest"
+"$BIN" persist --dest "$T/pdest" --state-dir "$T/pstate" --binary $'/usr/bin/x\nExecStartPre=/bin/sh -c id' \
+	"$T/p.plan" >"$T/out" 2>&1
+rc=$?
+check "persist --binary with a newline: refused (rc $rc), no unit written" \
+	sh -c "test $rc = 3 && ! test -e '$T/pdest/etc/systemd/system/irqsight-apply.service'"
+"$BIN" persist --dest "$T/pdest" --state-dir "$T/pstate" --binary '/opt/my tools/irq%isight' "$T/p.plan" >/dev/null 2>&1
+check "persist --binary with a blank and %: quoted and %% in ExecStart=" \
+	grep -qx 'ExecStart="/opt/my tools/irq%%isight" apply --yes --boot /etc/irqsight/plan' \
+	"$T/pdest/etc/systemd/system/irqsight-apply.service"
+check "persist's manifest directory is 0700" test "$(stat -c %a "$T/pstate/persist")" = 700
+# A link planted at persist's temporary name is replaced, not written through.
+ln -s "$T/outside" "$T/pdest/etc/irqsight/plan.irqsight-tmp"
+"$BIN" persist --dest "$T/pdest" --state-dir "$T/pstate" --binary /usr/sbin/irqsight "$T/p.plan" >/dev/null 2>&1
+check "persist over a link at its temporary name: the file it names kept" \
+	sh -c "test \"\$(cat '$T/outside')\" = outside && cmp -s '$T/p.plan' '$T/pdest/etc/irqsight/plan'"
+"$BIN" persist --remove --dest "$T/pdest" --state-dir "$T/pstate" >/dev/null 2>&1
+# persist --dest over a tree with links: a directory linked outside DEST (the unit went to
+# the link's target) and irqbalance's file linked to a secret (its content was restored
+# 0644 inside DEST by --remove) are refused before anything is written.
+rm -rf "$T/ldest" "$T/lout" && mkdir -p "$T/ldest/etc/default" "$T/lout"
+ln -s "$T/etc-shadow-outside" "$T/ldest/etc/default/irqbalance"
+echo 'root:$6$secret' >"$T/etc-shadow-outside"
+"$BIN" persist --dest "$T/ldest" --state-dir "$T/lstate" --binary /usr/sbin/irqsight "$T/p.plan" >"$T/out" 2>&1
+rc=$?
+check "persist --dest with irqbalance's file a link outside: refused (rc $rc), nothing installed" \
+	sh -c "test $rc = 3 && grep -q 'is a symbolic link' '$T/out' && ! test -e '$T/ldest/etc/irqsight/plan' && ! test -e '$T/lstate/persist/irqbalance.orig'"
+rm "$T/ldest/etc/default/irqbalance"
+ln -s "$T/lout" "$T/ldest/etc/systemd"
+"$BIN" persist --dest "$T/ldest" --state-dir "$T/lstate" --binary /usr/sbin/irqsight "$T/p.plan" >"$T/out" 2>&1
+rc=$?
+check "persist --dest with etc/systemd a link outside: refused (rc $rc), nothing written there" \
+	sh -c "test $rc = 3 && test -z \"\$(ls -A '$T/lout')\""
+# plan -o over a link: the link is replaced by the plan, the file it named kept.
+ln -s "$T/outside" "$T/link.plan"
+"$BIN" --root "$T/root" plan --housekeeping 0 -o "$T/link.plan" >/dev/null 2>&1
+check "plan -o over a symlink: replaced by the plan, the file it named kept" \
+	sh -c "test \"\$(cat '$T/outside')\" = outside && ! test -L '$T/link.plan' && grep -q '^irqsight-plan 1' '$T/link.plan'"
 
 echo "fault: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -47,6 +47,26 @@ TEST(persist_unit_text)
 	buf_free(&b);
 }
 
+/* The binary path goes into a unit that runs as root at every boot: a newline in it once
+ * added an ExecStartPre= of its own; '%' was a systemd specifier, a blank split the path. */
+TEST(persist_unit_binary_hostile)
+{
+	struct buf b = { 0 };
+	CHECK_INT(persist_unit_text("/usr/bin/x\nExecStartPre=/bin/sh -c id", &b), -EINVAL);
+	CHECK(!b.len);
+	CHECK_INT(persist_unit_text("/usr/bin/x\rExecStartPre=/bin/sh", &b), -EINVAL);
+	CHECK_INT(persist_unit_text("/opt/a\"b", &b), -EINVAL);
+	CHECK_INT(persist_unit_text("/opt/$HOME/irqsight", &b), -EINVAL);
+	CHECK_INT(persist_unit_text("/opt/a\\b", &b), -EINVAL);
+	CHECK_INT(persist_unit_text("irqsight", &b), -EINVAL);
+	CHECK_INT(persist_unit_text("/opt/my tools/irq%isight", &b), 0);
+	CHECK(strstr(b.data, "\nExecStart=\"/opt/my tools/irq%%isight\" apply --yes --boot /etc/irqsight/plan\n") != NULL);
+	buf_reset(&b);
+	CHECK_INT(persist_unit_text("/opt/irq%h", &b), 0);
+	CHECK(strstr(b.data, "\nExecStart=/opt/irq%%h apply --yes") != NULL);
+	buf_free(&b);
+}
+
 static const char *slurp(struct arena *a, const char *path)
 {
 	struct buf b = { 0 };
