@@ -16,6 +16,7 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/json.h"
+#include "util/str.h"
 
 static void plan_usage(FILE *f)
 {
@@ -197,6 +198,24 @@ static void print_json(const struct plan *p, struct arena *a, FILE *f)
 	buf_free(&b);
 }
 
+/* The table quotes action names and devices from the host (a --root tree may be
+ * hostile): it is printed terminal-safe. */
+static void print_table_safe(const struct plan *p, const struct host *h, struct arena *a, FILE *f)
+{
+	char *tbl = NULL;
+	size_t tlen = 0;
+	FILE *mf = open_memstream(&tbl, &tlen);
+	if (!mf) {
+		print_table(p, h, a, f);
+		return;
+	}
+	print_table(p, h, a, mf);
+	fclose(mf);
+	str_terminal_safe(tbl, tlen);
+	fwrite(tbl, 1, tlen, f);
+	free(tbl);
+}
+
 int cmd_plan(int argc, char **argv, const struct global_opts *g)
 {
 	static const struct option opts[] = {
@@ -273,7 +292,7 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 	if (g->json)
 		print_json(&p, &a, to_stdout ? stderr : stdout);
 	else
-		print_table(&p, &h, &a, to_stdout ? stderr : stdout);
+		print_table_safe(&p, &h, &a, to_stdout ? stderr : stdout);
 	if (to_stdout)
 		r = write_out(out, &text);
 	if (g->json) {

@@ -7,6 +7,7 @@
 #include "model/host.h"
 #include "render/journal.h"
 #include "render/render.h"
+#include "util/str.h"
 #include "rules/common.h"
 #include "rules/finding.h"
 #include "util/buf.h"
@@ -529,6 +530,7 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 	struct render_opts def = { .width = 80 };
 	if (!o)
 		o = &def;
+	size_t start = out->len;	/* what this report adds is made terminal-safe at the end */
 	struct buf scratch = { 0 };
 	struct ctx x = { h, o, o->journal ? &scratch : out, out };
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
@@ -573,4 +575,6 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 						h->interrupts_unusable), 0, 2, x.o->width);
 	flush(&x, worst);
 	buf_free(&scratch);
+	if (out->data)
+		str_terminal_safe(out->data + start, out->len - start);
 }

@@ -260,3 +260,27 @@ bool str_list_has(const char *list, const char *sep, const char *word)
 	}
 	return false;
 }
+
+void str_terminal_safe(char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == 0x1b && i + 1 < len && s[i + 1] == '[') {
+			size_t k = i + 2;
+			while (k < len && ((s[k] >= '0' && s[k] <= '9') || s[k] == ';'))
+				k++;
+			if (k < len && s[k] == 'm') {	/* SGR: keep it whole */
+				i = k;
+				continue;
+			}
+		}
+		if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f) {
+			s[i] = '?';
+		} else if (ch == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9f) {
+			s[i] = '?';
+			s[i + 1] = '?';
+			i++;
+		}
+	}
+}

@@ -41,5 +41,13 @@ char *str_copy(char *dst, const char *src, size_t n);
 bool str_starts(const char *s, const char *prefix);
 /* Is word one of the sep-separated items of list ("a,b" with ",", "x, y" with ", ")? */
 bool str_list_has(const char *list, const char *sep, const char *word);
+/*
+ * Make text safe to print on a terminal, in place and at the same length: control bytes
+ * other than newline and tab, DEL, and the C1 controls in UTF-8 (U+0080..U+009F, e.g. an
+ * 8-bit CSI) become '?', so a string from a hostile --root (an action name, a kernel
+ * release) cannot move the cursor, set a window title or answer back. An SGR sequence
+ * (ESC [ digits and ';' m: colour, bold) is kept: the report's own colours are those.
+ */
+void str_terminal_safe(char *s, size_t len);
 
 #endif

@@ -452,5 +452,26 @@ ln -s "$T/outside" "$T/link.plan"
 check "plan -o over a symlink: replaced by the plan, the file it named kept" \
 	sh -c "test \"\$(cat '$T/outside')\" = outside && ! test -L '$T/link.plan' && grep -q '^irqsight-plan 1' '$T/link.plan'"
 
+# Host strings that try to drive the terminal (a title-setting OSC, a clear-screen CSI and an
+# 8-bit CSI in an action name of a hostile --root's /proc/interrupts and in its kernel
+# release): check's text and
+# plan's table print them as '?', never as the escape; JSON keeps them, escaped.
+rm -rf "$T/esc" && cp -a "$src" "$T/esc" && chmod -R u+w "$T/esc"
+python3 - "$T/esc/proc/interrupts" <<'PY'
+import sys
+p = sys.argv[1]
+b = open(p, 'rb').read()
+b = b.replace(b'virtio1-req.0', b'virtio1-req.0\x1b]0;pwned\x07\x1b[2J\xc2\x9b6n', 1)
+open(p, 'wb').write(b)
+PY
+printf '6.1.0\033]0;pwned\007\033[2J\302\2336n\n' >"$T/esc/proc/sys/kernel/osrelease"
+"$BIN" --root "$T/esc" --color=never check --no-sample >"$T/esc.txt" 2>&1
+"$BIN" --root "$T/esc" --color=never plan --housekeeping 0 >"$T/esc.plan" 2>&1
+"$BIN" --root "$T/esc" --json check --no-sample >"$T/esc.json" 2>/dev/null
+check "hostile action name and kernel release: no escape byte in check's text or plan's table, shown as '?'" \
+	sh -c "grep -q '^kernel 6.1.0?]0;pwned??\[2J??6n,' '$T/esc.txt' && grep -q 'virtio1-req.0?]0;pw' '$T/esc.plan' && ! grep -q \"\$(printf '\\033')\" '$T/esc.txt' '$T/esc.plan' && ! grep -q \"\$(printf '\\302\\233')\" '$T/esc.txt' '$T/esc.plan' && ! grep -q \"\$(printf '\\007')\" '$T/esc.txt' '$T/esc.plan'"
+check "hostile action name: JSON still valid, the name escaped" \
+	python3 -c "import json,sys; d=json.load(open('$T/esc.json')); s=json.dumps(d); sys.exit(0 if '\\\\u001b]0;pwned' in s else 1)"
+
 echo "fault: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -200,3 +200,14 @@ TEST(slice_next_u64_equals_token_then_u64)
 	CHECK(slice_next_u64(&s, &v) && v == 7);
 	CHECK(!slice_next_u64(&s, &v) && s.n == 0);
 }
+
+/* A hostile --root's strings cannot drive the terminal; the report's own colours stay. */
+TEST(str_terminal_safe_keeps_sgr_only)
+{
+	char s[] = "a\x1b]0;pwned\x07 b\x1b[2J c\x1b[1;31mred\x1b[0m\td\r\n\x7f" "e\xc2\x9b" "6n é";
+	str_terminal_safe(s, sizeof(s) - 1);
+	CHECK_STR(s, "a?]0;pwned? b?[2J c\x1b[1;31mred\x1b[0m\td?\n?e??6n é");
+	char t[] = "\x1b[";	/* an SGR cut at the end is no SGR */
+	str_terminal_safe(t, sizeof(t) - 1);
+	CHECK_STR(t, "?[");
+}
