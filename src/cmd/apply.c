@@ -284,7 +284,9 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	       yes ? "Applied" : "Dry run", yes ? done : dry, yes ? "written and read back" : "would be written",
 	       same, managed, missing, skipped, failed);
 	if (managed && p.boot_params)
-		printf("Kernel-managed IRQs move only at boot: %s\n", p.boot_params);
+		printf("Kernel-managed IRQs do not move at run time. The boot parameters for them: %s\n"
+		       "  (isolcpus=managed_irq keeps them off isolated CPUs where a queue has another CPU;\n"
+		       "  irqaffinity= places the other IRQs at boot, not these)\n", p.boot_params);
 	if (j.path[0])
 		printf("Journal: %s (undo: irqsight rollback%s)\n", j.path, state ? " --state-dir ..." : "");
 	if (!yes && dry)
