@@ -125,6 +125,22 @@ cp tests/report/latency-before.json tests/report/latency-after.json "$out/bundle
 nf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$out/bundle/check.json")
 if "$BIN" report --from "$out/bundle" -o "$out/bundle.html" 2>/dev/null; then
 	page bundle "$nf" 2 2000 "$out/bundle/check.json"
+	# The histograms: one bar per saved non-empty bucket of every CPU drawn (up to 8 CPUs,
+	# before and after overlaid) and p50/p99/p99.9 marks for each CPU of each file.
+	if python3 - "$out/bundle.dom" tests/report/latency-before.json tests/report/latency-after.json <<'PY'; then
+import html, json, re, sys
+st = json.loads(html.unescape(re.search(r'<pre id="selftest">([^<]*)</pre>', open(sys.argv[1]).read()).group(1)))
+runs = [{c["cpu"]: c for c in json.load(open(f))["cpus"] if c.get("histogram")} for f in sys.argv[2:]]
+cpus = sorted(set().union(*runs), key=lambda c: (-max(r[c]["p99_9_us"] for r in runs if c in r), c))[:8]
+want = (len(cpus), sum(len(r[c]["histogram"]) for r in runs for c in cpus if c in r), sum(3 for r in runs for c in cpus if c in r))
+got = (st.get("hist_cpus"), st.get("hist_bars"), st.get("hist_marks"))
+print("# bundle histograms: %s CPUs, %s bars, %s marks (want %s)" % (got + (want,)))
+sys.exit(0 if want[1] and got == want else 1)
+PY
+		ok "bundle: latency histograms drawn (CPUs, one bar per bucket, percentile marks)"
+	else
+		nok "bundle: latency histograms not drawn as saved"
+	fi
 else
 	nok "bundle: report --from DIR failed"
 fi
