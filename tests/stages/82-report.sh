@@ -113,6 +113,26 @@ big=$(mktemp -d)
 if python3 bench/gen-host.py "$big/h" >/dev/null; then
 	fixture synthetic-512cpu "$big/h" 2000
 	sed -n 's/.*"render_ms":\([0-9.]*\).*"page_ms":\([0-9.]*\).*/# synthetic-512cpu render time: script \1 ms, since navigation \2 ms/p' "$out/synthetic-512cpu.dom"
+	# snapshot of the big host (issue 21 item 4): progress and time left on a terminal,
+	# nothing but the summary on a pipe or file.
+	"$BIN" --root "$big/h" snapshot "$big/s1" 2>"$out/snapshot-pipe.err" >/dev/null
+	if grep -q $'\r\|left' "$out/snapshot-pipe.err" || ! grep -q "snapshot written" "$out/snapshot-pipe.err"; then
+		nok "snapshot on a pipe: progress or no summary on stderr: $(head -c 300 "$out/snapshot-pipe.err" | cat -v)"
+	else
+		ok "snapshot on a pipe: no progress line"
+	fi
+	if command -v script >/dev/null; then
+		t0=$(date +%s%N)
+		script -qc "$BIN --root $big/h snapshot $big/s2" /dev/null >"$out/snapshot-tty.out" 2>&1
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		if grep -Eq $'\rsnapshot: [0-9]+% [0-9]+ (s|min) left' "$out/snapshot-tty.out"; then
+			ok "snapshot on a terminal: progress line ($ms ms)"
+		elif [ "$ms" -lt 3000 ]; then
+			ok "snapshot on a terminal: took $ms ms, under the 2 s before a line is drawn # SKIP"
+		else
+			nok "snapshot on a terminal: $ms ms and no progress line"
+		fi
+	fi
 else
 	nok "bench/gen-host.py failed"
 fi
