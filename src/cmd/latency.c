@@ -440,7 +440,6 @@ static void render_compare_json(struct json *j, const char *path, const struct l
 	json_obj_end(j);
 }
 
-
 /*
  * The histogram in log-spaced buckets, ten a decade (lower edges floor(10^(k/10)) µs:
  * 0, 1, 2, 3, 5, 6, 7, 10, 12, 15, 19, 25, ...), only the non-empty ones, as
