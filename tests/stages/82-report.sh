@@ -151,6 +151,16 @@ if "$BIN" report --from "$out/bundle" -o "$out/bundle.html" 2>/dev/null; then
 import html, json, re, sys
 st = json.loads(html.unescape(re.search(r'<pre id="selftest">([^<]*)</pre>', open(sys.argv[1]).read()).group(1)))
 runs = [{c["cpu"]: c for c in json.load(open(f))["cpus"] if c.get("histogram")} for f in sys.argv[2:]]
+# the saved buckets as docs/latency.md has them: log-spaced edges, ascending, all samples
+edges = sorted({0} | {int(10 ** (k / 10)) for k in range(44)} | {20000})
+for r in runs:
+    for c in r.values():
+        h = c["histogram"]
+        if sum(b[2] for b in h) + c["overflow"] != c["samples"] or any(b[2] <= 0 for b in h) \
+           or any(b[0] not in edges or b[1] != min(e for e in edges if e > b[0]) for b in h) \
+           or any(a[1] > b[0] for a, b in zip(h, h[1:])):
+            print("# CPU %d: buckets do not add up to the samples or are not the documented edges" % c["cpu"])
+            sys.exit(1)
 cpus = sorted(set().union(*runs), key=lambda c: (-max(r[c]["p99_9_us"] for r in runs if c in r), c))[:8]
 want = (len(cpus), sum(len(r[c]["histogram"]) for r in runs for c in cpus if c in r), sum(3 for r in runs for c in cpus if c in r))
 got = (st.get("hist_cpus"), st.get("hist_bars"), st.get("hist_marks"))
