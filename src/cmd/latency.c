@@ -440,6 +440,40 @@ static void render_compare_json(struct json *j, const char *path, const struct l
 	json_obj_end(j);
 }
 
+/*
+ * The histogram in log-spaced buckets, ten a decade (lower edges floor(10^(k/10)) µs:
+ * 0, 1, 2, 3, 5, 6, 7, 10, 12, 15, 19, 25, ...), only the non-empty ones, as
+ * [from_us, to_us (exclusive), count]. A report can draw the shape of the distribution
+ * from it (docs/report.md) while a 512-CPU file stays small: at most 44 triples a CPU,
+ * each on one line. The overflow bucket is the CPU's "overflow" key.
+ */
+static void json_hist_log(struct json *j, const struct hist *h)
+{
+	bool pretty = j->pretty;
+	uint64_t lo = 0, hi = 1;
+	int k = 0;
+
+	json_arr_begin(j, "histogram");
+	/* one line of triples, not one number a line */
+	j->pretty = false;
+	while (lo < HIST_BUCKETS) {
+		uint64_t n = 0;
+		for (uint64_t us = lo; us < hi && us < HIST_BUCKETS; us++)
+			n += h->count[us];
+		if (n) {
+			json_arr_begin(j, NULL);
+			json_uint(j, NULL, lo);
+			json_uint(j, NULL, hi < HIST_BUCKETS ? hi : HIST_BUCKETS);
+			json_uint(j, NULL, n);
+			json_arr_end(j);
+		}
+		lo = hi;
+		while (hi <= lo)
+			hi = (uint64_t)floor(pow(10.0, ++k / 10.0));
+	}
+	j->pretty = pretty;
+	json_arr_end(j);
+}
 
 static void render_json(struct buf *out, const struct run_info *ri, const struct lat_cpu *cs, int n,
 			uint64_t period_ms, const char *attrib_reason, const struct latency_saved *before,
@@ -528,6 +562,7 @@ static void render_json(struct buf *out, const struct run_info *ri, const struct
 			json_arr_end(&j);
 			json_obj_end(&j);
 		}
+		json_hist_log(&j, c->h);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);

@@ -6,7 +6,8 @@
 'use strict';
 var t0 = performance.now();
 var st = { ok: false, errors: [], findings: null, heat_rows: 0, heat_cpus: 0, heat_cells: 0,
-	   expected_cells: 0, heat_grouped: false, bars: 0, latency_files: 0, devices: 0, render_ms: null };
+	   expected_cells: 0, heat_grouped: false, bars: 0, latency_files: 0, devices: 0,
+	   hist_cpus: 0, hist_bars: 0, hist_marks: 0, render_ms: null };
 window.addEventListener('error', function (e) { st.errors.push(String(e.message)); done(); });
 function done() { st.render_ms = Math.round((performance.now() - t0) * 10) / 10;
 	/* from navigation start: reading and parsing the file too */
@@ -311,6 +312,7 @@ function latency(ls) {
 			table(sec, ['Cause', 'Spikes'], top.map(function (k) { return [k, causes[k]]; })); }
 		st.latency_files++;
 	});
+	histograms(sec, ls, decades);
 	if (ls.length === 2) {
 		/* per CPU, the two runs side by side: the proof a fix worked (or did not) */
 		var after = {};
@@ -325,6 +327,70 @@ function latency(ls) {
 			}));
 	}
 	add(sec, 'p', { cls: 'small', text: 'Log scale. Circle: p50; triangle: p99; square: p99.9; grey bar: min to max (from the saved percentiles).' });
+}
+
+/* Histograms from the saved log-spaced buckets (latency's "histogram" key): per CPU, the
+ * before run as filled bars and solid marks, the after run overlaid as outlined bars and
+ * dashed marks, so the two read apart without colour. Both axes log scale. */
+var HIST_CPUS = 8;
+function histograms(sec, ls, decades) {
+	var byCpu = {}, order = [];
+	ls.forEach(function (l, li) { (l.cpus || []).forEach(function (x) {
+		if (!x.histogram || !x.histogram.length) return;
+		if (!byCpu[x.cpu]) { byCpu[x.cpu] = []; order.push(x.cpu); }
+		byCpu[x.cpu][li] = x;
+	}); });
+	if (!order.length) return;
+	function worst(c) { return Math.max.apply(null, byCpu[c].map(function (x) { return x ? x.p99_9_us || 0 : 0; })); }
+	order.sort(function (a, b) { return worst(b) - worst(a) || a - b; });
+	var shown = order.slice(0, HIST_CPUS), two = ls.length > 1;
+	add(sec, 'h3', { text: 'Histograms' + (order.length > HIST_CPUS ? ': the ' + HIST_CPUS + ' CPUs with the worst p99.9 of ' + order.length : '') });
+	add(sec, 'p', { cls: 'small', text: 'Wake-ups per latency bucket (ten buckets a decade), both axes log scale. ' +
+		(two ? 'Before: filled grey bars, solid marks; after: outlined bars, dashed marks (labels end in \u2032). ' : '') +
+		'Marks: p50, p99, p99.9.' });
+	var W = 640, L = 60, H = 150, T = 30, B = 18, ns = 'http://www.w3.org/2000/svg';
+	function xpos(us) { return Math.min(W - 10, L + Math.log10(1 + us) / decades * (W - L - 10)); }
+	shown.forEach(function (cpu) {
+		var runs = byCpu[cpu], maxc = 1;
+		runs.forEach(function (x) { if (x) x.histogram.forEach(function (b) { maxc = Math.max(maxc, b[2]); }); });
+		var lmax = Math.log10(1 + maxc), ph = H - T - B;
+		function ypos(n) { return T + ph - Math.log10(1 + n) / lmax * ph; }
+		var svg = document.createElementNS(ns, 'svg');
+		var label = 'CPU ' + cpu + ' latency histogram' + (two ? ', before and after' : '') + '; ' +
+			runs.map(function (x, li) { return x ? (two ? (li ? 'after' : 'before') + ': ' : '') + 'p50 ' + x.p50_us + ', p99 ' + x.p99_us + ', p99.9 ' + x.p99_9_us + ' \u00b5s' : null; })
+				.filter(Boolean).join('; ');
+		svg.setAttribute('width', W); svg.setAttribute('height', H); svg.setAttribute('role', 'img'); svg.setAttribute('aria-label', label);
+		function S(tag, a) { var e = document.createElementNS(ns, tag); for (var k in a) e.setAttribute(k, a[k]); svg.appendChild(e); return e; }
+		S('text', { x: 0, y: 12, 'font-size': 11, 'font-weight': 'bold' }).textContent = 'CPU ' + cpu;
+		for (var d = 0; d <= decades; d++) {
+			var xx = xpos(Math.pow(10, d) - 1);
+			S('line', { x1: xx, x2: xx, y1: T, y2: H - B, stroke: '#ddd' });
+			S('text', { x: xx, y: H - 4, 'font-size': 10, 'text-anchor': d === decades ? 'end' : 'middle' }).textContent = Math.pow(10, d) + '\u00b5s';
+		}
+		for (var c = 1; c <= maxc; c *= 10) {
+			var yy = ypos(c);
+			S('line', { x1: L, x2: W - 10, y1: yy, y2: yy, stroke: '#eee' });
+			S('text', { x: L - 4, y: yy + 3, 'font-size': 9, 'text-anchor': 'end' }).textContent = fmt(c);
+		}
+		runs.forEach(function (x, li) {
+			if (!x) return;
+			x.histogram.forEach(function (b) {
+				var x0 = xpos(b[0]), x1 = Math.max(x0 + 1, xpos(b[1]) - 1), y = ypos(b[2]);
+				S('rect', li ? { x: x0 + 0.75, y: y, width: Math.max(0.5, x1 - x0 - 1.5), height: T + ph - y, fill: 'none', stroke: '#000', 'stroke-width': 1.5, 'class': 'hbar' } :
+					{ x: x0, y: y, width: x1 - x0, height: T + ph - y, fill: '#999', 'class': 'hbar' });
+				st.hist_bars++;
+			});
+			[['p50', x.p50_us], ['p99', x.p99_us], ['p99.9', x.p99_9_us]].forEach(function (m) {
+				if (m[1] == null) return;
+				var mx = xpos(m[1]);
+				S('line', { x1: mx, x2: mx, y1: T - 2, y2: H - B, stroke: li ? '#cf222e' : '#000', 'stroke-width': 1.5, 'stroke-dasharray': li ? '4 3' : 'none' });
+				S('text', { x: mx + 2, y: T - 4 - (li ? 0 : 10), 'font-size': 9 }).textContent = m[0] + (li ? '\u2032' : '');
+				st.hist_marks++;
+			});
+		});
+		sec.appendChild(svg);
+		st.hist_cpus++;
+	});
 }
 
 try {

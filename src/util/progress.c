@@ -40,9 +40,28 @@ void progress_init(struct progress *p, const char *what, double total_s, bool qu
 	p->on = true;
 }
 
+void progress_init_work(struct progress *p, const char *what, bool quiet)
+{
+	memset(p, 0, sizeof(*p));
+	if (quiet || !isatty(STDERR_FILENO))
+		return;
+	p->fd = STDERR_FILENO;
+	p->what = what;
+	p->t0 = now_s();
+	p->on = true;	/* total_s stays 0 (nothing drawn) until progress_work knows a share */
+}
+
+void progress_work(struct progress *p, double done, double total)
+{
+	if (!p->on || done <= 0 || total <= 0)
+		return;
+	p->total_s = (now_s() - p->t0) * total / done;
+	progress_tick(p);
+}
+
 void progress_tick(struct progress *p)
 {
-	if (!p->on)
+	if (!p->on || p->total_s <= 0)
 		return;
 	double t = now_s(), el = t - p->t0;
 	if (el < PROGRESS_AFTER_S || (p->shown && t - p->last < 0.25))

@@ -29,6 +29,12 @@ struct progress {
 /* Set up a line for work of about total_s seconds that the caller redraws with
  * progress_tick() from its own loop (no thread: latency's loop must not gain a waker). */
 void progress_init(struct progress *p, const char *what, double total_s, bool quiet);
+/* Set up a line for work whose length is known only as units done of a total, reported
+ * with progress_work() (snapshot: IRQ directories copied of those listed). */
+void progress_init_work(struct progress *p, const char *what, bool quiet);
+/* done of total units so far: the time left is the time so far scaled by what is left
+ * (redrawn when due, as progress_tick). Nothing is drawn while done is 0. */
+void progress_work(struct progress *p, double done, double total);
 /* Redraw the line when it is due (after PROGRESS_AFTER_S, at most 4 times a second). */
 void progress_tick(struct progress *p);
 /* Start a ticker for work of about total_s seconds. quiet (e.g. --json) or a stderr that is

@@ -2,7 +2,8 @@
 # ASan+UBSan: `make sanitize` builds irqsight and the unit tests into build-san/ (objects of
 # their own, never build/'s). On that build: the unit tests, the golden tests
 # (tests/golden.sh), the rule fixtures (tests/stages/16-rules.sh), plan / apply (dry
-# run) / export / baseline on every fixture host, and a few short read-only commands on
+# run) / export / baseline on every fixture host, report of one fixture and of the saved
+# latency pair (tests/report), and a few short read-only commands on
 # this machine (check, snapshot, top, latency, export). The runtimes stop at the first error
 # (halt_on_error, abort_on_error; leaks checked at exit) and write their reports under
 # build-san/logs/: every report is one failure, whatever the test around it decided.
@@ -86,6 +87,20 @@ commands() {
 	[ "$f" -eq 0 ]
 }
 suite commands commands
+
+# report on one fixture (the 80-CPU worker: findings, ~540 heat-map rows, roles) and from
+# the saved latency pair (histograms), and the latency JSON that carries the histogram.
+reports() {
+	local p=0 f=0 I=build-san/irqsight
+	R() { "$@" >/dev/null 2>"$tmp/report.err"; local rc=$?
+		if [ $rc -lt 128 ]; then p=$((p + 1)); else f=$((f + 1)); echo "FAIL $* (rc $rc)"; fi; }
+	R $I --root tests/hosts/ocp-rt-worker-80cpu-isolcpus-managed-irq report -o "$tmp/r.html"
+	R $I report --from tests/report/latency-before.json tests/report/latency-after.json -o "$tmp/l.html"
+	R $I latency -d 300ms --cpus 0 --save "$tmp/lat.json"
+	echo "reports: $p passed, $f failed"
+	[ "$f" -eq 0 ]
+}
+suite reports reports
 
 # This machine, read-only and briefly: sampled check (tracepoints when root), snapshot and
 # check of it, top, latency, export.

@@ -113,6 +113,26 @@ big=$(mktemp -d)
 if python3 bench/gen-host.py "$big/h" >/dev/null; then
 	fixture synthetic-512cpu "$big/h" 2000
 	sed -n 's/.*"render_ms":\([0-9.]*\).*"page_ms":\([0-9.]*\).*/# synthetic-512cpu render time: script \1 ms, since navigation \2 ms/p' "$out/synthetic-512cpu.dom"
+	# snapshot of the big host (issue 21 item 4): progress and time left on a terminal,
+	# nothing but the summary on a pipe or file.
+	"$BIN" --root "$big/h" snapshot "$big/s1" 2>"$out/snapshot-pipe.err" >/dev/null
+	if grep -q $'\r\|left' "$out/snapshot-pipe.err" || ! grep -q "snapshot written" "$out/snapshot-pipe.err"; then
+		nok "snapshot on a pipe: progress or no summary on stderr: $(head -c 300 "$out/snapshot-pipe.err" | cat -v)"
+	else
+		ok "snapshot on a pipe: no progress line"
+	fi
+	if command -v script >/dev/null; then
+		t0=$(date +%s%N)
+		script -qc "$BIN --root $big/h snapshot $big/s2" /dev/null >"$out/snapshot-tty.out" 2>&1
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		if grep -Eq $'\rsnapshot: [0-9]+% [0-9]+ (s|min) left' "$out/snapshot-tty.out"; then
+			ok "snapshot on a terminal: progress line ($ms ms)"
+		elif [ "$ms" -lt 3000 ]; then
+			ok "snapshot on a terminal: took $ms ms, under the 2 s before a line is drawn # SKIP"
+		else
+			nok "snapshot on a terminal: $ms ms and no progress line"
+		fi
+	fi
 else
 	nok "bench/gen-host.py failed"
 fi
@@ -125,6 +145,32 @@ cp tests/report/latency-before.json tests/report/latency-after.json "$out/bundle
 nf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$out/bundle/check.json")
 if "$BIN" report --from "$out/bundle" -o "$out/bundle.html" 2>/dev/null; then
 	page bundle "$nf" 2 2000 "$out/bundle/check.json"
+	# The histograms: one bar per saved non-empty bucket of every CPU drawn (up to 8 CPUs,
+	# before and after overlaid) and p50/p99/p99.9 marks for each CPU of each file.
+	if python3 - "$out/bundle.dom" tests/report/latency-before.json tests/report/latency-after.json <<'PY'; then
+import html, json, re, sys
+st = json.loads(html.unescape(re.search(r'<pre id="selftest">([^<]*)</pre>', open(sys.argv[1]).read()).group(1)))
+runs = [{c["cpu"]: c for c in json.load(open(f))["cpus"] if c.get("histogram")} for f in sys.argv[2:]]
+# the saved buckets as docs/latency.md has them: log-spaced edges, ascending, all samples
+edges = sorted({0} | {int(10 ** (k / 10)) for k in range(44)} | {20000})
+for r in runs:
+    for c in r.values():
+        h = c["histogram"]
+        if sum(b[2] for b in h) + c["overflow"] != c["samples"] or any(b[2] <= 0 for b in h) \
+           or any(b[0] not in edges or b[1] != min(e for e in edges if e > b[0]) for b in h) \
+           or any(a[1] > b[0] for a, b in zip(h, h[1:])):
+            print("# CPU %d: buckets do not add up to the samples or are not the documented edges" % c["cpu"])
+            sys.exit(1)
+cpus = sorted(set().union(*runs), key=lambda c: (-max(r[c]["p99_9_us"] for r in runs if c in r), c))[:8]
+want = (len(cpus), sum(len(r[c]["histogram"]) for r in runs for c in cpus if c in r), sum(3 for r in runs for c in cpus if c in r))
+got = (st.get("hist_cpus"), st.get("hist_bars"), st.get("hist_marks"))
+print("# bundle histograms: %s CPUs, %s bars, %s marks (want %s)" % (got + (want,)))
+sys.exit(0 if want[1] and got == want else 1)
+PY
+		ok "bundle: latency histograms drawn (CPUs, one bar per bucket, percentile marks)"
+	else
+		nok "bundle: latency histograms not drawn as saved"
+	fi
 else
 	nok "bundle: report --from DIR failed"
 fi
