@@ -11,7 +11,7 @@ BUILD   ?= build
 
 # Optional parts with their own libraries live in src/opt/<pkg-config name>/ and are
 # built only when that package is installed; each registers itself with the core from a
-# constructor (serve: still a weak symbol) and commands say "not available in this build"
+# constructor and commands say "not available in this build"
 # otherwise. The libc-only core (check, snapshot, plan, ...) never depends on them, and
 # `make static` leaves them all out.
 OPT_PKGS := $(notdir $(wildcard src/opt/*))

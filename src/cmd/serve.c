@@ -11,9 +11,14 @@
 #include "render/prom.h"
 #include "util/buf.h"
 
-/* Present only when src/opt/serve.c is linked (normal build with libmicrohttpd);
- * the libc-only static build leaves it out and the weak reference stays NULL. */
-extern int http_serve(const struct http_opts *o, char *err, size_t errlen) __attribute__((weak));
+/* Registered by src/opt/libmicrohttpd/serve.c when it is linked (normal build with
+ * libmicrohttpd); the libc-only static build leaves it out and this stays NULL. */
+static http_serve_fn http_serve;
+
+void http_serve_register(http_serve_fn serve)
+{
+	http_serve = serve;
+}
 
 #define DEFAULT_LISTEN "127.0.0.1:9723"
 

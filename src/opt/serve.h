@@ -1,8 +1,8 @@
 /*
  * A minimal metrics endpoint on libmicrohttpd (src/opt/libmicrohttpd/serve.c, built only
- * when libmicrohttpd is installed; src/opt/ is left
- * out of the static build, where http_serve is an unresolved weak symbol and
- * `irqsight serve` says it is not available).
+ * when libmicrohttpd is installed; src/opt/ is left out of the static build). The server
+ * registers itself (http_serve_register, from a constructor): the core names nothing in
+ * opt/, and without it `irqsight serve` says it is not available.
  *
  * It answers GET/HEAD /metrics with the cached exposition, 404 for other paths and
  * 405 for other methods, and never runs anything but the render callback.
@@ -42,6 +42,8 @@ struct http_opts {
 };
 
 /* Serve until *o->stop. 0, or -errno with a message in err (cannot bind, ...). */
-int http_serve(const struct http_opts *o, char *err, size_t errlen);
+typedef int (*http_serve_fn)(const struct http_opts *o, char *err, size_t errlen);
+/* Called by the optional server before main (cmd/serve.c keeps it). */
+void http_serve_register(http_serve_fn serve);
 
 #endif

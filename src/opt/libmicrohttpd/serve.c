@@ -577,7 +577,7 @@ static void server_free(struct server *s, int lfd)
 	free(s->conns);
 }
 
-int http_serve(const struct http_opts *o, char *err, size_t errlen)
+static int http_serve(const struct http_opts *o, char *err, size_t errlen)
 {
 	struct server s = { .o = o, .built_at = -1, .ep = -1 };
 	int lfd = listen_on(o, err, errlen);
@@ -655,4 +655,11 @@ int http_serve(const struct http_opts *o, char *err, size_t errlen)
 	}
 	server_free(&s, lfd);
 	return 0;
+}
+
+/* Registered before main: cmd/serve.c names nothing here, so the static build, which
+ * leaves this file out, links without it. */
+__attribute__((constructor)) static void http_serve_register_self(void)
+{
+	http_serve_register(http_serve);
 }
