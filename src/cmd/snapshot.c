@@ -96,20 +96,7 @@ static void fail(struct snap *s, const char *path, int e)
  */
 static int out_parent(struct snap *s, const char *path, const char **last)
 {
-	const char *sl = strrchr(path, '/');
-	if (!sl) {
-		*last = path;
-		int fd = fcntl(s->dirfd, F_DUPFD_CLOEXEC, 0);
-		return fd < 0 ? -errno : fd;
-	}
-	char dir[4096];
-	size_t n = (size_t)(sl - path);
-	if (n >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	*last = sl + 1;
-	return src_open_unrecorded(&s->out, n ? dir : ".", O_PATH | O_DIRECTORY);
+	return src_open_parent(&s->out, path, last);
 }
 
 /* mkdir -p for the directory part of path (or the whole path when whole), each level

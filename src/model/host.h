@@ -480,6 +480,8 @@ const char *host_irq_chip_text(const struct host *h, const struct irq *q);
  * on hand-built hosts).
  */
 void roles_derive(struct host *h);
+/* The online CPUs: sysfs, else the CPUs /proc/interrupts has columns for. */
+void host_online_cpus(const struct host *h, struct arena *a, struct cpuset *out);
 /* "isolcpus", "nohz_full", "sysfs-isolated", "cpuset-partition", "rcu_nocbs", "irqaffinity",
  * "tuned.non_isolcpus", "systemd-cpu-affinity", "vcpu-pinning" */
 const char *role_src_name(enum role_src s);

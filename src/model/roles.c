@@ -272,7 +272,7 @@ static bool is_vcpu(const struct vm_thread *t)
 	return t->kind <= VMT_VCPU_CROSVM || t->vcpu >= 0;
 }
 
-static void online_set(const struct host *h, struct arena *a, struct cpuset *out)
+void host_online_cpus(const struct host *h, struct arena *a, struct cpuset *out)
 {
 	if (h->has_online) {
 		cpuset_copy(out, a, &h->online);
@@ -360,7 +360,7 @@ void roles_derive(struct host *h)
 	cpuset_or(&r->reserved, a, &r->isolated, &r->vm);
 
 	struct cpuset on, free_on;
-	online_set(h, a, &on);
+	host_online_cpus(h, a, &on);
 	cpuset_andnot(&free_on, a, &on, &r->reserved);
 	/* Declared housekeeping: where every present source agrees; irqaffinity= (the one
 	 * about interrupts) alone when they disagree; their union as a last resort. */

@@ -584,15 +584,7 @@ void housekeeping_cpus(const struct host *h, struct cpuset *out)
 		cpuset_copy(out, a, &h->roles.housekeeping);
 		return;
 	}
-	struct cpuset online;
-	if (h->has_online) {
-		online = h->online;
-	} else {
-		cpuset_init(&online, a, h->max_cpu);
-		for (int c = 0; c < h->ncols; c++)
-			cpuset_set(&online, h->col_cpu[c]);
-	}
-	cpuset_copy(out, a, &online);
+	host_online_cpus(h, a, out);
 }
 
 /* 1: 1.7 or later, 0: older, -1: unknown. */

@@ -250,6 +250,15 @@ static int open_parent(const struct source *s, const char *path, const char **la
 	return fd;
 }
 
+int src_open_parent(const struct source *s, const char *path, const char **last)
+{
+	bool own;
+	int fd = open_parent(s, rel(path), last, &own);
+	if (fd >= 0 && !own && (fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -errno;
+	return fd;
+}
+
 int src_open_unrecorded(const struct source *s, const char *path, int flags)
 {
 	/* O_NONBLOCK for reads: opening a FIFO would otherwise wait for a writer. */

@@ -49,6 +49,9 @@ int src_lstat(const struct source *s, const char *path, struct stat *st);
 /* src_openat without telling the recorder: for the recorder's own copies (snapshot),
  * resolved inside the root exactly as the read it copies. fd or -errno. */
 int src_open_unrecorded(const struct source *s, const char *path, int flags);
+/* The directory holding path's last component, resolved inside the root as every open
+ * is (an fd the caller closes), and that component in *last; -errno. */
+int src_open_parent(const struct source *s, const char *path, const char **last);
 /* Target of a symlink, NUL-terminated. */
 int src_readlink(const struct source *s, const char *path, char *out, size_t n);
 bool src_exists(const struct source *s, const char *path);
