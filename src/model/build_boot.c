@@ -8,26 +8,10 @@
 #include <string.h>
 
 #include "model/build.h"
+#include "parse/envfile.h"
 #include "util/str.h"
 
 /* Value of KEY= in an os-release style file, unquoted, in the arena; NULL when absent. */
-static const char *env_value(struct host *h, const char *text, const char *key)
-{
-	size_t kl = strlen(key);
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		if (strncmp(l, key, kl) || l[kl] != '=')
-			continue;
-		const char *v = l + kl + 1;
-		size_t n = strcspn(v, "\n");
-		if (n && (*v == '"' || *v == '\'')) {
-			v++;
-			n -= n >= 2 && (v[n - 2] == '"' || v[n - 2] == '\'') ? 2 : 1;
-		}
-		return arena_strndup(&h->arena, v, n);
-	}
-	return NULL;
-}
-
 static bool has_word(const char *list, const char *w)
 {
 	size_t n = strlen(w);
@@ -122,7 +106,10 @@ void build_boot(struct host *h, const struct source *src)
 	read_small(h, src, "etc/kernel/proxmox-boot-uuids", &pbt);
 
 	bool pve = false;
-	bt->family = osr ? family_of(env_value(h, osr, "ID"), env_value(h, osr, "ID_LIKE")) : OS_UNKNOWN;
+	struct envfile os = { 0 };	/* os-release is a shell-style KEY=value file, as irqbalance's */
+	if (osr)
+		parse_envfile(osr, strlen(osr), &h->arena, &os);
+	bt->family = osr ? family_of(envfile_get(&os, "ID"), envfile_get(&os, "ID_LIKE")) : OS_UNKNOWN;
 	/* A kernel release, or the kernel GRUB booted (".../vmlinuz-5.14.0-427.el9_4.x86_64"). */
 	const char *rel = h->platform.kernel_release;
 	if (!rel && image && image->val && strstr(image->val, "vmlinuz-"))
