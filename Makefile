@@ -99,7 +99,12 @@ FUZZ_task       := src/parse/task.c src/util/cpuset.c src/util/buf.c $(FUZZ_AREN
 FUZZ_envfile    := src/parse/envfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_planfile   := src/parse/planfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_cpuset     := src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
-FUZZ_html       := src/render/html.c src/util/buf.c
+# html: what report --from does with a file, json-c's reading included (the loader
+# registers itself with the harness as it does with cmd/report.c).
+FUZZ_html       := src/render/html.c src/util/buf.c src/util/json.c src/opt/json-c/report_load.c
+FUZZ_LDLIBS_html := $(shell pkg-config --libs json-c 2>/dev/null)
+$(FUZZ_BUILD)/src/opt/json-c/%.o $(FUZZ_BUILD)/tests/fuzz/fuzz_html.o: \
+	FUZZ_CFLAGS += $(shell pkg-config --cflags json-c 2>/dev/null)
 # baseline.c reaches the findings, which reach the rule table: the linker takes what it
 # needs of the core from an archive.
 FUZZ_baseline   := src/model/baseline.c
@@ -122,7 +127,7 @@ $(FUZZ_BUILD)/core.a: $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o)
 
 define FUZZ_LINK
 $(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/tests/fuzz/fuzz_$(1).o $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(sort $(FUZZ_$(1)))) $(FUZZ_LIBS_$(1))
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$^ $$(FUZZ_LDLIBS_$(1)) $$(LDLIBS)
 endef
 $(foreach n,$(FUZZ_NAMES),$(eval $(call FUZZ_LINK,$(n))))
 

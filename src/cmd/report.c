@@ -12,6 +12,7 @@
 
 #include "cmd/cmd.h"
 #include "model/host.h"
+#include "opt/json-c/report_load.h"
 #include "render/html.h"
 #include "render/render.h"
 #include "rules/finding.h"
@@ -34,78 +35,177 @@ static void usage(FILE *f)
 		   "  -o, --output FILE   write the page to FILE (default: stdout, not a terminal)\n"
 		   "  -f, --from PATH     build from saved files instead of a host: `irqsight --json\n"
 		   "                      check` output, `irqsight latency --save` files (the first is\n"
-		   "                      \"before\", the second \"after\"), or a bundle directory holding\n"
-		   "                      check.json, latency-before.json, latency-after.json\n"
+		   "                      \"before\", the second \"after\"), or a bundle directory (a\n"
+		   "                      `fix` bundle, or check.json and latency-*.json); needs json-c\n"
 		   "  -i, --interval SEC  sample rates for SEC seconds (live only; default 1)\n"
 		   "  -n, --no-sample     counts since boot only\n"
 		   "      --no-trace      sample without tracepoints\n\n"
 		   "Exit status: 0 the page was written, 3 it could not be.\n");
 }
 
+/* src/opt/json-c/report_load.c is linked only where json-c is (not in `make static`),
+ * and registers itself. */
+static report_loader report_load;
+
+void report_register_loader(report_loader load)
+{
+	report_load = load;
+}
+
 struct inputs {
-	struct buf check, lat[2];
+	struct buf check, lat[2], fix;
 	char *lat_name[2];
 	int nlat;
-	const char *check_name;
+	char *check_name, *bundle;	/* where the check came from; a bundle's directory */
+	bool trimmed;
 };
 
-/* A saved file's kind from its first keys: latency files say "schema": "irqsight-latency". */
-static int add_file(struct inputs *in, const char *path, bool must)
+/* One saved JSON file through the loader into json: 0, 1 when it is absent and need not
+ * be there, or EXIT_UNKNOWN (said why). */
+static int load(const char *path, bool must, unsigned flags, struct buf *json, enum report_kind *kind, bool *trimmed)
 {
 	struct buf b = { 0 };
 	int r = buf_read_file(&b, path, REPORT_MAX_INPUT);
 	if (r == -ENOENT && !must)
-		return 0;
+		return 1;
 	if (r)
 		return err("report: cannot read '%s': %s", path, strerror(-r));
-	const char *head = b.data;
-	size_t hl = b.len < 400 ? b.len : 400;
-	if (memmem(head, hl, "\"irqsight-latency\"", 18)) {
-		if (in->nlat == 2) {
-			buf_free(&b);
-			return err("report: '%s': a third latency file (give one, or two: before and after)", path);
-		}
-		in->lat[in->nlat] = b;
+	char why[256] = "";
+	r = report_load(b.data ? b.data : "", b.len, flags, HTML_TRIM_BYTES, json, kind, trimmed, why, sizeof(why));
+	buf_free(&b);
+	if (r)
+		return err("report: '%s': %s", path, r == -EINVAL ? why : strerror(-r));
+	return 0;
+}
+
+/* A saved file, told apart by its content: a check or a latency file. */
+static int add_file(struct inputs *in, const char *path, bool must)
+{
+	struct buf j = { 0 };
+	enum report_kind kind;
+	bool trimmed;
+	int r = load(path, must, 0, &j, &kind, &trimmed);
+	if (r)
+		return r == 1 ? 0 : r;
+	if (kind == REPORT_LATENCY && in->nlat < 2) {
+		in->lat[in->nlat] = j;
 		in->lat_name[in->nlat++] = strdup(path);
 		return 0;
 	}
-	if (memmem(head, hl, "\"schema\"", 8) && memmem(b.data, b.len, "\"findings\"", 10)) {
-		if (in->check.data) {
-			buf_free(&b);
-			return err("report: '%s': a second check file (one host per page)", path);
-		}
-		in->check = b;
-		in->check_name = path;
+	if (kind == REPORT_CHECK && !in->check.data) {
+		in->check = j;
+		in->check_name = strdup(path);
+		in->trimmed = trimmed;
 		return 0;
 	}
-	buf_free(&b);
+	buf_free(&j);
+	if (kind == REPORT_LATENCY)
+		return err("report: '%s': a third latency file (give one, or two: before and after)", path);
+	if (kind == REPORT_CHECK)
+		return err("report: '%s': a second check file (one host per page)", path);
 	return err("report: '%s' is neither `irqsight --json check` output nor an `irqsight latency --save` file",
 		   path);
 }
 
+/* A text file of a fix bundle as a JSON string member; absent: nothing. Cut at 256 KiB. */
+static void add_text(struct buf *fix, const char *dir, const char *name, bool *first)
+{
+	char p[4096];
+	struct buf b = { 0 };
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if (buf_read_file(&b, p, 16u << 20))
+		return;
+	size_t n = b.len > (256u << 10) ? 256u << 10 : b.len;
+	if (!*first)
+		buf_putc(fix, ',');
+	*first = false;
+	json_escape(fix, name, strlen(name));
+	buf_putc(fix, ':');
+	json_escape(fix, b.data ? b.data : "", n);
+	buf_free(&b);
+}
+
+/*
+ * A `fix` bundle (docs/report.md, "Bundles"): the after-check is the page's check, the
+ * latency pair its before/after, and the "fix" element carries summary.json, the
+ * before-check's summary and the text files. Each part optional.
+ */
+static int add_fix_bundle(struct inputs *in, const char *dir)
+{
+	static const char *const order[] = { "check-after.json", "latency-before.json", "latency-after.json" };
+	char p[4096];
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, order[i]);
+		int r = add_file(in, p, false);
+		if (r)
+			return r;
+	}
+	struct buf *fix = &in->fix;
+	buf_puts(fix, "{\"dir\":");
+	json_escape(fix, dir, strlen(dir));
+	static const char *const docs[][2] = { { "summary", "summary.json" }, { "before", "check-before.json" } };
+	for (size_t i = 0; i < 2; i++) {
+		enum report_kind kind;
+		bool trimmed;
+		size_t mark = fix->len;
+		buf_printf(fix, ",\"%s\":", docs[i][0]);
+		snprintf(p, sizeof(p), "%s/%s", dir, docs[i][1]);
+		int r = load(p, false, REPORT_SUMMARY, fix, &kind, &trimmed);
+		if (r == 1) {
+			fix->len = mark;
+			fix->data[mark] = '\0';
+		} else if (r) {
+			return r;
+		} else if (kind != (i ? REPORT_CHECK : REPORT_OTHER)) {
+			return err("report: '%s' is not %s", p, i ? "`irqsight --json check` output" : "a fix summary");
+		}
+	}
+	buf_puts(fix, ",\"texts\":{");
+	static const char *const texts[] = { "summary.txt", "plan", "journal" };
+	bool first = true;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		add_text(fix, dir, texts[i], &first);
+	buf_puts(fix, "}}");
+	return 0;
+}
+
 static int add_path(struct inputs *in, const char *path)
 {
+	if (!report_load)
+		return err("report: --from is not available in this build (it reads JSON with json-c; the static "
+			   "binary leaves it out): make the page on a host with the full build, or use --root");
 	struct stat st;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		/* the bundle layout (docs/report.md): fixed names, each optional */
-		static const char *const names[] = { "check.json", "latency-before.json", "latency-after.json",
-						     "latency.json" };
-		int before = in->nlat;
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			char p[4096];
-			if (snprintf(p, sizeof(p), "%s/%s", path, names[i]) >= (int)sizeof(p))
-				return err("report: path too long: '%s'", path);
-			int r = add_file(in, p, false);
-			if (r)
-				return r;
-		}
-		if (!in->check.data && in->nlat == before)
-			return err("report: '%s' holds none of check.json, latency-before.json, latency-after.json, "
-				   "latency.json",
-				   path);
-		return 0;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return add_file(in, path, true);
+	if (strlen(path) > 3000)
+		return err("report: path too long: '%s'", path);
+	char p[4096];
+	int before = in->nlat;
+	bool had_check = in->check.data != NULL;
+	snprintf(p, sizeof(p), "%s/check-after.json", path);
+	bool fix = access(p, F_OK) == 0;
+	snprintf(p, sizeof(p), "%s/summary.json", path);
+	fix = fix || access(p, F_OK) == 0;
+	if (fix) {
+		if (in->fix.data)
+			return err("report: '%s': a second fix bundle (one per page)", path);
+		in->bundle = strdup(path);
+		return add_fix_bundle(in, path);
 	}
-	return add_file(in, path, true);
+	/* the hand-made layout: fixed names, each optional */
+	static const char *const names[] = { "check.json", "latency-before.json", "latency-after.json",
+					     "latency.json" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", path, names[i]);
+		int r = add_file(in, p, false);
+		if (r)
+			return r;
+	}
+	if ((had_check || !in->check.data) && in->nlat == before)
+		return err("report: '%s' is no bundle: it holds neither a fix bundle's check-after.json or "
+			   "summary.json nor check.json, latency-before.json, latency-after.json, latency.json",
+			   path);
+	return 0;
 }
 
 /* The host's name for the title: its hostname file (live or in a snapshot), else the root. */
@@ -223,8 +323,14 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 			goto out;
 		struct findings fs = { 0 };
 		rules_run(&h, &fs);
-		struct render_opts ro = { .width = 80, .version = IRQSIGHT_VERSION };
+		/* compact, and above HTML_TRIM_BYTES with only the IRQ keys the page draws */
+		struct render_opts ro = { .width = 80, .version = IRQSIGHT_VERSION, .compact = true };
 		render_json(&h, &fs, &ro, &in.check);
+		if (in.check.len > HTML_TRIM_BYTES) {
+			buf_reset(&in.check);
+			ro.page_irqs = in.trimmed = true;
+			render_json(&h, &fs, &ro, &in.check);
+		}
 		if (h.sample_seconds > 0)
 			rates_json(&h, &rates);
 		title = host_title(g, &src);
@@ -236,9 +342,12 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 		host_free(&h);
 		src_close(&src);
 	} else {
-		title = strdup(in.check_name ? in.check_name : in.lat_name[0]);
+		title = strdup(in.bundle ? in.bundle : in.check_name ? in.check_name : in.lat_name[0]);
 	}
 	hi.title = title;
+	hi.trimmed = in.trimmed;
+	hi.fix_json = in.fix.data;
+	hi.fix_len = in.fix.len;
 	hi.rates_json = rates.data;
 	hi.rates_len = rates.len;
 	hi.check_json = in.check.data;
@@ -249,14 +358,8 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 		hi.lat_name[i] = in.lat_name[i];
 	}
 	struct buf page = { 0 };
-	bool trimmed;
-	int r = render_html(&hi, &page, &trimmed);
+	render_html(&hi, &page);
 	free(title);
-	if (r) {
-		err("report: a saved file is not valid JSON (%s)", in.check_name ? in.check_name : "latency");
-		buf_free(&page);
-		goto out;
-	}
 	FILE *f = output ? fopen(output, "w") : stdout;
 	if (!f) {
 		err("report: cannot write '%s': %s", output, strerror(errno));
@@ -278,6 +381,9 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 out:
 	buf_free(&rates);
 	buf_free(&in.check);
+	buf_free(&in.fix);
+	free(in.check_name);
+	free(in.bundle);
 	for (int i = 0; i < 2; i++) {
 		buf_free(&in.lat[i]);
 		free(in.lat_name[i]);

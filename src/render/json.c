@@ -300,7 +300,8 @@ static void devices(struct json *j, const struct host *h)
 	json_arr_end(j);
 }
 
-static void irqs(struct json *j, const struct host *h)
+/* page: only the keys report's page draws (HTML_IRQ_KEYS), for a host too big to embed whole */
+static void irqs(struct json *j, const struct host *h, bool page)
 {
 	struct arena *a = (struct arena *)&h->arena;
 	json_arr_begin(j, "irqs");
@@ -310,27 +311,34 @@ static void irqs(struct json *j, const struct host *h)
 		json_str(j, "name", q->name);
 		if (q->is_arch) {
 			json_null(j, "irq");
-			json_str(j, "desc", q->desc);
+			if (!page)
+				json_str(j, "desc", q->desc);
 		} else {
 			json_int(j, "irq", q->number);
 			json_str(j, "chip", q->chip);
-			json_str(j, "hwirq", q->hwirq);
-			json_str(j, "flow", q->flow);
+			if (!page) {
+				json_str(j, "hwirq", q->hwirq);
+				json_str(j, "flow", q->flow);
+			}
 			json_arr_begin(j, "actions");
 			for (int k = 0; k < q->naction; k++)
 				json_str(j, NULL, q->action[k]);
 			json_arr_end(j);
-			json_bool(j, "remapped", q->remapped);
+			if (!page)
+				json_bool(j, "remapped", q->remapped);
 			json_bool(j, "device_irq", q->is_device);
 			json_str(j, "device", q->dev ? q->dev->bdf : NULL);
-			if (q->vector >= 0)
-				json_int(j, "vector", q->vector);
-			else
-				json_null(j, "vector");
-			json_str(j, "smp_affinity", q->has_affinity ? cpulist(h, &q->smp_affinity) : NULL);
+			if (!page) {
+				if (q->vector >= 0)
+					json_int(j, "vector", q->vector);
+				else
+					json_null(j, "vector");
+				json_str(j, "smp_affinity", q->has_affinity ? cpulist(h, &q->smp_affinity) : NULL);
+			}
 			json_str(j, "effective_affinity", q->has_effective ? cpulist(h, &q->effective_affinity) : NULL);
 			json_str(j, "managed", tri_yesno(q->managed));
-			json_str(j, "managed_why", q->managed_why);
+			if (!page)
+				json_str(j, "managed_why", q->managed_why);
 		}
 		json_uint(j, "total", q->total);
 		/* Non-zero counts only, keyed by CPU id: a 512-CPU host stays readable. */
@@ -343,7 +351,7 @@ static void irqs(struct json *j, const struct host *h)
 			json_double(j, "rate", q->rate, 1);
 		else
 			json_null(j, "rate");
-		if (h->sample_seconds > 0) {
+		if (h->sample_seconds > 0 && !page) {
 			/* % of each CPU's time in this IRQ's handlers (tracepoints), non-zero only */
 			if (h->traced) {
 				json_obj_begin(j, "time_pct");
@@ -464,7 +472,7 @@ static void findings(struct json *j, const struct findings *fs)
 void render_json(const struct host *h, const struct findings *fs, const struct render_opts *o, struct buf *out)
 {
 	struct json j;
-	json_init(&j, out, true);
+	json_init(&j, out, !(o && o->compact));
 	json_obj_begin(&j, NULL);
 	json_int(&j, "schema", JSON_SCHEMA);
 	json_obj_begin(&j, "tool");
@@ -503,7 +511,7 @@ void render_json(const struct host *h, const struct findings *fs, const struct r
 	platform(&j, h);
 	cpus(&j, h);
 	devices(&j, h);
-	irqs(&j, h);
+	irqs(&j, h, o && o->page_irqs);
 	vm_threads(&j, h);
 	irqbalance(&j, h);
 	findings(&j, fs);

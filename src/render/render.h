@@ -14,6 +14,8 @@ struct render_opts {
 	bool verbose;		/* every CPU and device, not just the notable ones */
 	const char *version;
 	bool journal;		/* text: a syslog priority prefix on every line (render/journal.h) */
+	bool compact;		/* JSON: no whitespace (report embeds it in a page) */
+	bool page_irqs;		/* JSON: IRQ rows keep only the keys report's page draws (render/html.h) */
 };
 
 /* The report laid out like the diagnosis: Platform, Devices, CPU load, VMs, irqbalance, Findings. */

@@ -113,6 +113,26 @@ big=$(mktemp -d)
 if python3 bench/gen-host.py "$big/h" >/dev/null; then
 	fixture synthetic-512cpu "$big/h" 2000
 	sed -n 's/.*"render_ms":\([0-9.]*\).*"page_ms":\([0-9.]*\).*/# synthetic-512cpu render time: script \1 ms, since navigation \2 ms/p' "$out/synthetic-512cpu.dom"
+	# Too big to embed whole: the JSON writer (--root) and json-c (--from the saved check)
+	# both keep only the IRQ keys the page draws, and give the same data.
+	if "$BIN" report --from "$out/synthetic-512cpu.check.json" -o "$out/synthetic-from.html" 2>/dev/null &&
+		python3 - "$out/synthetic-512cpu.html" "$out/synthetic-from.html" "$out/synthetic-512cpu.check.json" src/render/html.c <<'PY'; then
+import json, re, sys
+def el(f, i):
+    return json.loads(re.search(r'<script type="application/json" id="%s">(.*?)</script>' % i, open(f).read(), re.S).group(1))
+root, frm, full = el(sys.argv[1], "check"), el(sys.argv[2], "check"), json.load(open(sys.argv[3]))
+keys = set(re.findall(r'"(\w+)"', re.search(r'html_irq_keys\[\] = \{(.*?)\};', open(sys.argv[4]).read(), re.S).group(1)))
+full["irqs"] = [{k: v for k, v in q.items() if k in keys} for q in full["irqs"]]
+bad = [m for m, c in (("--root page != trimmed check --json", root != full), ("--from page != --root page", frm != root),
+                      ("not marked trimmed", not (el(sys.argv[1], "meta")["trimmed"] and el(sys.argv[2], "meta")["trimmed"]))) if c]
+print("# %d IRQ rows, keys %s" % (len(root["irqs"]), sorted(set().union(*root["irqs"]))))
+for b in bad: print("#   " + b)
+sys.exit(1 if bad or len(keys) != 11 else 0)
+PY
+		ok "synthetic-512cpu: --root and --from embed the same trimmed check (the drawn IRQ keys only)"
+	else
+		nok "synthetic-512cpu: --root and --from pages differ in their check data"
+	fi
 	# snapshot of the big host (issue 21 item 4): progress and time left on a terminal,
 	# nothing but the summary on a pipe or file.
 	"$BIN" --root "$big/h" snapshot "$big/s1" 2>"$out/snapshot-pipe.err" >/dev/null
@@ -201,6 +221,26 @@ if "$BIN" report --from "$out/sampled.json" -o "$out/sampled.html" 2>/dev/null; 
 else
 	nok "sampled: report --from failed"
 fi
+
+# Without json-c (the static binary) --from is refused and --root still works.
+if [ -x ./irqsight-static ]; then
+	./irqsight-static report --from tests/report/latency-before.json -o "$out/x.html" 2>"$out/static.err"
+	[ $? -eq 3 ] && grep -q "not available in this build" "$out/static.err" && ok "static: --from is not available (exit 3)" ||
+		nok "static: --from: $(cat "$out/static.err")"
+	./irqsight-static --root tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table report -o "$out/static.html" 2>/dev/null &&
+		"$BIN" --root tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table report -o "$out/dyn.html" 2>/dev/null &&
+		cmp -s "$out/static.html" "$out/dyn.html" && ok "static: --root page identical to the full build's" ||
+		nok "static: --root page differs or failed"
+fi
+
+# Strict JSON: text after the value, a trailing comma, bad UTF-8 are refused, and say where.
+printf '{"a":1} x' >"$out/bad1.json"
+printf '{"schema":"irqsight-latency","cpus":[],}' >"$out/bad2.json"
+printf '{"schema":"irqsight-latency","x":"\xff"}' >"$out/bad3.json"
+for f in bad1 bad2 bad3; do
+	"$BIN" report --from "$out/$f.json" -o "$out/x.html" 2>"$out/$f.err"
+	[ $? -eq 3 ] && grep -q "not JSON (byte [0-9]" "$out/$f.err" && ok "refuses $f.json: $(cat "$out/$f.err")" || nok "accepted $f.json"
+done
 
 # Refusals: a file that is neither, three latency files, --root with --from, a terminal.
 "$BIN" report --from Makefile -o "$out/x.html" 2>/dev/null; [ $? -eq 3 ] && ok "refuses a file that is not irqsight JSON" || nok "accepted Makefile"

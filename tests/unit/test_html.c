@@ -26,87 +26,59 @@ TEST(html_escape_entities)
 	free(s);
 }
 
-static char *embed(const char *json, bool trim, int *rc)
+static char *script_json(const char *json)
 {
 	struct buf b = { 0 };
-	*rc = html_embed_json(&b, json, strlen(json), trim);
+	html_script_json(&b, json, strlen(json));
 	return b.data ? b.data : strdup("");
 }
 
-TEST(html_embed_json_escapes_script_end)
+TEST(html_script_json_escapes_script_end)
 {
-	int rc;
-	/* a device name, a kernel log line and a command line as a host could hold them */
-	char *s = embed("{\"name\": \"</script><img src=x onerror=alert(1)>\",\n \"log\": \"a & b <!-- c\","
-			" \"cmd\": \"x=\\\"1\\\" 'y'\", \"sep\": \"\xe2\x80\xa8\"}",
-			false, &rc);
-	CHECK_INT(rc, 0);
+	/* a device name, a kernel log line and a command line as a host could hold them,
+	 * as a JSON writer (ours: <, >, & and U+2028 left as they are) wrote them */
+	char *s = script_json("{\"name\":\"</script><img src=x onerror=alert(1)>\",\"log\":\"a & b <!-- c\","
+			      "\"cmd\":\"x=\\\"1\\\" 'y'\",\"sep\":\"\xe2\x80\xa8\xe2\x80\xa9\"}");
 	CHECK(!strchr(s, '<'));
 	CHECK(!strchr(s, '>'));
 	CHECK(!strchr(s, '&'));
-	CHECK(strstr(s, "\\u003c/script\\u003e") != NULL);
+	CHECK(!strstr(s, "\xe2\x80"));
+	CHECK(strstr(s, "\\u003c/script\\u003e\\u003cimg") != NULL);
 	CHECK(strstr(s, "a \\u0026 b \\u003c!-- c") != NULL);
 	CHECK(strstr(s, "x=\\\"1\\\" 'y'") != NULL);	/* escapes inside strings kept as they were */
-	CHECK(strstr(s, "\\u2028") != NULL);
-	CHECK(!strchr(s, '\n'));			/* compacted */
+	CHECK(strstr(s, "\"\\u2028\\u2029\"") != NULL);
 	free(s);
-}
-
-TEST(html_embed_json_keys_and_refusals)
-{
-	int rc;
-	char *s = embed("{\"<k>\": [1, -2.5e3, true, null, {}], \"e\": []}", false, &rc);
-	CHECK_INT(rc, 0);
-	CHECK_STR(s, "{\"\\u003ck\\u003e\":[1,-2.5e3,true,null,{}],\"e\":[]}");
+	/* nothing else changes: JSON without those characters comes out byte for byte */
+	s = script_json("{\"k\":[1,-2.5e3,true,null,{}],\"\xc3\xa9\":\"\\u003c\"}");
+	CHECK_STR(s, "{\"k\":[1,-2.5e3,true,null,{}],\"\xc3\xa9\":\"\\u003c\"}");
 	free(s);
-	s = embed("{\"a\": \"unterminated}", false, &rc);
-	CHECK_INT(rc, -EINVAL);
-	free(s);
-	s = embed("{\"a\": 1} trailing", false, &rc);
-	CHECK_INT(rc, -EINVAL);
-	free(s);
-	s = embed("{\"a\": \"tab\there\"}", false, &rc);	/* a raw control character */
-	CHECK_INT(rc, -EINVAL);
-	free(s);
-	s = embed("[truex]", false, &rc);
-	CHECK_INT(rc, -EINVAL);
-	free(s);
-	s = embed("<script>", false, &rc);
-	CHECK_INT(rc, -EINVAL);
-	free(s);
-}
-
-TEST(html_embed_json_trims_irq_rows_only)
-{
-	int rc;
-	char *s = embed(
-		"{\"irqs\": [{\"name\": \"41\", \"flow\": \"edge\", \"per_cpu\": {\"0\": 5}, \"managed_why\": \"x\"}],"
-		" \"devices\": [{\"flow\": \"kept\"}]}",
-		true, &rc);
-	CHECK_INT(rc, 0);
-	CHECK_STR(s, "{\"irqs\":[{\"name\":\"41\",\"per_cpu\":{\"0\":5}}],\"devices\":[{\"flow\":\"kept\"}]}");
+	/* a cut separator at the end is copied, not read past */
+	s = script_json("\"\xe2\x80");
+	CHECK_STR(s, "\"\xe2\x80");
 	free(s);
 }
 
 TEST(html_page_escapes_title_and_data)
 {
 	struct html_input in = { .title = "h<1>&\"",
-				 .check_json = "{\"findings\": [{\"title\": \"</script>\"}]}",
+				 .check_json = "{\"findings\":[{\"title\":\"</script>\"}]}",
+				 .fix_json = "{\"texts\":{\"plan\":\"<!-- x\"}}",
 				 .version = "0" };
+	in.fix_len = strlen(in.fix_json);
 	in.check_len = strlen(in.check_json);
 	in.lat_json[0] = "{\"schema\": \"irqsight-latency\", \"cpus\": []}";
 	in.lat_len[0] = strlen(in.lat_json[0]);
 	in.lat_name[0] = "before</script>\".json";
 	struct buf b = { 0 };
-	bool trimmed;
-	CHECK_INT(render_html(&in, &b, &trimmed), 0);
-	CHECK(!trimmed);
+	render_html(&in, &b);
 	CHECK(strstr(b.data, "<title>irqsight report: h&lt;1&gt;&amp;&quot;</title>") != NULL);
-	/* the only "</script" are the ends of our own elements: check, lat0, meta, the code */
+	/* the only "</script" are the ends of our own elements: check, lat0, fix, meta, the code */
 	int n = 0;
 	for (const char *p = b.data; (p = strstr(p, "</script")); p++)
 		n++;
-	CHECK_INT(n, 4);
+	CHECK_INT(n, 5);
+	CHECK(!strstr(b.data, "<!-- x"));
+	CHECK(strstr(b.data, "\"trimmed\":false") != NULL);
 	CHECK(strstr(b.data, "before\\u003c/script\\u003e\\\".json") != NULL);
 	CHECK(strstr(b.data, "default-src 'none'") != NULL);
 	CHECK(!strstr(b.data, "src=\"http") && !strstr(b.data, "href=\"http"));
