@@ -7,7 +7,7 @@
 var t0 = performance.now();
 var st = { ok: false, errors: [], findings: null, heat_rows: 0, heat_cpus: 0, heat_cells: 0,
 	   expected_cells: 0, heat_grouped: false, bars: 0, latency_files: 0, devices: 0,
-	   hist_cpus: 0, hist_bars: 0, hist_marks: 0, render_ms: null };
+	   hist_cpus: 0, hist_bars: 0, hist_marks: 0, fix: null, render_ms: null };
 window.addEventListener('error', function (e) { st.errors.push(String(e.message)); done(); });
 function done() { st.render_ms = Math.round((performance.now() - t0) * 10) / 10;
 	/* from navigation start: reading and parsing the file too */
@@ -49,6 +49,7 @@ function copy(text, btn) {
 }
 
 var check = data('check'), rates = data('rates'), meta = data('meta') || {}, lats = [data('lat0'), data('lat1')].filter(Boolean);
+var fix = data('fix');
 var main = document.getElementById('main');
 
 /* ---- header ---- */
@@ -69,10 +70,72 @@ if (check) {
 }
 if (meta.trimmed) add(hdr, 'p', { cls: 'small', text: 'This host is large: the embedded IRQ rows keep only the keys this page draws (irqsight --json check has them all).' });
 
+/* ---- a fix bundle: its verdict and what changed (docs/report.md, "Bundles") ---- */
+function dur(v) { return v < 60 ? (Math.round(v * 10) / 10) + ' s' : Math.floor(v / 60) + ' min ' + Math.round(v % 60) + ' s'; }
+function fixSummary(fx) {
+	var sec = add(main, 'section', { id: 'fix', 'aria-labelledby': 'h-fix' });
+	var sum = (fx.summary && typeof fx.summary === 'object') ? fx.summary : {}, used = {}, f = { verdict: null, elapsed_s: null, pairs: 0, rate_pairs: 0, texts: 0 };
+	add(sec, 'h2', { id: 'h-fix', text: 'Fix' });
+	if (!fx.summary) add(sec, 'p', { text: 'The bundle has no summary.json.' });
+	if (typeof sum.verdict === 'string') {
+		f.verdict = sum.verdict; used.verdict = 1;
+		var vc = /worse/i.test(sum.verdict) ? 2 : /better/i.test(sum.verdict) ? 0 : 1;
+		add(sec, 'p', {}, ['Verdict: ', el('span', { cls: 'verdict v' + vc, id: 'fix-verdict', text: sum.verdict })]);
+	}
+	/* elapsed: fix's own key names are its business; seconds unless the key says ms */
+	['elapsed_s', 'elapsed', 'elapsed_seconds', 'elapsed_ms'].some(function (k) {
+		if (typeof sum[k] !== 'number') return false;
+		f.elapsed_s = k === 'elapsed_ms' ? sum[k] / 1000 : sum[k]; used[k] = 1;
+		add(sec, 'p', { id: 'fix-elapsed', text: 'Elapsed: ' + dur(f.elapsed_s) });
+		return true;
+	});
+	/* before/after pairs anywhere in the summary: {"before": x, "after": y} or x_before/x_after */
+	var pairs = [], other = [];
+	function walk(o, path, depth) {
+		Object.keys(o).forEach(function (k) {
+			var v = o[k], p = path ? path + '.' + k : k;
+			if (!path && used[k]) return;
+			if (v && typeof v === 'object' && !Array.isArray(v)) {
+				if ('before' in v && 'after' in v && typeof v.before !== 'object' && typeof v.after !== 'object') {
+					pairs.push([p, v.before, v.after]);
+					Object.keys(v).forEach(function (x) { if (x !== 'before' && x !== 'after') other.push([p + '.' + x, v[x]]); });
+				} else if (depth < 3) walk(v, p, depth + 1);
+				return;
+			}
+			var m = /^(.*)_before$/.exec(k);
+			if (m && (m[1] + '_after') in o) { pairs.push([path ? path + '.' + m[1] : m[1], v, o[m[1] + '_after']]); return; }
+			if (/_after$/.test(k) && (k.replace(/_after$/, '_before')) in o) return;
+			other.push([p, Array.isArray(v) ? v.join(', ') : v]);
+		});
+	}
+	walk(sum, '', 0);
+	function isRate(p) { return /irq|interrupt/i.test(p) && /rate|per_s|\/s/i.test(p); }
+	pairs.sort(function (a, b) { return isRate(b[0]) - isRate(a[0]); });
+	function ch(b, a) { if (typeof b !== 'number' || typeof a !== 'number' || !b) return '\u2014';
+		var c = (a - b) * 100 / b; return (Math.abs(c) >= 99.5 && a ? c.toFixed(1) : Math.round(c)) + '%'; }
+	var rows = pairs.map(function (x) { if (isRate(x[0])) f.rate_pairs++; return [x[0] + (isRate(x[0]) ? ' (interrupts per second)' : ''), x[1], x[2], ch(x[1], x[2])]; });
+	var b = fx.before, a = check;
+	if (b && a) {
+		var fs = function (c, n) { var m = c.summary || {}; return n + ' (' + s(m.critical) + ' critical, ' + s(m.warning) + ' warning, ' + s(m.info) + ' info; ' + s(m.status) + ')'; };
+		rows.push(['findings', fs(b, b.findings), fs(a, (a.findings || []).length), ch(b.findings, (a.findings || []).length)]);
+	}
+	f.pairs = rows.length;
+	if (rows.length) { add(sec, 'h3', { text: 'Before \u2192 after' }); table(sec, ['What', 'Before', 'After', 'Change'], rows).id = 'fix-pairs'; }
+	if (other.length) { add(sec, 'h3', { text: 'More from summary.json' }); table(sec, ['Field', 'Value'], other); }
+	var texts = fx.texts || {};
+	Object.keys(texts).forEach(function (k) {
+		add(sec, 'details', {}, [el('summary', { text: k + ' (' + String(texts[k]).split('\n').length + ' lines)' }), el('pre', { cls: 'mono filetext', text: texts[k] })]);
+		f.texts++;
+	});
+	add(sec, 'p', { cls: 'small', text: 'From the fix bundle ' + s(fx.dir) + ': the findings and the heat map below are the check after the fix' +
+		(lats.length > 1 ? ', the latency compares the runs before and after it.' : '.') });
+	st.fix = f;
+}
+
 /* ---- findings ---- */
 function findings(fs) {
 	var sec = add(main, 'section', { id: 'findings', 'aria-labelledby': 'h-find' });
-	add(sec, 'h2', { id: 'h-find', text: 'Findings (' + fs.length + ')' });
+	add(sec, 'h2', { id: 'h-find', text: (fix ? 'Findings after the fix (' : 'Findings (') + fs.length + ')' });
 	var n = 0;
 	fs.forEach(function (f) {
 		var d = add(sec, 'details', { cls: 'finding ' + f.severity, open: '' });
@@ -394,6 +457,7 @@ function histograms(sec, ls, decades) {
 }
 
 try {
+	if (fix) fixSummary(fix);
 	if (check) {
 		findings(check.findings || []);
 		heat(check);

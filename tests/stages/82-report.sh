@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # irqsight report in a real browser (issue 21): pages made from fixtures (a 2-CPU VM, the
 # 80-CPU RT worker, the 112-CPU host, the synthetic 512-CPU x 8,192-IRQ host of
-# bench/gen-host.py, a bundle with latency before/after, and a host whose strings are
+# bench/gen-host.py, a fix bundle with latency before/after (tests/report/make-bundle.sh),
+# a hand-made bundle, and a host whose strings are
 # HTML) are opened in headless chromium (tests/deps/report.txt). Each must load with no
 # console message and no resource fetched, draw one heat-map cell per (row, CPU), show as
 # many findings as `--json check`, stay under 3 MB and render in under 2 s; the page's own
@@ -158,16 +159,11 @@ else
 fi
 rm -rf "$big"
 
-# A bundle directory: check.json, latency-before.json, latency-after.json.
-mkdir -p "$out/bundle"
-cp tests/report/latency-before.json tests/report/latency-after.json "$out/bundle/"
-"$BIN" --root tests/hosts/ocp-rt-worker-80cpu-isolcpus-managed-irq --json check >"$out/bundle/check.json"
-nf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$out/bundle/check.json")
-if "$BIN" report --from "$out/bundle" -o "$out/bundle.html" 2>/dev/null; then
-	page bundle "$nf" 2 2000 "$out/bundle/check.json"
-	# The histograms: one bar per saved non-empty bucket of every CPU drawn (up to 8 CPUs,
-	# before and after overlaid) and p50/p99/p99.9 marks for each CPU of each file.
-	if python3 - "$out/bundle.dom" tests/report/latency-before.json tests/report/latency-after.json <<'PY'; then
+# hists NAME: the histograms of a page made from tests/report's latency pair: one bar per
+# saved non-empty bucket of every CPU drawn (up to 8 CPUs, before and after overlaid) and
+# p50/p99/p99.9 marks for each CPU of each file.
+hists() {
+	if python3 - "$out/$1.dom" tests/report/latency-before.json tests/report/latency-after.json <<'PY'; then
 import html, json, re, sys
 st = json.loads(html.unescape(re.search(r'<pre id="selftest">([^<]*)</pre>', open(sys.argv[1]).read()).group(1)))
 runs = [{c["cpu"]: c for c in json.load(open(f))["cpus"] if c.get("histogram")} for f in sys.argv[2:]]
@@ -187,10 +183,58 @@ got = (st.get("hist_cpus"), st.get("hist_bars"), st.get("hist_marks"))
 print("# bundle histograms: %s CPUs, %s bars, %s marks (want %s)" % (got + (want,)))
 sys.exit(0 if want[1] and got == want else 1)
 PY
-		ok "bundle: latency histograms drawn (CPUs, one bar per bucket, percentile marks)"
+		ok "$1: latency histograms drawn (CPUs, one bar per bucket, percentile marks)"
 	else
-		nok "bundle: latency histograms not drawn as saved"
+		nok "$1: latency histograms not drawn as saved"
 	fi
+}
+
+# A fix bundle (tests/report/make-bundle.sh: check before/after, plan, journal of a real
+# apply on a copy, the latency pair, a summary): the after-check's findings and heat map,
+# both histograms, and the fix summary drawn from summary.json.
+if tests/report/make-bundle.sh "$BIN" "$out/fix-bundle" && "$BIN" report --from "$out/fix-bundle" -o "$out/fix-bundle.html" 2>"$out/fix-bundle.err"; then
+	nf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$out/fix-bundle/check-after.json")
+	page fix-bundle "$nf" 2 2000 "$out/fix-bundle/check-after.json"
+	hists fix-bundle
+	if python3 - "$out/fix-bundle.dom" "$out/fix-bundle" <<'PY'; then
+import html, json, re, sys
+dom = open(sys.argv[1]).read()
+st = json.loads(html.unescape(re.search(r'<pre id="selftest">([^<]*)</pre>', dom).group(1)))
+d = sys.argv[2]
+sm, before = json.load(open(d + "/summary.json")), json.load(open(d + "/check-before.json"))
+f = st.get("fix") or {}
+pairs = [k for k, v in sm.items() if isinstance(v, dict) and "before" in v and "after" in v]
+bad = []
+if f.get("verdict") != sm["verdict"] or not re.search(r'id="fix-verdict"[^>]*>%s<' % sm["verdict"], dom): bad.append("verdict %s" % f.get("verdict"))
+if f.get("elapsed_s") != sm["elapsed_s"] or "Elapsed: 3 min 32 s" not in dom: bad.append("elapsed %s" % f.get("elapsed_s"))
+rates = [k for k in pairs if re.search("irq|interrupt", k) and re.search("rate|per_s", k)]
+if f.get("pairs") != len(pairs) + 1 or f.get("rate_pairs") != len(rates): bad.append("pairs %s/%s" % (f.get("pairs"), f.get("rate_pairs")))
+r = sm["device_irq_rate"]
+if not re.search(r'device_irq_rate \(interrupts per second\)</td><td>%s</td><td>%s</td>' % (r["before"], r["after"]), dom): bad.append("interrupt rate row")
+after = json.load(open(d + "/check-after.json"))
+def cell(c): m = c["summary"]; return "%d (%s critical, %s warning, %s info; %s)" % (len(c["findings"]), m["critical"], m["warning"], m["info"], m["status"])
+if "<td>findings</td><td>%s</td><td>%s</td>" % (cell(before), cell(after)) not in dom: bad.append("findings before/after row")
+if f.get("texts") != 3: bad.append("texts %s" % f.get("texts"))
+print("# fix-bundle summary: %s" % f)
+for b in bad: print("#   " + b)
+sys.exit(1 if bad else 0)
+PY
+		ok "fix-bundle: fix summary drawn (verdict, elapsed, interrupt rates and findings before/after, the texts)"
+	else
+		nok "fix-bundle: fix summary not drawn from summary.json"
+	fi
+else
+	nok "fix-bundle: make-bundle.sh or report --from DIR failed: $(cat "$out/fix-bundle.err" 2>/dev/null)"
+fi
+
+# The hand-made bundle layout: check.json, latency-before.json, latency-after.json.
+mkdir -p "$out/bundle"
+cp tests/report/latency-before.json tests/report/latency-after.json "$out/bundle/"
+"$BIN" --root tests/hosts/ocp-rt-worker-80cpu-isolcpus-managed-irq --json check >"$out/bundle/check.json"
+nf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$out/bundle/check.json")
+if "$BIN" report --from "$out/bundle" -o "$out/bundle.html" 2>/dev/null; then
+	page bundle "$nf" 2 2000 "$out/bundle/check.json"
+	hists bundle
 else
 	nok "bundle: report --from DIR failed"
 fi
