@@ -44,8 +44,10 @@ $(BUILD)/%.o: %.c
 
 # One static binary, libc only: the optional TUI/HTTP parts are left out.
 static: irqsight-static
-irqsight-static: src/main.c $(CORE_SRC)
-	$(CC) -std=c17 $(WARN) $(CPPFLAGS) -O2 -static -o $@ $^ -lm -lpthread
+# (one compile of every source: the headers and the page's generated html_assets.inc are
+# listed too, or an edit to them would leave the binary stale)
+irqsight-static: src/main.c $(CORE_SRC) $(shell find src -name '*.h' -o -name '*.inc')
+	$(CC) -std=c17 $(WARN) $(CPPFLAGS) -O2 -static -o $@ $(filter %.c,$^) -lm -lpthread
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

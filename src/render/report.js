@@ -456,6 +456,24 @@ function histograms(sec, ls, decades) {
 	});
 }
 
+/* Printing: a folded <details> prints folded whatever the style sheet says, so open every
+ * one for the print and fold back afterwards what was folded. */
+var folded = [];
+window.addEventListener('beforeprint', function () {
+	folded = Array.prototype.filter.call(document.querySelectorAll('details'), function (d) { return !d.open; });
+	folded.forEach(function (d) { d.open = true; });
+});
+window.addEventListener('afterprint', function () { folded.forEach(function (d) { d.open = false; }); folded = []; });
+/* #selftest-print (82-report): what a print would open, and that it folds back */
+function printCheck() {
+	var all = document.querySelectorAll('details'), closed = function () { return Array.prototype.filter.call(all, function (d) { return !d.open; }).length; };
+	var before = closed();
+	window.dispatchEvent(new Event('beforeprint'));
+	var during = closed();
+	window.dispatchEvent(new Event('afterprint'));
+	st.print = { details: all.length, folded: before, folded_in_print: during, folded_after: closed() };
+}
+
 try {
 	if (fix) fixSummary(fix);
 	if (check) {
@@ -466,6 +484,7 @@ try {
 		platform(check);
 	} else add(main, 'p', { text: 'No check data in this report.' });
 	if (lats.length) latency(lats);
+	if (location.hash === '#selftest-print') printCheck();
 	st.ok = st.errors.length === 0;
 } catch (e) {
 	st.errors.push(String(e && e.stack || e));

@@ -227,6 +227,29 @@ else
 	nok "fix-bundle: make-bundle.sh or report --from DIR failed: $(cat "$out/fix-bundle.err" 2>/dev/null)"
 fi
 
+# Print (issue 21): a folded <details> prints folded whatever the style sheet says, so the
+# page opens them all on beforeprint and folds back on afterprint. The page's self-check
+# plays both events at #selftest-print; a PDF is kept as an artefact.
+if [ -s "$out/fix-bundle.html" ]; then
+	chrome --dump-dom "file://$out/fix-bundle.html#selftest-print" >"$out/fix-bundle-print.dom" 2>/dev/null
+	if python3 - "$out/fix-bundle-print.dom" <<'PY'; then
+import html, json, re, sys
+st = json.loads(html.unescape(re.search(r'<pre id="selftest">([^<]*)</pre>', open(sys.argv[1]).read()).group(1)))
+p = st.get("print") or {}
+print("# print: %s" % p)
+# folded: the bundle's three texts and each finding's "and N more" evidence
+sys.exit(0 if p.get("folded", 0) >= 4 and p.get("folded_in_print") == 0 and p.get("folded_after") == p["folded"] else 1)
+PY
+		ok "fix-bundle: printing opens every folded section and folds them back after"
+	else
+		nok "fix-bundle: folded sections stay folded in print (or stay open after)"
+	fi
+	chrome --print-to-pdf="$out/fix-bundle.pdf" --no-pdf-header-footer "file://$out/fix-bundle.html" >/dev/null 2>&1
+	pages=$(python3 -c 'import re,sys; print(len(re.findall(rb"/Type\s*/Page\b", open(sys.argv[1], "rb").read())))' \
+		"$out/fix-bundle.pdf" 2>/dev/null)
+	[ "${pages:-0}" -gt 0 ] && ok "fix-bundle: printed to PDF, $pages pages ($out/fix-bundle.pdf)" || nok "fix-bundle: no PDF"
+fi
+
 # The hand-made bundle layout: check.json, latency-before.json, latency-after.json.
 mkdir -p "$out/bundle"
 cp tests/report/latency-before.json tests/report/latency-after.json "$out/bundle/"
@@ -265,6 +288,19 @@ if "$BIN" report --from "$out/sampled.json" -o "$out/sampled.html" 2>/dev/null; 
 else
 	nok "sampled: report --from failed"
 fi
+
+# Progress (issue 21): a live report sampling 3 s draws its time-left line on a terminal,
+# nothing on a pipe or under --json. It reads this host's /proc and /sys only (--no-trace:
+# no tracing switched on).
+if command -v script >/dev/null; then
+	script -qc "$BIN report --interval 3 --no-trace -o $out/live.html" /dev/null >"$out/live-tty.out" 2>&1
+	grep -Eq $'\rreport: sampling: [0-9]+% [0-9]+ s left' "$out/live-tty.out" &&
+		ok "live report on a terminal: progress line" || nok "live report on a terminal: no progress line: $(cat -v "$out/live-tty.out" | head -c 300)"
+	script -qc "$BIN --json report --interval 3 --no-trace -o $out/live.html" /dev/null >"$out/live-json.out" 2>&1
+	grep -q 'left' "$out/live-json.out" && nok "live report --json: progress drawn" || ok "live report --json on a terminal: no progress"
+fi
+"$BIN" report --interval 3 --no-trace -o "$out/live.html" 2>"$out/live-pipe.err"
+grep -q $'\r\|left' "$out/live-pipe.err" && nok "live report on a pipe: progress drawn" || ok "live report on a pipe: no progress"
 
 # Without json-c (the static binary) --from is refused and --root still works.
 if [ -x ./irqsight-static ]; then
