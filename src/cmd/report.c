@@ -107,21 +107,31 @@ static int add_file(struct inputs *in, const char *path, bool must)
 		   path);
 }
 
-/* A text file of a fix bundle as a JSON string member; absent: nothing. Cut at 256 KiB. */
+#define REPORT_TEXT_MAX (256u << 10)
+
+/* A text file of a fix bundle as a JSON string member, cut at REPORT_TEXT_MAX (and saying
+ * so); absent: nothing; unreadable: why. */
 static void add_text(struct buf *fix, const char *dir, const char *name, bool *first)
 {
 	char p[4096];
 	struct buf b = { 0 };
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	if (buf_read_file(&b, p, 16u << 20))
+	int r = buf_read_file(&b, p, 64u << 20);
+	if (r == -ENOENT)
 		return;
-	size_t n = b.len > (256u << 10) ? 256u << 10 : b.len;
+	if (r)
+		buf_printf(&b, "(%s could not be read: %s)", name, strerror(-r));
+	else if (b.len > REPORT_TEXT_MAX) {
+		size_t all = b.len;
+		b.len = REPORT_TEXT_MAX;
+		buf_printf(&b, "\n(cut here: %u of %zu bytes shown)", REPORT_TEXT_MAX, all);
+	}
 	if (!*first)
 		buf_putc(fix, ',');
 	*first = false;
 	json_escape(fix, name, strlen(name));
 	buf_putc(fix, ':');
-	json_escape(fix, b.data ? b.data : "", n);
+	json_escape(fix, b.data ? b.data : "", b.len);
 	buf_free(&b);
 }
 
