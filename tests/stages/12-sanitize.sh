@@ -88,14 +88,19 @@ commands() {
 }
 suite commands commands
 
-# report on one fixture (the 80-CPU worker: findings, ~540 heat-map rows, roles) and from
-# the saved latency pair (histograms), and the latency JSON that carries the histogram.
+# report on one fixture (the 80-CPU worker: findings, ~540 heat-map rows, roles), from
+# the saved latency pair (histograms) and from a fix bundle, and the latency JSON that
+# carries the histogram.
 reports() {
 	local p=0 f=0 I=build-san/irqsight
 	R() { "$@" >/dev/null 2>"$tmp/report.err"; local rc=$?
 		if [ $rc -lt 128 ]; then p=$((p + 1)); else f=$((f + 1)); echo "FAIL $* (rc $rc)"; fi; }
 	R $I --root tests/hosts/ocp-rt-worker-80cpu-isolcpus-managed-irq report -o "$tmp/r.html"
 	R $I report --from tests/report/latency-before.json tests/report/latency-after.json -o "$tmp/l.html"
+	# a fix bundle through the json-c loader: two checks (one only as its summary), the
+	# latency pair, summary.json and the texts
+	R tests/report/make-bundle.sh $I "$tmp/bundle"
+	R $I report --from "$tmp/bundle" -o "$tmp/b.html"
 	R $I latency -d 300ms --cpus 0 --save "$tmp/lat.json"
 	echo "reports: $p passed, $f failed"
 	[ "$f" -eq 0 ]
