@@ -1,6 +1,7 @@
 #include "opt/json-c/report_load.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,7 +103,7 @@ static int report_load(const char *data, size_t len, unsigned flags, size_t trim
 {
 	*kind = REPORT_OTHER;
 	*trimmed = false;
-	if (len > (size_t)INT32_MAX) {
+	if (len >= (size_t)INT32_MAX) {	/* json-c takes an int length, and ours has the NUL too */
 		snprintf(why, whylen, "too big");
 		return -EINVAL;
 	}
