@@ -54,6 +54,7 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g);
 int cmd_rollback(int argc, char **argv, const struct global_opts *g);
 int cmd_persist(int argc, char **argv, const struct global_opts *g);
 int cmd_report(int argc, char **argv, const struct global_opts *g);
+int cmd_keep(int argc, char **argv, const struct global_opts *g);
 
 /* Shared by plan/apply/rollback/persist (cmd/apply.c). */
 struct arena;
