@@ -30,6 +30,11 @@ void notify_register(const struct notify_ops *ops)
 	notify_ops = ops;
 }
 
+bool keep_can_notify(void)
+{
+	return notify_ops != NULL;
+}
+
 static void notify(const char *state)
 {
 	if (notify_ops)
