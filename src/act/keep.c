@@ -386,9 +386,10 @@ int keep_resolve(struct keep *k, enum keep_reason reason, const char *event)
 	for (int i = 0; i < k->n; i++)
 		if (!k->v[i].present)
 			release(&k->v[i]);
-	if (event)
-		say(k, "re-resolved the plan after %s (%s): %d file(s) held", keep_reason_name(reason), event,
-		    held);
+	if (event && reason == KEEP_VERIFY)
+		say(k, "re-resolved the plan (%s): %d file(s) held", event, held);
+	else if (event)
+		say(k, "re-resolved the plan after %s (%s): %d file(s) held", keep_reason_name(reason), event, held);
 	r = run_ops(k, &ops, reasons, event, NULL, &a);
 	for (int i = 0; i < ops.n; i++) {
 		struct keep_item *it = items[i];
