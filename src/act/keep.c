@@ -334,6 +334,8 @@ static struct keep_item *item_for(struct keep *k, const struct act_op *op, bool 
 	return it;
 }
 
+static bool still_held(struct keep *k, struct keep_item *it, char *buf, size_t n, struct arena *a, bool *gone);
+
 int keep_resolve(struct keep *k, enum keep_reason reason, const char *event)
 {
 	if (k->stopped)
@@ -351,11 +353,14 @@ int keep_resolve(struct keep *k, enum keep_reason reason, const char *event)
 	for (int i = 0; i < k->n; i++)
 		k->v[i].present = false;
 	enum keep_reason *reasons = arena_calloc(&a, (size_t)(ops.n ? ops.n : 1), sizeof(*reasons));
-	struct keep_item **items = arena_calloc(&a, (size_t)(ops.n ? ops.n : 1), sizeof(*items));
+	/* Indices, not pointers: adding items may move k->v. */
+	int *items = arena_calloc(&a, (size_t)(ops.n ? ops.n : 1), sizeof(*items));
 	int held = 0;
+	char rb[4096];
 	for (int i = 0; i < ops.n; i++) {
 		struct act_op *op = &ops.v[i];
 		reasons[i] = reason;
+		items[i] = -1;
 		if (!op->path)
 			continue;
 		bool is_new;
@@ -368,7 +373,8 @@ int keep_resolve(struct keep *k, enum keep_reason reason, const char *event)
 		}
 		if (op->status != ACT_PENDING)
 			continue;
-		struct keep_item *it = items[i] = item_for(k, op, &is_new);
+		struct keep_item *it = item_for(k, op, &is_new);
+		items[i] = (int)(it - k->v);
 		it->present = true;
 		held++;
 		/* An IRQ file keep has not held before, after the first resolution: a new
@@ -378,6 +384,15 @@ int keep_resolve(struct keep *k, enum keep_reason reason, const char *event)
 		if (it->contested) {
 			op->status = ACT_SKIPPED;
 			op->why = "contested: left to its other writer";
+			continue;
+		}
+		/* Held already and still as planned: no checked open and read by act_run (a
+		 * re-resolve of thousands of IRQs stays well within a second). */
+		bool gone = false;
+		if (!is_new && it->fd >= 0 && it->want_text && !strcmp(it->want_text, op->want_text) &&
+		    still_held(k, it, rb, sizeof(rb), &a, &gone) && !gone) {
+			op->status = ACT_SAME;
+			op->old = op->want_text;
 			continue;
 		}
 		op->journal_old = it->baseline;
@@ -392,9 +407,9 @@ int keep_resolve(struct keep *k, enum keep_reason reason, const char *event)
 		say(k, "re-resolved the plan after %s (%s): %d file(s) held", keep_reason_name(reason), event, held);
 	r = run_ops(k, &ops, reasons, event, NULL, &a);
 	for (int i = 0; i < ops.n; i++) {
-		struct keep_item *it = items[i];
-		if (!it)
+		if (items[i] < 0)
 			continue;
+		struct keep_item *it = &k->v[items[i]];
 		if (!it->baseline && ops.v[i].old)
 			it->baseline = arena_strdup(&k->a, ops.v[i].old);
 		hold(k, it);
