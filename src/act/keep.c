@@ -172,9 +172,10 @@ const char *keep_writer(const struct source *src, struct arena *a, int irq, cons
 	if (irq >= 0)
 		snprintf(sirq, sizeof(sirq), "%d", irq);
 	if (ib) {
-		*advice = arena_printf(a, "ban it from irqbalance: IRQBALANCE_BANNED_CPULIST=<VM CPUs> (irqsight persist "
-					  "sets it) or IRQBALANCE_ARGS=--banirq=%s in /etc/default/irqbalance, then "
-					  "systemctl restart irqbalance",
+		*advice = arena_printf(a,
+				       "ban it from irqbalance: IRQBALANCE_BANNED_CPULIST=<VM CPUs> (irqsight persist "
+				       "sets it) or IRQBALANCE_ARGS=--banirq=%s in /etc/default/irqbalance, then "
+				       "systemctl restart irqbalance",
 				       sirq);
 		return arena_printf(a, "irqbalance (pid %d)", ib);
 	}
@@ -186,13 +187,15 @@ const char *keep_writer(const struct source *src, struct arena *a, int irq, cons
 			prof = arena_strndup(a, s.p, s.n);
 		}
 		buf_free(&b);
-		*advice = arena_printf(a, "tuned's profile %s sets IRQ affinity (its irqbalance or scheduler plugin): "
-					  "switch to a profile without it (tuned-adm profile ...) or tuned-adm off",
+		*advice = arena_printf(a,
+				       "tuned's profile %s sets IRQ affinity (its irqbalance or scheduler plugin): "
+				       "switch to a profile without it (tuned-adm profile ...) or tuned-adm off",
 				       prof && *prof ? prof : "(unknown)");
 		return arena_printf(a, "tuned (pid %d, profile %s)", tuned, prof && *prof ? prof : "unknown");
 	}
-	*advice = arena_printf(a, "find the writer (auditctl -w /proc/irq/%s/smp_affinity_list -p w) and stop it, or "
-				  "leave this IRQ out of the plan",
+	*advice = arena_printf(a,
+			       "find the writer (auditctl -w /proc/irq/%s/smp_affinity_list -p w) and stop it, or "
+			       "leave this IRQ out of the plan",
 			       sirq);
 	return "another process";
 }
@@ -226,7 +229,8 @@ static int journal_ready(struct keep *k, int *lock)
 		buf_free(&b);
 		if (usable && jd.rollbacks > 0) {
 			if (k->j.fd >= 0 || !k->journal_chosen) {
-				say(k, "journal %s was rolled back: holding nothing until reloaded (SIGHUP) or restarted",
+				say(k,
+				    "journal %s was rolled back: holding nothing until reloaded (SIGHUP) or restarted",
 				    path);
 				k->stopped = true;
 				journal_close(&k->j);
@@ -530,9 +534,9 @@ int keep_verify(struct keep *k)
 				it->contested = true;
 				it->advice = arena_strdup(&k->a, adv);
 				release(it);
-				say(k, "contested irq %d %s%s%s (%s): rewritten by %s %d times in %d s: left alone; %s", it->irq,
-				    it->name ? it->name : "", it->dev ? " " : "", it->dev ? it->dev : "", it->path, w,
-				    it->nhits, k->o.contest_window, adv);
+				say(k, "contested irq %d %s%s%s (%s): rewritten by %s %d times in %d s: left alone; %s",
+				    it->irq, it->name ? it->name : "", it->dev ? " " : "", it->dev ? it->dev : "",
+				    it->path, w, it->nhits, k->o.contest_window, adv);
 				continue;
 			}
 			reasons[ops.n] = KEEP_FOREIGN_WRITE;

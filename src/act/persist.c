@@ -45,7 +45,8 @@ static void exec_start(struct buf *b, const char *binary, const char *args)
 static const char unit_after[] =
 	"# IRQs exist once drivers have probed (udev coldplug); irqbalance must have read its\n"
 	"# banned CPU list first, or it moves the IRQs back.\n"
-	"After=systemd-udev-trigger.service systemd-udev-settle.service systemd-modules-load.service irqbalance.service\n"
+	"After=systemd-udev-trigger.service systemd-udev-settle.service systemd-modules-load.service "
+	"irqbalance.service\n"
 	"ConditionPathExists=/" PERSIST_PLAN "\n";
 
 int persist_unit_text(const char *binary, struct buf *b)
@@ -78,7 +79,8 @@ int persist_keep_unit_text(const char *binary, bool notify, struct buf *b)
 	buf_puts(b, unit_after);
 	buf_puts(b, "\n[Service]\n");
 	/* A build without libsystemd cannot say READY=1: systemd would wait for it. */
-	buf_puts(b, notify ? "Type=notify\nNotifyAccess=main\n# keep pings every WatchdogSec/2; a loop stuck for longer is restarted.\nWatchdogSec=30\n"
+	buf_puts(b, notify ? "Type=notify\nNotifyAccess=main\n# keep pings every WatchdogSec/2; a loop stuck for "
+			     "longer is restarted.\nWatchdogSec=30\n"
 			   : "# Built without libsystemd: no readiness or watchdog notification.\nType=simple\n");
 	exec_start(b, binary, "keep /" PERSIST_PLAN);
 	buf_puts(b, "# SIGHUP: re-read the plan. SIGTERM (stop) leaves the plan in force.\n"
@@ -284,9 +286,11 @@ int persist_install(const struct persist_opts *o, struct arena *a, struct persis
 	if (e)
 		return e;
 	static const char *const targets[] = {
-		PERSIST_PLAN, "etc/systemd/system/" PERSIST_UNIT,
+		PERSIST_PLAN,
+		"etc/systemd/system/" PERSIST_UNIT,
 		"etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT,
-		"etc/default/irqbalance", "etc/sysconfig/irqbalance",
+		"etc/default/irqbalance",
+		"etc/sysconfig/irqbalance",
 		"etc/systemd/system/" PERSIST_KEEP_UNIT,
 	};
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)

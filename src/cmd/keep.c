@@ -55,7 +55,8 @@ static void keep_usage(FILE *f)
 		   "      --debounce MS         wait after an event for more (default 100)\n"
 		   "      --contest-max N       rewrites by others tolerated (default 5)\n"
 		   "      --contest-window MIN  ... within this many minutes (default 10)\n"
-		   "      --state-dir DIR       journals and keep.state (default $IRQSIGHT_STATE_DIR or /var/lib/irqsight)\n");
+		   "      --state-dir DIR       journals and keep.state (default $IRQSIGHT_STATE_DIR or "
+		   "/var/lib/irqsight)\n");
 }
 
 struct keep_cli {
@@ -100,15 +101,9 @@ static int parse_opts(int argc, char **argv, struct keep_cli *o)
 			if (*end || o->contest_window < 1 || o->contest_window > 1440)
 				return err("--contest-window takes minutes from 1 to 1440, not '%s'", optarg);
 			break;
-		case 's':
-			o->state = optarg;
-			break;
-		case 'h':
-			keep_usage(stdout);
-			return -1;
-		default:
-			keep_usage(stderr);
-			return EXIT_UNKNOWN;
+		case 's': o->state = optarg; break;
+		case 'h': keep_usage(stdout); return -1;
+		default: keep_usage(stderr); return EXIT_UNKNOWN;
 		}
 	}
 	if (optind + 1 < argc) {
@@ -148,7 +143,7 @@ static int load_plan(const char *path, const struct source *src, struct arena *a
 		return err("cannot read the host under '%s': %s", src->root, strerror(-r));
 	const char *why = NULL;
 	rc = plan_matches_host(p, &h, a, &why) ? 0
-						: err("refusing plan '%s': %s (make a plan on this host)", path, why);
+					       : err("refusing plan '%s': %s (make a plan on this host)", path, why);
 	host_free(&h);
 	return rc;
 }
@@ -230,7 +225,9 @@ static void run_loop(struct loop *l)
 		double t = now_s();
 		double until = fmin(fmin(next_verify, due), next_wd) - t;
 		int ms = until <= 0 ? 0 : (int)ceil(until * 1000);
-		struct pollfd pf[3] = { { l->sfd, POLLIN, 0 }, { l->nl.uevent, POLLIN, 0 }, { l->nl.route, POLLIN, 0 } };
+		struct pollfd pf[3] = { { l->sfd, POLLIN, 0 },
+					{ l->nl.uevent, POLLIN, 0 },
+					{ l->nl.route, POLLIN, 0 } };
 		int n = poll(pf, 3, ms);
 		if (n < 0 && errno != EINTR)
 			break;
@@ -303,10 +300,12 @@ int cmd_keep(int argc, char **argv, const struct global_opts *g)
 	l.sfd = open_signals();
 	if ((r = nl_open(&l.nl)))
 		warn("no netlink events (%s): keep only verifies every %g s", strerror(-r), l.o.verify);
-	struct keep_opts ko = { l.o.contest_max, l.o.contest_window * 60, act_state_dir(l.o.state), l.o.plan_path,
-				log_line, NULL };
+	struct keep_opts ko = {
+		l.o.contest_max, l.o.contest_window * 60, act_state_dir(l.o.state), l.o.plan_path, log_line, NULL
+	};
 	keep_init(&l.k, &src, &l.plan, &ko);
-	fprintf(stderr, "irqsight keep: plan %s, root %s, verify %g s, contested after %d rewrites in %d min, state %s\n",
+	fprintf(stderr,
+		"irqsight keep: plan %s, root %s, verify %g s, contested after %d rewrites in %d min, state %s\n",
 		l.o.plan_path, src.root, l.o.verify, l.o.contest_max, l.o.contest_window, l.k.state_path);
 	keep_resolve(&l.k, KEEP_VERIFY, NULL);
 	keep_write_state(&l.k);

@@ -15,7 +15,8 @@
 
 static void persist_usage(FILE *f)
 {
-	fprintf(f, "Usage: irqsight persist [--oneshot] [--dest DIR] [--state-dir DIR] [--binary PATH] [--no-irqbalance] PLAN\n"
+	fprintf(f, "Usage: irqsight persist [--oneshot] [--dest DIR] [--state-dir DIR] [--binary PATH] "
+		   "[--no-irqbalance] PLAN\n"
 		   "       irqsight persist --remove [--dest DIR] [--state-dir DIR]\n\n"
 		   "Installs /etc/irqsight/plan, the service " PERSIST_KEEP_UNIT " that runs `irqsight keep`\n"
 		   "after drivers and irqbalance at every boot and holds the plan from then on (or with\n"
@@ -63,9 +64,7 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 		case 'n':
 			no_ib = true;
 			break;
-		case 'o':
-			oneshot = true;
-			break;
+		case 'o': oneshot = true; break;
 		case 'h':
 			persist_usage(stdout);
 			return EXIT_OK;
@@ -104,8 +103,11 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 			rc = err("persist --remove: %s", why ? why : strerror(-r));
 		else
 			printf("Removed %d file(s) and restored %d%s%s.\n%s", res.removed, res.restored,
-			       res.irqbalance_path ? " (" : "", res.irqbalance_path ? arena_printf(&a, "%s)", res.irqbalance_path) : "",
-			       live ? "Now: systemctl stop " PERSIST_KEEP_UNIT "; systemctl daemon-reload; systemctl restart irqbalance\n" : "");
+			       res.irqbalance_path ? " (" : "",
+			       res.irqbalance_path ? arena_printf(&a, "%s)", res.irqbalance_path) : "",
+			       live ? "Now: systemctl stop " PERSIST_KEEP_UNIT
+				      "; systemctl daemon-reload; systemctl restart irqbalance\n"
+				    : "");
 		arena_free(&a);
 		return rc;
 	}
@@ -130,13 +132,17 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 		arena_free(&a);
 		return err("--binary needs an absolute path, not '%s'", binary);
 	}
-	struct persist_opts po = { dreal, sdir, binary, text.data, text.len,
-				   !no_ib && p.has_banned ? &p.irqbalance_banned : NULL, !oneshot, keep_can_notify() };
+	struct persist_opts po = { dreal,    sdir,
+				   binary,   text.data,
+				   text.len, !no_ib && p.has_banned ? &p.irqbalance_banned : NULL,
+				   !oneshot, keep_can_notify() };
 	if ((r = persist_install(&po, &a, &res, &why))) {
 		rc = err("persist: %s: %s", why ? why : "failed", strerror(-r));
 	} else {
 		printf("Installed:\n  %s\n  %s (enabled for multi-user.target%s)\n", res.plan_path, res.unit_path,
-		       oneshot ? "" : keep_can_notify() ? "; Type=notify with a watchdog" : "; Type=simple: built without libsystemd");
+		       oneshot		   ? ""
+		       : keep_can_notify() ? "; Type=notify with a watchdog"
+					   : "; Type=simple: built without libsystemd");
 		if (res.irqbalance_path)
 			printf("  %s: IRQBALANCE_BANNED_CPULIST=%s\n", res.irqbalance_path, res.banned);
 		printf("Manifest and backups: %s/persist (undo: irqsight persist --remove)\n", sdir);

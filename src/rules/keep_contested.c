@@ -20,13 +20,16 @@ void rule_keep_contested(const struct host *h, struct findings *fs)
 		finding_evidence(fs, f, "file", "%s", c->path ? c->path : "?");
 		finding_evidence(fs, f, "writer", "%s", c->writer ? c->writer : "another process");
 		finding_evidence(fs, f, "rewrites", "%d in %d min (keep pid %d)", c->rewrites, c->window / 60, k->pid);
-		finding_meaning(fs, f, "Two writers disagree about where this interrupt runs. irqsight keep put the "
+		finding_meaning(fs, f,
+				"Two writers disagree about where this interrupt runs. irqsight keep put the "
 				"planned CPUs back each time and then stopped, so as not to fight forever: the value "
 				"is now whatever the other writer last set, possibly a CPU reserved for VMs.");
-		finding_decision(fs, f, "Stop the other writer for this IRQ, or leave the IRQ out of the plan; then "
+		finding_decision(fs, f,
+				 "Stop the other writer for this IRQ, or leave the IRQ out of the plan; then "
 				 "reload keep (systemctl reload irqsight-keep) so it holds the IRQ again.");
 		if (c->advice)
 			finding_note(fs, f, "%s", c->advice);
-		finding_note(fs, f, "then: systemctl reload irqsight-keep (keep re-reads the plan and holds the IRQ again)");
+		finding_note(fs, f,
+			     "then: systemctl reload irqsight-keep (keep re-reads the plan and holds the IRQ again)");
 	}
 }

@@ -49,8 +49,9 @@ void nl_close(struct nl_sockets *s)
 
 static int rank(enum nl_kind k)
 {
-	static const int r[] = { [NL_NONE] = 0, [NL_LINK_OTHER] = 1, [NL_LINK_DOWN] = 2, [NL_DRIVER] = 3,
-				 [NL_LINK_UP] = 4 };
+	static const int r[] = {
+		[NL_NONE] = 0, [NL_LINK_OTHER] = 1, [NL_LINK_DOWN] = 2, [NL_DRIVER] = 3, [NL_LINK_UP] = 4
+	};
 	return r[k];
 }
 
@@ -118,7 +119,10 @@ static void parse_link(struct nl_sockets *s, const struct nlmsghdr *h, struct nl
 	else if (!is && was)
 		e.kind = NL_LINK_DOWN;
 	snprintf(e.what, sizeof(e.what), "%s %s", name,
-		 e.kind == NL_LINK_UP ? "up" : e.kind == NL_LINK_DOWN ? "down" : h->nlmsg_type == RTM_DELLINK ? "removed" : "changed");
+		 e.kind == NL_LINK_UP		? "up"
+		 : e.kind == NL_LINK_DOWN	? "down"
+		 : h->nlmsg_type == RTM_DELLINK ? "removed"
+						: "changed");
 	if (slot) {
 		s->known[ix] = h->nlmsg_type == RTM_NEWLINK;
 		s->flags[ix] = f;
@@ -154,7 +158,8 @@ int nl_read(struct nl_sockets *s, int fd, struct nl_event *ev)
 			continue;
 		}
 		int rem = (int)len;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem)) {
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, rem);
+		     h = NLMSG_NEXT(h, rem)) {
 			if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) {
 				parse_link(s, h, ev);
 				n++;

@@ -23,14 +23,23 @@ TEST(keep_uevent_bind_and_net)
 {
 	char b[512];
 	struct nl_event ev = { 0 };
-	const char *bind[] = { "bind@/devices/pci0000:00/0000:00:03.0", "ACTION=bind",
-			       "DEVPATH=/devices/pci0000:00/0000:00:03.0", "SUBSYSTEM=pci", "DRIVER=virtio-pci",
-			       "SEQNUM=12", NULL };
+	const char *bind[] = { "bind@/devices/pci0000:00/0000:00:03.0",
+			       "ACTION=bind",
+			       "DEVPATH=/devices/pci0000:00/0000:00:03.0",
+			       "SUBSYSTEM=pci",
+			       "DRIVER=virtio-pci",
+			       "SEQNUM=12",
+			       NULL };
 	CHECK(nl_parse_uevent(b, uevent(b, bind), &ev));
 	CHECK(ev.kind == NL_DRIVER);
 	CHECK_STR(ev.what, "bind pci 0000:00:03.0 virtio-pci");
-	const char *net[] = { "add@/devices/virtual/net/v0", "ACTION=add", "DEVPATH=/devices/virtual/net/v0",
-			      "SUBSYSTEM=net", "INTERFACE=v0", "IFINDEX=5", NULL };
+	const char *net[] = { "add@/devices/virtual/net/v0",
+			      "ACTION=add",
+			      "DEVPATH=/devices/virtual/net/v0",
+			      "SUBSYSTEM=net",
+			      "INTERFACE=v0",
+			      "IFINDEX=5",
+			      NULL };
 	memset(&ev, 0, sizeof(ev));
 	CHECK(nl_parse_uevent(b, uevent(b, net), &ev));
 	CHECK_STR(ev.what, "add net v0");
