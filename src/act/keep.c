@@ -227,8 +227,11 @@ static int journal_ready(struct keep *k, int *lock)
 		bool usable = !buf_read_file(&b, path, PF_MAX_BYTES) && !journal_parse(b.data, b.len, &a, &jd, &jwhy) &&
 			      jd.root && !strcmp(jd.root, k->src->root);
 		buf_free(&b);
+		/* The journal keep was appending to, rolled back since: the operator undid the
+		 * plan, and keep does not fight that. At start a rolled-back newest journal is
+		 * history: keep's first write starts a journal of its own. */
 		if (usable && jd.rollbacks > 0) {
-			if (k->j.fd >= 0 || !k->journal_chosen) {
+			if (k->j.fd >= 0) {
 				say(k,
 				    "journal %s was rolled back: holding nothing until reloaded (SIGHUP) or restarted",
 				    path);

@@ -179,6 +179,25 @@ if [ -n "$NETNS" ] && [ -n "$rx" ]; then
 	check "rollback puts the new irq $new back to the value it came with" test "$(cat "$R/proc/irq/$new/smp_affinity_list")" = 0-1
 fi
 
+# ---- keep started with no apply before it (as the unit at boot, here after the rollback):
+# its first pass is the apply, in a journal of its own; a rollback while it runs stops it.
+values "$R" "$rx $new" >"$T/before2"
+"$BIN" --root "$R" keep --verify 60 "$T/p.plan" 2>"$T/keep2.log" &
+KP=$!
+for _ in $(seq 100); do grep -q "^keep pid=$KP " "$IRQSIGHT_STATE_DIR/keep.state" 2>/dev/null && break; sleep 0.05; done
+j2=$(grep -l 'command=keep' "$IRQSIGHT_STATE_DIR"/journal-*.txt 2>/dev/null | head -n 1)
+check "keep without a live apply journal: applies the plan in a journal of its own (command=keep)" \
+	sh -c "test -n '$j2' && grep -q 'keep=verify' '$j2' && test \$(cat '$R/proc/irq/$fw/smp_affinity_list') = 0"
+"$BIN" rollback >"$T/rb2.out" 2>&1
+echo 1 >"$R/proc/irq/$fw/smp_affinity_list"
+kill -USR1 "$KP"
+sleep 0.5
+check "rollback while keep runs: keep stops holding (the foreign value stays, said once)" \
+	sh -c "test \$(cat '$R/proc/irq/$fw/smp_affinity_list') = 1 && test \$(grep -c 'was rolled back: holding nothing' '$T/keep2.log') = 1"
+kill -TERM "$KP"; wait "$KP"; KP=
+echo 0-1 >"$R/proc/irq/$fw/smp_affinity_list"
+check "that rollback restored the state before keep's first pass" cmp "$T/before2" <(values "$R" "$rx $new")
+
 # ---- a plan made for another host: refused at start with the reason
 sed -E 's/^host cpus=2 online=0-1/host cpus=4 online=0-3/' "$T/p.plan" >"$T/other.plan"
 timeout 10 "$BIN" --root "$R" keep --verify 60 "$T/other.plan" >"$T/other.out" 2>&1
