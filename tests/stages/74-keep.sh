@@ -198,6 +198,39 @@ kill -TERM "$KP"; wait "$KP"; KP=
 echo 0-1 >"$R/proc/irq/$fw/smp_affinity_list"
 check "that rollback restored the state before keep's first pass" cmp "$T/before2" <(values "$R" "$rx $new")
 
+# ---- sd_notify (a build with libsystemd): READY=1 after the first pass, WATCHDOG=1 every
+# half WATCHDOG_USEC, STOPPING=1, to $NOTIFY_SOCKET as systemd would read them.
+if strings "$BIN" | grep -q '^sd_notify$' || nm -D "$BIN" 2>/dev/null | grep -q ' sd_notify'; then
+	python3 - "$T/notify.sock" "$T/notify.txt" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.2)
+out = open(sys.argv[2], "w")
+end = time.time() + 8
+while time.time() < end:
+    try:
+        m = s.recv(4096).decode()
+    except socket.timeout:
+        continue
+    out.write("%.3f %s\n" % (time.time(), m.replace("\n", " ")))
+    out.flush()
+    if "STOPPING=1" in m:
+        break
+PY
+	LP=$!
+	for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.05; done
+	NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=400000 "$BIN" --root "$R" keep --verify 60 "$T/p.plan" 2>"$T/keep3.log" &
+	KP=$!
+	sleep 1.5
+	kill -TERM "$KP"; wait "$KP"; KP=
+	wait "$LP"
+	check "sd_notify: READY=1 once, then WATCHDOG=1 every 0.2 s (>= 4 in 1.5 s), STOPPING=1 at SIGTERM" \
+		sh -c "test \$(grep -c 'READY=1' '$T/notify.txt') = 1 && test \$(grep -c 'WATCHDOG=1' '$T/notify.txt') -ge 4 && grep -q 'STOPPING=1' '$T/notify.txt'"
+else
+	echo "skip sd_notify: $BIN is built without libsystemd"
+fi
+
 # ---- a plan made for another host: refused at start with the reason
 sed -E 's/^host cpus=2 online=0-1/host cpus=4 online=0-3/' "$T/p.plan" >"$T/other.plan"
 timeout 10 "$BIN" --root "$R" keep --verify 60 "$T/other.plan" >"$T/other.out" 2>&1
