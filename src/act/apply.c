@@ -269,9 +269,8 @@ static void by_dev_range(const struct by_dev *d, const char *bdf, int *lo, int *
 	*hi = l;
 }
 
-static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const struct host *h,
-			const struct by_dev *d, const struct cpuset *online, bool *used, struct arena *a,
-			struct act_list *out)
+static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const struct host *h, const struct by_dev *d,
+			const struct cpuset *online, bool *used, struct arena *a, struct act_list *out)
 {
 	int nmatch = 0, nvec = 0, nused = 0, lo, hi;
 	by_dev_range(d, pi->bdf, &lo, &hi);
