@@ -116,6 +116,26 @@ else
 	echo "skip new-irq/event case (${rx:+no netns}${rx:-no virtio3-rx in the plan})"
 fi
 
+# ---- the writer named: irqbalance from the process list, then tuned with its profile
+wr=$(sed -nE 's/^irq cpus=0 dev=.* action=virtio\*-deflate irq=([0-9]+) .*/\1/p' "$T/p.plan")
+mkdir -p "$R/proc/733" "$R/proc/640" "$R/etc/tuned"
+echo irqbalance >"$R/proc/733/comm"
+echo 1 >"$R/proc/irq/$wr/smp_affinity_list"
+kill -USR1 "$KP"
+wait_for "$R/proc/irq/$wr/smp_affinity_list" 0 2 >/dev/null
+sleep 0.2
+check "writer named: irqbalance with its pid" grep -qE "corrected irq $wr .*reason=foreign-write writer=\"irqbalance \(pid 733\)\"" "$T/keep.log"
+rm -rf "$R/proc/733"
+echo tuned >"$R/proc/640/comm"
+echo virtual-host >"$R/etc/tuned/active_profile"
+echo 1 >"$R/proc/irq/$wr/smp_affinity_list"
+kill -USR1 "$KP"
+wait_for "$R/proc/irq/$wr/smp_affinity_list" 0 2 >/dev/null
+sleep 0.2
+check "writer named: tuned with its pid and active profile" \
+	grep -qE "corrected irq $wr .*writer=\"tuned \(pid 640, profile virtual-host\)\"" "$T/keep.log"
+rm -rf "$R/proc/640" "$R/etc/tuned"
+
 # ---- contested: rewritten 6 times (more than --contest-max 5) by someone else
 ct=$(sed -nE 's/^irq cpus=0 dev=.* action=virtio\*-inflate irq=([0-9]+) .*/\1/p' "$T/p.plan")
 for i in 1 2 3 4 5 6; do
@@ -136,8 +156,8 @@ fs=[f for f in json.load(open('$T/check.json'))['findings'] if f['id']=='keep-co
 sys.exit(not (len(fs)==1 and fs[0].get('irq')==$ct and any('another process' in str(e) for e in fs[0]['evidence'])))"
 "$BIN" --root "$R" export - >"$T/metrics.prom" 2>/dev/null
 check "export: irqsight_keep_contested_irqs 1" grep -qx 'irqsight_keep_contested_irqs 1' "$T/metrics.prom"
-check "export: corrections by reason (foreign-write 7: irq $fw, default_smp_affinity, 5 on irq $ct)" \
-	grep -qx 'irqsight_keep_corrections_total{reason="foreign-write"} 7' "$T/metrics.prom"
+check "export: corrections by reason (foreign-write 9: irq $fw, default_smp_affinity, 2 on irq $wr, 5 on irq $ct)" \
+	grep -qx 'irqsight_keep_corrections_total{reason="foreign-write"} 9' "$T/metrics.prom"
 if [ -n "$NETNS" ] && [ -n "$rx" ]; then
 	check "export: corrections_total{reason=new-irq} 1" grep -qx 'irqsight_keep_corrections_total{reason="new-irq"} 1' "$T/metrics.prom"
 fi
