@@ -29,11 +29,15 @@ src=tests/hosts/live-firecracker-virtio-root
 if [ ! -d "$src/proc/irq" ]; then bad "fixture $src missing"; end; fi
 R=$T/root
 cp -a "$src" "$R"
+# RPS on for eth0 (keep holds RPS that is on; off stays off).
+RPS=sys/class/net/eth0/queues/rx-0/rps_cpus
+echo 3 >"$R/$RPS"
 cp -a "$R" "$T/orig"
 # keep.state where check --root and export --root find it (a host's /var/lib/irqsight).
 export IRQSIGHT_STATE_DIR=$R/var/lib/irqsight
 "$BIN" --root "$R" plan --housekeeping 0 -o "$T/p.plan" >/dev/null 2>&1
 check "plan for the copy (housekeeping 0)" test -s "$T/p.plan"
+grep -q '^rps ' "$T/p.plan" || echo 'rps netdev=eth0 dev=0000:00:03.0 cpus=0' >>"$T/p.plan"
 "$BIN" --root "$R" apply --yes "$T/p.plan" >"$T/apply.out" 2>&1
 check "apply --yes on the copy" test $? = 0
 journal=$(ls "$IRQSIGHT_STATE_DIR"/journal-*.txt 2>/dev/null | head -n 1)
@@ -42,7 +46,7 @@ check "apply wrote a journal" test -n "$journal"
 # Values as text: every IRQ's smp_affinity_list and default_smp_affinity, but the IRQs named.
 values() { (cd "$1/proc/irq" && for f in default_smp_affinity */smp_affinity_list; do
 	case " $2 " in *" ${f%%/*} "*) continue ;; esac
-	printf '%s %s\n' "$f" "$(cat "$f")"; done); }
+	printf '%s %s\n' "$f" "$(cat "$f")"; done; echo "rps $(cat "$1/$RPS")"); }
 # Wait up to $3 seconds for file $1 to read $2; prints the seconds it took.
 wait_for() { local t0 t; t0=$(date +%s.%N); while :; do
 	[ "$(cat "$1" 2>/dev/null)" = "$2" ] && break
@@ -70,12 +74,15 @@ check "managed irq $mg_irq: never written, told once" \
 fw=$(sed -nE 's/^irq cpus=0 dev=.* action=virtio\*-config irq=([0-9]+) .*/\1/p' "$T/p.plan" | head -n 1)
 echo 1 >"$R/proc/irq/$fw/smp_affinity_list"
 echo 2 >"$R/proc/irq/default_smp_affinity"
+echo 3 >"$R/$RPS"
 kill -USR1 "$KP"
 check "foreign write to irq $fw written back" wait_for "$R/proc/irq/$fw/smp_affinity_list" 0 2 >/dev/null
 check "foreign write to default_smp_affinity written back" wait_for "$R/proc/irq/default_smp_affinity" 1 2 >/dev/null
+check "foreign write to eth0's RPS mask written back" wait_for "$R/$RPS" 1 2 >/dev/null
 sleep 0.2
 check "log: one line for irq $fw with reason foreign-write and the writer" \
 	grep -qE "corrected irq $fw virtio0-config 0000:00:01.0: 1 -> 0 reason=foreign-write writer=\"another process\"" "$T/keep.log"
+check "log: RPS of eth0 rx-0 corrected (foreign-write)" grep -qE "corrected eth0 rx-0: 3 -> 1 reason=foreign-write" "$T/keep.log"
 check "log: default_smp_affinity corrected (foreign-write)" \
 	grep -qE "corrected default_smp_affinity: 2 -> 1 reason=foreign-write" "$T/keep.log"
 check "journal: keep's correction joins apply's journal, old= the value keep found held" \
@@ -156,8 +163,8 @@ fs=[f for f in json.load(open('$T/check.json'))['findings'] if f['id']=='keep-co
 sys.exit(not (len(fs)==1 and fs[0].get('irq')==$ct and any('another process' in str(e) for e in fs[0]['evidence'])))"
 "$BIN" --root "$R" export - >"$T/metrics.prom" 2>/dev/null
 check "export: irqsight_keep_contested_irqs 1" grep -qx 'irqsight_keep_contested_irqs 1' "$T/metrics.prom"
-check "export: corrections by reason (foreign-write 9: irq $fw, default_smp_affinity, 2 on irq $wr, 5 on irq $ct)" \
-	grep -qx 'irqsight_keep_corrections_total{reason="foreign-write"} 9' "$T/metrics.prom"
+check "export: corrections by reason (foreign-write 10: irq $fw, default_smp_affinity, RPS, 2 on irq $wr, 5 on irq $ct)" \
+	grep -qx 'irqsight_keep_corrections_total{reason="foreign-write"} 10' "$T/metrics.prom"
 if [ -n "$NETNS" ] && [ -n "$rx" ]; then
 	check "export: corrections_total{reason=new-irq} 1" grep -qx 'irqsight_keep_corrections_total{reason="new-irq"} 1' "$T/metrics.prom"
 fi
