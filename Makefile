@@ -100,6 +100,7 @@ FUZZ_pci_config := src/parse/pci_config.c
 FUZZ_task       := src/parse/task.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_envfile    := src/parse/envfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_planfile   := src/parse/planfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
+FUZZ_keepstate  := src/parse/keepstate.c src/parse/planfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_cpuset     := src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 # html: what report --from does with a file, json-c's reading included (the loader
 # registers itself with the harness as it does with cmd/report.c).
