@@ -69,10 +69,11 @@ void finding_decision(struct findings *fs, struct finding *f, const char *fmt, .
 void rules_run(const struct host *h, struct findings *fs);
 enum severity findings_worst(const struct findings *fs);	/* SEV_INFO when none */
 
-/* The rule table (rules/table.c): one line per rule. */
+/* The rule table (rules/table.c, made from rules/rules.def): one line per rule. */
 struct rule {
 	const char *id;		/* the primary finding id it emits (a rule may emit related ids) */
 	void (*run)(const struct host *h, struct findings *fs);
+	enum severity worst;	/* the most severe level the id is reported with */
 	const char *summary;	/* for docs/findings.md and --list-rules */
 };
 extern const struct rule rules_table[];
