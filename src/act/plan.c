@@ -246,11 +246,13 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 	 * CPUs kept free of interrupts ("vm-cpus"): every reservation of the roles model
 	 * (isolated by any source, nohz_full, pinned vCPUs) plus --vm-cpus, which adds to
 	 * them and never cancels them. Only --housekeeping may name a reserved CPU, and the
-	 * plan then says so (p->warning). host_build() derives the roles; a model built by
-	 * hand (tests) gets them here.
+	 * plan then says so (p->warning). host_build() derives the roles (a model built by
+	 * hand calls roles_derive() itself: the host is const here); none derived, no plan.
 	 */
-	if (!h->roles.derived)
-		roles_derive((struct host *)h);
+	if (!h->roles.derived) {
+		*why = "the host's CPU roles were not derived (roles_derive)";
+		return -EINVAL;
+	}
 	const struct host_roles *ro = &h->roles;
 	struct cpuset keep;
 	cpuset_copy(&keep, a, &ro->reserved);
@@ -281,9 +283,10 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 		struct cpuset named;
 		cpuset_and(&named, a, o->housekeeping, &ro->reserved);
 		if (!cpuset_empty(&named))
-			p->warning = arena_printf(a, "--housekeeping names CPU(s) %s, reserved by %s: this plan puts "
+			p->warning = arena_printf(a,
+						  "--housekeeping names CPU(s) %s, reserved by %s: this plan puts "
 						  "interrupts there",
-						  cpuset_list_str(a, &named, ""), roles_why_of(h, &named));
+						  cpuset_list_str(a, &named, ""), roles_why_of(a, h, &named));
 	} else if (!cpuset_empty(&keep)) {
 		cpuset_copy(&p->vm_cpus, a, &keep);
 		/* the declared housekeeping CPUs (irqaffinity=, ...) that are left, else every other online CPU */

@@ -154,21 +154,19 @@ bool irq_action_pci_split(const char *a, struct slice *driver, struct slice *wor
 	return true;
 }
 
-const char *host_irq_chip_text(const struct host *h, const struct irq *q)
+const char *host_irq_chip_text(struct arena *a, const struct host *h, const struct irq *q)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	if (q->is_arch)
 		return q->name;
 	if (q->fused)
 		return arena_printf(a, "%s-%s", q->chip ? q->chip : "", q->flow ? q->flow : "");
 	return arena_printf(a, "%s%s%s%s%s%s%s", q->chip ? q->chip : "", q->hwirq || q->flow ? " " : "",
-			    q->hwirq ? q->hwirq : "", q->flow ? "-" : "", q->flow ? q->flow : "",
-			    q->trigger ? " " : "", q->trigger ? q->trigger : "");
+			    q->hwirq ? q->hwirq : "", q->flow ? "-" : "", q->flow ? q->flow : "", q->trigger ? " " : "",
+			    q->trigger ? q->trigger : "");
 }
 
-void host_irq_cpus(const struct host *h, const struct irq *q, struct cpuset *out)
+void host_irq_cpus(struct arena *a, const struct host *h, const struct irq *q, struct cpuset *out)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	if (q->has_effective && !cpuset_empty(&q->effective_affinity)) {
 		cpuset_copy(out, a, &q->effective_affinity);
 		return;
@@ -209,7 +207,8 @@ enum param_effect host_iommu_param(const struct host *h, const char *key, const 
 		*raw = cp->raw;
 	enum iommu_vendor v = host_iommu_hw(h);
 	enum iommu_vendor reader = !strcmp(key, "intel_iommu") ? IOMMU_VENDOR_INTEL
-				   : !strcmp(key, "amd_iommu") ? IOMMU_VENDOR_AMD : IOMMU_VENDOR_UNKNOWN;
+				   : !strcmp(key, "amd_iommu") ? IOMMU_VENDOR_AMD
+							       : IOMMU_VENDOR_UNKNOWN;
 	if (reader == IOMMU_VENDOR_UNKNOWN)
 		return PARAM_APPLIES;	/* iommu=: arch code, read whatever the vendor */
 	if (v == IOMMU_VENDOR_UNKNOWN)

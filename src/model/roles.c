@@ -410,39 +410,37 @@ void roles_derive(struct host *h)
 /* ------------------------------------------------------------ text */
 
 /* "isolcpus" (the default, domain), or "isolcpus=managed_irq" with the flags given */
-static const char *isolcpus_text(const struct host *h)
+static const char *isolcpus_text(struct arena *a, const struct host *h)
 {
 	unsigned f = h->roles.isolcpus_flags;
 	if (f == ISOL_DOMAIN)
 		return "isolcpus";
-	struct arena *a = (struct arena *)&h->arena;
 	const char *t = arena_printf(a, "%s%s%s", f & ISOL_NOHZ ? ",nohz" : "", f & ISOL_DOMAIN ? ",domain" : "",
 				     f & ISOL_MANAGED_IRQ ? ",managed_irq" : "");
 	return arena_printf(a, "isolcpus=%s", t + 1);
 }
 
-static const char *why_of(const struct host *h, const struct cpuset *s, bool vms);
+static const char *why_of(struct arena *a, const struct host *h, const struct cpuset *s, bool vms);
 
-const char *roles_why_of(const struct host *h, const struct cpuset *s)
+const char *roles_why_of(struct arena *a, const struct host *h, const struct cpuset *s)
 {
-	return why_of(h, s, true);
+	return why_of(a, h, s, true);
 }
 
-const char *roles_isolated_why(const struct host *h, const struct cpuset *s)
+const char *roles_isolated_why(struct arena *a, const struct host *h, const struct cpuset *s)
 {
-	return why_of(h, s, false);
+	return why_of(a, h, s, false);
 }
 
-static const char *why_of(const struct host *h, const struct cpuset *s, bool vms)
+static const char *why_of(struct arena *a, const struct host *h, const struct cpuset *s, bool vms)
 {
 	const struct host_roles *r = &h->roles;
-	struct arena *a = (struct arena *)&h->arena;
 	struct buf b = { 0 };
 	for (int k = 0; k < RS_N; k++) {
 		if (!(RS_BIT(k) & RS_ISOLATION) || !r->has[k] || !cpuset_intersects(&r->src[k], s))
 			continue;
-		const char *t = k == RS_ISOLCPUS ? isolcpus_text(h)
-				: k == RS_NOHZ_FULL ? "nohz_full"
+		const char *t = k == RS_ISOLCPUS	 ? isolcpus_text(a, h)
+				: k == RS_NOHZ_FULL	 ? "nohz_full"
 				: k == RS_SYSFS_ISOLATED ? "/sys/devices/system/cpu/isolated"
 							 : "an isolated cpuset partition";
 		buf_printf(&b, "%s%s", b.len ? ", " : "", t);
@@ -468,7 +466,7 @@ static const char *why_of(const struct host *h, const struct cpuset *s, bool vms
 	return out;
 }
 
-const char *roles_reserved_why(const struct host *h)
+const char *roles_reserved_why(struct arena *a, const struct host *h)
 {
-	return cpuset_empty(&h->roles.reserved) ? NULL : roles_why_of(h, &h->roles.reserved);
+	return cpuset_empty(&h->roles.reserved) ? NULL : roles_why_of(a, h, &h->roles.reserved);
 }

@@ -6,12 +6,11 @@
 #include "act/plan.h"
 #include "util/buf.h"
 
-void vm_cpus(const struct host *h, struct cpuset *out, const char **why)
+void vm_cpus(struct arena *a, const struct host *h, struct cpuset *out, const char **why)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	/* Every reservation the roles model holds: these are not alternatives. */
 	cpuset_copy(out, a, &h->roles.reserved);
-	*why = roles_reserved_why(h);
+	*why = roles_reserved_why(a, h);
 }
 
 const char *reserved_key(const struct host *h)
@@ -31,15 +30,14 @@ static bool plan_works(const struct host *h, const struct cpuset *vm, const stru
 	return ok;
 }
 
-const char *plan_fix_args(const struct host *h, const struct cpuset *extra_vm, const char **decide)
+const char *plan_fix_args(struct arena *a, const struct host *h, const struct cpuset *extra_vm, const char **decide)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	*decide = NULL;
 	/* CPUs the roles already keep free need no flag */
 	if (extra_vm && cpuset_subset(extra_vm, &h->roles.reserved))
 		extra_vm = NULL;
-	const char *vm_arg = extra_vm && !cpuset_empty(extra_vm)
-				     ? arena_printf(a, " --vm-cpus %s", cpulist(h, extra_vm)) : "";
+	const char *vm_arg =
+		extra_vm && !cpuset_empty(extra_vm) ? arena_printf(a, " --vm-cpus %s", cpulist(a, h, extra_vm)) : "";
 	if (plan_works(h, *vm_arg ? extra_vm : NULL, NULL))
 		return vm_arg;
 	/* The planner cannot tell what to keep free (nothing isolated, no pinned vCPU), or the
@@ -59,26 +57,29 @@ const char *plan_fix_args(const struct host *h, const struct cpuset *extra_vm, c
 			cpuset_set(&hk, c);
 		if (vm && cpuset_test(vm, c))
 			vm = NULL;
-		*decide = arena_printf(a, "Every online CPU is reserved (%s): choose the CPUs for host interrupts; the "
-				       "plan below gives them CPU %d.", roles_reserved_why(h), c);
+		*decide = arena_printf(a,
+				       "Every online CPU is reserved (%s): choose the CPUs for host interrupts; the "
+				       "plan below gives them CPU %d.",
+				       roles_reserved_why(a, h), c);
 	} else if (cpuset_empty(&hk) || !plan_works(h, vm, &hk)) {
 		return NULL;
 	} else {
-		*decide = arena_printf(a, "No CPU here is isolated or runs a pinned vCPU: the plan below spreads "
+		*decide = arena_printf(a,
+				       "No CPU here is isolated or runs a pinned vCPU: the plan below spreads "
 				       "interrupts over CPUs %s; add --vm-cpus LIST to keep CPUs free for guests.",
-				       cpulist(h, &hk));
+				       cpulist(a, h, &hk));
 	}
 	if (!plan_works(h, vm, &hk))
 		return NULL;
-	return arena_printf(a, "%s --housekeeping %s", vm ? vm_arg : "", cpulist(h, &hk));
+	return arena_printf(a, "%s --housekeeping %s", vm ? vm_arg : "", cpulist(a, h, &hk));
 }
 
 bool finding_plan_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *extra_vm,
 		      bool persist)
 {
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = fs->arena;
 	const char *decide;
-	const char *args = plan_fix_args(h, extra_vm, &decide);
+	const char *args = plan_fix_args(a, h, extra_vm, &decide);
 	if (!args) {
 		decide = "irqsight cannot plan on this host (its online CPUs are unknown).";
 	} else {
@@ -103,13 +104,13 @@ double irq_load(const struct host *h, const struct irq *q, int col)
 }
 
 /* The per-CPU sums are computed once by the model (derive_load). */
-void device_load(const struct host *h, struct load *l)
+void device_load(struct arena *a, const struct host *h, struct load *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->rate_based = h->sample_seconds > 0;
 	l->uptime = h->uptime;
 	l->unit = l->rate_based ? "/s" : "";
-	l->per_cpu = arena_calloc((struct arena *)&h->arena, (size_t)h->max_cpu + 1, sizeof(double));
+	l->per_cpu = arena_calloc(a, (size_t)h->max_cpu + 1, sizeof(double));
 	l->top_cpu = -1;
 	double best = 0;
 	for (int c = 0; c <= h->max_cpu; c++) {
@@ -125,9 +126,8 @@ void device_load(const struct host *h, struct load *l)
 	l->top_share = l->total > 0 ? best / l->total : 0;
 }
 
-void irq_target_cpus(const struct host *h, const struct irq *q, struct cpuset *out)
+void irq_target_cpus(struct arena *a, const struct host *h, const struct irq *q, struct cpuset *out)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	if (q->has_effective && !cpuset_empty(&q->effective_affinity)) {
 		cpuset_copy(out, a, &q->effective_affinity);
 		return;
@@ -195,12 +195,11 @@ int top_time_softirq(const struct host *h, int cpu, double *pct)
 }
 
 /* "IRQ 36 virtio1-req.0", "LOC (Local timer interrupts)" */
-static const char *irq_name(const struct host *h, const struct irq *q)
+static const char *irq_name(struct arena *a, const struct host *h, const struct irq *q)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	if (q->is_arch)
 		return q->desc ? arena_printf(a, "%s (%s)", q->name, q->desc) : q->name;
-	return arena_printf(a, "IRQ %s", irq_label(h, q));
+	return arena_printf(a, "IRQ %s", irq_label(a, h, q));
 }
 
 static const char *pct_text(struct arena *a, double v)
@@ -210,9 +209,8 @@ static const char *pct_text(struct arena *a, double v)
 	return arena_printf(a, "%.1f%%", v);
 }
 
-const char *cpu_time_text(const struct host *h, int cpu, const char **key)
+const char *cpu_time_text(struct arena *a, const struct host *h, int cpu, const char **key)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	const struct host_cpu *c = host_cpu(h, cpu);
 	*key = "proc/stat";
 	if (h->sample_seconds <= 0 || !c)
@@ -227,8 +225,8 @@ const char *cpu_time_text(const struct host *h, int cpu, const char **key)
 		bool name_q = q && ip >= 0.05 && ip * 3 >= c->irq_pct;
 		bool name_v = v >= 0 && sp >= 0.05 && sp * 3 >= c->softirq_pct;
 		const char *what = name_q && name_v
-					   ? arena_printf(a, "%s and %s softirq", irq_name(h, q), softirq_name(v))
-				   : name_q ? irq_name(h, q)
+					   ? arena_printf(a, "%s and %s softirq", irq_name(a, h, q), softirq_name(v))
+				   : name_q ? irq_name(a, h, q)
 				   : name_v ? arena_printf(a, "%s softirq", softirq_name(v))
 					    : "hardirq and softirq handlers";
 		const char *qpart = q ? arena_printf(a, ", %s %s", q->is_arch ? q->name : arena_printf(a, "IRQ %d", q->number),
@@ -261,9 +259,8 @@ static bool is_vcpu_thread(const struct vm_thread *t)
 	return t->kind <= VMT_VCPU_CROSVM || t->vcpu >= 0;
 }
 
-const char *vcpus_there(const struct host *h, const struct vm *only, int cpu)
+const char *vcpus_there(struct arena *a, const struct host *h, const struct vm *only, int cpu)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	struct buf b = { 0 };
 	int nvm = 0;
 	for (int i = 0; i < h->nvms; i++) {
@@ -350,14 +347,13 @@ bool load_is_significant(const struct load *l)
 	return l->total >= 1e6 || (l->uptime > 0 && l->total >= 1000 && l->total / l->uptime >= 500);
 }
 
-const char *cpulist(const struct host *h, const struct cpuset *s)
+const char *cpulist(struct arena *a, const struct host *h, const struct cpuset *s)
 {
-	return cpuset_list_str((struct arena *)&h->arena, s, "");
+	return cpuset_list_str(a, s, "");
 }
 
-const char *irq_label(const struct host *h, const struct irq *q)
+const char *irq_label(struct arena *a, const struct host *h, const struct irq *q)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	if (q->is_arch)
 		return q->name;
 	if (q->actions && *q->actions)
@@ -365,9 +361,8 @@ const char *irq_label(const struct host *h, const struct irq *q)
 	return arena_printf(a, "%d", q->number);
 }
 
-const char *dev_label(const struct host *h, const struct pci_dev *d)
+const char *dev_label(struct arena *a, const struct host *h, const struct pci_dev *d)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	if (d->driver && d->netdev)
 		return arena_printf(a, "%s (%s, %s)", d->bdf, d->driver, d->netdev);
 	if (d->driver)
@@ -375,11 +370,11 @@ const char *dev_label(const struct host *h, const struct pci_dev *d)
 	return d->bdf;
 }
 
-const char *cpumask_hex(const struct host *h, const struct cpuset *s)
+const char *cpumask_hex(struct arena *a, const struct host *h, const struct cpuset *s)
 {
 	struct buf b = { 0 };
 	cpuset_format_mask(s, h->max_cpu + 1, &b);
-	const char *r = arena_strdup((struct arena *)&h->arena, b.data ? b.data : "0");
+	const char *r = arena_strdup(a, b.data ? b.data : "0");
 	buf_free(&b);
 	return r;
 }
@@ -507,7 +502,6 @@ static const char *kernelstub_cmd(struct arena *a, const char *const *add, int n
 int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f, const char *const *add_in,
 		    const char *const *del_in)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	const char *add[16], *del[16];
 	int nadd = 0, ndel = 0;
 	for (int i = 0; add_in && add_in[i] && nadd < 16; i++)
@@ -519,6 +513,7 @@ int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f
 			del[ndel++] = del_in[i];
 	if (!nadd && !ndel)
 		return 0;
+	struct arena *a = fs->arena;
 	const struct boot *bt = &h->boot;
 	if (!h->has_cmdline)
 		finding_note(fs, f, "The command line was not read: leave out what it already has.");
@@ -575,9 +570,8 @@ int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f
 	return nadd + ndel;
 }
 
-void housekeeping_cpus(const struct host *h, struct cpuset *out)
+void housekeeping_cpus(struct arena *a, const struct host *h, struct cpuset *out)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	/* The roles model's housekeeping: declared (irqaffinity=, tuned, systemd) when any
 	 * source declares it, else the online CPUs nothing reserves. */
 	if (h->roles.derived && !cpuset_empty(&h->roles.housekeeping)) {
@@ -605,10 +599,12 @@ static int irqbalance_has_cpulist(const struct host *h)
 void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *ban,
 			const char *start)
 {
+	struct arena *a = fs->arena;
 	const struct irqbalance *ib = &h->irqbalance;
 	/* The model keeps paths relative to the root ("etc/default/irqbalance"). */
-	const char *path = ib->config_path ? arena_printf((struct arena *)&h->arena, "/%s", ib->config_path + (*ib->config_path == '/'))
-			   : h->boot.family == OS_RHEL ? "/etc/sysconfig/irqbalance" : "/etc/default/irqbalance";
+	const char *path = ib->config_path ? arena_printf(a, "/%s", ib->config_path + (*ib->config_path == '/'))
+			   : h->boot.family == OS_RHEL ? "/etc/sysconfig/irqbalance"
+						       : "/etc/default/irqbalance";
 	if (!ib->config_path && h->boot.family != OS_RHEL && h->boot.family != OS_DEBIAN)
 		finding_note(fs, f, "irqbalance reads /etc/default/irqbalance on Debian and Ubuntu, "
 			     "/etc/sysconfig/irqbalance on RHEL and SUSE: use the one this host has.");
@@ -622,7 +618,7 @@ void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct findin
 		if ((form == 0 && cpulist_ok == 0) || (form == 1 && cpulist_ok == 1))
 			continue;
 		const char *var = form ? "IRQBALANCE_BANNED_CPUS" : "IRQBALANCE_BANNED_CPULIST";
-		const char *val = form ? cpumask_hex(h, ban) : cpulist(h, ban);
+		const char *val = form ? cpumask_hex(a, h, ban) : cpulist(a, h, ban);
 		const char *label = cpulist_ok >= 0 ? "" : form ? "   # < 1.7" : "   # 1.7+";
 		/* irqbalance reads IRQBALANCE_BANNED_CPUS first: a list needs it gone. */
 		if (ib->config_path && form == 0 && ib->banned_cpus)

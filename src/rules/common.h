@@ -10,8 +10,8 @@
  * source, nohz_full, pinned vCPU threads: model/roles.c), all of them together. Empty
  * when none. *why names the sources.
  */
-void vm_cpus(const struct host *h, struct cpuset *out, const char **why);
-/* The evidence key for vm_cpus(): "vm cpus" where pinned vCPUs are known, else
+void vm_cpus(struct arena *a, const struct host *h, struct cpuset *out, const char **why);
+/* The evidence key for vm_cpus(fs->arena, ): "vm cpus" where pinned vCPUs are known, else
  * "isolated cpus" (an RT host's reservation is no VM's). */
 const char *reserved_key(const struct host *h);
 
@@ -30,7 +30,7 @@ const char *reserved_key(const struct host *h);
 bool finding_plan_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *extra_vm,
 		      bool persist);
 /* Only ARGS (as above, with a leading space; "" when none), and *decide; NULL when no plan can be made. */
-const char *plan_fix_args(const struct host *h, const struct cpuset *extra_vm, const char **decide);
+const char *plan_fix_args(struct arena *a, const struct host *h, const struct cpuset *extra_vm, const char **decide);
 
 /*
  * Device-interrupt load per CPU: rates when sampled, else counts since boot.
@@ -45,7 +45,7 @@ struct load {
 	double top_share;	/* 0..1 */
 	const char *unit;	/* "/s" or "" */
 };
-void device_load(const struct host *h, struct load *l);
+void device_load(struct arena *a, const struct host *h, struct load *l);
 /* Share at which one CPU counts as taking "most" of the load: more on small hosts. */
 double hotspot_threshold(int ncpus);
 /* Is share (0..1) of the load on one CPU a hotspot on a host with ncpus online CPUs? */
@@ -60,7 +60,7 @@ bool load_is_significant(const struct load *l);
  * smp_affinity when that names at most 4 CPUs; else the CPUs that took >= 10% of its
  * count. Never "all CPUs" for a default mask (that says nothing about where it lands).
  */
-void irq_target_cpus(const struct host *h, const struct irq *q, struct cpuset *out);
+void irq_target_cpus(struct arena *a, const struct host *h, const struct irq *q, struct cpuset *out);
 /* A busy device IRQ: >= 1000/s when sampled, or (tracepoints) >= BUSY_TIME_PCT of one CPU's
  * time; since boot >= 100k and >= 1% of all device interrupts. */
 #define BUSY_TIME_PCT 5.0
@@ -80,13 +80,13 @@ int top_time_softirq(const struct host *h, int cpu, double *pct);
  *   "hardirq time not accounted by this kernel (...), softirq about 3.4% (...); tracepoints not used: not root"
  * *key is "tracepoints" or "proc/stat". NULL when not sampled.
  */
-const char *cpu_time_text(const struct host *h, int cpu, const char **key);
+const char *cpu_time_text(struct arena *a, const struct host *h, int cpu, const char **key);
 /*
  * The vCPUs on a CPU, named by VM: "vCPU 2 of VM 'db1' (pid 2315) is pinned there",
  * "vCPUs 0,1 of VM 'web' (pid 77) last ran there (not pinned)". Only VM vm when not NULL.
  * NULL when no vCPU thread is pinned to (or, unpinned, last ran on) cpu.
  */
-const char *vcpus_there(const struct host *h, const struct vm *vm, int cpu);
+const char *vcpus_there(struct arena *a, const struct host *h, const struct vm *vm, int cpu);
 
 /*
  * Boot parameter changes as fix steps for this host's boot loader (h->boot, one place
@@ -104,10 +104,10 @@ int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f
 /* Is this exact parameter (key=value or flag, '-' == '_' in the key) on the command line? */
 bool cmdline_has_raw(const struct host *h, const char *raw);
 /* The hex mask of a CPU set as /proc/irq and sysfs write it ("ff,ffffffff"). */
-const char *cpumask_hex(const struct host *h, const struct cpuset *s);
+const char *cpumask_hex(struct arena *a, const struct host *h, const struct cpuset *s);
 
 /* The CPUs for host work: the roles model's housekeeping (declared, else online less reserved); all online when none. */
-void housekeeping_cpus(const struct host *h, struct cpuset *out);
+void housekeeping_cpus(struct arena *a, const struct host *h, struct cpuset *out);
 /*
  * Fix steps that make irqbalance leave the CPUs in ban alone, in the form the installed
  * irqbalance reads: IRQBALANCE_BANNED_CPULIST from 1.7 on, the hex mask
@@ -118,11 +118,11 @@ void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct findin
 			const char *start);
 
 /* "0-3,8" in the arena. */
-const char *cpulist(const struct host *h, const struct cpuset *s);
+const char *cpulist(struct arena *a, const struct host *h, const struct cpuset *s);
 /* A short label for an IRQ: "41 virtio3-rx" / "LOC". */
-const char *irq_label(const struct host *h, const struct irq *q);
+const char *irq_label(struct arena *a, const struct host *h, const struct irq *q);
 /* A label for a device: "0000:00:04.0 (virtio-pci, eth0)". */
-const char *dev_label(const struct host *h, const struct pci_dev *d);
+const char *dev_label(struct arena *a, const struct host *h, const struct pci_dev *d);
 /* Value of an IRQ for load purposes: its rate when sampled, else its total. */
 double irq_load(const struct host *h, const struct irq *q, int col);
 

@@ -9,9 +9,8 @@
 #include "rules/rules.h"
 
 /* CPUs with hot softirq work (NET_RX, BLOCK): >= 2x the mean and >= 10% of the total. */
-static void softirq_hot(const struct host *h, struct cpuset *out)
+static void softirq_hot(struct arena *a, const struct host *h, struct cpuset *out)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	cpuset_init(out, a, h->max_cpu);
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
 	bool rates = h->sample_seconds > 0;
@@ -44,9 +43,9 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 {
 	if (!h->nvms)
 		return;
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = fs->arena;
 	struct load l;
-	device_load(h, &l);
+	device_load(fs->arena, h, &l);
 	/* Hot CPUs: targets of busy device IRQs, plus hot softirq CPUs. */
 	struct cpuset hot, soft;
 	cpuset_init(&hot, a, h->max_cpu);
@@ -55,11 +54,11 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 		if (!irq_is_busy(h, q, &l))
 			continue;
 		struct cpuset t, u;
-		irq_target_cpus(h, q, &t);
+		irq_target_cpus(fs->arena, h, q, &t);
 		cpuset_or(&u, a, &hot, &t);
 		hot = u;
 	}
-	softirq_hot(h, &soft);
+	softirq_hot(a, h, &soft);
 	struct cpuset all;
 	cpuset_or(&all, a, &hot, &soft);
 	if (cpuset_empty(&all))
@@ -100,7 +99,7 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 				if (!irq_is_busy(h, ir, &l))
 					continue;
 				struct cpuset t;
-				irq_target_cpus(h, ir, &t);
+				irq_target_cpus(fs->arena, h, ir, &t);
 				if (!cpuset_test(&t, c))
 					continue;
 				double tp = irq_time_on(h, ir, c);
@@ -115,9 +114,9 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 			if (cpuset_test(&soft, c))
 				buf_printf(&b, "%shot NET_RX/BLOCK softirq", n ? "; " : "");
 			/* Sampled: the CPU's time in interrupts (and its source), then this VM's vCPUs there. */
-			const char *key, *t = cpu_time_text(h, c, &key);
+			const char *key, *t = cpu_time_text(fs->arena, h, c, &key);
 			if (t) {
-				const char *vc = vcpus_there(h, vm, c);
+				const char *vc = vcpus_there(fs->arena, h, vm, c);
 				buf_printf(&b, "; %s%s%s", t, vc ? "; " : "", vc ? vc : "");
 			}
 			finding_evidence(fs, f, arena_printf(a, "cpu %d", c), "%s", b.data ? b.data : "");
@@ -126,9 +125,10 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 		for (int k = 0; k < vm->nthreads; k++) {
 			const struct vm_thread *t = &vm->threads[k];
 			if (thread_hit(t, &all))
-				finding_evidence(fs, f, arena_printf(a, "tid %d", t->tid), "'%s' %s %s, last ran on CPU %d",
-						 t->comm, t->pinned ? "pinned to" : "allowed on",
-						 t->has_allowed ? cpulist(h, &t->allowed) : "?", t->last_cpu);
+				finding_evidence(
+					fs, f, arena_printf(a, "tid %d", t->tid), "'%s' %s %s, last ran on CPU %d",
+					t->comm, t->pinned ? "pinned to" : "allowed on",
+					t->has_allowed ? cpulist(fs->arena, h, &t->allowed) : "?", t->last_cpu);
 		}
 		finding_meaning(fs, f, "While a device interrupt and its softirq run on a CPU, the vCPU thread there does not "
 				"run: the guest sees its vCPU freeze for the duration — the 'random stutter' with idle "
@@ -153,13 +153,17 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 			if (cpuset_empty(&rest))
 				continue;
 			if (!moved++)
-				finding_note(fs, f, "Or move the vCPUs off CPU(s) %s (for a libvirt domain, virsh vcpupin "
-					     "keeps it across restarts):", cpulist(h, &hit));
-			finding_fix(fs, f, "taskset -pc %s %d   # vCPU %d of '%s'", cpulist(h, &rest), t->tid, t->vcpu,
-				    vm->name ? vm->name : "?");
+				finding_note(fs, f,
+					     "Or move the vCPUs off CPU(s) %s (for a libvirt domain, virsh vcpupin "
+					     "keeps it across restarts):",
+					     cpulist(fs->arena, h, &hit));
+			finding_fix(fs, f, "taskset -pc %s %d   # vCPU %d of '%s'", cpulist(fs->arena, h, &rest),
+				    t->tid, t->vcpu, vm->name ? vm->name : "?");
 		}
 		if (!moved)
-			finding_note(fs, f, "Or pin the vCPUs of '%s' to CPUs other than %s (virsh vcpupin for a libvirt "
-				     "domain, taskset -pc for its threads).", vm->name ? vm->name : "?", cpulist(h, &hit));
+			finding_note(fs, f,
+				     "Or pin the vCPUs of '%s' to CPUs other than %s (virsh vcpupin for a libvirt "
+				     "domain, taskset -pc for its threads).",
+				     vm->name ? vm->name : "?", cpulist(fs->arena, h, &hit));
 	}
 }

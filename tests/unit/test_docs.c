@@ -50,8 +50,9 @@ TEST(docs_name_every_finding)
 				}
 			}
 			if (!name || strcmp(name, severity_name(rules_table[i].worst)))
-				t_fail(__FILE__, __LINE__, "%s: rules.def says %s, docs/findings.md's Severity starts with %s",
-				       id, severity_name(rules_table[i].worst), name ? name : "nothing");
+				t_fail(__FILE__, __LINE__,
+				       "%s: rules.def says %s, docs/findings.md's Severity starts with %s", id,
+				       severity_name(rules_table[i].worst), name ? name : "nothing");
 		} else if (rules_table[i].worst != SEV_INFO) {
 			t_fail(__FILE__, __LINE__, "docs/findings.md: '## %s' has no **Severity**", id);
 		}
