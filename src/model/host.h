@@ -467,9 +467,6 @@ size_t irq_action_stem(const char *a);
  * "mlx5", "comp3" and the BDF text (slices into a); false for any other name. */
 bool irq_action_pci_split(const char *a, struct slice *driver, struct slice *word, struct slice *bdf);
 const struct host_cpu *host_cpu(const struct host *h, int id);	/* NULL if out of range */
-/* Effective CPUs of an IRQ: effective_affinity when known, else smp_affinity, else the
- * CPUs whose count is non-zero. Writes into *out (arena-backed). */
-void host_irq_cpus(struct arena *a, const struct host *h, const struct irq *q, struct cpuset *out);
 /* The chip/hwirq/flow fields as /proc/interrupts shows them: "IR-PCI-MSIX-0000:00:02.0 1-edge",
  * "IO-APIC-fasteoi" (old fused form). Arena string. */
 const char *host_irq_chip_text(struct arena *a, const struct host *h, const struct irq *q);

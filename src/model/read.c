@@ -165,23 +165,6 @@ const char *host_irq_chip_text(struct arena *a, const struct host *h, const stru
 			    q->trigger ? q->trigger : "");
 }
 
-void host_irq_cpus(struct arena *a, const struct host *h, const struct irq *q, struct cpuset *out)
-{
-	if (q->has_effective && !cpuset_empty(&q->effective_affinity)) {
-		cpuset_copy(out, a, &q->effective_affinity);
-		return;
-	}
-	if (q->has_affinity && !cpuset_empty(&q->smp_affinity)) {
-		cpuset_and(out, a, &q->smp_affinity, h->has_online ? &h->online : &q->smp_affinity);
-		if (!cpuset_empty(out))
-			return;
-	}
-	cpuset_init(out, a, h->max_cpu);
-	for (int col = 0; q->counts && col < h->ncols; col++)
-		if (q->counts[col])
-			cpuset_set(out, h->col_cpu[col]);
-}
-
 enum iommu_vendor host_iommu_hw(const struct host *h)
 {
 	const struct platform *p = &h->platform;

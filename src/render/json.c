@@ -3,9 +3,9 @@
 #include <time.h>
 
 #include "model/host.h"
+#include "model/query.h"
 #include "model/vms.h"
 #include "render/render.h"
-#include "rules/common.h"
 #include "rules/finding.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -69,20 +69,13 @@ static void platform(struct json *j, struct arena *a, const struct host *h)
 static void cpu_roles(struct json *j, struct arena *a, const struct host *h, const struct host_cpu *cpu)
 {
 	const struct host_roles *r = &h->roles;
-	const char *role = cpu->vm || (cpu->roles & RS_BIT(RS_VCPU)) ? "vm"
-			   : cpu->isolated ? "isolated"
-			   : r->derived && cpuset_test(&r->housekeeping, cpu->id) ? "housekeeping"
-									  : "other";
-	json_str(j, "role", role);
+	json_str(j, "role", cpu_role(h, cpu));
 	json_arr_begin(j, "roles");
 	for (int s = 0; s < RS_N; s++) {
 		if (!(cpu->roles & RS_BIT(s)))
 			continue;
 		json_obj_begin(j, NULL);
-		json_str(j, "role", (RS_BIT(s) & RS_ISOLATION) ? "isolated"
-				    : (RS_BIT(s) & RS_HOUSEKEEPING) ? "housekeeping"
-				    : s == RS_VCPU ? "vm"
-						   : "rcu_nocbs");	/* recorded, not isolation */
+		json_str(j, "role", role_src_kind((enum role_src)s));
 		json_str(j, "source", role_src_name(s));
 		if (s == RS_VCPU) {
 			json_str(j, "vm", cpu->vm && cpu->vm->name ? cpu->vm->name : NULL);

@@ -432,7 +432,7 @@ static void render_cpus(struct pw *w, const struct host *h)
 
 /* CPUs an IRQ is delivered to, as far as known: effective affinity, else the allowed
  * affinity; false when neither was read. */
-static bool irq_cpus(const struct irq *q, const struct cpuset **out)
+static bool delivered_cpus(const struct irq *q, const struct cpuset **out)
 {
 	if (q->has_effective && !cpuset_empty(&q->effective_affinity)) {
 		*out = &q->effective_affinity;
@@ -466,7 +466,7 @@ static void render_vms(struct pw *w, const struct host *h)
 			const struct irq *q = &h->irqs[i];
 			const struct cpuset *cs;
 			bool active = sampled(h) && q->rate >= 0 ? q->rate > 0 : q->total > 0;
-			dev = q->is_device && active && irq_cpus(q, &cs) && cpuset_test(cs, id);
+			dev = q->is_device && active && delivered_cpus(q, &cs) && cpuset_test(cs, id);
 		}
 		overlap += vm && dev;
 	}

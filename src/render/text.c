@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "model/host.h"
+#include "model/query.h"
 #include "render/journal.h"
 #include "render/render.h"
-#include "util/str.h"
-#include "rules/common.h"
 #include "rules/finding.h"
 #include "util/buf.h"
 #include "util/compat.h"
+#include "util/str.h"
 
 #define BOLD "\033[1m"
 #define RED "\033[31m"
@@ -125,7 +125,7 @@ static const char *dev_cpus(const struct ctx *x, const struct pci_dev *d, bool *
 	cpuset_init(&all, a, x->h->max_cpu);
 	for (int k = 0; k < d->nirqs; k++) {
 		struct cpuset s, u;
-		host_irq_cpus(x->a, x->h, d->irqs[k], &s);
+		irq_cpus(x->a, x->h, d->irqs[k], IRQ_CPUS_ALLOWED, &s);
 		cpuset_or(&u, a, &all, &s);
 		all = u;
 	}
@@ -317,7 +317,7 @@ static void cpu_load(const struct ctx *x)
 			strcpy(blk, "-");
 		}
 		double share = l.total > 0 ? 100.0 * rows[i].load / l.total : 0;
-		bool hot = l.total > 0 && load_is_significant(&l) && is_hotspot_share(share / 100.0, n);
+		bool hot = load_cpu_is_hot(&l, rows[i].load, n);
 		/* Without a parsed /proc/interrupts the device load is unknown, not 0 / 0%. */
 		char cnt[24] = "-", shr[16] = "-";
 		if (h->has_interrupts) {

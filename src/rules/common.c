@@ -6,18 +6,6 @@
 #include "act/plan.h"
 #include "util/buf.h"
 
-void vm_cpus(struct arena *a, const struct host *h, struct cpuset *out, const char **why)
-{
-	/* Every reservation the roles model holds: these are not alternatives. */
-	cpuset_copy(out, a, &h->roles.reserved);
-	*why = roles_reserved_why(a, h);
-}
-
-const char *reserved_key(const struct host *h)
-{
-	return cpuset_empty(&h->roles.vm) ? "isolated cpus" : "vm cpus";
-}
-
 /* Can the planner make a plan with these options on this host? */
 static bool plan_works(const struct host *h, const struct cpuset *vm, const struct cpuset *hk)
 {
@@ -94,104 +82,6 @@ bool finding_plan_fix(const struct host *h, struct findings *fs, struct finding 
 		f->decision = f->decision && *f->decision ? arena_printf(a, "%s %s", f->decision, decide)
 							  : arena_strdup(a, decide);
 	return args != NULL;
-}
-
-double irq_load(const struct host *h, const struct irq *q, int col)
-{
-	if (h->sample_seconds > 0)
-		return q->cpu_rate ? q->cpu_rate[col] : 0;
-	return q->counts ? (double)q->counts[col] : 0;
-}
-
-/* The per-CPU sums are computed once by the model (derive_load). */
-void device_load(struct arena *a, const struct host *h, struct load *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->rate_based = h->sample_seconds > 0;
-	l->uptime = h->uptime;
-	l->unit = l->rate_based ? "/s" : "";
-	l->per_cpu = arena_calloc(a, (size_t)h->max_cpu + 1, sizeof(double));
-	l->top_cpu = -1;
-	double best = 0;
-	for (int c = 0; c <= h->max_cpu; c++) {
-		const struct host_cpu *cpu = &h->cpus[c];
-		double v = l->rate_based ? (cpu->dev_irq_rate > 0 ? cpu->dev_irq_rate : 0) : (double)cpu->dev_irq_count;
-		l->per_cpu[c] = v;
-		l->total += v;
-		if (v > best) {
-			best = v;
-			l->top_cpu = c;
-		}
-	}
-	l->top_share = l->total > 0 ? best / l->total : 0;
-}
-
-void irq_target_cpus(struct arena *a, const struct host *h, const struct irq *q, struct cpuset *out)
-{
-	if (q->has_effective && !cpuset_empty(&q->effective_affinity)) {
-		cpuset_copy(out, a, &q->effective_affinity);
-		return;
-	}
-	if (q->has_affinity && cpuset_count(&q->smp_affinity) <= 4 && !cpuset_empty(&q->smp_affinity)) {
-		cpuset_and(out, a, &q->smp_affinity, h->has_online ? &h->online : &q->smp_affinity);
-		if (!cpuset_empty(out))
-			return;
-	}
-	cpuset_init(out, a, h->max_cpu);
-	for (int col = 0; q->counts && col < h->ncols; col++)
-		if (q->total && (uint64_t)q->counts[col] * 10 >= q->total)
-			cpuset_set(out, h->col_cpu[col]);
-}
-
-bool irq_is_busy(const struct host *h, const struct irq *q, const struct load *l)
-{
-	if (!q->is_device)
-		return false;
-	if (h->sample_seconds > 0) {
-		if (q->rate >= 1000)
-			return true;
-		/* a few hundred slow handlers a second steal as much as thousands of fast ones */
-		for (int col = 0; q->cpu_time_pct && col < h->ncols; col++)
-			if (q->cpu_time_pct[col] >= BUSY_TIME_PCT)
-				return true;
-		return false;
-	}
-	return q->total >= 100000 && (double)q->total >= 0.01 * l->total;
-}
-
-double irq_time_on(const struct host *h, const struct irq *q, int cpu)
-{
-	const struct host_cpu *c = host_cpu(h, cpu);
-	if (!h->traced || !c || c->col < 0 || q->rate < 0)
-		return -1;	/* not traced, or the IRQ changed during the sample: unknown */
-	return q->cpu_time_pct ? q->cpu_time_pct[c->col] : 0;
-}
-
-const struct irq *top_time_irq(const struct host *h, int cpu, double *pct)
-{
-	const struct irq *best = NULL;
-	*pct = 0;
-	for (int i = 0; i < h->nirqs; i++) {
-		double v = irq_time_on(h, &h->irqs[i], cpu);
-		if (v > *pct) {
-			*pct = v;
-			best = &h->irqs[i];
-		}
-	}
-	return best;
-}
-
-int top_time_softirq(const struct host *h, int cpu, double *pct)
-{
-	const struct host_cpu *c = host_cpu(h, cpu);
-	int best = -1;
-	*pct = 0;
-	for (int v = 0; h->traced && c && v < SOFTIRQ_NR; v++)
-		if (c->softirq_time_pct[v] > *pct) {
-			*pct = c->softirq_time_pct[v];
-			best = v;
-		}
-	return best;
 }
 
 /* "IRQ 36 virtio1-req.0", "LOC (Local timer interrupts)" */
@@ -308,48 +198,6 @@ const char *vcpus_there(struct arena *a, const struct host *h, const struct vm *
 	const char *r = b.len ? arena_strdup(a, b.data) : NULL;
 	buf_free(&b);
 	return r;
-}
-
-double hotspot_threshold(int ncpus)
-{
-	double t = ncpus > 0 ? 3.0 / ncpus : 1.0;
-	if (t > 0.8)
-		t = 0.8;
-	if (t < 0.5)
-		t = 0.5;
-	return t;
-}
-
-/*
- * "Most" of the load, or, on hosts of 32 CPUs and more, a quarter of it when that is
- * at least eight times the fair share (one CPU of 112 taking 37% is a hotspot).
- */
-bool is_hotspot_share(double share, int ncpus)
-{
-	if (share >= hotspot_threshold(ncpus))
-		return true;
-	return ncpus >= 32 && share >= 0.25 && share * ncpus >= 8;
-}
-
-double hotspot_mark(int ncpus)
-{
-	double t = hotspot_threshold(ncpus);
-	return ncpus >= 32 && t > 0.25 ? 0.25 : t;
-}
-
-bool load_is_significant(const struct load *l)
-{
-	/* Rates: 500/s. Counts since boot: a million device interrupts, or an average of
-	 * 500/s when the uptime is known (a host that booted a minute ago). Below that a
-	 * skew is noise (an idle host takes a handful of interrupts anywhere). */
-	if (l->rate_based)
-		return l->total >= 500;
-	return l->total >= 1e6 || (l->uptime > 0 && l->total >= 1000 && l->total / l->uptime >= 500);
-}
-
-const char *cpulist(struct arena *a, const struct host *h, const struct cpuset *s)
-{
-	return cpuset_list_str(a, s, "");
 }
 
 const char *irq_label(struct arena *a, const struct host *h, const struct irq *q)
@@ -568,17 +416,6 @@ int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f
 	}
 	finding_note(fs, f, "Reboot for the change to take effect, then run irqsight check again.");
 	return nadd + ndel;
-}
-
-void housekeeping_cpus(struct arena *a, const struct host *h, struct cpuset *out)
-{
-	/* The roles model's housekeeping: declared (irqaffinity=, tuned, systemd) when any
-	 * source declares it, else the online CPUs nothing reserves. */
-	if (h->roles.derived && !cpuset_empty(&h->roles.housekeeping)) {
-		cpuset_copy(out, a, &h->roles.housekeeping);
-		return;
-	}
-	host_online_cpus(h, a, out);
 }
 
 /* 1: 1.7 or later, 0: older, -1: unknown. */

@@ -148,7 +148,7 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 		if (!q->is_device || q->managed == TRI_YES)
 			continue;
 		struct cpuset s;
-		host_irq_cpus(fs->arena, h, q, &s);
+		irq_cpus(fs->arena, h, q, IRQ_CPUS_ALLOWED, &s);
 		if (cpuset_empty(&s))
 			continue;
 		movable++;

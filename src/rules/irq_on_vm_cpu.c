@@ -14,7 +14,7 @@ static bool on_vm_cpus(struct arena *a, const struct host *h, const struct irq *
 	if (!q->is_device || q->managed == TRI_YES || q->settable == TRI_NO)
 		return false;
 	struct cpuset t;
-	irq_target_cpus(a, h, q, &t);
+	irq_cpus(a, h, q, IRQ_CPUS_TARGET, &t);
 	return !cpuset_empty(&t) && cpuset_subset(&t, vm);
 }
 
@@ -42,7 +42,7 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 			if (is_busy != (pass == 0))
 				continue;
 			struct cpuset t;
-			irq_target_cpus(fs->arena, h, q, &t);
+			irq_cpus(fs->arena, h, q, IRQ_CPUS_TARGET, &t);
 			if (cpuset_empty(&t) || !cpuset_subset(&t, &vm))
 				continue;	/* it can also run on a housekeeping CPU */
 			n++;

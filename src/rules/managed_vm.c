@@ -85,7 +85,7 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 		if (q->managed != TRI_YES)
 			continue;
 		struct cpuset s;
-		host_irq_cpus(fs->arena, h, q, &s);
+		irq_cpus(fs->arena, h, q, IRQ_CPUS_ALLOWED, &s);
 		if (!cpuset_intersects(&s, &vm))
 			continue;
 		n++;

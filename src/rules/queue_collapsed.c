@@ -108,7 +108,7 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 			if (!is_queue_vector(q) || !is_multiqueue_vector(d, q))
 				continue;
 			struct cpuset s;
-			host_irq_cpus(fs->arena, h, q, &s);
+			irq_cpus(fs->arena, h, q, IRQ_CPUS_ALLOWED, &s);
 			if (cpuset_empty(&s))
 				continue;	/* shut down or never fired: no evidence either way */
 			if (!q->has_effective && !q->has_affinity)

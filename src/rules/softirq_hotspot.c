@@ -108,8 +108,7 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 				top = c;
 			}
 		}
-		bool significant = rates ? total >= 500 : total >= 1e6;
-		if (top < 0 || !significant || !is_hotspot_share(best / total, online))
+		if (top < 0 || !softirq_is_significant(total, rates) || !is_hotspot_share(best / total, online))
 			continue;
 		struct finding *f = finding_new(fs, "softirq-hotspot", SEV_WARNING, "CPU %d runs %.0f%% of %s softirq work",
 						top, 100.0 * best / total, softirq_name(v));

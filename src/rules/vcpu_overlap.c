@@ -8,28 +8,6 @@
 #include "util/buf.h"
 #include "rules/rules.h"
 
-/* CPUs with hot softirq work (NET_RX, BLOCK): >= 2x the mean and >= 10% of the total. */
-static void softirq_hot(struct arena *a, const struct host *h, struct cpuset *out)
-{
-	cpuset_init(out, a, h->max_cpu);
-	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
-	bool rates = h->sample_seconds > 0;
-	static const int vecs[] = { SOFTIRQ_NET_RX, SOFTIRQ_BLOCK };
-	for (int vi = 0; vi < 2 && online >= 2; vi++) {
-		double total = 0;
-		for (int c = 0; c <= h->max_cpu; c++)
-			total += rates ? (h->cpus[c].softirq_rate[vecs[vi]] > 0 ? h->cpus[c].softirq_rate[vecs[vi]] : 0)
-				       : (double)h->cpus[c].softirq[vecs[vi]];
-		if (rates ? total < 500 : total < 1e6)
-			continue;
-		for (int c = 0; c <= h->max_cpu; c++) {
-			double x = rates ? h->cpus[c].softirq_rate[vecs[vi]] : (double)h->cpus[c].softirq[vecs[vi]];
-			if (x >= 2 * total / online && x >= 0.1 * total)
-				cpuset_set(out, c);
-		}
-	}
-}
-
 static bool thread_hit(const struct vm_thread *t, const struct cpuset *hot)
 {
 	if (t->vcpu < 0 && t->kind == VMT_VHOST)
@@ -54,11 +32,11 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 		if (!irq_is_busy(h, q, &l))
 			continue;
 		struct cpuset t, u;
-		irq_target_cpus(fs->arena, h, q, &t);
+		irq_cpus(fs->arena, h, q, IRQ_CPUS_TARGET, &t);
 		cpuset_or(&u, a, &hot, &t);
 		hot = u;
 	}
-	softirq_hot(a, h, &soft);
+	softirq_hot_cpus(a, h, &soft);
 	struct cpuset all;
 	cpuset_or(&all, a, &hot, &soft);
 	if (cpuset_empty(&all))
@@ -99,7 +77,7 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 				if (!irq_is_busy(h, ir, &l))
 					continue;
 				struct cpuset t;
-				irq_target_cpus(fs->arena, h, ir, &t);
+				irq_cpus(fs->arena, h, ir, IRQ_CPUS_TARGET, &t);
 				if (!cpuset_test(&t, c))
 					continue;
 				double tp = irq_time_on(h, ir, c);
