@@ -100,9 +100,9 @@ FUZZ_envfile    := src/parse/envfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_A
 FUZZ_planfile   := src/parse/planfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_cpuset     := src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_html       := src/render/html.c src/util/buf.c
-# baseline.c reaches the findings, which reach the rule table: the linker takes what it
-# needs of the core from an archive.
-FUZZ_baseline   := src/model/baseline.c
+# The baseline parser, writer and drift rules reach the findings, which reach the rule
+# table: the linker takes what it needs of the core from an archive.
+FUZZ_baseline   := src/parse/baseline.c src/render/baseline.c src/rules/drift.c
 FUZZ_LIBS_baseline := $(FUZZ_BUILD)/core.a
 # The journal parser checks paths against the write allow-list; rollback's replay
 # (act_run on a scratch tree) reaches the source layer.

@@ -20,6 +20,7 @@
 
 #include "parse/cmdline.h"
 #include "parse/klog.h"
+#include "parse/modes.h"
 #include "parse/pci_config.h"
 #include "parse/softirqs.h"
 #include "util/arena.h"
@@ -94,15 +95,6 @@ enum irq_chip_kind {
 	CHIP_XEN,
 };
 
-/* How an IRQ relates to its device. */
-enum irq_mode {
-	IRQ_MODE_UNKNOWN = 0,
-	IRQ_MODE_NONE,		/* device has no IRQ in use */
-	IRQ_MODE_INTX,
-	IRQ_MODE_MSI,
-	IRQ_MODE_MSIX,
-};
-const char *irq_mode_name(enum irq_mode m);	/* "unknown", "none", "intx", "msi", "msix" */
 
 struct pci_dev;
 
@@ -225,8 +217,6 @@ struct vm {
 
 /* ---------------------------------------------------------------- platform */
 enum iommu_vendor { IOMMU_VENDOR_UNKNOWN = 0, IOMMU_VENDOR_INTEL, IOMMU_VENDOR_AMD, IOMMU_VENDOR_ARM, IOMMU_VENDOR_NONE };
-enum ir_mode { IR_MODE_UNKNOWN = 0, IR_MODE_X2APIC, IR_MODE_XAPIC, IR_MODE_NONE };
-const char *ir_mode_name(enum ir_mode m);	/* "unknown", "x2apic", "xapic", "none" */
 
 struct platform {
 	const char *arch;		/* "x86_64", "aarch64", ... from uname/osrelease guess */

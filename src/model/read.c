@@ -14,22 +14,10 @@
 #include "util/buf.h"
 #include "util/str.h"
 
-const char *irq_mode_name(enum irq_mode m)
-{
-	static const char *const n[] = { "unknown", "none", "intx", "msi", "msix" };
-	return m >= 0 && m <= IRQ_MODE_MSIX ? n[m] : "unknown";
-}
-
 const char *time_src_name(enum time_src s)
 {
 	static const char *const n[] = { "none", "stat", "stat-tick", "tracepoints" };
 	return s >= TIME_NONE && s <= TIME_TRACE ? n[s] : "none";
-}
-
-const char *ir_mode_name(enum ir_mode m)
-{
-	static const char *const n[] = { "unknown", "x2apic", "xapic", "none" };
-	return m >= 0 && m <= IR_MODE_NONE ? n[m] : "unknown";
 }
 
 void host_note_missing(struct host *h, const char *path, const char *why, const char *effect)
