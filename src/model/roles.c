@@ -284,6 +284,32 @@ void host_online_cpus(const struct host *h, struct arena *a, struct cpuset *out)
 			cpuset_set(out, c);
 }
 
+/* cpus[].roles, isolated, nohz_full and the VM whose pinned vCPUs run there, from the sources. */
+static void mark_cpus(struct host *h)
+{
+	const struct host_roles *r = &h->roles;
+	for (int c = 0; h->cpus && c <= h->max_cpu; c++) {
+		struct host_cpu *cpu = &h->cpus[c];
+		cpu->roles = 0;
+		cpu->vm = NULL;
+		for (int s = 0; s < RS_N; s++)
+			if (r->has[s] && cpuset_test(&r->src[s], c))
+				cpu->roles |= RS_BIT(s);
+		cpu->isolated = cpu->roles & RS_ISOLATION;
+		cpu->nohz_full = cpu->roles & RS_BIT(RS_NOHZ_FULL);
+		for (int i = 0; !cpu->vm && i < h->nvms; i++) {
+			const struct vm *vm = &h->vms[i];
+			for (int k = 0; !cpu->vm && k < vm->nthreads; k++) {
+				const struct vm_thread *t = &vm->threads[k];
+				if (is_vcpu(t) && t->pinned && t->has_allowed && cpuset_test(&t->allowed, c))
+					cpu->vm = vm;
+			}
+			if (!cpu->vm && vm->vcpus_pinned && vm->vcpu_cpus.w && cpuset_test(&vm->vcpu_cpus, c))
+				cpu->vm = vm;
+		}
+	}
+}
+
 void roles_derive(struct host *h)
 {
 	struct host_roles *r = &h->roles;
@@ -384,26 +410,7 @@ void roles_derive(struct host *h)
 	}
 	cpuset_copy(&r->housekeeping, a, cpuset_empty(&r->declared_hk) ? &free_on : &r->declared_hk);
 
-	for (int c = 0; h->cpus && c <= h->max_cpu; c++) {
-		struct host_cpu *cpu = &h->cpus[c];
-		cpu->roles = 0;
-		cpu->vm = NULL;
-		for (int s = 0; s < RS_N; s++)
-			if (r->has[s] && cpuset_test(&r->src[s], c))
-				cpu->roles |= RS_BIT(s);
-		cpu->isolated = cpu->roles & RS_ISOLATION;
-		cpu->nohz_full = cpu->roles & RS_BIT(RS_NOHZ_FULL);
-		for (int i = 0; !cpu->vm && i < h->nvms; i++) {
-			const struct vm *vm = &h->vms[i];
-			for (int k = 0; !cpu->vm && k < vm->nthreads; k++) {
-				const struct vm_thread *t = &vm->threads[k];
-				if (is_vcpu(t) && t->pinned && t->has_allowed && cpuset_test(&t->allowed, c))
-					cpu->vm = vm;
-			}
-			if (!cpu->vm && vm->vcpus_pinned && vm->vcpu_cpus.w && cpuset_test(&vm->vcpu_cpus, c))
-				cpu->vm = vm;
-		}
-	}
+	mark_cpus(h);
 	r->derived = true;
 }
 

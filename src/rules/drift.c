@@ -270,35 +270,15 @@ static void diff_cmdline(struct cctx *c)
 	}
 }
 
-int baseline_compare(const struct baseline *old, const struct baseline *now, struct findings *fs)
+/*
+ * Devices: pass 1 pairs the same bdf (same ids, or ids unknown on a side); pass 2 pairs
+ * the rest by vendor:device, in bdf order, when both sides have the same number of that
+ * id left (identical topology, other bus numbers). match[old] is the new index or -1,
+ * used[new] whether it is paired, by_id[old] whether pass 2 paired it.
+ */
+static void pair_devices(const struct baseline *old, const struct baseline *now, int *match, bool *used, bool *by_id)
 {
-	if (!fs->arena)
-		fs->arena = &fs->own;
-	struct cctx c = { .old = old, .now = now, .fs = fs };
-	c.kernel_changed = old->kernel && now->kernel && strcmp(old->kernel, now->kernel);
-	c.cpus_changed = old->online_cpus >= 0 && now->online_cpus >= 0 && old->online_cpus != now->online_cpus;
-	c.irqbalance_changed = (old->irqbalance != TRI_UNKNOWN && now->irqbalance != TRI_UNKNOWN &&
-				old->irqbalance != now->irqbalance) ||
-			       (old->irqbalance_banned && now->irqbalance_banned &&
-				strcmp(old->irqbalance_banned, now->irqbalance_banned));
-	diff_cmdline(&c);
-	compare_platform(&c);
-
-	/* Devices: pass 1 pairs the same bdf (same ids, or ids unknown on a side);
-	 * pass 2 pairs the rest by vendor:device, in bdf order, when both sides have the
-	 * same number of that id left (identical topology, other bus numbers). */
 	int no = old->ndevs, nn = now->ndevs;
-	int *match = calloc((size_t)(no ? no : 1), sizeof(int));
-	bool *used = calloc((size_t)(nn ? nn : 1), sizeof(bool));
-	bool *by_id = calloc((size_t)(no ? no : 1), sizeof(bool));
-	if (!match || !used || !by_id) {
-		free(match);
-		free(used);
-		free(by_id);
-		buf_free(&c.cmd_removed);
-		buf_free(&c.cmd_added);
-		return -ENOMEM;
-	}
 	for (int i = 0; i < no; i++) {
 		match[i] = -1;
 		for (int j = 0; j < nn; j++) {
@@ -340,6 +320,36 @@ int baseline_compare(const struct baseline *old, const struct baseline *now, str
 	for (int i = 0; i < no; i++)
 		if (by_id[i])
 			used[match[i]] = true;
+}
+
+int baseline_compare(const struct baseline *old, const struct baseline *now, struct findings *fs)
+{
+	if (!fs->arena)
+		fs->arena = &fs->own;
+	struct cctx c = { .old = old, .now = now, .fs = fs };
+	c.kernel_changed = old->kernel && now->kernel && strcmp(old->kernel, now->kernel);
+	c.cpus_changed = old->online_cpus >= 0 && now->online_cpus >= 0 && old->online_cpus != now->online_cpus;
+	c.irqbalance_changed = (old->irqbalance != TRI_UNKNOWN && now->irqbalance != TRI_UNKNOWN &&
+				old->irqbalance != now->irqbalance) ||
+			       (old->irqbalance_banned && now->irqbalance_banned &&
+				strcmp(old->irqbalance_banned, now->irqbalance_banned));
+	diff_cmdline(&c);
+	compare_platform(&c);
+
+	/* Devices: paired by bdf, then by vendor:device (pair_devices). */
+	int no = old->ndevs, nn = now->ndevs;
+	int *match = calloc((size_t)(no ? no : 1), sizeof(int));
+	bool *used = calloc((size_t)(nn ? nn : 1), sizeof(bool));
+	bool *by_id = calloc((size_t)(no ? no : 1), sizeof(bool));
+	if (!match || !used || !by_id) {
+		free(match);
+		free(used);
+		free(by_id);
+		buf_free(&c.cmd_removed);
+		buf_free(&c.cmd_added);
+		return -ENOMEM;
+	}
+	pair_devices(old, now, match, used, by_id);
 
 	for (int i = 0; i < no; i++) {
 		const struct baseline_dev *a = &old->devs[i];

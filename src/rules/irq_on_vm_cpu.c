@@ -18,6 +18,43 @@ static bool on_vm_cpus(struct arena *a, const struct host *h, const struct irq *
 	return !cpuset_empty(&t) && cpuset_subset(&t, vm);
 }
 
+/* The by-hand fix: echo the housekeeping CPUs into each such IRQ's smp_affinity_list. */
+static void by_hand_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *vm,
+			const struct cpuset *hk)
+{
+	struct arena *a = fs->arena;
+	/* The IRQ numbers above, runs of three or more as $(seq A B). */
+	struct buf b = { 0 };
+	int prev = -2, run = 0, nums[64], k = 0;
+	for (int i = 0; i < h->nirqs && k < 64; i++)
+		if (on_vm_cpus(a, h, &h->irqs[i], vm))
+			nums[k++] = h->irqs[i].number;
+	for (int i = 0; i <= k; i++) {
+		if (i < k && nums[i] == prev + 1) {
+			prev = nums[i];
+			run++;
+			continue;
+		}
+		if (run >= 2)
+			buf_printf(&b, " $(seq %d %d)", prev - run, prev);
+		else
+			for (int r = run; r >= 0 && prev >= 0; r--)
+				buf_printf(&b, " %d", prev - r);
+		if (i < k) {
+			prev = nums[i];
+			run = 0;
+		}
+	}
+	finding_note(fs, f, "Or by hand (not kept across reboots or irqbalance):");
+	if (k == 1)
+		finding_fix(fs, f, "echo %s > /proc/irq/%d/smp_affinity_list", cpulist(fs->arena, h, hk),
+			    nums[0]);
+	else
+		finding_fix(fs, f, "for i in%s; do echo %s > /proc/irq/$i/smp_affinity_list; done", b.data,
+			    cpulist(fs->arena, h, hk));
+	buf_free(&b);
+}
+
 void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 {
 	struct cpuset vm;
@@ -108,36 +145,6 @@ void rule_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 				 unk == n ? (n == 1 ? "It" : "They") : arena_printf(a, "%d of them", unk),
 				 unk == 1 ? "it" : "them");
 	finding_plan_fix(h, fs, f, NULL, true);
-	if (!cpuset_empty(&hk) && n <= 64) {
-		/* The IRQ numbers above, runs of three or more as $(seq A B). */
-		struct buf b = { 0 };
-		int prev = -2, run = 0, nums[64], k = 0;
-		for (int i = 0; i < h->nirqs && k < 64; i++)
-			if (on_vm_cpus(a, h, &h->irqs[i], &vm))
-				nums[k++] = h->irqs[i].number;
-		for (int i = 0; i <= k; i++) {
-			if (i < k && nums[i] == prev + 1) {
-				prev = nums[i];
-				run++;
-				continue;
-			}
-			if (run >= 2)
-				buf_printf(&b, " $(seq %d %d)", prev - run, prev);
-			else
-				for (int r = run; r >= 0 && prev >= 0; r--)
-					buf_printf(&b, " %d", prev - r);
-			if (i < k) {
-				prev = nums[i];
-				run = 0;
-			}
-		}
-		finding_note(fs, f, "Or by hand (not kept across reboots or irqbalance):");
-		if (k == 1)
-			finding_fix(fs, f, "echo %s > /proc/irq/%d/smp_affinity_list", cpulist(fs->arena, h, &hk),
-				    nums[0]);
-		else
-			finding_fix(fs, f, "for i in%s; do echo %s > /proc/irq/$i/smp_affinity_list; done", b.data,
-				    cpulist(fs->arena, h, &hk));
-		buf_free(&b);
-	}
+	if (!cpuset_empty(&hk) && n <= 64)
+		by_hand_fix(h, fs, f, &vm, &hk);
 }

@@ -17,6 +17,43 @@ static bool thread_hit(const struct vm_thread *t, const struct cpuset *hot)
 	return t->last_cpu >= 0 && cpuset_test(hot, t->last_cpu);
 }
 
+/* The evidence line of CPU c: the busy IRQs that land there, hot softirqs, and (sampled)
+ * its time in interrupts and the VM's vCPUs there. */
+static void cpu_evidence(const struct host *h, struct findings *fs, struct finding *f, const struct vm *vm, int c,
+			 const struct load *l, const struct cpuset *soft)
+{
+	struct arena *a = fs->arena;
+	struct buf b = { 0 };
+	int n = 0;
+	for (int q = 0; q < h->nirqs; q++) {
+		const struct irq *ir = &h->irqs[q];
+		if (!irq_is_busy(h, ir, l))
+			continue;
+		struct cpuset t;
+		irq_cpus(fs->arena, h, ir, IRQ_CPUS_TARGET, &t);
+		if (!cpuset_test(&t, c))
+			continue;
+		double tp = irq_time_on(h, ir, c);
+		if (n++ < 4)
+			buf_printf(&b, "%sIRQ %d %s (%.0f%s%s)", n > 1 ? ", " : "", ir->number, ir->actions,
+				   h->sample_seconds > 0 ? ir->rate : (double)ir->total,
+				   h->sample_seconds > 0 ? "/s" : "",
+				   tp >= 0 ? arena_printf(a, ", %.2f%% of the CPU", tp) : "");
+	}
+	if (n > 4)
+		buf_printf(&b, ", and %d more (see --json irqs)", n - 4);
+	if (cpuset_test(soft, c))
+		buf_printf(&b, "%shot NET_RX/BLOCK softirq", n ? "; " : "");
+	/* Sampled: the CPU's time in interrupts (and its source), then this VM's vCPUs there. */
+	const char *key, *t = cpu_time_text(fs->arena, h, c, &key);
+	if (t) {
+		const char *vc = vcpus_there(fs->arena, h, vm, c);
+		buf_printf(&b, "; %s%s%s", t, vc ? "; " : "", vc ? vc : "");
+	}
+	finding_evidence(fs, f, arena_printf(a, "cpu %d", c), "%s", b.data ? b.data : "");
+	buf_free(&b);
+}
+
 void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 {
 	if (!h->nvms)
@@ -70,35 +107,7 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 		for (int c = cpuset_next(&hit, 0); c >= 0; c = cpuset_next(&hit, c + 1)) {
 			if (f->cpu < 0)
 				f->cpu = c;
-			struct buf b = { 0 };
-			int n = 0;
-			for (int q = 0; q < h->nirqs; q++) {
-				const struct irq *ir = &h->irqs[q];
-				if (!irq_is_busy(h, ir, &l))
-					continue;
-				struct cpuset t;
-				irq_cpus(fs->arena, h, ir, IRQ_CPUS_TARGET, &t);
-				if (!cpuset_test(&t, c))
-					continue;
-				double tp = irq_time_on(h, ir, c);
-				if (n++ < 4)
-					buf_printf(&b, "%sIRQ %d %s (%.0f%s%s)", n > 1 ? ", " : "", ir->number, ir->actions,
-						   h->sample_seconds > 0 ? ir->rate : (double)ir->total,
-						   h->sample_seconds > 0 ? "/s" : "",
-						   tp >= 0 ? arena_printf(a, ", %.2f%% of the CPU", tp) : "");
-			}
-			if (n > 4)
-				buf_printf(&b, ", and %d more (see --json irqs)", n - 4);
-			if (cpuset_test(&soft, c))
-				buf_printf(&b, "%shot NET_RX/BLOCK softirq", n ? "; " : "");
-			/* Sampled: the CPU's time in interrupts (and its source), then this VM's vCPUs there. */
-			const char *key, *t = cpu_time_text(fs->arena, h, c, &key);
-			if (t) {
-				const char *vc = vcpus_there(fs->arena, h, vm, c);
-				buf_printf(&b, "; %s%s%s", t, vc ? "; " : "", vc ? vc : "");
-			}
-			finding_evidence(fs, f, arena_printf(a, "cpu %d", c), "%s", b.data ? b.data : "");
-			buf_free(&b);
+			cpu_evidence(h, fs, f, vm, c, &l, &soft);
 		}
 		for (int k = 0; k < vm->nthreads; k++) {
 			const struct vm_thread *t = &vm->threads[k];
