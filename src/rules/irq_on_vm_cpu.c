@@ -47,8 +47,7 @@ static void by_hand_fix(const struct host *h, struct findings *fs, struct findin
 	}
 	finding_note(fs, f, "Or by hand (not kept across reboots or irqbalance):");
 	if (k == 1)
-		finding_fix(fs, f, "echo %s > /proc/irq/%d/smp_affinity_list", cpulist(fs->arena, h, hk),
-			    nums[0]);
+		finding_fix(fs, f, "echo %s > /proc/irq/%d/smp_affinity_list", cpulist(fs->arena, h, hk), nums[0]);
 	else
 		finding_fix(fs, f, "for i in%s; do echo %s > /proc/irq/$i/smp_affinity_list; done", b.data,
 			    cpulist(fs->arena, h, hk));
