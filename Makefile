@@ -108,9 +108,9 @@ FUZZ_html       := src/render/html.c src/util/buf.c src/util/json.c src/opt/json
 FUZZ_LDLIBS_html := $(shell pkg-config --libs json-c 2>/dev/null)
 $(FUZZ_BUILD)/src/opt/json-c/%.o $(FUZZ_BUILD)/tests/fuzz/fuzz_html.o: \
 	FUZZ_CFLAGS += $(shell pkg-config --cflags json-c 2>/dev/null)
-# baseline.c reaches the findings, which reach the rule table: the linker takes what it
-# needs of the core from an archive.
-FUZZ_baseline   := src/model/baseline.c
+# The baseline parser, writer and drift rules reach the findings, which reach the rule
+# table: the linker takes what it needs of the core from an archive.
+FUZZ_baseline   := src/parse/baseline.c src/render/baseline.c src/rules/drift.c
 FUZZ_LIBS_baseline := $(FUZZ_BUILD)/core.a
 # The journal parser checks paths against the write allow-list; rollback's replay
 # (act_run on a scratch tree) reaches the source layer.

@@ -223,34 +223,14 @@ static void online_of(const struct host *h, struct arena *a, struct cpuset *out)
 			cpuset_set(out, c);
 }
 
-int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, struct plan *p,
-	      const char **why)
+/*
+ * Which CPUs the plan keeps free (p->vm_cpus) and which take the interrupts
+ * (p->housekeeping), and who said so (p->vm_cpus_from): --housekeeping, else the
+ * reservations and --vm-cpus, else the declared housekeeping. 0 or -EINVAL with *why.
+ */
+static int split_cpus(const struct host *h, const struct plan_opts *o, struct arena *a, struct plan *p,
+		      const char **why)
 {
-	memset(p, 0, sizeof(*p));
-	p->version = PLAN_VERSION;
-	p->ncpus = h->max_cpu + 1;
-	p->kernel = h->platform.kernel_release;
-	online_of(h, a, &p->online);
-	if (cpuset_empty(&p->online)) {
-		*why = "cannot tell which CPUs are online";
-		return -EINVAL;
-	}
-	p->nnodes = h->nnodes;
-	p->nodes = arena_calloc(a, (size_t)(h->nnodes ? h->nnodes : 1), sizeof(*p->nodes));
-	for (int i = 0; i < h->nnodes; i++) {
-		p->nodes[i].id = h->nodes[i].id;
-		cpuset_copy(&p->nodes[i].cpus, a, &h->nodes[i].cpus);
-	}
-
-	/*
-	 * CPUs kept free of interrupts ("vm-cpus"): every reservation of the roles model
-	 * (isolated by any source, nohz_full, pinned vCPUs) plus --vm-cpus, which adds to
-	 * them and never cancels them. Only --housekeeping may name a reserved CPU, and the
-	 * plan then says so (p->warning). host_build() derives the roles; a model built by
-	 * hand (tests) gets them here.
-	 */
-	if (!h->roles.derived)
-		roles_derive((struct host *)h);
 	const struct host_roles *ro = &h->roles;
 	struct cpuset keep;
 	cpuset_copy(&keep, a, &ro->reserved);
@@ -281,9 +261,10 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 		struct cpuset named;
 		cpuset_and(&named, a, o->housekeeping, &ro->reserved);
 		if (!cpuset_empty(&named))
-			p->warning = arena_printf(a, "--housekeeping names CPU(s) %s, reserved by %s: this plan puts "
+			p->warning = arena_printf(a,
+						  "--housekeeping names CPU(s) %s, reserved by %s: this plan puts "
 						  "interrupts there",
-						  cpuset_list_str(a, &named, ""), roles_why_of(h, &named));
+						  cpuset_list_str(a, &named, ""), roles_why_of(a, h, &named));
 	} else if (!cpuset_empty(&keep)) {
 		cpuset_copy(&p->vm_cpus, a, &keep);
 		/* the declared housekeeping CPUs (irqaffinity=, ...) that are left, else every other online CPU */
@@ -305,6 +286,42 @@ int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, 
 	}
 	p->vm_cpus_from = arena_strdup(a, from.data ? from.data : "");
 	buf_free(&from);
+	return 0;
+}
+
+int plan_make(const struct host *h, const struct plan_opts *o, struct arena *a, struct plan *p, const char **why)
+{
+	memset(p, 0, sizeof(*p));
+	p->version = PLAN_VERSION;
+	p->ncpus = h->max_cpu + 1;
+	p->kernel = h->platform.kernel_release;
+	online_of(h, a, &p->online);
+	if (cpuset_empty(&p->online)) {
+		*why = "cannot tell which CPUs are online";
+		return -EINVAL;
+	}
+	p->nnodes = h->nnodes;
+	p->nodes = arena_calloc(a, (size_t)(h->nnodes ? h->nnodes : 1), sizeof(*p->nodes));
+	for (int i = 0; i < h->nnodes; i++) {
+		p->nodes[i].id = h->nodes[i].id;
+		cpuset_copy(&p->nodes[i].cpus, a, &h->nodes[i].cpus);
+	}
+
+	/*
+	 * CPUs kept free of interrupts ("vm-cpus"): every reservation of the roles model
+	 * (isolated by any source, nohz_full, pinned vCPUs) plus --vm-cpus, which adds to
+	 * them and never cancels them. Only --housekeeping may name a reserved CPU, and the
+	 * plan then says so (p->warning). host_build() derives the roles (a model built by
+	 * hand calls roles_derive() itself: the host is const here); none derived, no plan.
+	 */
+	if (!h->roles.derived) {
+		*why = "the host's CPU roles were not derived (roles_derive)";
+		return -EINVAL;
+	}
+	int err = split_cpus(h, o, a, p, why);
+	if (err)
+		return err;
+	const struct host_roles *ro = &h->roles;
 	struct cpuset hk_on;
 	cpuset_and(&hk_on, a, &p->housekeeping, &p->online);
 	if (cpuset_empty(&hk_on)) {

@@ -8,12 +8,13 @@
 #include "cmd/cmd.h"
 #include "model/baseline.h"
 #include "model/host.h"
+#include "render/baseline.h"
 #include "render/journal.h"
 #include "render/prom.h"
+#include "rules/drift.h"
 #include "rules/finding.h"
 #include "source/source.h"
 #include "util/buf.h"
-#include "util/json.h"
 
 static void usage(FILE *f)
 {
@@ -67,124 +68,6 @@ static int save(const struct global_opts *g, const char *path)
 	return EXIT_OK;
 }
 
-/* Warning and critical first, then info; the order within a severity is the
- * comparison's (platform, then devices by bdf). */
-static void sort_findings(struct findings *fs)
-{
-	for (int i = 1; i < fs->n; i++) {
-		struct finding f = fs->v[i];
-		int j = i;
-		while (j > 0 && fs->v[j - 1].severity < f.severity) {
-			fs->v[j] = fs->v[j - 1];
-			j--;
-		}
-		fs->v[j] = f;
-	}
-}
-
-static void print_text(const struct findings *fs, const char *path, const struct baseline *old,
-		       const struct baseline *now, bool color)
-{
-	static const char *const sev_color[] = { "\033[36m", "\033[33m", "\033[1;31m" };
-	bool journal = journal_stream_is(STDOUT_FILENO);	/* render/journal.h */
-	printf("%sBaseline %s (kernel %s) vs this host (kernel %s)\n\n", journal ? journal_prio(SEV_INFO) : "", path,
-	       old->kernel ? old->kernel : "unknown", now->kernel ? now->kernel : "unknown");
-	int per[3] = { 0, 0, 0 };
-	for (int i = 0; i < fs->n; i++) {
-		const struct finding *f = &fs->v[i];
-		per[f->severity]++;
-		const char *sev = severity_name(f->severity);
-		const char *prio = journal ? journal_prio(f->severity) : "";
-		printf("%s%s%-8s%s %s\n", prio, color ? sev_color[f->severity] : "", sev, color ? "\033[0m" : "",
-		       f->title);
-		printf("%s         id: %s\n", prio, f->id);
-		for (int k = 0; k < f->nevidence; k++)
-			printf("%s         %s: %s\n", prio, f->evidence[k].key, f->evidence[k].value);
-		putchar('\n');
-	}
-	if (journal)
-		fputs(journal_prio(findings_worst(fs)), stdout);
-	if (!fs->n)
-		printf("No drift: the host matches the baseline (%d devices compared).\n", old->ndevs);
-	else
-		printf("Drift: %d critical, %d warning, %d info.\n", per[SEV_CRITICAL], per[SEV_WARNING],
-		       per[SEV_INFO]);
-}
-
-static void print_json(const struct findings *fs, const char *path, const struct baseline *old,
-		       const struct baseline *now)
-{
-	struct buf out = { 0 };
-	struct json j;
-	json_init(&j, &out, true);
-	json_obj_begin(&j, NULL);
-	json_str(&j, "baseline", path);
-	json_int(&j, "baseline_version", old->version);
-	json_str(&j, "baseline_kernel", old->kernel);
-	json_str(&j, "kernel", now->kernel);
-	json_int(&j, "devices_compared", old->ndevs);
-	json_int(&j, "drift", fs->n);
-	json_str(&j, "worst", severity_name(findings_worst(fs)));
-	json_arr_begin(&j, "findings");
-	for (int i = 0; i < fs->n; i++) {
-		const struct finding *f = &fs->v[i];
-		json_obj_begin(&j, NULL);
-		json_str(&j, "id", f->id);
-		json_str(&j, "severity", severity_name(f->severity));
-		json_str(&j, "title", f->title);
-		json_str(&j, "device", f->device);
-		json_arr_begin(&j, "evidence");
-		for (int k = 0; k < f->nevidence; k++) {
-			json_obj_begin(&j, NULL);
-			json_str(&j, "key", f->evidence[k].key);
-			json_str(&j, "value", f->evidence[k].value);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_str(&j, "meaning", f->meaning);
-		json_str(&j, "decision", f->decision);
-		json_arr_begin(&j, "fix");
-		for (int k = 0; k < f->nfix; k++)
-			if (!finding_fix_is_note(f, k))
-				json_str(&j, NULL, f->fix[k]);
-		json_arr_end(&j);
-		json_arr_begin(&j, "notes");
-		for (int k = 0; k < f->nfix; k++)
-			if (finding_fix_is_note(f, k))
-				json_str(&j, NULL, f->fix[k]);
-		json_arr_end(&j);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_end(&j);
-	fwrite(out.data, 1, out.len, stdout);
-	buf_free(&out);
-}
-
-/* The drift findings' "save a new baseline" line names the file this check read
- * (model/baseline.c does not know it), quoted for the shell when it needs to be. */
-static void name_baseline_file(struct findings *fs, const char *path)
-{
-	static const char save[] = "irqsight baseline save FILE";
-	bool plain = path[strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./+-")] == '\0';
-	struct buf q = { 0 };
-	if (plain) {
-		buf_puts(&q, path);
-	} else {
-		buf_putc(&q, '\'');
-		for (const char *p = path; *p; p++)
-			buf_puts(&q, *p == '\'' ? "'\\''" : (char[]){ *p, 0 });
-		buf_putc(&q, '\'');
-	}
-	for (int i = 0; i < fs->n; i++)
-		for (int k = 0; k < fs->v[i].nfix; k++)
-			if (!strncmp(fs->v[i].fix[k], save, sizeof(save) - 1))
-				fs->v[i].fix[k] = arena_printf(fs->arena, "irqsight baseline save %s%s", q.data,
-							       fs->v[i].fix[k] + sizeof(save) - 1);
-	buf_free(&q);
-}
-
 static int check(const struct global_opts *g, const char *path)
 {
 	struct baseline old;
@@ -201,20 +84,26 @@ static int check(const struct global_opts *g, const char *path)
 	}
 	struct baseline now;
 	baseline_from_host(&now, &h);
-	struct findings fs = { .arena = &h.arena };
+	struct findings fs = { 0 };	/* rules/drift.c fills fs.own */
 	if (baseline_compare(&old, &now, &fs) < 0) {
 		baseline_free(&old);
 		baseline_free(&now);
+		findings_free(&fs);
 		host_free(&h);
 		return err("baseline check: out of memory");
 	}
-	name_baseline_file(&fs, path);
-	sort_findings(&fs);
+	drift_name_file(&fs, path);
+	drift_sort(&fs);
+	struct buf out = { 0 };
 	if (g->json)
-		print_json(&fs, path, &old, &now);
+		render_baseline_json(&out, &fs, path, &old, &now);
 	else
-		print_text(&fs, path, &old, &now, use_color(g, stdout));
+		render_baseline_text(&out, &fs, path, &old, &now, use_color(g, stdout),
+				     journal_stream_is(STDOUT_FILENO));
+	fwrite(out.data, 1, out.len, stdout);
+	buf_free(&out);
 	enum severity worst = findings_worst(&fs);
+	findings_free(&fs);
 	baseline_free(&old);
 	baseline_free(&now);
 	host_free(&h);

@@ -142,6 +142,7 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 	enum severity worst = findings_worst(&fs);
 	/* Nothing above info, but /proc/interrupts gave nothing to judge: UNKNOWN, not OK. */
 	bool unknown = worst == SEV_INFO && h.interrupts_unusable;
+	findings_free(&fs);
 	host_free(&h);
 	src_close(&src);
 	if (fflush(stdout) || ferror(stdout))

@@ -83,7 +83,7 @@ struct metrics_opts {
 	unsigned long long errors;	/* failed runs so far (serve) */
 };
 struct baseline;
-/* Read and parse a baseline file (model/baseline.h). 0 or -errno with a message. */
+/* Read and parse a baseline file (parse/baseline.h). 0 or -errno with a message. */
 int cmd_load_baseline(const char *path, struct baseline *b, char *msg, size_t msglen);
 /* Appends the exposition to out; when the host cannot be read it still appends
  * irqsight_up 0. Returns 0 or -errno with a message in msg. */

@@ -12,6 +12,7 @@
 #include "model/baseline.h"
 #include "model/host.h"
 #include "render/prom.h"
+#include "rules/drift.h"
 #include "rules/finding.h"
 #include "source/source.h"
 #include "util/buf.h"

@@ -349,6 +349,7 @@ int cmd_report(int argc, char **argv, const struct global_opts *g)
 			strftime(gen, sizeof(gen), "%Y-%m-%d %H:%M UTC", gmtime(&now));
 			hi.generated = gen;
 		}
+		findings_free(&fs);
 		host_free(&h);
 		src_close(&src);
 	} else {

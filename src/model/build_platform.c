@@ -234,6 +234,56 @@ static bool cmdline_word(const struct host *h, const char *key, const char *word
 	return h->has_cmdline && cmdline_has_word(&h->cmdline, key, word);
 }
 
+/* Where vfio's unsafe no-IOMMU mode is on (then vfio-pci rows prove no IOMMU): its sysfs
+ * parameter or the command line; NULL when off or not known to be on. */
+static const char *vfio_noiommu(struct host *h, const struct source *src)
+{
+	if (src_exists(src, "sys/module/vfio/parameters/enable_unsafe_noiommu_mode") &&
+	    read_yn(h, src, "sys/module/vfio/parameters/enable_unsafe_noiommu_mode") != TRI_NO)
+		return "sys/module/vfio/parameters/enable_unsafe_noiommu_mode";
+	if (h->has_cmdline && cmdline_get(&h->cmdline, "vfio.enable_unsafe_noiommu_mode") &&
+	    !cmdline_word(h, "vfio.enable_unsafe_noiommu_mode", "0") &&
+	    !cmdline_word(h, "vfio.enable_unsafe_noiommu_mode", "N") &&
+	    !cmdline_word(h, "vfio.enable_unsafe_noiommu_mode", "n"))
+		return "vfio.enable_unsafe_noiommu_mode on the command line";
+	return NULL;
+}
+
+/* Why the IOMMU is unknown, naming what was seen (maybe_raw: an off switch of a vendor
+ * not known here; dmar_rows: DMAR-MSI rows). */
+static const char *iommu_unknown_why(struct host *h, const char *maybe_raw, int dmar_rows)
+{
+	struct arena *a = &h->arena;
+	const struct klog *k = &h->klog;
+	/* A log read here has no boot start (else the branch above judged it): say so,
+	 * never "no boot log" */
+	const char *no_tree = h->has_klog ? "no sysfs IOMMU tree, and the kernel log is partial (no boot start)"
+					  : "no sysfs IOMMU tree or boot log";
+	if (maybe_raw)
+		return arena_printf(a,
+				    "%s turns the IOMMU off only on that vendor's hardware, and this "
+				    "host's vendor is not known; %s",
+				    maybe_raw, no_tree);
+	else if (dmar_rows)
+		return arena_printf(a,
+				    "%d DMAR-MSI row(s) in /proc/interrupts: Intel DMAR units exist "
+				    "(set up for interrupt remapping alone too: DMA remapping is not "
+				    "shown)%s; %s",
+				    dmar_rows,
+				    host_iommu_param(h, "intel_iommu", "on", NULL) == PARAM_APPLIES
+					    ? "; the command line asks for it (intel_iommu=on)"
+					    : "",
+				    no_tree);
+	else if (h->has_klog && (klog_find(k, KLOG_DMAR_UNIT) || klog_find(k, KLOG_DMAR_TABLE)))
+		return "the log (without its boot start) lists DMAR units but no VT-d initialisation; "
+		       "a partial log proves nothing missing, and there is no sysfs IOMMU tree";
+	else if (h->has_klog)
+		return "no sysfs IOMMU tree, and the kernel log is partial (no boot start): "
+		       "a missing VT-d/AMD-Vi line proves nothing";
+	else
+		return "no sysfs IOMMU tree and no boot log to tell";
+}
+
 static void iommu_verdict(struct host *h, const struct source *src)
 {
 	struct platform *p = &h->platform;
@@ -283,14 +333,7 @@ static void iommu_verdict(struct host *h, const struct source *src)
 	}
 	if (dmar_rows && p->iommu_vendor == IOMMU_VENDOR_UNKNOWN)
 		p->iommu_vendor = IOMMU_VENDOR_INTEL;
-	const char *noiommu = NULL;
-	if (src_exists(src, "sys/module/vfio/parameters/enable_unsafe_noiommu_mode"))
-		noiommu = read_yn(h, src, "sys/module/vfio/parameters/enable_unsafe_noiommu_mode") == TRI_NO ? NULL
-				: "sys/module/vfio/parameters/enable_unsafe_noiommu_mode";
-	if (!noiommu && h->has_cmdline && cmdline_get(&h->cmdline, "vfio.enable_unsafe_noiommu_mode") &&
-	    !cmdline_word(h, "vfio.enable_unsafe_noiommu_mode", "0") && !cmdline_word(h, "vfio.enable_unsafe_noiommu_mode", "N") &&
-	    !cmdline_word(h, "vfio.enable_unsafe_noiommu_mode", "n"))
-		noiommu = "vfio.enable_unsafe_noiommu_mode on the command line";
+	const char *noiommu = vfio_noiommu(h, src);
 	/* One reading of the off switches (host_iommu_param): the other vendor's parameter
 	 * turns nothing off. */
 	const char *off_raw = NULL, *maybe_raw = NULL, *raw;
@@ -344,27 +387,7 @@ static void iommu_verdict(struct host *h, const struct source *src)
 			p->iommu_evidence = "the boot log has no DMAR (VT-d) or AMD-Vi initialisation";
 	} else {
 		p->iommu = TRI_UNKNOWN;
-		/* A log read here has no boot start (else the branch above judged it): say so,
-		 * never "no boot log" */
-		const char *no_tree = h->has_klog ? "no sysfs IOMMU tree, and the kernel log is partial (no boot start)"
-						  : "no sysfs IOMMU tree or boot log";
-		if (maybe_raw)
-			p->iommu_evidence = arena_printf(a, "%s turns the IOMMU off only on that vendor's hardware, and this "
-							 "host's vendor is not known; %s", maybe_raw, no_tree);
-		else if (dmar_rows)
-			p->iommu_evidence = arena_printf(a, "%d DMAR-MSI row(s) in /proc/interrupts: Intel DMAR units exist "
-							 "(set up for interrupt remapping alone too: DMA remapping is not "
-							 "shown)%s; %s", dmar_rows,
-							 host_iommu_param(h, "intel_iommu", "on", NULL) == PARAM_APPLIES
-							 ? "; the command line asks for it (intel_iommu=on)" : "", no_tree);
-		else if (h->has_klog && (klog_find(k, KLOG_DMAR_UNIT) || klog_find(k, KLOG_DMAR_TABLE)))
-			p->iommu_evidence = "the log (without its boot start) lists DMAR units but no VT-d initialisation; "
-					    "a partial log proves nothing missing, and there is no sysfs IOMMU tree";
-		else if (h->has_klog)
-			p->iommu_evidence = "no sysfs IOMMU tree, and the kernel log is partial (no boot start): "
-					    "a missing VT-d/AMD-Vi line proves nothing";
-		else
-			p->iommu_evidence = "no sysfs IOMMU tree and no boot log to tell";
+		p->iommu_evidence = iommu_unknown_why(h, maybe_raw, dmar_rows);
 	}
 	if (p->iommu == TRI_NO && p->iommu_vendor == IOMMU_VENDOR_UNKNOWN)
 		p->iommu_vendor = IOMMU_VENDOR_NONE;

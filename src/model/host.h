@@ -21,6 +21,7 @@
 #include "parse/cmdline.h"
 #include "parse/keepstate.h"
 #include "parse/klog.h"
+#include "parse/modes.h"
 #include "parse/pci_config.h"
 #include "parse/softirqs.h"
 #include "util/arena.h"
@@ -95,15 +96,6 @@ enum irq_chip_kind {
 	CHIP_XEN,
 };
 
-/* How an IRQ relates to its device. */
-enum irq_mode {
-	IRQ_MODE_UNKNOWN = 0,
-	IRQ_MODE_NONE,		/* device has no IRQ in use */
-	IRQ_MODE_INTX,
-	IRQ_MODE_MSI,
-	IRQ_MODE_MSIX,
-};
-const char *irq_mode_name(enum irq_mode m);	/* "unknown", "none", "intx", "msi", "msix" */
 
 struct pci_dev;
 
@@ -226,8 +218,6 @@ struct vm {
 
 /* ---------------------------------------------------------------- platform */
 enum iommu_vendor { IOMMU_VENDOR_UNKNOWN = 0, IOMMU_VENDOR_INTEL, IOMMU_VENDOR_AMD, IOMMU_VENDOR_ARM, IOMMU_VENDOR_NONE };
-enum ir_mode { IR_MODE_UNKNOWN = 0, IR_MODE_X2APIC, IR_MODE_XAPIC, IR_MODE_NONE };
-const char *ir_mode_name(enum ir_mode m);	/* "unknown", "x2apic", "xapic", "none" */
 
 struct platform {
 	const char *arch;		/* "x86_64", "aarch64", ... from uname/osrelease guess */
@@ -472,12 +462,9 @@ size_t irq_action_stem(const char *a);
  * "mlx5", "comp3" and the BDF text (slices into a); false for any other name. */
 bool irq_action_pci_split(const char *a, struct slice *driver, struct slice *word, struct slice *bdf);
 const struct host_cpu *host_cpu(const struct host *h, int id);	/* NULL if out of range */
-/* Effective CPUs of an IRQ: effective_affinity when known, else smp_affinity, else the
- * CPUs whose count is non-zero. Writes into *out (arena-backed). */
-void host_irq_cpus(const struct host *h, const struct irq *q, struct cpuset *out);
 /* The chip/hwirq/flow fields as /proc/interrupts shows them: "IR-PCI-MSIX-0000:00:02.0 1-edge",
  * "IO-APIC-fasteoi" (old fused form). Arena string. */
-const char *host_irq_chip_text(const struct host *h, const struct irq *q);
+const char *host_irq_chip_text(struct arena *a, const struct host *h, const struct irq *q);
 /*
  * The roles model (model/roles.c). roles_derive() computes h->roles and cpus[].roles
  * from the command line, the raw sets, roles.src[RS_CPUSET]/[RS_SYSTEMD] when a
@@ -492,11 +479,11 @@ void host_online_cpus(const struct host *h, struct arena *a, struct cpuset *out)
 const char *role_src_name(enum role_src s);
 /* The sources that reserve CPUs, for a reader: "isolcpus=managed_irq, nohz_full, pinned vCPUs
  * of VM 'db' (pid 77)"; NULL when nothing is reserved. Arena string. */
-const char *roles_reserved_why(const struct host *h);
+const char *roles_reserved_why(struct arena *a, const struct host *h);
 /* Why CPUs in s are reserved, naming only the sources that cover some of them. */
-const char *roles_why_of(const struct host *h, const struct cpuset *s);
+const char *roles_why_of(struct arena *a, const struct host *h, const struct cpuset *s);
 /* The same without the VMs: only the isolation sources. */
-const char *roles_isolated_why(const struct host *h, const struct cpuset *s);
+const char *roles_isolated_why(struct arena *a, const struct host *h, const struct cpuset *s);
 /* tuned.non_isolcpus=: a hex mask, 32-bit groups joined by commas. 0 or -EINVAL. */
 int roles_parse_hexmask(struct arena *a, const char *v, struct cpuset *out);
 /* Count of this IRQ on CPU id (0 if that CPU has no column). */

@@ -284,6 +284,32 @@ void host_online_cpus(const struct host *h, struct arena *a, struct cpuset *out)
 			cpuset_set(out, c);
 }
 
+/* cpus[].roles, isolated, nohz_full and the VM whose pinned vCPUs run there, from the sources. */
+static void mark_cpus(struct host *h)
+{
+	const struct host_roles *r = &h->roles;
+	for (int c = 0; h->cpus && c <= h->max_cpu; c++) {
+		struct host_cpu *cpu = &h->cpus[c];
+		cpu->roles = 0;
+		cpu->vm = NULL;
+		for (int s = 0; s < RS_N; s++)
+			if (r->has[s] && cpuset_test(&r->src[s], c))
+				cpu->roles |= RS_BIT(s);
+		cpu->isolated = cpu->roles & RS_ISOLATION;
+		cpu->nohz_full = cpu->roles & RS_BIT(RS_NOHZ_FULL);
+		for (int i = 0; !cpu->vm && i < h->nvms; i++) {
+			const struct vm *vm = &h->vms[i];
+			for (int k = 0; !cpu->vm && k < vm->nthreads; k++) {
+				const struct vm_thread *t = &vm->threads[k];
+				if (is_vcpu(t) && t->pinned && t->has_allowed && cpuset_test(&t->allowed, c))
+					cpu->vm = vm;
+			}
+			if (!cpu->vm && vm->vcpus_pinned && vm->vcpu_cpus.w && cpuset_test(&vm->vcpu_cpus, c))
+				cpu->vm = vm;
+		}
+	}
+}
+
 void roles_derive(struct host *h)
 {
 	struct host_roles *r = &h->roles;
@@ -384,65 +410,44 @@ void roles_derive(struct host *h)
 	}
 	cpuset_copy(&r->housekeeping, a, cpuset_empty(&r->declared_hk) ? &free_on : &r->declared_hk);
 
-	for (int c = 0; h->cpus && c <= h->max_cpu; c++) {
-		struct host_cpu *cpu = &h->cpus[c];
-		cpu->roles = 0;
-		cpu->vm = NULL;
-		for (int s = 0; s < RS_N; s++)
-			if (r->has[s] && cpuset_test(&r->src[s], c))
-				cpu->roles |= RS_BIT(s);
-		cpu->isolated = cpu->roles & RS_ISOLATION;
-		cpu->nohz_full = cpu->roles & RS_BIT(RS_NOHZ_FULL);
-		for (int i = 0; !cpu->vm && i < h->nvms; i++) {
-			const struct vm *vm = &h->vms[i];
-			for (int k = 0; !cpu->vm && k < vm->nthreads; k++) {
-				const struct vm_thread *t = &vm->threads[k];
-				if (is_vcpu(t) && t->pinned && t->has_allowed && cpuset_test(&t->allowed, c))
-					cpu->vm = vm;
-			}
-			if (!cpu->vm && vm->vcpus_pinned && vm->vcpu_cpus.w && cpuset_test(&vm->vcpu_cpus, c))
-				cpu->vm = vm;
-		}
-	}
+	mark_cpus(h);
 	r->derived = true;
 }
 
 /* ------------------------------------------------------------ text */
 
 /* "isolcpus" (the default, domain), or "isolcpus=managed_irq" with the flags given */
-static const char *isolcpus_text(const struct host *h)
+static const char *isolcpus_text(struct arena *a, const struct host *h)
 {
 	unsigned f = h->roles.isolcpus_flags;
 	if (f == ISOL_DOMAIN)
 		return "isolcpus";
-	struct arena *a = (struct arena *)&h->arena;
 	const char *t = arena_printf(a, "%s%s%s", f & ISOL_NOHZ ? ",nohz" : "", f & ISOL_DOMAIN ? ",domain" : "",
 				     f & ISOL_MANAGED_IRQ ? ",managed_irq" : "");
 	return arena_printf(a, "isolcpus=%s", t + 1);
 }
 
-static const char *why_of(const struct host *h, const struct cpuset *s, bool vms);
+static const char *why_of(struct arena *a, const struct host *h, const struct cpuset *s, bool vms);
 
-const char *roles_why_of(const struct host *h, const struct cpuset *s)
+const char *roles_why_of(struct arena *a, const struct host *h, const struct cpuset *s)
 {
-	return why_of(h, s, true);
+	return why_of(a, h, s, true);
 }
 
-const char *roles_isolated_why(const struct host *h, const struct cpuset *s)
+const char *roles_isolated_why(struct arena *a, const struct host *h, const struct cpuset *s)
 {
-	return why_of(h, s, false);
+	return why_of(a, h, s, false);
 }
 
-static const char *why_of(const struct host *h, const struct cpuset *s, bool vms)
+static const char *why_of(struct arena *a, const struct host *h, const struct cpuset *s, bool vms)
 {
 	const struct host_roles *r = &h->roles;
-	struct arena *a = (struct arena *)&h->arena;
 	struct buf b = { 0 };
 	for (int k = 0; k < RS_N; k++) {
 		if (!(RS_BIT(k) & RS_ISOLATION) || !r->has[k] || !cpuset_intersects(&r->src[k], s))
 			continue;
-		const char *t = k == RS_ISOLCPUS ? isolcpus_text(h)
-				: k == RS_NOHZ_FULL ? "nohz_full"
+		const char *t = k == RS_ISOLCPUS	 ? isolcpus_text(a, h)
+				: k == RS_NOHZ_FULL	 ? "nohz_full"
 				: k == RS_SYSFS_ISOLATED ? "/sys/devices/system/cpu/isolated"
 							 : "an isolated cpuset partition";
 		buf_printf(&b, "%s%s", b.len ? ", " : "", t);
@@ -468,7 +473,7 @@ static const char *why_of(const struct host *h, const struct cpuset *s, bool vms
 	return out;
 }
 
-const char *roles_reserved_why(const struct host *h)
+const char *roles_reserved_why(struct arena *a, const struct host *h)
 {
-	return cpuset_empty(&h->roles.reserved) ? NULL : roles_why_of(h, &h->roles.reserved);
+	return cpuset_empty(&h->roles.reserved) ? NULL : roles_why_of(a, h, &h->roles.reserved);
 }

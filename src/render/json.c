@@ -3,9 +3,9 @@
 #include <time.h>
 
 #include "model/host.h"
+#include "model/query.h"
 #include "model/vms.h"
 #include "render/render.h"
-#include "rules/common.h"
 #include "rules/finding.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -17,15 +17,16 @@ static void tri(struct json *j, const char *key, enum tri t)
 	json_str(j, key, tri_yesno(t));
 }
 
-static void cpus_str(struct json *j, const struct host *h, const char *key, const struct cpuset *s, bool known)
+static void cpus_str(struct json *j, struct arena *a, const struct host *h, const char *key, const struct cpuset *s,
+		     bool known)
 {
 	if (!known)
 		json_null(j, key);
 	else
-		json_str(j, key, cpulist(h, s));
+		json_str(j, key, cpulist(a, h, s));
 }
 
-static void platform(struct json *j, const struct host *h)
+static void platform(struct json *j, struct arena *a, const struct host *h)
 {
 	const struct platform *p = &h->platform;
 	static const char *const vendors[] = { "unknown", "intel", "amd", "arm", "none" };
@@ -58,30 +59,23 @@ static void platform(struct json *j, const struct host *h)
 	json_int(j, "vfio_devices", p->vfio_devices);
 	json_str(j, "cmdline", h->has_cmdline ? h->cmdline.raw : NULL);
 	if (p->has_default_affinity)
-		json_str(j, "default_smp_affinity", cpulist(h, &p->default_smp_affinity));
+		json_str(j, "default_smp_affinity", cpulist(a, h, &p->default_smp_affinity));
 	else
 		json_null(j, "default_smp_affinity");
 	json_obj_end(j);
 }
 
 /* cpus.per_cpu[].roles: one entry per source that names the CPU (docs/json.md). */
-static void cpu_roles(struct json *j, const struct host *h, const struct host_cpu *cpu)
+static void cpu_roles(struct json *j, struct arena *a, const struct host *h, const struct host_cpu *cpu)
 {
 	const struct host_roles *r = &h->roles;
-	const char *role = cpu->vm || (cpu->roles & RS_BIT(RS_VCPU)) ? "vm"
-			   : cpu->isolated ? "isolated"
-			   : r->derived && cpuset_test(&r->housekeeping, cpu->id) ? "housekeeping"
-									  : "other";
-	json_str(j, "role", role);
+	json_str(j, "role", cpu_role(h, cpu));
 	json_arr_begin(j, "roles");
 	for (int s = 0; s < RS_N; s++) {
 		if (!(cpu->roles & RS_BIT(s)))
 			continue;
 		json_obj_begin(j, NULL);
-		json_str(j, "role", (RS_BIT(s) & RS_ISOLATION) ? "isolated"
-				    : (RS_BIT(s) & RS_HOUSEKEEPING) ? "housekeeping"
-				    : s == RS_VCPU ? "vm"
-						   : "rcu_nocbs");	/* recorded, not isolation */
+		json_str(j, "role", role_src_kind((enum role_src)s));
 		json_str(j, "source", role_src_name(s));
 		if (s == RS_VCPU) {
 			json_str(j, "vm", cpu->vm && cpu->vm->name ? cpu->vm->name : NULL);
@@ -107,21 +101,21 @@ static void cpu_roles(struct json *j, const struct host *h, const struct host_cp
 	json_arr_end(j);
 }
 
-static void cpus(struct json *j, const struct host *h)
+static void cpus(struct json *j, struct arena *a, const struct host *h)
 {
 	struct load l;
-	device_load(h, &l);
+	device_load(a, h, &l);
 	json_obj_begin(j, "cpus");
-	cpus_str(j, h, "possible", &h->possible, h->has_possible);
-	cpus_str(j, h, "online", &h->online, h->has_online);
+	cpus_str(j, a, h, "possible", &h->possible, h->has_possible);
+	cpus_str(j, a, h, "online", &h->online, h->has_online);
 	/* the roles model: every isolation source together (not only sysfs) */
 	const struct host_roles *r = &h->roles;
-	cpus_str(j, h, "isolated", &r->isolated, h->has_isolated || r->has[RS_ISOLCPUS] || r->has[RS_NOHZ_FULL] ||
-							 r->has[RS_CPUSET]);
-	cpus_str(j, h, "nohz_full", &r->src[RS_NOHZ_FULL], h->has_nohz_full || r->has[RS_NOHZ_FULL]);
-	cpus_str(j, h, "vm", &r->vm, true);
-	cpus_str(j, h, "reserved", &r->reserved, true);
-	cpus_str(j, h, "housekeeping", &r->housekeeping, true);
+	cpus_str(j, a, h, "isolated", &r->isolated,
+		 h->has_isolated || r->has[RS_ISOLCPUS] || r->has[RS_NOHZ_FULL] || r->has[RS_CPUSET]);
+	cpus_str(j, a, h, "nohz_full", &r->src[RS_NOHZ_FULL], h->has_nohz_full || r->has[RS_NOHZ_FULL]);
+	cpus_str(j, a, h, "vm", &r->vm, true);
+	cpus_str(j, a, h, "reserved", &r->reserved, true);
+	cpus_str(j, a, h, "housekeeping", &r->housekeeping, true);
 	json_bool(j, "ids_assumed", h->cpu_ids_assumed);
 	json_arr_begin(j, "per_cpu");
 	for (int c = 0; c <= h->max_cpu; c++) {
@@ -136,7 +130,7 @@ static void cpus(struct json *j, const struct host *h)
 			json_null(j, "node");
 		json_bool(j, "isolated", cpu->isolated);
 		json_bool(j, "nohz_full", cpu->nohz_full);
-		cpu_roles(j, h, cpu);
+		cpu_roles(j, a, h, cpu);
 		if (h->has_interrupts)
 			json_uint(j, "device_irqs", cpu->dev_irq_count);
 		else
@@ -244,7 +238,7 @@ static void dev_caps(struct json *j, const struct pci_dev *d)
 	json_obj_end(j);
 }
 
-static void devices(struct json *j, const struct host *h)
+static void devices(struct json *j, struct arena *a, const struct host *h)
 {
 	json_arr_begin(j, "devices");
 	for (int i = 0; i < h->ndevs; i++) {
@@ -253,14 +247,14 @@ static void devices(struct json *j, const struct host *h)
 		json_str(j, "bdf", d->bdf);
 		json_bool(j, "in_sysfs", d->in_sysfs);
 		if (d->has_ids) {
-			json_str(j, "vendor", arena_printf((struct arena *)&h->arena, "%04x", d->vendor));
-			json_str(j, "device", arena_printf((struct arena *)&h->arena, "%04x", d->device));
+			json_str(j, "vendor", arena_printf(a, "%04x", d->vendor));
+			json_str(j, "device", arena_printf(a, "%04x", d->device));
 		} else {
 			json_null(j, "vendor");
 			json_null(j, "device");
 		}
 		if (d->in_sysfs)
-			json_str(j, "class", arena_printf((struct arena *)&h->arena, "%06x", d->class));
+			json_str(j, "class", arena_printf(a, "%06x", d->class));
 		else
 			json_null(j, "class");
 		json_str(j, "driver", d->driver);
@@ -269,7 +263,7 @@ static void devices(struct json *j, const struct host *h)
 		else
 			json_null(j, "numa_node");
 		if (d->has_local_cpus)
-			json_str(j, "local_cpulist", cpulist(h, &d->local_cpus));
+			json_str(j, "local_cpulist", cpulist(a, h, &d->local_cpus));
 		else
 			json_null(j, "local_cpulist");
 		if (d->iommu_group >= 0)
@@ -301,9 +295,8 @@ static void devices(struct json *j, const struct host *h)
 }
 
 /* page: only the keys report's page draws (HTML_IRQ_KEYS), for a host too big to embed whole */
-static void irqs(struct json *j, const struct host *h, bool page)
+static void irqs(struct json *j, struct arena *a, const struct host *h, bool page)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	json_arr_begin(j, "irqs");
 	for (int i = 0; i < h->nirqs; i++) {
 		const struct irq *q = &h->irqs[i];
@@ -333,9 +326,10 @@ static void irqs(struct json *j, const struct host *h, bool page)
 					json_int(j, "vector", q->vector);
 				else
 					json_null(j, "vector");
-				json_str(j, "smp_affinity", q->has_affinity ? cpulist(h, &q->smp_affinity) : NULL);
+				json_str(j, "smp_affinity", q->has_affinity ? cpulist(a, h, &q->smp_affinity) : NULL);
 			}
-			json_str(j, "effective_affinity", q->has_effective ? cpulist(h, &q->effective_affinity) : NULL);
+			json_str(j, "effective_affinity",
+				 q->has_effective ? cpulist(a, h, &q->effective_affinity) : NULL);
 			json_str(j, "managed", tri_yesno(q->managed));
 			if (!page)
 				json_str(j, "managed_why", q->managed_why);
@@ -368,7 +362,7 @@ static void irqs(struct json *j, const struct host *h, bool page)
 	json_arr_end(j);
 }
 
-static void vm_threads(struct json *j, const struct host *h)
+static void vm_threads(struct json *j, struct arena *a, const struct host *h)
 {
 	json_arr_begin(j, "vms");
 	for (int i = 0; i < h->nvms; i++) {
@@ -379,7 +373,7 @@ static void vm_threads(struct json *j, const struct host *h)
 		json_str(j, "vmm", vm->vmm);
 		json_int(j, "vcpus", vm->nvcpus);
 		json_bool(j, "vcpus_pinned", vm->vcpus_pinned);
-		json_str(j, "vcpu_cpus", cpulist(h, &vm->vcpu_cpus));
+		json_str(j, "vcpu_cpus", cpulist(a, h, &vm->vcpu_cpus));
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -401,14 +395,14 @@ static void vm_threads(struct json *j, const struct host *h)
 				json_int(j, "last_cpu", t->last_cpu);
 			else
 				json_null(j, "last_cpu");
-			json_str(j, "allowed_cpus", t->has_allowed ? cpulist(h, &t->allowed) : NULL);
+			json_str(j, "allowed_cpus", t->has_allowed ? cpulist(a, h, &t->allowed) : NULL);
 			json_bool(j, "pinned", t->pinned);
 			json_obj_end(j);
 		}
 	json_arr_end(j);
 }
 
-static void irqbalance(struct json *j, const struct host *h)
+static void irqbalance(struct json *j, struct arena *a, const struct host *h)
 {
 	const struct irqbalance *ib = &h->irqbalance;
 	json_obj_begin(j, "irqbalance");
@@ -421,7 +415,7 @@ static void irqbalance(struct json *j, const struct host *h)
 	json_str(j, "banned_cpulist", ib->banned_cpulist);
 	json_str(j, "banned_cpus", ib->banned_cpus);
 	json_str(j, "args", ib->args);
-	json_str(j, "banned", ib->banned_known ? cpulist(h, &ib->banned) : NULL);
+	json_str(j, "banned", ib->banned_known ? cpulist(a, h, &ib->banned) : NULL);
 	json_str(j, "banned_source", ib->banned_source);
 	json_obj_end(j);
 }
@@ -471,6 +465,7 @@ static void findings(struct json *j, const struct findings *fs)
 
 void render_json(const struct host *h, const struct findings *fs, const struct render_opts *o, struct buf *out)
 {
+	struct arena own = { 0 }, *a = &own;	/* this rendering's strings: never the model's arena */
 	struct json j;
 	json_init(&j, out, !(o && o->compact));
 	json_obj_begin(&j, NULL);
@@ -508,12 +503,12 @@ void render_json(const struct host *h, const struct findings *fs, const struct r
 		}
 	}
 	json_obj_end(&j);
-	platform(&j, h);
-	cpus(&j, h);
-	devices(&j, h);
-	irqs(&j, h, o && o->page_irqs);
-	vm_threads(&j, h);
-	irqbalance(&j, h);
+	platform(&j, a, h);
+	cpus(&j, a, h);
+	devices(&j, a, h);
+	irqs(&j, a, h, o && o->page_irqs);
+	vm_threads(&j, a, h);
+	irqbalance(&j, a, h);
 	findings(&j, fs);
 	json_arr_begin(&j, "unreadable");
 	for (int i = 0; i < h->nunreadable; i++) {
@@ -535,12 +530,13 @@ void render_json(const struct host *h, const struct findings *fs, const struct r
 	enum severity w = findings_worst(fs);
 	json_str(&j, "status", w == SEV_CRITICAL ? "critical" : w == SEV_WARNING ? "warning"
 						  : h->interrupts_unusable ? "unknown" : "ok");
-	json_str(&j, "unknown_reason", h->interrupts_unusable ?
-		 arena_printf((struct arena *)&h->arena, "proc/interrupts: %s", h->interrupts_unusable) : NULL);
+	json_str(&j, "unknown_reason",
+		 h->interrupts_unusable ? arena_printf(a, "proc/interrupts: %s", h->interrupts_unusable) : NULL);
 	json_int(&j, "critical", n[SEV_CRITICAL]);
 	json_int(&j, "warning", n[SEV_WARNING]);
 	json_int(&j, "info", n[SEV_INFO]);
 	json_obj_end(&j);
 	json_obj_end(&j);
 	json_end(&j);
+	arena_free(&own);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "model/host.h"
+#include "model/query.h"
 #include "rules/finding.h"
 #include "util/cpuset.h"
 
@@ -312,11 +313,6 @@ static bool sampled(const struct host *h)
 	return h->sample_seconds > 0;
 }
 
-static double cpu_load(const struct host *h, const struct host_cpu *c)
-{
-	return sampled(h) && c->dev_irq_rate >= 0 ? c->dev_irq_rate : (double)c->dev_irq_count;
-}
-
 static void render_cpus(struct pw *w, const struct host *h)
 {
 	char cpu[16];
@@ -404,35 +400,27 @@ static void render_cpus(struct pw *w, const struct host *h)
 		}
 	}
 
-	/* Hot CPU: the CPU with the largest share of device interrupts (rates when
-	 * sampled, counts since boot otherwise, as the irq-hotspot rule does). */
-	double total = 0, best = -1;
-	int hot = -1;
-	for (int id = 0; id <= h->max_cpu; id++) {
-		const struct host_cpu *c = &h->cpus[id];
-		if (!c->online || c->col < 0)
-			continue;
-		double v = cpu_load(h, c);
-		total += v;
-		if (v > best) {
-			best = v;
-			hot = id;
-		}
-	}
-	if (hot >= 0 && total > 0) {
+	/* Hot CPU: the CPU with the largest share of device interrupts, the load the
+	 * irq-hotspot rule judges (model/query.h: rates when sampled, counts since boot
+	 * otherwise; an unknown rate counts 0, never a count since boot). */
+	struct arena own = { 0 };
+	struct load l;
+	device_load(&own, h, &l);
+	if (l.top_cpu >= 0 && l.total > 0) {
 		family(w, "irqsight_hot_cpu_share", "gauge",
 		       "Share (0..1) of all device interrupts taken by the busiest CPU (rates when sampled, else counts since boot).");
-		S0(w, "irqsight_hot_cpu_share", best / total);
+		S0(w, "irqsight_hot_cpu_share", l.top_share);
 		family(w, "irqsight_hot_cpu", "gauge", "CPU id of the busiest CPU by device interrupts.");
-		S0(w, "irqsight_hot_cpu", hot);
+		S0(w, "irqsight_hot_cpu", l.top_cpu);
 	}
+	arena_free(&own);
 }
 
 /* ---------------------------------------------------------------- VMs */
 
 /* CPUs an IRQ is delivered to, as far as known: effective affinity, else the allowed
  * affinity; false when neither was read. */
-static bool irq_cpus(const struct irq *q, const struct cpuset **out)
+static bool delivered_cpus(const struct irq *q, const struct cpuset **out)
 {
 	if (q->has_effective && !cpuset_empty(&q->effective_affinity)) {
 		*out = &q->effective_affinity;
@@ -466,7 +454,7 @@ static void render_vms(struct pw *w, const struct host *h)
 			const struct irq *q = &h->irqs[i];
 			const struct cpuset *cs;
 			bool active = sampled(h) && q->rate >= 0 ? q->rate > 0 : q->total > 0;
-			dev = q->is_device && active && irq_cpus(q, &cs) && cpuset_test(cs, id);
+			dev = q->is_device && active && delivered_cpus(q, &cs) && cpuset_test(cs, id);
 		}
 		overlap += vm && dev;
 	}

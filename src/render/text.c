@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "model/host.h"
+#include "model/query.h"
 #include "render/journal.h"
 #include "render/render.h"
-#include "util/str.h"
-#include "rules/common.h"
 #include "rules/finding.h"
 #include "util/buf.h"
 #include "util/compat.h"
+#include "util/str.h"
 
 #define BOLD "\033[1m"
 #define RED "\033[31m"
@@ -22,6 +22,7 @@
 
 struct ctx {
 	const struct host *h;
+	struct arena *a;	/* this rendering's strings (freed at its end): never the model's arena */
 	const struct render_opts *o;
 	struct buf *out;	/* what the sections write to: final, or a scratch buffer (journal) */
 	struct buf *final;
@@ -105,7 +106,7 @@ static void platform(const struct ctx *x)
  */
 static const char *cpus_short(const struct ctx *x, const struct cpuset *s)
 {
-	struct arena *a = (struct arena *)&x->h->arena;
+	struct arena *a = x->a;
 	int n = cpuset_count(s), first = cpuset_next(s, 0), last = first;
 	bool stride2 = n >= 3;
 	for (int c = cpuset_next(s, first + 1); c >= 0; c = cpuset_next(s, c + 1)) {
@@ -119,18 +120,18 @@ static const char *cpus_short(const struct ctx *x, const struct cpuset *s)
 
 static const char *dev_cpus(const struct ctx *x, const struct pci_dev *d, bool *cut)
 {
-	struct arena *a = (struct arena *)&x->h->arena;
+	struct arena *a = x->a;
 	struct cpuset all;
 	cpuset_init(&all, a, x->h->max_cpu);
 	for (int k = 0; k < d->nirqs; k++) {
 		struct cpuset s, u;
-		host_irq_cpus(x->h, d->irqs[k], &s);
+		irq_cpus(x->a, x->h, d->irqs[k], IRQ_CPUS_ALLOWED, &s);
 		cpuset_or(&u, a, &all, &s);
 		all = u;
 	}
 	if (cpuset_empty(&all))
 		return "-";
-	const char *list = cpulist(x->h, &all);
+	const char *list = cpulist(x->a, x->h, &all);
 	if (!x->o->verbose && render_cols(list, strlen(list)) > x->o->width - DEV_NOTES_COL) {
 		*cut = true;
 		return cpus_short(x, &all);
@@ -224,7 +225,7 @@ static const char *vcpus_on(const struct ctx *x, int cpu)
 		}
 	if (n > 3)
 		buf_printf(&b, ",+%d", n - 3);
-	const char *r = arena_strdup((struct arena *)&h->arena, b.data ? b.data : "");
+	const char *r = arena_strdup(x->a, b.data ? b.data : "");
 	buf_free(&b);
 	return r;
 }
@@ -235,14 +236,15 @@ static void cpu_roles_text(const struct ctx *x)
 {
 	const struct host *h = x->h;
 	const struct host_roles *r = &h->roles;
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = x->a;
 	if (!r->derived || (cpuset_empty(&r->reserved) && cpuset_empty(&r->declared_hk)))
 		return;
 	struct buf b = { 0 };
 	if (!cpuset_empty(&r->isolated))
-		buf_printf(&b, "isolated %s (%s)", cpulist(h, &r->isolated), roles_isolated_why(h, &r->isolated));
+		buf_printf(&b, "isolated %s (%s)", cpulist(x->a, h, &r->isolated),
+			   roles_isolated_why(x->a, h, &r->isolated));
 	if (!cpuset_empty(&r->vm))
-		buf_printf(&b, "%svCPUs pinned on %s", b.len ? "; " : "", cpulist(h, &r->vm));
+		buf_printf(&b, "%svCPUs pinned on %s", b.len ? "; " : "", cpulist(x->a, h, &r->vm));
 	const char *hk_src = "";
 	if (!cpuset_empty(&r->declared_hk)) {
 		struct buf s = { 0 };
@@ -252,13 +254,13 @@ static void cpu_roles_text(const struct ctx *x)
 		hk_src = arena_printf(a, " (%s)", s.data ? s.data : "");
 		buf_free(&s);
 	}
-	buf_printf(&b, "%shousekeeping %s%s", b.len ? "; " : "", cpuset_empty(&r->housekeeping) ? "none" : cpulist(h, &r->housekeeping),
-		   hk_src);
+	buf_printf(&b, "%shousekeeping %s%s", b.len ? "; " : "",
+		   cpuset_empty(&r->housekeeping) ? "none" : cpulist(x->a, h, &r->housekeeping), hk_src);
 	struct cpuset rcu_only;
 	if (r->has[RS_RCU_NOCBS]) {
 		cpuset_andnot(&rcu_only, a, &r->src[RS_RCU_NOCBS], &r->isolated);
 		if (!cpuset_empty(&rcu_only))	/* recorded, but no reason to keep interrupts off */
-			buf_printf(&b, "; %s only in rcu_nocbs= (not isolation)", cpulist(h, &rcu_only));
+			buf_printf(&b, "; %s only in rcu_nocbs= (not isolation)", cpulist(x->a, h, &rcu_only));
 	}
 	buf_puts(x->out, "  CPU roles: ");
 	render_wrap(x->out, b.data, 13, 4, x->o->width);
@@ -271,7 +273,7 @@ static void cpu_load(const struct ctx *x)
 {
 	const struct host *h = x->h;
 	struct load l;
-	device_load(h, &l);
+	device_load(x->a, h, &l);
 	bool rates = l.rate_based;
 	char title[128];
 	snprintf(title, sizeof(title), "CPU load (device interrupts %s)",
@@ -315,7 +317,7 @@ static void cpu_load(const struct ctx *x)
 			strcpy(blk, "-");
 		}
 		double share = l.total > 0 ? 100.0 * rows[i].load / l.total : 0;
-		bool hot = l.total > 0 && load_is_significant(&l) && is_hotspot_share(share / 100.0, n);
+		bool hot = load_cpu_is_hot(&l, rows[i].load, n);
 		/* Without a parsed /proc/interrupts the device load is unknown, not 0 / 0%. */
 		char cnt[24] = "-", shr[16] = "-";
 		if (h->has_interrupts) {
@@ -324,15 +326,14 @@ static void cpu_load(const struct ctx *x)
 		}
 		/* The vCPUs column is what is left of 80: a longer one goes on a line of its own. */
 		const char *vc = vcpus_on(x, cpu->id);
-		const char *tail = cpu->isolated ? arena_printf((struct arena *)&h->arena, "%s%s[isolated]", vc, *vc ? " " : "")
-						 : vc;
+		const char *tail = cpu->isolated ? arena_printf(x->a, "%s%s[isolated]", vc, *vc ? " " : "") : vc;
 		bool fits = CPU_VCPUS_COL + render_cols(tail, strlen(tail)) <= x->o->width;
 		buf_printf(x->out, "  %s%-5d%s %-4s %12s %6s %10s %10s %6s %6s  %s\n", hot ? c(x, RED) : "", cpu->id,
 			   hot ? c(x, RESET) : "", cpu->node >= 0 ? node : "-", cnt, shr, rx, blk, irqp, softp,
 			   fits ? tail : "");
 		if (!fits) {
 			buf_pad(x->out, 8);
-			render_wrap(x->out, arena_printf((struct arena *)&h->arena, "vCPUs: %s", tail), 8, 15, x->o->width);
+			render_wrap(x->out, arena_printf(x->a, "vCPUs: %s", tail), 8, 15, x->o->width);
 		}
 	}
 	if (limit < n)
@@ -343,9 +344,9 @@ static void cpu_load(const struct ctx *x)
 	} else if (h->time_note) {
 		/* which source the irq%/soft% columns (and the findings' times) come from */
 		buf_printf(x->out, "  irq%%/soft%%: ");
-		render_wrap(x->out, h->time_src == TIME_STAT_TICK
-				     ? arena_printf((struct arena *)&h->arena, "%s (~: estimate)", h->time_note)
-				     : h->time_note,
+		render_wrap(x->out,
+			    h->time_src == TIME_STAT_TICK ? arena_printf(x->a, "%s (~: estimate)", h->time_note)
+							  : h->time_note,
 			    14, 4, x->o->width);
 	}
 	if (h->nvms)
@@ -387,13 +388,14 @@ static void vms(const struct ctx *x)
 	}
 	for (int i = 0; i < h->nvms; i++) {
 		const struct vm *vm = &h->vms[i];
-		line_fit(x, 4, "  %s (pid %d, %s): %d vCPU(s), %s on CPUs %s", vm->name, vm->pid, vm->vmm ? vm->vmm : "?",
-			   vm->nvcpus, vm->vcpus_pinned ? "pinned" : "not pinned", cpulist(h, &vm->vcpu_cpus));
+		line_fit(x, 4, "  %s (pid %d, %s): %d vCPU(s), %s on CPUs %s", vm->name, vm->pid,
+			 vm->vmm ? vm->vmm : "?", vm->nvcpus, vm->vcpus_pinned ? "pinned" : "not pinned",
+			 cpulist(x->a, h, &vm->vcpu_cpus));
 		int shown = 0;
 		for (int k = 0; k < vm->nthreads && (x->o->verbose || shown < 8); k++, shown++) {
 			const struct vm_thread *t = &vm->threads[k];
 			line_fit(x, 6, "    tid %-7d %-16s allowed %-12s last CPU %d", t->tid, t->comm,
-				   t->has_allowed ? cpulist(h, &t->allowed) : "?", t->last_cpu);
+				 t->has_allowed ? cpulist(x->a, h, &t->allowed) : "?", t->last_cpu);
 		}
 		if (vm->nthreads > shown)
 			buf_printf(x->out, "    … %d more thread(s) (-v or --json lists them)\n", vm->nthreads - shown);
@@ -417,7 +419,7 @@ static void irqbalance(const struct ctx *x)
 			   ib->banned_cpus ? ib->banned_cpus : "", ib->args ? " ARGS=" : "", ib->args ? ib->args : "");
 	if (ib->banned_known)
 		line_fit(x, 4, "  %s: %s (%s)", ib->running == TRI_YES ? "banned CPUs" : "would ban",
-			   cpuset_empty(&ib->banned) ? "none" : cpulist(h, &ib->banned), ib->banned_source);
+			 cpuset_empty(&ib->banned) ? "none" : cpulist(x->a, h, &ib->banned), ib->banned_source);
 }
 
 #define LIST_SHOWN 8
@@ -517,7 +519,7 @@ static void unreadable(const struct ctx *x)
 	for (int i = 0; i < h->nunreadable; i++) {
 		const struct unreadable *u = &h->unreadable[i];
 		struct buf line = { 0 };
-		buf_printf(&line, "%s%s: %s%s%s", u->path, u->count > 1 ? arena_printf((struct arena *)&h->arena, " (%d)", u->count) : "",
+		buf_printf(&line, "%s%s: %s%s%s", u->path, u->count > 1 ? arena_printf(x->a, " (%d)", u->count) : "",
 			   u->reason, *u->effect ? " — " : "", u->effect);
 		buf_puts(x->out, "  - ");
 		render_wrap(x->out, line.data, 4, 4, x->o->width);
@@ -532,12 +534,13 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 		o = &def;
 	size_t start = out->len;	/* what this report adds is made terminal-safe at the end */
 	struct buf scratch = { 0 };
-	struct ctx x = { h, o, o->journal ? &scratch : out, out };
+	struct arena own = { 0 };
+	struct ctx x = { h, &own, o, o->journal ? &scratch : out, out };
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
 	buf_printf(x.out, "%sirqsight check%s — %s (%s)\n", c(&x, BOLD), c(&x, RESET),
 		   h->is_live ? "this host" : h->root, h->is_live ? "live" : "snapshot");
 	/* Counts of sets that were never read are no figures: "CPUs unknown", "IRQs unknown". */
-	struct arena *ha = (struct arena *)&h->arena;
+	struct arena *ha = x.a;
 	bool no_pci = false;	/* no sysfs PCI tree: none seen in IRQ names is no "0 devices" */
 	for (int i = 0; i < h->nunreadable; i++)
 		no_pci |= !strcmp(h->unreadable[i].path, "sys/bus/pci/devices");
@@ -570,11 +573,15 @@ void render_text(const struct host *h, const struct findings *fs, const struct r
 		   worst == SEV_CRITICAL ? "CRITICAL" : worst == SEV_WARNING ? "WARNING" : unknown ? "UNKNOWN" : "OK",
 		   c(&x, RESET));
 	if (h->interrupts_unusable)
-		render_wrap(x.out, arena_printf((struct arena *)&h->arena, "%s: /proc/interrupts %s: IRQs, devices' "
-						"interrupt use and CPU load were not judged", unknown ? "Why" : "Also unknown",
-						h->interrupts_unusable), 0, 2, x.o->width);
+		render_wrap(x.out,
+			    arena_printf(x.a,
+					 "%s: /proc/interrupts %s: IRQs, devices' "
+					 "interrupt use and CPU load were not judged",
+					 unknown ? "Why" : "Also unknown", h->interrupts_unusable),
+			    0, 2, x.o->width);
 	flush(&x, worst);
 	buf_free(&scratch);
+	arena_free(&own);
 	if (out->data)
 		str_terminal_safe(out->data + start, out->len - start);
 }

@@ -6,19 +6,6 @@
 #include "act/plan.h"
 #include "util/buf.h"
 
-void vm_cpus(const struct host *h, struct cpuset *out, const char **why)
-{
-	struct arena *a = (struct arena *)&h->arena;
-	/* Every reservation the roles model holds: these are not alternatives. */
-	cpuset_copy(out, a, &h->roles.reserved);
-	*why = roles_reserved_why(h);
-}
-
-const char *reserved_key(const struct host *h)
-{
-	return cpuset_empty(&h->roles.vm) ? "isolated cpus" : "vm cpus";
-}
-
 /* Can the planner make a plan with these options on this host? */
 static bool plan_works(const struct host *h, const struct cpuset *vm, const struct cpuset *hk)
 {
@@ -31,15 +18,14 @@ static bool plan_works(const struct host *h, const struct cpuset *vm, const stru
 	return ok;
 }
 
-const char *plan_fix_args(const struct host *h, const struct cpuset *extra_vm, const char **decide)
+const char *plan_fix_args(struct arena *a, const struct host *h, const struct cpuset *extra_vm, const char **decide)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	*decide = NULL;
 	/* CPUs the roles already keep free need no flag */
 	if (extra_vm && cpuset_subset(extra_vm, &h->roles.reserved))
 		extra_vm = NULL;
-	const char *vm_arg = extra_vm && !cpuset_empty(extra_vm)
-				     ? arena_printf(a, " --vm-cpus %s", cpulist(h, extra_vm)) : "";
+	const char *vm_arg =
+		extra_vm && !cpuset_empty(extra_vm) ? arena_printf(a, " --vm-cpus %s", cpulist(a, h, extra_vm)) : "";
 	if (plan_works(h, *vm_arg ? extra_vm : NULL, NULL))
 		return vm_arg;
 	/* The planner cannot tell what to keep free (nothing isolated, no pinned vCPU), or the
@@ -59,26 +45,29 @@ const char *plan_fix_args(const struct host *h, const struct cpuset *extra_vm, c
 			cpuset_set(&hk, c);
 		if (vm && cpuset_test(vm, c))
 			vm = NULL;
-		*decide = arena_printf(a, "Every online CPU is reserved (%s): choose the CPUs for host interrupts; the "
-				       "plan below gives them CPU %d.", roles_reserved_why(h), c);
+		*decide = arena_printf(a,
+				       "Every online CPU is reserved (%s): choose the CPUs for host interrupts; the "
+				       "plan below gives them CPU %d.",
+				       roles_reserved_why(a, h), c);
 	} else if (cpuset_empty(&hk) || !plan_works(h, vm, &hk)) {
 		return NULL;
 	} else {
-		*decide = arena_printf(a, "No CPU here is isolated or runs a pinned vCPU: the plan below spreads "
+		*decide = arena_printf(a,
+				       "No CPU here is isolated or runs a pinned vCPU: the plan below spreads "
 				       "interrupts over CPUs %s; add --vm-cpus LIST to keep CPUs free for guests.",
-				       cpulist(h, &hk));
+				       cpulist(a, h, &hk));
 	}
 	if (!plan_works(h, vm, &hk))
 		return NULL;
-	return arena_printf(a, "%s --housekeeping %s", vm ? vm_arg : "", cpulist(h, &hk));
+	return arena_printf(a, "%s --housekeeping %s", vm ? vm_arg : "", cpulist(a, h, &hk));
 }
 
 bool finding_plan_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *extra_vm,
 		      bool persist)
 {
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = fs->arena;
 	const char *decide;
-	const char *args = plan_fix_args(h, extra_vm, &decide);
+	const char *args = plan_fix_args(a, h, extra_vm, &decide);
 	if (!args) {
 		decide = "irqsight cannot plan on this host (its online CPUs are unknown).";
 	} else {
@@ -95,112 +84,12 @@ bool finding_plan_fix(const struct host *h, struct findings *fs, struct finding 
 	return args != NULL;
 }
 
-double irq_load(const struct host *h, const struct irq *q, int col)
-{
-	if (h->sample_seconds > 0)
-		return q->cpu_rate ? q->cpu_rate[col] : 0;
-	return q->counts ? (double)q->counts[col] : 0;
-}
-
-/* The per-CPU sums are computed once by the model (derive_load). */
-void device_load(const struct host *h, struct load *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->rate_based = h->sample_seconds > 0;
-	l->uptime = h->uptime;
-	l->unit = l->rate_based ? "/s" : "";
-	l->per_cpu = arena_calloc((struct arena *)&h->arena, (size_t)h->max_cpu + 1, sizeof(double));
-	l->top_cpu = -1;
-	double best = 0;
-	for (int c = 0; c <= h->max_cpu; c++) {
-		const struct host_cpu *cpu = &h->cpus[c];
-		double v = l->rate_based ? (cpu->dev_irq_rate > 0 ? cpu->dev_irq_rate : 0) : (double)cpu->dev_irq_count;
-		l->per_cpu[c] = v;
-		l->total += v;
-		if (v > best) {
-			best = v;
-			l->top_cpu = c;
-		}
-	}
-	l->top_share = l->total > 0 ? best / l->total : 0;
-}
-
-void irq_target_cpus(const struct host *h, const struct irq *q, struct cpuset *out)
-{
-	struct arena *a = (struct arena *)&h->arena;
-	if (q->has_effective && !cpuset_empty(&q->effective_affinity)) {
-		cpuset_copy(out, a, &q->effective_affinity);
-		return;
-	}
-	if (q->has_affinity && cpuset_count(&q->smp_affinity) <= 4 && !cpuset_empty(&q->smp_affinity)) {
-		cpuset_and(out, a, &q->smp_affinity, h->has_online ? &h->online : &q->smp_affinity);
-		if (!cpuset_empty(out))
-			return;
-	}
-	cpuset_init(out, a, h->max_cpu);
-	for (int col = 0; q->counts && col < h->ncols; col++)
-		if (q->total && (uint64_t)q->counts[col] * 10 >= q->total)
-			cpuset_set(out, h->col_cpu[col]);
-}
-
-bool irq_is_busy(const struct host *h, const struct irq *q, const struct load *l)
-{
-	if (!q->is_device)
-		return false;
-	if (h->sample_seconds > 0) {
-		if (q->rate >= 1000)
-			return true;
-		/* a few hundred slow handlers a second steal as much as thousands of fast ones */
-		for (int col = 0; q->cpu_time_pct && col < h->ncols; col++)
-			if (q->cpu_time_pct[col] >= BUSY_TIME_PCT)
-				return true;
-		return false;
-	}
-	return q->total >= 100000 && (double)q->total >= 0.01 * l->total;
-}
-
-double irq_time_on(const struct host *h, const struct irq *q, int cpu)
-{
-	const struct host_cpu *c = host_cpu(h, cpu);
-	if (!h->traced || !c || c->col < 0 || q->rate < 0)
-		return -1;	/* not traced, or the IRQ changed during the sample: unknown */
-	return q->cpu_time_pct ? q->cpu_time_pct[c->col] : 0;
-}
-
-const struct irq *top_time_irq(const struct host *h, int cpu, double *pct)
-{
-	const struct irq *best = NULL;
-	*pct = 0;
-	for (int i = 0; i < h->nirqs; i++) {
-		double v = irq_time_on(h, &h->irqs[i], cpu);
-		if (v > *pct) {
-			*pct = v;
-			best = &h->irqs[i];
-		}
-	}
-	return best;
-}
-
-int top_time_softirq(const struct host *h, int cpu, double *pct)
-{
-	const struct host_cpu *c = host_cpu(h, cpu);
-	int best = -1;
-	*pct = 0;
-	for (int v = 0; h->traced && c && v < SOFTIRQ_NR; v++)
-		if (c->softirq_time_pct[v] > *pct) {
-			*pct = c->softirq_time_pct[v];
-			best = v;
-		}
-	return best;
-}
-
 /* "IRQ 36 virtio1-req.0", "LOC (Local timer interrupts)" */
-static const char *irq_name(const struct host *h, const struct irq *q)
+static const char *irq_name(struct arena *a, const struct host *h, const struct irq *q)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	if (q->is_arch)
 		return q->desc ? arena_printf(a, "%s (%s)", q->name, q->desc) : q->name;
-	return arena_printf(a, "IRQ %s", irq_label(h, q));
+	return arena_printf(a, "IRQ %s", irq_label(a, h, q));
 }
 
 static const char *pct_text(struct arena *a, double v)
@@ -210,9 +99,8 @@ static const char *pct_text(struct arena *a, double v)
 	return arena_printf(a, "%.1f%%", v);
 }
 
-const char *cpu_time_text(const struct host *h, int cpu, const char **key)
+const char *cpu_time_text(struct arena *a, const struct host *h, int cpu, const char **key)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	const struct host_cpu *c = host_cpu(h, cpu);
 	*key = "proc/stat";
 	if (h->sample_seconds <= 0 || !c)
@@ -227,8 +115,8 @@ const char *cpu_time_text(const struct host *h, int cpu, const char **key)
 		bool name_q = q && ip >= 0.05 && ip * 3 >= c->irq_pct;
 		bool name_v = v >= 0 && sp >= 0.05 && sp * 3 >= c->softirq_pct;
 		const char *what = name_q && name_v
-					   ? arena_printf(a, "%s and %s softirq", irq_name(h, q), softirq_name(v))
-				   : name_q ? irq_name(h, q)
+					   ? arena_printf(a, "%s and %s softirq", irq_name(a, h, q), softirq_name(v))
+				   : name_q ? irq_name(a, h, q)
 				   : name_v ? arena_printf(a, "%s softirq", softirq_name(v))
 					    : "hardirq and softirq handlers";
 		const char *qpart = q ? arena_printf(a, ", %s %s", q->is_arch ? q->name : arena_printf(a, "IRQ %d", q->number),
@@ -261,9 +149,8 @@ static bool is_vcpu_thread(const struct vm_thread *t)
 	return t->kind <= VMT_VCPU_CROSVM || t->vcpu >= 0;
 }
 
-const char *vcpus_there(const struct host *h, const struct vm *only, int cpu)
+const char *vcpus_there(struct arena *a, const struct host *h, const struct vm *only, int cpu)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	struct buf b = { 0 };
 	int nvm = 0;
 	for (int i = 0; i < h->nvms; i++) {
@@ -313,51 +200,8 @@ const char *vcpus_there(const struct host *h, const struct vm *only, int cpu)
 	return r;
 }
 
-double hotspot_threshold(int ncpus)
+const char *irq_label(struct arena *a, const struct host *h, const struct irq *q)
 {
-	double t = ncpus > 0 ? 3.0 / ncpus : 1.0;
-	if (t > 0.8)
-		t = 0.8;
-	if (t < 0.5)
-		t = 0.5;
-	return t;
-}
-
-/*
- * "Most" of the load, or, on hosts of 32 CPUs and more, a quarter of it when that is
- * at least eight times the fair share (one CPU of 112 taking 37% is a hotspot).
- */
-bool is_hotspot_share(double share, int ncpus)
-{
-	if (share >= hotspot_threshold(ncpus))
-		return true;
-	return ncpus >= 32 && share >= 0.25 && share * ncpus >= 8;
-}
-
-double hotspot_mark(int ncpus)
-{
-	double t = hotspot_threshold(ncpus);
-	return ncpus >= 32 && t > 0.25 ? 0.25 : t;
-}
-
-bool load_is_significant(const struct load *l)
-{
-	/* Rates: 500/s. Counts since boot: a million device interrupts, or an average of
-	 * 500/s when the uptime is known (a host that booted a minute ago). Below that a
-	 * skew is noise (an idle host takes a handful of interrupts anywhere). */
-	if (l->rate_based)
-		return l->total >= 500;
-	return l->total >= 1e6 || (l->uptime > 0 && l->total >= 1000 && l->total / l->uptime >= 500);
-}
-
-const char *cpulist(const struct host *h, const struct cpuset *s)
-{
-	return cpuset_list_str((struct arena *)&h->arena, s, "");
-}
-
-const char *irq_label(const struct host *h, const struct irq *q)
-{
-	struct arena *a = (struct arena *)&h->arena;
 	if (q->is_arch)
 		return q->name;
 	if (q->actions && *q->actions)
@@ -365,9 +209,8 @@ const char *irq_label(const struct host *h, const struct irq *q)
 	return arena_printf(a, "%d", q->number);
 }
 
-const char *dev_label(const struct host *h, const struct pci_dev *d)
+const char *dev_label(struct arena *a, const struct host *h, const struct pci_dev *d)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	if (d->driver && d->netdev)
 		return arena_printf(a, "%s (%s, %s)", d->bdf, d->driver, d->netdev);
 	if (d->driver)
@@ -375,11 +218,11 @@ const char *dev_label(const struct host *h, const struct pci_dev *d)
 	return d->bdf;
 }
 
-const char *cpumask_hex(const struct host *h, const struct cpuset *s)
+const char *cpumask_hex(struct arena *a, const struct host *h, const struct cpuset *s)
 {
 	struct buf b = { 0 };
 	cpuset_format_mask(s, h->max_cpu + 1, &b);
-	const char *r = arena_strdup((struct arena *)&h->arena, b.data ? b.data : "0");
+	const char *r = arena_strdup(a, b.data ? b.data : "0");
 	buf_free(&b);
 	return r;
 }
@@ -507,7 +350,6 @@ static const char *kernelstub_cmd(struct arena *a, const char *const *add, int n
 int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f, const char *const *add_in,
 		    const char *const *del_in)
 {
-	struct arena *a = (struct arena *)&h->arena;
 	const char *add[16], *del[16];
 	int nadd = 0, ndel = 0;
 	for (int i = 0; add_in && add_in[i] && nadd < 16; i++)
@@ -519,6 +361,7 @@ int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f
 			del[ndel++] = del_in[i];
 	if (!nadd && !ndel)
 		return 0;
+	struct arena *a = fs->arena;
 	const struct boot *bt = &h->boot;
 	if (!h->has_cmdline)
 		finding_note(fs, f, "The command line was not read: leave out what it already has.");
@@ -575,18 +418,6 @@ int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f
 	return nadd + ndel;
 }
 
-void housekeeping_cpus(const struct host *h, struct cpuset *out)
-{
-	struct arena *a = (struct arena *)&h->arena;
-	/* The roles model's housekeeping: declared (irqaffinity=, tuned, systemd) when any
-	 * source declares it, else the online CPUs nothing reserves. */
-	if (h->roles.derived && !cpuset_empty(&h->roles.housekeeping)) {
-		cpuset_copy(out, a, &h->roles.housekeeping);
-		return;
-	}
-	host_online_cpus(h, a, out);
-}
-
 /* 1: 1.7 or later, 0: older, -1: unknown. */
 static int irqbalance_has_cpulist(const struct host *h)
 {
@@ -605,10 +436,12 @@ static int irqbalance_has_cpulist(const struct host *h)
 void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *ban,
 			const char *start)
 {
+	struct arena *a = fs->arena;
 	const struct irqbalance *ib = &h->irqbalance;
 	/* The model keeps paths relative to the root ("etc/default/irqbalance"). */
-	const char *path = ib->config_path ? arena_printf((struct arena *)&h->arena, "/%s", ib->config_path + (*ib->config_path == '/'))
-			   : h->boot.family == OS_RHEL ? "/etc/sysconfig/irqbalance" : "/etc/default/irqbalance";
+	const char *path = ib->config_path ? arena_printf(a, "/%s", ib->config_path + (*ib->config_path == '/'))
+			   : h->boot.family == OS_RHEL ? "/etc/sysconfig/irqbalance"
+						       : "/etc/default/irqbalance";
 	if (!ib->config_path && h->boot.family != OS_RHEL && h->boot.family != OS_DEBIAN)
 		finding_note(fs, f, "irqbalance reads /etc/default/irqbalance on Debian and Ubuntu, "
 			     "/etc/sysconfig/irqbalance on RHEL and SUSE: use the one this host has.");
@@ -622,7 +455,7 @@ void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct findin
 		if ((form == 0 && cpulist_ok == 0) || (form == 1 && cpulist_ok == 1))
 			continue;
 		const char *var = form ? "IRQBALANCE_BANNED_CPUS" : "IRQBALANCE_BANNED_CPULIST";
-		const char *val = form ? cpumask_hex(h, ban) : cpulist(h, ban);
+		const char *val = form ? cpumask_hex(a, h, ban) : cpulist(a, h, ban);
 		const char *label = cpulist_ok >= 0 ? "" : form ? "   # < 1.7" : "   # 1.7+";
 		/* irqbalance reads IRQBALANCE_BANNED_CPUS first: a list needs it gone. */
 		if (ib->config_path && form == 0 && ib->banned_cpus)

@@ -1,19 +1,11 @@
-/* Helpers shared by rules: the CPUs VMs use, interrupt load per CPU, list formatting. */
+/* Helpers shared by rules: fix lines (plans, boot parameters, irqbalance bans) and labels.
+ * The questions rules share with renderers are model/query.h's. */
 #ifndef IRQSIGHT_RULES_COMMON_H
 #define IRQSIGHT_RULES_COMMON_H
 
 #include "model/host.h"
+#include "model/query.h"
 #include "rules/finding.h"
-
-/*
- * CPUs kept free of device interrupts: the roles model's reservations (isolated by any
- * source, nohz_full, pinned vCPU threads: model/roles.c), all of them together. Empty
- * when none. *why names the sources.
- */
-void vm_cpus(const struct host *h, struct cpuset *out, const char **why);
-/* The evidence key for vm_cpus(): "vm cpus" where pinned vCPUs are known, else
- * "isolated cpus" (an RT host's reservation is no VM's). */
-const char *reserved_key(const struct host *h);
 
 /*
  * Add the fix lines that make and apply a plan, so that they run as printed here:
@@ -30,48 +22,8 @@ const char *reserved_key(const struct host *h);
 bool finding_plan_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *extra_vm,
 		      bool persist);
 /* Only ARGS (as above, with a leading space; "" when none), and *decide; NULL when no plan can be made. */
-const char *plan_fix_args(const struct host *h, const struct cpuset *extra_vm, const char **decide);
+const char *plan_fix_args(struct arena *a, const struct host *h, const struct cpuset *extra_vm, const char **decide);
 
-/*
- * Device-interrupt load per CPU: rates when sampled, else counts since boot.
- * per_cpu[] is indexed by CPU id (0..max_cpu), allocated in the host arena.
- */
-struct load {
-	bool rate_based;
-	double uptime;		/* seconds since boot (proc/uptime), < 0 unknown */
-	double *per_cpu;
-	double total;
-	int top_cpu;		/* -1 when there is no load */
-	double top_share;	/* 0..1 */
-	const char *unit;	/* "/s" or "" */
-};
-void device_load(const struct host *h, struct load *l);
-/* Share at which one CPU counts as taking "most" of the load: more on small hosts. */
-double hotspot_threshold(int ncpus);
-/* Is share (0..1) of the load on one CPU a hotspot on a host with ncpus online CPUs? */
-bool is_hotspot_share(double share, int ncpus);
-/* The smallest share is_hotspot_share() calls a hotspot on ncpus CPUs (for text). */
-double hotspot_mark(int ncpus);
-/* Enough interrupts to judge at all (rates: /s; counts: since boot). */
-bool load_is_significant(const struct load *l);
-
-/*
- * The CPUs an IRQ really interrupts: its effective affinity when known; else its
- * smp_affinity when that names at most 4 CPUs; else the CPUs that took >= 10% of its
- * count. Never "all CPUs" for a default mask (that says nothing about where it lands).
- */
-void irq_target_cpus(const struct host *h, const struct irq *q, struct cpuset *out);
-/* A busy device IRQ: >= 1000/s when sampled, or (tracepoints) >= BUSY_TIME_PCT of one CPU's
- * time; since boot >= 100k and >= 1% of all device interrupts. */
-#define BUSY_TIME_PCT 5.0
-bool irq_is_busy(const struct host *h, const struct irq *q, const struct load *l);
-
-/* % of CPU cpu's time in q's handlers over the sample (tracepoints); < 0 when not traced. */
-double irq_time_on(const struct host *h, const struct irq *q, int cpu);
-/* The IRQ (device or architecture row) / softirq vector that took most of a CPU's time
- * (tracepoints): NULL / -1 when not traced or nothing ran. */
-const struct irq *top_time_irq(const struct host *h, int cpu, double *pct);
-int top_time_softirq(const struct host *h, int cpu, double *pct);
 /*
  * What interrupt work cost a CPU over the sample, naming where the numbers come from:
  *   "38.0% of its time in IRQ 36 virtio1-req.0 and BLOCK softirq (tracepoints over 2.0 s:
@@ -80,13 +32,13 @@ int top_time_softirq(const struct host *h, int cpu, double *pct);
  *   "hardirq time not accounted by this kernel (...), softirq about 3.4% (...); tracepoints not used: not root"
  * *key is "tracepoints" or "proc/stat". NULL when not sampled.
  */
-const char *cpu_time_text(const struct host *h, int cpu, const char **key);
+const char *cpu_time_text(struct arena *a, const struct host *h, int cpu, const char **key);
 /*
  * The vCPUs on a CPU, named by VM: "vCPU 2 of VM 'db1' (pid 2315) is pinned there",
  * "vCPUs 0,1 of VM 'web' (pid 77) last ran there (not pinned)". Only VM vm when not NULL.
  * NULL when no vCPU thread is pinned to (or, unpinned, last ran on) cpu.
  */
-const char *vcpus_there(const struct host *h, const struct vm *vm, int cpu);
+const char *vcpus_there(struct arena *a, const struct host *h, const struct vm *vm, int cpu);
 
 /*
  * Boot parameter changes as fix steps for this host's boot loader (h->boot, one place
@@ -104,10 +56,8 @@ int fix_boot_params(const struct host *h, struct findings *fs, struct finding *f
 /* Is this exact parameter (key=value or flag, '-' == '_' in the key) on the command line? */
 bool cmdline_has_raw(const struct host *h, const char *raw);
 /* The hex mask of a CPU set as /proc/irq and sysfs write it ("ff,ffffffff"). */
-const char *cpumask_hex(const struct host *h, const struct cpuset *s);
+const char *cpumask_hex(struct arena *a, const struct host *h, const struct cpuset *s);
 
-/* The CPUs for host work: the roles model's housekeeping (declared, else online less reserved); all online when none. */
-void housekeeping_cpus(const struct host *h, struct cpuset *out);
 /*
  * Fix steps that make irqbalance leave the CPUs in ban alone, in the form the installed
  * irqbalance reads: IRQBALANCE_BANNED_CPULIST from 1.7 on, the hex mask
@@ -117,13 +67,9 @@ void housekeeping_cpus(const struct host *h, struct cpuset *out);
 void fix_irqbalance_ban(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *ban,
 			const char *start);
 
-/* "0-3,8" in the arena. */
-const char *cpulist(const struct host *h, const struct cpuset *s);
 /* A short label for an IRQ: "41 virtio3-rx" / "LOC". */
-const char *irq_label(const struct host *h, const struct irq *q);
+const char *irq_label(struct arena *a, const struct host *h, const struct irq *q);
 /* A label for a device: "0000:00:04.0 (virtio-pci, eth0)". */
-const char *dev_label(const struct host *h, const struct pci_dev *d);
-/* Value of an IRQ for load purposes: its rate when sampled, else its total. */
-double irq_load(const struct host *h, const struct irq *q, int col);
+const char *dev_label(struct arena *a, const struct host *h, const struct pci_dev *d);
 
 #endif

@@ -111,10 +111,19 @@ static int cmp_finding(const void *a, const void *b)
 
 void rules_run(const struct host *h, struct findings *fs)
 {
-	fs->arena = (struct arena *)&h->arena;
+	if (!fs->arena)
+		fs->arena = &fs->own;	/* the host is const: never its arena */
 	for (size_t i = 0; i < rules_count; i++)
 		rules_table[i].run(h, fs);
 	qsort(fs->v, (size_t)fs->n, sizeof(*fs->v), cmp_finding);
+}
+
+void findings_free(struct findings *fs)
+{
+	arena_free(&fs->own);
+	fs->arena = NULL;
+	fs->v = NULL;
+	fs->n = 0;
 }
 
 enum severity findings_worst(const struct findings *fs)

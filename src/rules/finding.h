@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/arena.h"
 #include "util/compat.h"
 
-struct arena;
 struct host;
 
 enum severity { SEV_INFO = 0, SEV_WARNING = 1, SEV_CRITICAL = 2 };
@@ -44,7 +44,11 @@ struct finding {
 };
 
 struct findings {
-	struct arena *arena;	/* the host's arena */
+	/* Where findings' strings live: the caller's arena, or (NULL) rules_run() points it
+	 * at own, which findings_free() releases. Never the model's arena: the host is const
+	 * for rules and renderers. */
+	struct arena *arena;
+	struct arena own;
 	struct finding *v;
 	int n;
 };
@@ -67,12 +71,15 @@ void finding_decision(struct findings *fs, struct finding *f, const char *fmt, .
 
 /* Run every rule in the table over the host; findings sorted by severity (desc), then id. */
 void rules_run(const struct host *h, struct findings *fs);
+/* Free what rules_run() allocated in fs->own (nothing when the caller gave an arena). */
+void findings_free(struct findings *fs);
 enum severity findings_worst(const struct findings *fs);	/* SEV_INFO when none */
 
-/* The rule table (rules/table.c): one line per rule. */
+/* The rule table (rules/table.c, made from rules/rules.def): one line per rule. */
 struct rule {
 	const char *id;		/* the primary finding id it emits (a rule may emit related ids) */
 	void (*run)(const struct host *h, struct findings *fs);
+	enum severity worst;	/* the most severe level the id is reported with */
 	const char *summary;	/* for docs/findings.md and --list-rules */
 };
 extern const struct rule rules_table[];

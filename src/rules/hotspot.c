@@ -38,7 +38,7 @@ static const struct irq *top_irqs_on(const struct host *h, struct findings *fs, 
 				n++;
 		}
 	qsort(v, (size_t)n, sizeof(*v), cmp_top);
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = fs->arena;
 	for (int i = 0; i < n && i < 5; i++) {
 		const struct irq *q = v[i].q;
 		double t = irq_time_on(h, q, cpu);
@@ -57,18 +57,18 @@ static const struct irq *top_irqs_on(const struct host *h, struct findings *fs, 
 static const struct irq *describe(const struct host *h, struct findings *fs, struct finding *f, const struct load *l,
 				  int online)
 {
-	finding_evidence(fs, f, "share", "CPU %d takes %.0f%% of all device interrupts (%s; %d online CPUs)", l->top_cpu,
-			 100.0 * l->top_share,
-			 l->rate_based ? arena_printf((struct arena *)&h->arena, "%.0f of %.0f interrupts/s over %.1f s",
+	finding_evidence(fs, f, "share", "CPU %d takes %.0f%% of all device interrupts (%s; %d online CPUs)",
+			 l->top_cpu, 100.0 * l->top_share,
+			 l->rate_based ? arena_printf(fs->arena, "%.0f of %.0f interrupts/s over %.1f s",
 						      l->per_cpu[l->top_cpu], l->total, h->sample_seconds)
-				       : arena_printf((struct arena *)&h->arena, "%.0f of %.0f interrupts since boot",
+				       : arena_printf(fs->arena, "%.0f of %.0f interrupts since boot",
 						      l->per_cpu[l->top_cpu], l->total),
 			 online);
 	/* Sampled: what the interrupt work costs that CPU, from which source, and whose
 	 * vCPUs sit there. */
-	const char *key, *t = cpu_time_text(h, l->top_cpu, &key);
+	const char *key, *t = cpu_time_text(fs->arena, h, l->top_cpu, &key);
 	if (t) {
-		const char *vc = vcpus_there(h, NULL, l->top_cpu);
+		const char *vc = vcpus_there(fs->arena, h, NULL, l->top_cpu);
 		finding_evidence(fs, f, key, "CPU %d: %s%s%s", l->top_cpu, t, vc ? "; " : "", vc ? vc : "");
 	}
 	const struct irq *dominant = top_irqs_on(h, fs, f, l->top_cpu, l);
@@ -100,7 +100,7 @@ void rule_irq_hotspot(const struct host *h, struct findings *fs)
 	if (online < 2)
 		return;
 	struct load l;
-	device_load(h, &l);
+	device_load(fs->arena, h, &l);
 	if (!load_is_significant(&l) || !is_hotspot_share(l.top_share, online))
 		return;
 	/* CPU 0: cpu0-overload reports it, with the same evidence and the default-affinity
@@ -138,7 +138,7 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 	if (online < 2)
 		return;
 	struct load l;
-	device_load(h, &l);
+	device_load(fs->arena, h, &l);
 	if (!load_is_significant(&l) || l.top_cpu != 0 || !is_hotspot_share(l.top_share, online))
 		return;
 	/* How many movable device IRQs are effectively on CPU0: the default-affinity pattern. */
@@ -148,7 +148,7 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 		if (!q->is_device || q->managed == TRI_YES)
 			continue;
 		struct cpuset s;
-		host_irq_cpus(h, q, &s);
+		irq_cpus(fs->arena, h, q, IRQ_CPUS_ALLOWED, &s);
 		if (cpuset_empty(&s))
 			continue;
 		movable++;
@@ -176,12 +176,13 @@ void rule_cpu0_overload(const struct host *h, struct findings *fs)
 	finding_plan_fix(h, fs, f, NULL, false);
 	struct cpuset vm;
 	const char *why;
-	vm_cpus(h, &vm, &why);
+	vm_cpus(fs->arena, h, &vm, &why);
 	if (cpuset_empty(&vm)) {
 		finding_note(fs, f, "Or let irqbalance spread them (if VMs will run here, ban their CPUs first):");
 		finding_fix(fs, f, "systemctl %s irqbalance", h->irqbalance.running == TRI_YES ? "restart" : "enable --now");
 	} else {
-		finding_note(fs, f, "Or let irqbalance spread them with the VM CPUs (%s) banned:", cpulist(h, &vm));
+		finding_note(fs, f,
+			     "Or let irqbalance spread them with the VM CPUs (%s) banned:", cpulist(fs->arena, h, &vm));
 		fix_irqbalance_ban(h, fs, f, &vm, h->irqbalance.running == TRI_YES ? "restart" : "enable --now");
 	}
 }

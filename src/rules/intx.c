@@ -29,9 +29,9 @@ void rule_intx_fallback(const struct host *h, struct findings *fs)
 		const struct klog_event *e = fallback_msg(h, d);
 		if (!capable && !e)
 			continue;
-		struct finding *f = finding_new(fs, "intx-fallback", SEV_WARNING,
-						"%s uses a legacy INTx line although it supports %s",
-						dev_label(h, d), d->cfg.has_msix == TRI_YES ? "MSI-X" : "MSI");
+		struct finding *f = finding_new(
+			fs, "intx-fallback", SEV_WARNING, "%s uses a legacy INTx line although it supports %s",
+			dev_label(fs->arena, h, d), d->cfg.has_msix == TRI_YES ? "MSI-X" : "MSI");
 		f->device = d->bdf;
 		if (d->cfg.has_msix == TRI_YES)
 			finding_evidence(fs, f, "config", "MSI-X capability at 0x%02x: %u vectors, %s", d->cfg.msix_offset,
@@ -43,7 +43,7 @@ void rule_intx_fallback(const struct host *h, struct findings *fs)
 			const struct irq *q = d->irqs[k];
 			f->irq = q->number;
 			finding_evidence(fs, f, "proc/interrupts", "%d: %s %s (%llu interrupts)", q->number,
-					 host_irq_chip_text(h, q), q->actions, (unsigned long long)q->total);
+					 host_irq_chip_text(fs->arena, h, q), q->actions, (unsigned long long)q->total);
 		}
 		if (e)
 			finding_evidence(fs, f, "dmesg", "%s", e->text);
@@ -113,7 +113,7 @@ void rule_intx_shared(const struct host *h, struct findings *fs)
 				own->irq = -1;
 			}
 			finding_evidence(fs, own, "proc/interrupts", "%d: %s %s (%llu interrupts)", q->number,
-					 host_irq_chip_text(h, q), q->actions, (unsigned long long)q->total);
+					 host_irq_chip_text(fs->arena, h, q), q->actions, (unsigned long long)q->total);
 			continue;
 		}
 		struct finding *f = finding_new(fs, "intx-shared", busy ? SEV_WARNING : SEV_INFO,
@@ -121,12 +121,12 @@ void rule_intx_shared(const struct host *h, struct findings *fs)
 						q->actions);
 		f->irq = q->number;
 		finding_evidence(fs, f, "proc/interrupts", "%d: %s %s (%llu interrupts%s)", q->number,
-				 host_irq_chip_text(h, q), q->actions, (unsigned long long)q->total,
-				 h->sample_seconds > 0 ? arena_printf((struct arena *)&h->arena, ", %.0f/s", q->rate) : "");
+				 host_irq_chip_text(fs->arena, h, q), q->actions, (unsigned long long)q->total,
+				 h->sample_seconds > 0 ? arena_printf(fs->arena, ", %.0f/s", q->rate) : "");
 		for (int d = 0; d < h->ndevs; d++)
 			for (int k = 0; k < h->devs[d].nirqs; k++)
 				if (h->devs[d].irqs[k] == q)
-					finding_evidence(fs, f, "device", "%s", dev_label(h, &h->devs[d]));
+					finding_evidence(fs, f, "device", "%s", dev_label(fs->arena, h, &h->devs[d]));
 		finding_meaning(fs, f, "Every interrupt on the line runs all %d handlers until one claims it; a busy "
 				"device makes the others' interrupts slower, and one misbehaving device can get the "
 				"whole line disabled (\"nobody cared\").", q->naction);

@@ -9,10 +9,10 @@ void rule_irqbalance_vs_isolation(const struct host *h, struct findings *fs)
 		return;
 	struct cpuset vm;
 	const char *why;
-	vm_cpus(h, &vm, &why);
+	vm_cpus(fs->arena, h, &vm, &why);
 	if (cpuset_empty(&vm))
 		return;
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = fs->arena;
 	if (ib->banned_known && cpuset_subset(&vm, &ib->banned))
 		return;
 	struct cpuset unprotected;
@@ -22,12 +22,12 @@ void rule_irqbalance_vs_isolation(const struct host *h, struct findings *fs)
 		unprotected = vm;
 	struct finding *f = finding_new(fs, "irqbalance-vs-isolation", SEV_WARNING,
 					"irqbalance may move device IRQs onto CPUs reserved for VMs (%s)",
-					cpulist(h, &unprotected));
+					cpulist(fs->arena, h, &unprotected));
 	finding_evidence(fs, f, "irqbalance", "running (pid %d)%s%s", ib->pid, ib->config_path ? ", config " : "",
 			 ib->config_path ? ib->config_path : "");
-	finding_evidence(fs, f, reserved_key(h), "%s (%s)", cpulist(h, &vm), why);
+	finding_evidence(fs, f, reserved_key(h), "%s (%s)", cpulist(fs->arena, h, &vm), why);
 	if (ib->banned_known)
-		finding_evidence(fs, f, "banned", "%s from %s", cpulist(h, &ib->banned), ib->banned_source);
+		finding_evidence(fs, f, "banned", "%s from %s", cpulist(fs->arena, h, &ib->banned), ib->banned_source);
 	else
 		finding_evidence(fs, f, "banned", "unknown (no config read, isolation unknown)");
 	if (ib->banned_cpulist && ib->banned_known)
@@ -60,7 +60,7 @@ void rule_irqbalance_off_no_plan(const struct host *h, struct findings *fs)
 	if (!movable || defaults * 5 < movable * 4)
 		return;	/* someone set affinities: there is a plan */
 	struct load l;
-	device_load(h, &l);
+	device_load(fs->arena, h, &l);
 	bool hot = load_is_significant(&l) && l.top_share >= hotspot_threshold(online);
 	struct finding *f = finding_new(fs, "irqbalance-off-no-plan", hot || h->nvms ? SEV_WARNING : SEV_INFO,
 					"irqbalance is not running and IRQ affinity is left at the defaults");
@@ -73,7 +73,7 @@ void rule_irqbalance_off_no_plan(const struct host *h, struct findings *fs)
 	 * host, nothing on a host with neither (a lab VM was told of its vCPU cores). */
 	struct cpuset vm;
 	const char *why;
-	vm_cpus(h, &vm, &why);
+	vm_cpus(fs->arena, h, &vm, &why);
 	bool vms = h->nvms > 0 || !cpuset_empty(&h->roles.vm);
 	const char *keep = vms ? "VM CPUs" : !cpuset_empty(&vm) ? "isolated CPUs" : NULL;
 	finding_meaning(fs, f, "Nothing decides where device interrupts go: the vector allocator places each one "
@@ -87,7 +87,7 @@ void rule_irqbalance_off_no_plan(const struct host *h, struct findings *fs)
 		finding_note(fs, f, "Or run irqbalance (if VMs will run here, ban their CPUs first):");
 		finding_fix(fs, f, "systemctl enable --now irqbalance");
 	} else {
-		finding_note(fs, f, "Or run irqbalance with the VM CPUs (%s) banned:", cpulist(h, &vm));
+		finding_note(fs, f, "Or run irqbalance with the VM CPUs (%s) banned:", cpulist(fs->arena, h, &vm));
 		fix_irqbalance_ban(h, fs, f, &vm, "enable --now");
 	}
 }

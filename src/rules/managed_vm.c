@@ -17,7 +17,7 @@
 static bool managed_boot_fix(const struct host *h, struct findings *fs, struct finding *f, const struct cpuset *vm,
 			     const struct cpuset *hk)
 {
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = fs->arena;
 	const char *add[3] = { NULL }, *del[3] = { NULL };
 	int na = 0, nd = 0;
 	const struct cmdline_param *iso = h->has_cmdline ? cmdline_get(&h->cmdline, "isolcpus") : NULL;
@@ -46,11 +46,11 @@ static bool managed_boot_fix(const struct host *h, struct findings *fs, struct f
 			del[nd++] = iso->raw;
 			/* No flag means "domain"; naming one drops that default, so it is named too. */
 			add[na++] = arena_printf(a, "isolcpus=%s%s%s", managed ? "" : "managed_irq,",
-						 flags.len ? flags.data : "domain,", cpulist(h, &u));
+						 flags.len ? flags.data : "domain,", cpulist(fs->arena, h, &u));
 		}
 		buf_free(&flags);
 	} else {
-		add[na++] = arena_printf(a, "isolcpus=managed_irq,domain,%s", cpulist(h, vm));
+		add[na++] = arena_printf(a, "isolcpus=managed_irq,domain,%s", cpulist(fs->arena, h, vm));
 	}
 	if (!na) {
 		finding_note(fs, f, "The command line already has %s: the kernel keeps managed IRQs off these CPUs "
@@ -58,7 +58,7 @@ static bool managed_boot_fix(const struct host *h, struct findings *fs, struct f
 			     "have only reserved CPUs in theirs.", iso->raw);
 		return false;
 	}
-	const char *want = arena_printf(a, "irqaffinity=%s", cpulist(h, hk));
+	const char *want = arena_printf(a, "irqaffinity=%s", cpulist(fs->arena, h, hk));
 	const struct cmdline_param *ia = h->has_cmdline ? cmdline_get(&h->cmdline, "irqaffinity") : NULL;
 	if (!cmdline_has_raw(h, want)) {
 		if (ia)
@@ -72,10 +72,10 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 {
 	struct cpuset vm;
 	const char *why;
-	vm_cpus(h, &vm, &why);
+	vm_cpus(fs->arena, h, &vm, &why);
 	if (cpuset_empty(&vm))
 		return;
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = fs->arena;
 	struct finding *f = NULL;
 	int n = 0;
 	struct cpuset hit;
@@ -85,7 +85,7 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 		if (q->managed != TRI_YES)
 			continue;
 		struct cpuset s;
-		host_irq_cpus(h, q, &s);
+		irq_cpus(fs->arena, h, q, IRQ_CPUS_ALLOWED, &s);
 		if (!cpuset_intersects(&s, &vm))
 			continue;
 		n++;
@@ -96,10 +96,10 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 		if (!f) {
 			f = finding_new(fs, "managed-irq-on-vm-cpu", SEV_WARNING,
 					"Kernel-managed IRQs target CPUs reserved for VMs");
-			finding_evidence(fs, f, reserved_key(h), "%s (%s)", cpulist(h, &vm), why);
+			finding_evidence(fs, f, reserved_key(h), "%s (%s)", cpulist(fs->arena, h, &vm), why);
 		}
 		finding_evidence(fs, f, arena_printf(a, "irq %d", q->number), "%s → CPU %s (%s)", q->actions,
-					 cpulist(h, &s), q->managed_why ? q->managed_why : "managed");
+				 cpulist(fs->arena, h, &s), q->managed_why ? q->managed_why : "managed");
 	}
 	if (!f)
 		return;
@@ -107,7 +107,7 @@ void rule_managed_irq_on_vm_cpu(const struct host *h, struct findings *fs)
 	if (!guest)	/* an RT host: no guest there to name */
 		f->title = "Kernel-managed IRQs target isolated CPUs";
 	if (n > 8)
-		finding_evidence(fs, f, "in all", "%d managed IRQs, on CPU(s) %s", n, cpulist(h, &hit));
+		finding_evidence(fs, f, "in all", "%d managed IRQs, on CPU(s) %s", n, cpulist(fs->arena, h, &hit));
 	struct cpuset hk;
 	cpuset_copy(&hk, a, &h->roles.housekeeping);
 	const struct cmdline_param *iso = h->has_cmdline ? cmdline_get(&h->cmdline, "isolcpus") : NULL;

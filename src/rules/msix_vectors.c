@@ -34,9 +34,10 @@ void rule_msix_disabled(const struct host *h, struct findings *fs)
 		if (!d->cfg_full || d->cfg.has_msix != TRI_YES || d->cfg.msix_enabled || !d->driver || d->is_vfio ||
 		    d->is_bridge || d->irq_mode != IRQ_MODE_MSI)
 			continue;
-		struct finding *f = finding_new(fs, "msix-disabled", is_io_device(d) ? SEV_WARNING : SEV_INFO,
-						"%s supports MSI-X (%u vectors) but runs on %s", dev_label(h, d),
-						d->cfg.msix_table_size, irq_mode_name(d->irq_mode));
+		struct finding *f =
+			finding_new(fs, "msix-disabled", is_io_device(d) ? SEV_WARNING : SEV_INFO,
+				    "%s supports MSI-X (%u vectors) but runs on %s", dev_label(fs->arena, h, d),
+				    d->cfg.msix_table_size, irq_mode_name(d->irq_mode));
 		f->device = d->bdf;
 		finding_evidence(fs, f, "config", "MSI-X capability at 0x%02x: table size %u, Enable-", d->cfg.msix_offset,
 				 d->cfg.msix_table_size);
@@ -84,9 +85,9 @@ void rule_single_vector(const struct host *h, struct findings *fs)
 		bool few_queues = d->netdev && d->net_rx_queues == 1 && cap >= 8 && online >= 2;
 		if (!single && !few_queues)
 			continue;
-		struct finding *f = finding_new(fs, "single-vector", SEV_WARNING,
-						"%s runs %s although it could use up to %u vectors",
-						dev_label(h, d), single ? "a single interrupt vector" : "a single queue", want);
+		struct finding *f = finding_new(
+			fs, "single-vector", SEV_WARNING, "%s runs %s although it could use up to %u vectors",
+			dev_label(fs->arena, h, d), single ? "a single interrupt vector" : "a single queue", want);
 		f->device = d->bdf;
 		finding_evidence(fs, f, "config", "MSI-X table size %u (%s)", cap, d->cfg.msix_enabled ? "enabled" : "disabled");
 		if (used >= 0)
@@ -100,14 +101,14 @@ void rule_single_vector(const struct host *h, struct findings *fs)
 		finding_decision(fs, f, "Raise the queue count to the CPUs you dedicate to host I/O.");
 		/* One queue per housekeeping CPU, within the MSI-X table (one vector stays for misc). */
 		struct cpuset hk;
-		housekeeping_cpus(h, &hk);
+		housekeeping_cpus(fs->arena, h, &hk);
 		unsigned nq = (unsigned)cpuset_count(&hk);
 		if (nq + 1 > cap)
 			nq = cap > 1 ? cap - 1 : 1;
 		if (d->netdev) {
 			finding_fix(fs, f, "ethtool -l %s   # the most queues it supports", d->netdev);
 			finding_fix(fs, f, "ethtool -L %s combined %u   # one per housekeeping CPU (%s)", d->netdev, nq,
-				    cpulist(h, &hk));
+				    cpulist(fs->arena, h, &hk));
 		} else {
 			finding_fix(fs, f, "modinfo %s | grep -i -e queue -e vector   # the driver's queue parameters", d->driver);
 		}

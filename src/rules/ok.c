@@ -54,7 +54,7 @@ void rule_ok(const struct host *h, struct findings *fs)
 				 h->interrupts_unusable ? h->interrupts_unusable : "not read");
 	} else if (!fired(fs, "irq-hotspot") && !fired(fs, "cpu0-overload")) {
 		struct load l;
-		device_load(h, &l);
+		device_load(fs->arena, h, &l);
 		int online = h->has_online ? cpuset_count(&h->online) : h->ncols;	/* as irq-hotspot */
 		if (load_is_significant(&l))
 			/* "spread" was said of one CPU in 4 taking 60%: name the mark it is under */

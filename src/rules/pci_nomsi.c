@@ -36,7 +36,7 @@ void rule_pci_nomsi(const struct host *h, struct findings *fs)
 			}
 			v += n + (v[n] == ',');
 		}
-		add[0] = arena_strdup((struct arena *)&h->arena, b.data);
+		add[0] = arena_strdup(fs->arena, b.data);
 		buf_free(&b);
 	}
 	fix_boot_params(h, fs, f, add, del);

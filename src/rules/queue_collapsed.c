@@ -69,7 +69,7 @@ static bool is_multiqueue_vector(const struct pci_dev *d, const struct irq *q)
 static void fix_spread_by_hand(const struct host *h, struct findings *fs, struct finding *f, const struct pci_dev *d)
 {
 	struct cpuset hk;
-	housekeeping_cpus(h, &hk);
+	housekeeping_cpus(fs->arena, h, &hk);
 	int ncpu = cpuset_count(&hk);
 	if (ncpu < 2)
 		return;
@@ -97,7 +97,7 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
 	if (online < 2)
 		return;
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = fs->arena;
 	for (int i = 0; i < h->ndevs; i++) {
 		const struct pci_dev *d = &h->devs[i];
 		int nq = 0, cpu = -1;
@@ -108,7 +108,7 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 			if (!is_queue_vector(q) || !is_multiqueue_vector(d, q))
 				continue;
 			struct cpuset s;
-			host_irq_cpus(h, q, &s);
+			irq_cpus(fs->arena, h, q, IRQ_CPUS_ALLOWED, &s);
 			if (cpuset_empty(&s))
 				continue;	/* shut down or never fired: no evidence either way */
 			if (!q->has_effective && !q->has_affinity)
@@ -128,7 +128,8 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 		if (!collapsed || nq < 2 || volume < (h->sample_seconds > 0 ? 10.0 : 1000.0))
 			continue;
 		struct finding *f = finding_new(fs, "queue-affinity-collapsed", SEV_WARNING,
-						"All %d queue interrupts of %s land on CPU %d", nq, dev_label(h, d), cpu);
+						"All %d queue interrupts of %s land on CPU %d", nq,
+						dev_label(fs->arena, h, d), cpu);
 		f->device = d->bdf;
 		f->cpu = cpu;
 		int shown = 0;
@@ -136,11 +137,14 @@ void rule_queue_affinity_collapsed(const struct host *h, struct findings *fs)
 			const struct irq *q = d->irqs[k];
 			if (!is_queue_vector(q) || !is_multiqueue_vector(d, q))
 				continue;
-			finding_evidence(fs, f, q->has_effective ? arena_printf(a, "proc/irq/%d/effective_affinity_list", q->number)
-								 : arena_printf(a, "irq %d", q->number),
+			finding_evidence(fs, f,
+					 q->has_effective
+						 ? arena_printf(a, "proc/irq/%d/effective_affinity_list", q->number)
+						 : arena_printf(a, "irq %d", q->number),
 					 "%s: %s (%llu interrupts)", q->actions,
-					 q->has_effective ? cpulist(h, &q->effective_affinity)
-							  : q->has_affinity ? cpulist(h, &q->smp_affinity) : "counts only on that CPU",
+					 q->has_effective  ? cpulist(fs->arena, h, &q->effective_affinity)
+					 : q->has_affinity ? cpulist(fs->arena, h, &q->smp_affinity)
+							   : "counts only on that CPU",
 					 (unsigned long long)q->total);
 			shown++;
 		}

@@ -32,7 +32,7 @@ static const struct pci_dev *busiest_netdev_on(const struct host *h, int cpu)
  * name: drivers name them after the interface ("eth0", "eno1-TxRx-3", "em1-rx-0").
  * The busiest device IRQ on cpu whose first action starts like an interface name.
  */
-static const char *iface_from_irqs(const struct host *h, int cpu)
+static const char *iface_from_irqs(struct arena *a, const struct host *h, int cpu)
 {
 	static const char *const prefixes[] = { "eth", "en", "em", "wl", "ib", "bond" };
 	const struct host_cpu *c = host_cpu(h, cpu);
@@ -49,7 +49,7 @@ static const char *iface_from_irqs(const struct host *h, int cpu)
 		double v = irq_load(h, q, c->col);
 		if (named && n < 16 && v > most) {
 			most = v;
-			best = arena_strndup((struct arena *)&h->arena, q->actions, n);
+			best = arena_strndup(a, q->actions, n);
 		}
 	}
 	return best;
@@ -59,13 +59,15 @@ static const char *iface_from_irqs(const struct host *h, int cpu)
 static void fix_net_spread(const struct host *h, struct findings *fs, struct finding *f, int cpu)
 {
 	const struct pci_dev *d = busiest_netdev_on(h, cpu);
-	const char *iface = d ? d->netdev : iface_from_irqs(h, cpu);
+	const char *iface = d ? d->netdev : iface_from_irqs(fs->arena, h, cpu);
 	struct cpuset hk;
-	housekeeping_cpus(h, &hk);
+	housekeeping_cpus(fs->arena, h, &hk);
 	if (!iface) {
-		finding_note(fs, f, "No interface's queue interrupts are known on CPU %d: find the one whose "
+		finding_note(fs, f,
+			     "No interface's queue interrupts are known on CPU %d: find the one whose "
 			     "interrupts land there, then give it one queue per housekeeping CPU (%s) with "
-			     "ethtool -L, or RPS over them.", cpu, cpulist(h, &hk));
+			     "ethtool -L, or RPS over them.",
+			     cpu, cpulist(fs->arena, h, &hk));
 		return;
 	}
 	unsigned nq = (unsigned)cpuset_count(&hk);
@@ -75,12 +77,13 @@ static void fix_net_spread(const struct host *h, struct findings *fs, struct fin
 	bool multi = !d || d->irq_mode == IRQ_MODE_MSIX || d->irq_mode == IRQ_MODE_UNKNOWN;
 	if (multi && (!d || d->net_rx_queues <= 0 || (unsigned)d->net_rx_queues < nq)) {
 		finding_fix(fs, f, "ethtool -l %s   # the most queues it supports", iface);
-		finding_fix(fs, f, "ethtool -L %s combined %u   # one per housekeeping CPU (%s)", iface, nq, cpulist(h, &hk));
+		finding_fix(fs, f, "ethtool -L %s combined %u   # one per housekeeping CPU (%s)", iface, nq,
+			    cpulist(fs->arena, h, &hk));
 	}
 	finding_note(fs, f, "Where the queues cannot grow, spread the receive work with RPS over the "
 		     "housekeeping CPUs (not kept across reboots):");
 	finding_fix(fs, f, "for q in /sys/class/net/%s/queues/rx-*/rps_cpus; do echo %s > \"$q\"; done", iface,
-		    cpumask_hex(h, &hk));
+		    cpumask_hex(fs->arena, h, &hk));
 }
 
 void rule_softirq_hotspot(const struct host *h, struct findings *fs)
@@ -105,8 +108,7 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 				top = c;
 			}
 		}
-		bool significant = rates ? total >= 500 : total >= 1e6;
-		if (top < 0 || !significant || !is_hotspot_share(best / total, online))
+		if (top < 0 || !softirq_is_significant(total, rates) || !is_hotspot_share(best / total, online))
 			continue;
 		struct finding *f = finding_new(fs, "softirq-hotspot", SEV_WARNING, "CPU %d runs %.0f%% of %s softirq work",
 						top, 100.0 * best / total, softirq_name(v));
@@ -123,9 +125,9 @@ void rule_softirq_hotspot(const struct host *h, struct findings *fs)
 		if (rates && h->traced && cpu->softirq_time_pct[v] >= 0)
 			finding_evidence(fs, f, "tracepoints", "CPU %d: %.2f%% of its time in %s softirq over %.1f s", top,
 					 cpu->softirq_time_pct[v], softirq_name(v), h->trace_seconds);
-		const char *key, *t = rates ? cpu_time_text(h, top, &key) : NULL;
+		const char *key, *t = rates ? cpu_time_text(fs->arena, h, top, &key) : NULL;
 		if (t) {
-			const char *vc = vcpus_there(h, NULL, top);
+			const char *vc = vcpus_there(fs->arena, h, NULL, top);
 			finding_evidence(fs, f, key, "CPU %d: %s%s%s", top, t, vc ? "; " : "", vc ? vc : "");
 		}
 		/* BLOCK is I/O completion, not protocol work, and RPS/RFS do not touch it */

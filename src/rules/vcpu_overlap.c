@@ -8,29 +8,6 @@
 #include "util/buf.h"
 #include "rules/rules.h"
 
-/* CPUs with hot softirq work (NET_RX, BLOCK): >= 2x the mean and >= 10% of the total. */
-static void softirq_hot(const struct host *h, struct cpuset *out)
-{
-	struct arena *a = (struct arena *)&h->arena;
-	cpuset_init(out, a, h->max_cpu);
-	int online = h->has_online ? cpuset_count(&h->online) : h->ncols;
-	bool rates = h->sample_seconds > 0;
-	static const int vecs[] = { SOFTIRQ_NET_RX, SOFTIRQ_BLOCK };
-	for (int vi = 0; vi < 2 && online >= 2; vi++) {
-		double total = 0;
-		for (int c = 0; c <= h->max_cpu; c++)
-			total += rates ? (h->cpus[c].softirq_rate[vecs[vi]] > 0 ? h->cpus[c].softirq_rate[vecs[vi]] : 0)
-				       : (double)h->cpus[c].softirq[vecs[vi]];
-		if (rates ? total < 500 : total < 1e6)
-			continue;
-		for (int c = 0; c <= h->max_cpu; c++) {
-			double x = rates ? h->cpus[c].softirq_rate[vecs[vi]] : (double)h->cpus[c].softirq[vecs[vi]];
-			if (x >= 2 * total / online && x >= 0.1 * total)
-				cpuset_set(out, c);
-		}
-	}
-}
-
 static bool thread_hit(const struct vm_thread *t, const struct cpuset *hot)
 {
 	if (t->vcpu < 0 && t->kind == VMT_VHOST)
@@ -40,13 +17,50 @@ static bool thread_hit(const struct vm_thread *t, const struct cpuset *hot)
 	return t->last_cpu >= 0 && cpuset_test(hot, t->last_cpu);
 }
 
+/* The evidence line of CPU c: the busy IRQs that land there, hot softirqs, and (sampled)
+ * its time in interrupts and the VM's vCPUs there. */
+static void cpu_evidence(const struct host *h, struct findings *fs, struct finding *f, const struct vm *vm, int c,
+			 const struct load *l, const struct cpuset *soft)
+{
+	struct arena *a = fs->arena;
+	struct buf b = { 0 };
+	int n = 0;
+	for (int q = 0; q < h->nirqs; q++) {
+		const struct irq *ir = &h->irqs[q];
+		if (!irq_is_busy(h, ir, l))
+			continue;
+		struct cpuset t;
+		irq_cpus(fs->arena, h, ir, IRQ_CPUS_TARGET, &t);
+		if (!cpuset_test(&t, c))
+			continue;
+		double tp = irq_time_on(h, ir, c);
+		if (n++ < 4)
+			buf_printf(&b, "%sIRQ %d %s (%.0f%s%s)", n > 1 ? ", " : "", ir->number, ir->actions,
+				   h->sample_seconds > 0 ? ir->rate : (double)ir->total,
+				   h->sample_seconds > 0 ? "/s" : "",
+				   tp >= 0 ? arena_printf(a, ", %.2f%% of the CPU", tp) : "");
+	}
+	if (n > 4)
+		buf_printf(&b, ", and %d more (see --json irqs)", n - 4);
+	if (cpuset_test(soft, c))
+		buf_printf(&b, "%shot NET_RX/BLOCK softirq", n ? "; " : "");
+	/* Sampled: the CPU's time in interrupts (and its source), then this VM's vCPUs there. */
+	const char *key, *t = cpu_time_text(fs->arena, h, c, &key);
+	if (t) {
+		const char *vc = vcpus_there(fs->arena, h, vm, c);
+		buf_printf(&b, "; %s%s%s", t, vc ? "; " : "", vc ? vc : "");
+	}
+	finding_evidence(fs, f, arena_printf(a, "cpu %d", c), "%s", b.data ? b.data : "");
+	buf_free(&b);
+}
+
 void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 {
 	if (!h->nvms)
 		return;
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = fs->arena;
 	struct load l;
-	device_load(h, &l);
+	device_load(fs->arena, h, &l);
 	/* Hot CPUs: targets of busy device IRQs, plus hot softirq CPUs. */
 	struct cpuset hot, soft;
 	cpuset_init(&hot, a, h->max_cpu);
@@ -55,11 +69,11 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 		if (!irq_is_busy(h, q, &l))
 			continue;
 		struct cpuset t, u;
-		irq_target_cpus(h, q, &t);
+		irq_cpus(fs->arena, h, q, IRQ_CPUS_TARGET, &t);
 		cpuset_or(&u, a, &hot, &t);
 		hot = u;
 	}
-	softirq_hot(h, &soft);
+	softirq_hot_cpus(a, h, &soft);
 	struct cpuset all;
 	cpuset_or(&all, a, &hot, &soft);
 	if (cpuset_empty(&all))
@@ -93,42 +107,15 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 		for (int c = cpuset_next(&hit, 0); c >= 0; c = cpuset_next(&hit, c + 1)) {
 			if (f->cpu < 0)
 				f->cpu = c;
-			struct buf b = { 0 };
-			int n = 0;
-			for (int q = 0; q < h->nirqs; q++) {
-				const struct irq *ir = &h->irqs[q];
-				if (!irq_is_busy(h, ir, &l))
-					continue;
-				struct cpuset t;
-				irq_target_cpus(h, ir, &t);
-				if (!cpuset_test(&t, c))
-					continue;
-				double tp = irq_time_on(h, ir, c);
-				if (n++ < 4)
-					buf_printf(&b, "%sIRQ %d %s (%.0f%s%s)", n > 1 ? ", " : "", ir->number, ir->actions,
-						   h->sample_seconds > 0 ? ir->rate : (double)ir->total,
-						   h->sample_seconds > 0 ? "/s" : "",
-						   tp >= 0 ? arena_printf(a, ", %.2f%% of the CPU", tp) : "");
-			}
-			if (n > 4)
-				buf_printf(&b, ", and %d more (see --json irqs)", n - 4);
-			if (cpuset_test(&soft, c))
-				buf_printf(&b, "%shot NET_RX/BLOCK softirq", n ? "; " : "");
-			/* Sampled: the CPU's time in interrupts (and its source), then this VM's vCPUs there. */
-			const char *key, *t = cpu_time_text(h, c, &key);
-			if (t) {
-				const char *vc = vcpus_there(h, vm, c);
-				buf_printf(&b, "; %s%s%s", t, vc ? "; " : "", vc ? vc : "");
-			}
-			finding_evidence(fs, f, arena_printf(a, "cpu %d", c), "%s", b.data ? b.data : "");
-			buf_free(&b);
+			cpu_evidence(h, fs, f, vm, c, &l, &soft);
 		}
 		for (int k = 0; k < vm->nthreads; k++) {
 			const struct vm_thread *t = &vm->threads[k];
 			if (thread_hit(t, &all))
-				finding_evidence(fs, f, arena_printf(a, "tid %d", t->tid), "'%s' %s %s, last ran on CPU %d",
-						 t->comm, t->pinned ? "pinned to" : "allowed on",
-						 t->has_allowed ? cpulist(h, &t->allowed) : "?", t->last_cpu);
+				finding_evidence(
+					fs, f, arena_printf(a, "tid %d", t->tid), "'%s' %s %s, last ran on CPU %d",
+					t->comm, t->pinned ? "pinned to" : "allowed on",
+					t->has_allowed ? cpulist(fs->arena, h, &t->allowed) : "?", t->last_cpu);
 		}
 		finding_meaning(fs, f, "While a device interrupt and its softirq run on a CPU, the vCPU thread there does not "
 				"run: the guest sees its vCPU freeze for the duration — the 'random stutter' with idle "
@@ -153,13 +140,17 @@ void rule_vcpu_irq_overlap(const struct host *h, struct findings *fs)
 			if (cpuset_empty(&rest))
 				continue;
 			if (!moved++)
-				finding_note(fs, f, "Or move the vCPUs off CPU(s) %s (for a libvirt domain, virsh vcpupin "
-					     "keeps it across restarts):", cpulist(h, &hit));
-			finding_fix(fs, f, "taskset -pc %s %d   # vCPU %d of '%s'", cpulist(h, &rest), t->tid, t->vcpu,
-				    vm->name ? vm->name : "?");
+				finding_note(fs, f,
+					     "Or move the vCPUs off CPU(s) %s (for a libvirt domain, virsh vcpupin "
+					     "keeps it across restarts):",
+					     cpulist(fs->arena, h, &hit));
+			finding_fix(fs, f, "taskset -pc %s %d   # vCPU %d of '%s'", cpulist(fs->arena, h, &rest),
+				    t->tid, t->vcpu, vm->name ? vm->name : "?");
 		}
 		if (!moved)
-			finding_note(fs, f, "Or pin the vCPUs of '%s' to CPUs other than %s (virsh vcpupin for a libvirt "
-				     "domain, taskset -pc for its threads).", vm->name ? vm->name : "?", cpulist(h, &hit));
+			finding_note(fs, f,
+				     "Or pin the vCPUs of '%s' to CPUs other than %s (virsh vcpupin for a libvirt "
+				     "domain, taskset -pc for its threads).",
+				     vm->name ? vm->name : "?", cpulist(fs->arena, h, &hit));
 	}
 }

@@ -12,7 +12,7 @@
 void rule_vfio_probe_failed(const struct host *h, struct findings *fs)
 {
 	const struct platform *p = &h->platform;
-	struct arena *a = (struct arena *)&h->arena;
+	struct arena *a = fs->arena;
 	for (size_t i = 0; i < h->klog.nevents; i++) {
 		const struct klog_event *e = &h->klog.events[i];
 		if (e->kind != KLOG_VFIO_PROBE_FAILED)

@@ -22,18 +22,6 @@
 #include "util/cpuset.h"
 #include "util/str.h"
 
-/*
- * The recorder lives in sample/trace.c, built in parallel: referenced weakly so that
- * a tree (or a build) without it falls back to count deltas instead of failing to link.
- */
-#pragma weak trace_open
-#pragma weak trace_enable
-#pragma weak trace_disable
-#pragma weak trace_drain
-#pragma weak trace_lost
-#pragma weak trace_close
-#pragma weak trace_recorder
-
 #define PENDING_CAP 32768
 #define KEPT_MIN 16384
 #define KEPT_MAX 262144
@@ -132,10 +120,6 @@ static int cpu_index(const struct probe_attr *a, int cpu)
 
 static int open_trace(struct probe_attr *a, enum probe_attr_rec rec, char *why, size_t whylen)
 {
-	if (!trace_open) {
-		snprintf(why, whylen, "the tracepoint recorder is not part of this build");
-		return -ENOSYS;
-	}
 	struct arena ar = { 0 };
 	struct cpuset set;
 	cpuset_init(&set, &ar, a->max_cpu);
@@ -488,8 +472,7 @@ int probe_attr_finish(struct probe_attr *a)
 		a->unmatched = 0;
 		for (int i = 0; i < a->p->ncpu; i++)
 			a->unmatched += a->pc[i].pair.unmatched;
-		if (trace_lost)
-			a->lost = trace_lost(a->tr);	/* stats are read after the close */
+		a->lost = trace_lost(a->tr);	/* stats are read after the close */
 		trace_close(a->tr);
 		a->tr = NULL;
 	} else {
@@ -505,7 +488,7 @@ void probe_attr_stats(const struct probe_attr *a, struct probe_attr_stats *st)
 	st->unmatched = a->unmatched;
 	st->readings = a->nread;
 	st->dropped = a->dropped_src;
-	st->lost = a->tr && trace_lost ? trace_lost(a->tr) : a->lost;
+	st->lost = a->tr ? trace_lost(a->tr) : a->lost;
 	for (int i = 0; i < a->p->ncpu; i++) {
 		st->kept += a->pc[i].nkept;
 		st->dropped += a->pc[i].dropped;

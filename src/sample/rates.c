@@ -131,6 +131,37 @@ static void softirq_rates(struct rates *out, const struct reading *a, const stru
 	}
 }
 
+/* out->cpus[] (every id of either reading, unknown values -1) and, returned, where each
+ * column of b sits in a (-1: the CPU was not in a). */
+static int *map_cpus(struct rates *out, const struct reading *a, const struct reading *b)
+{
+	out->cpus = arena_calloc(&out->arena, (size_t)out->max_cpu + 1, sizeof(*out->cpus));
+	for (int i = 0; i <= out->max_cpu; i++) {
+		struct rate_cpu *rc = &out->cpus[i];
+		rc->id = -1;
+		rc->irq_pct = rc->softirq_pct = rc->busy_pct = rc->softirq_total = -1;
+		for (int v = 0; v < SOFTIRQ_NR; v++)
+			rc->softirq_rate[v] = -1;
+	}
+	/* CPU ids of b's columns, and where each sits in a. */
+	int *acol = arena_alloc(&out->arena, ((size_t)out->max_cpu + 1) * sizeof(int));
+	memset(acol, 0xff, ((size_t)out->max_cpu + 1) * sizeof(int));
+	for (int i = 0; i < a->ncols; i++)
+		acol[a->col_cpu[i]] = i;
+	int *bcol_in_a = arena_alloc(&out->arena, ((size_t)b->ncols + 1) * sizeof(int));
+	for (int c = 0; c < b->ncols; c++) {
+		int id = b->col_cpu[c];
+		bcol_in_a[c] = acol[id];
+		out->cpus[id].id = id;
+		out->cpus[id].online = true;
+		out->cpus[id].is_new = acol[id] < 0;
+	}
+	/* ids seen only in softirqs/stat (offline or possible CPUs) */
+	for (int i = 0; i < b->softirqs.ncpus && !b->err_softirqs; i++)
+		out->cpus[b->softirqs.cpu_ids[i]].id = b->softirqs.cpu_ids[i];
+	return bcol_in_a;
+}
+
 static int compute(struct rates *out, const struct reading *a, const struct reading *b);
 
 int rates_compute(struct rates *out, const struct reading *a, const struct reading *b)
@@ -157,30 +188,7 @@ static int compute(struct rates *out, const struct reading *a, const struct read
 	out->ncols = b->ncols;
 	out->col_cpu = b->col_cpu;
 	out->max_cpu = MAX(MAX(a->max_cpu, b->max_cpu), 0);
-	out->cpus = arena_calloc(&out->arena, (size_t)out->max_cpu + 1, sizeof(*out->cpus));
-	for (int i = 0; i <= out->max_cpu; i++) {
-		struct rate_cpu *rc = &out->cpus[i];
-		rc->id = -1;
-		rc->irq_pct = rc->softirq_pct = rc->busy_pct = rc->softirq_total = -1;
-		for (int v = 0; v < SOFTIRQ_NR; v++)
-			rc->softirq_rate[v] = -1;
-	}
-	/* CPU ids of b's columns, and where each sits in a. */
-	int *acol = arena_alloc(&out->arena, ((size_t)out->max_cpu + 1) * sizeof(int));
-	memset(acol, 0xff, ((size_t)out->max_cpu + 1) * sizeof(int));
-	for (int i = 0; i < a->ncols; i++)
-		acol[a->col_cpu[i]] = i;
-	int *bcol_in_a = arena_alloc(&out->arena, ((size_t)b->ncols + 1) * sizeof(int));
-	for (int c = 0; c < b->ncols; c++) {
-		int id = b->col_cpu[c];
-		bcol_in_a[c] = acol[id];
-		out->cpus[id].id = id;
-		out->cpus[id].online = true;
-		out->cpus[id].is_new = acol[id] < 0;
-	}
-	/* ids seen only in softirqs/stat (offline or possible CPUs) */
-	for (int i = 0; i < b->softirqs.ncpus && !b->err_softirqs; i++)
-		out->cpus[b->softirqs.cpu_ids[i]].id = b->softirqs.cpu_ids[i];
+	int *bcol_in_a = map_cpus(out, a, b);
 
 	bool same_cols = a->ncols == b->ncols &&
 			 !memcmp(a->col_cpu, b->col_cpu, (size_t)b->ncols * sizeof(int));

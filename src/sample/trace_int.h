@@ -1,6 +1,7 @@
 /*
  * The recorder's insides, shared by its pieces and by nothing else:
- *   trace.c          opening (which backend), the calls of trace.h, decoding and sorting
+ *   trace.c          opening (which backend), the calls of trace.h, sorting a drain
+ *   trace_decode.c   a trace record decoded into the drain's batch (both backends)
  *   trace_tracefs.c  tracefs control: the mount, event ids and "format" files
  *   trace_perf.c     the perf_event_open(2) backend: one mmap'ed ring per CPU
  *   trace_ftrace.c   the ftrace backend: a private tracefs instance and its guardian
@@ -116,7 +117,7 @@ static inline void say(char *why, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* trace.c */
+/* trace_decode.c */
 /* Decode one trace record (common_type first) into t->batch. */
 void trace_decode_raw(struct trace *t, const unsigned char *raw, uint32_t rawsz, uint64_t time, int cpu);
 

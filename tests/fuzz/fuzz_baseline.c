@@ -1,12 +1,14 @@
 /*
- * Baseline files (src/model/baseline.c, docs/baseline.md): baseline_parse() on the input,
+ * Baseline files (src/parse/baseline.c, docs/baseline.md): baseline_parse() on the input,
  * as `baseline check` and `export --baseline` read a saved file. A file that parses
  * formats back (baseline_format) to text that parses to the same file, and a baseline
  * compared with itself drifts nowhere.
  */
 #include "fuzz.h"
 
-#include "model/baseline.h"
+#include "parse/baseline.h"
+#include "render/baseline.h"
+#include "rules/drift.h"
 #include "rules/finding.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -6,6 +6,8 @@
 
 #include "model/baseline.h"
 #include "model/host.h"
+#include "render/baseline.h"
+#include "rules/drift.h"
 #include "rules/finding.h"
 #include "source/source.h"
 #include "util/arena.h"

@@ -37,6 +37,25 @@ TEST(docs_name_every_finding)
 		}
 		if (!named)
 			t_fail(__FILE__, __LINE__, "docs/irqsight.8 FINDINGS does not name %s", id);
+		/* the table's worst severity is the first one its "**Severity**:" names */
+		const char *at = strstr(f.data, want), *next = at ? strstr(at + 1, "\n## ") : NULL;
+		const char *sv = at ? strstr(at, "**Severity**:") : NULL;
+		if (sv && (!next || sv < next)) {
+			const char *first = NULL, *name = NULL;
+			for (int s = SEV_INFO; s <= SEV_CRITICAL; s++) {
+				const char *p = strstr(sv, severity_name((enum severity)s));
+				if (p && (!first || p < first)) {
+					first = p;
+					name = severity_name((enum severity)s);
+				}
+			}
+			if (!name || strcmp(name, severity_name(rules_table[i].worst)))
+				t_fail(__FILE__, __LINE__,
+				       "%s: rules.def says %s, docs/findings.md's Severity starts with %s", id,
+				       severity_name(rules_table[i].worst), name ? name : "nothing");
+		} else if (rules_table[i].worst != SEV_INFO) {
+			t_fail(__FILE__, __LINE__, "docs/findings.md: '## %s' has no **Severity**", id);
+		}
 		char dir[160];
 		struct stat st;
 		snprintf(dir, sizeof(dir), "tests/rules/%s/fires", id);

@@ -147,6 +147,7 @@ TEST(apply_journal_rollback_fake_root)
 	struct plan_opts po = { .vm_cpus = &vm };
 	struct plan p;
 	const char *why;
+	roles_derive(&h);	/* what host_build() does last; plan_make() reads the roles */
 	CHECK_INT(plan_make(&h, &po, a, &p, &why), 0);
 
 	/* Dry run: nothing written, no journal. */

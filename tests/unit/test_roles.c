@@ -61,14 +61,14 @@ TEST(roles_isolcpus_flags_nohz_rcu_irqaffinity)
 	CHECK_STR(list_of(&h.arena, &h.roles.declared_hk), "0-1");
 	CHECK_STR(list_of(&h.arena, &h.roles.housekeeping), "0-1");
 	CHECK_STR(h.roles.where[RS_ISOLCPUS], "isolcpus=managed_irq,domain,2-3");
-	CHECK_STR(roles_reserved_why(&h), "isolcpus=domain,managed_irq, nohz_full");
+	CHECK_STR(roles_reserved_why(&h.arena, &h), "isolcpus=domain,managed_irq, nohz_full");
 	arena_free(&h.arena);
 
 	/* No flag means domain; nohz alone; an unknown flag is recorded (the kernel ignores
 	 * the parameter then) but the CPUs stay reserved: the admin meant them isolated. */
 	host_cmdline(&h, 8, "isolcpus=4-7");
 	CHECK_INT(h.roles.isolcpus_flags, ISOL_DOMAIN);
-	CHECK_STR(roles_reserved_why(&h), "isolcpus");
+	CHECK_STR(roles_reserved_why(&h.arena, &h), "isolcpus");
 	CHECK_STR(list_of(&h.arena, &h.roles.housekeeping), "0-3");
 	arena_free(&h.arena);
 	host_cmdline(&h, 8, "isolcpus=nohz,6-7");
@@ -89,7 +89,7 @@ TEST(roles_isolcpus_flags_nohz_rcu_irqaffinity)
 	CHECK(cpuset_empty(&h.roles.reserved));
 	CHECK(cpuset_empty(&h.roles.declared_hk));
 	CHECK_STR(list_of(&h.arena, &h.roles.housekeeping), "0-3");
-	CHECK(roles_reserved_why(&h) == NULL);
+	CHECK(roles_reserved_why(&h.arena, &h) == NULL);
 	arena_free(&h.arena);
 }
 
@@ -197,7 +197,7 @@ TEST(roles_sysfs_cpuset_partitions_systemd_conf)
 	CHECK_STR(list_of(a, &h.roles.isolated), "4-6");
 	CHECK_STR(ROLE(h, RS_SYSTEMD), "0-3");	/* the drop-in comes last */
 	CHECK_STR(list_of(a, &h.roles.housekeeping), "0-3");
-	CHECK_STR(roles_reserved_why(&h), "/sys/devices/system/cpu/isolated, an isolated cpuset partition");
+	CHECK_STR(roles_reserved_why(&h.arena, &h), "/sys/devices/system/cpu/isolated, an isolated cpuset partition");
 	CHECK(!h.cpus[7].isolated);
 	host_free(&h);
 
@@ -229,9 +229,10 @@ TEST(roles_pinned_vcpus_with_isolation)
 	CHECK(h.cpus[1].isolated && h.cpus[1].vm == NULL);
 	struct cpuset one;
 	cpuset_parse_list(&one, a, "16", 2);
-	CHECK_STR(roles_why_of(&h, &one), "isolcpus=managed_irq, nohz_full, pinned vCPUs of VM 'qemu-kvm[4242]' (pid 4242)");
+	CHECK_STR(roles_why_of(&h.arena, &h, &one),
+		  "isolcpus=managed_irq, nohz_full, pinned vCPUs of VM 'qemu-kvm[4242]' (pid 4242)");
 	cpuset_parse_list(&one, a, "1", 1);
-	CHECK_STR(roles_why_of(&h, &one), "isolcpus=managed_irq, nohz_full");
+	CHECK_STR(roles_why_of(&h.arena, &h, &one), "isolcpus=managed_irq, nohz_full");
 	host_free(&h);
 }
 

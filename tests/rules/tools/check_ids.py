@@ -2,8 +2,9 @@
 """Every finding id has its proof and its page, and every page its id.
 
 The ids are read at run time from the rule table (src/rules/table.c and the src/rules/
-files it includes, whatever form the list takes: the id is the first string literal of
-a line that looks like one, "iommu-off"), never listed here, so a new rule is checked
+files it includes: today the one list src/rules/rules.def, whatever form the list takes:
+the id is the first string literal of a line that looks like one, "iommu-off"), never
+listed here, so a new rule is checked
 the day it is added. For each id:
 
   - a firing fixture: some tests/rules/<id>/fires/<case>/expect with "fires <id>"
