@@ -8,8 +8,8 @@ void rule_keep_contested(const struct host *h, struct findings *fs)
 	const struct keep_state *k = &h->keep;
 	for (int i = 0; k->present && i < k->ncontested; i++) {
 		const struct keep_contested *c = &k->contested[i];
-		const char *what = c->irq >= 0 ? arena_printf((struct arena *)&h->arena, "IRQ %d%s%s", c->irq,
-							      c->name ? " " : "", c->name ? c->name : "")
+		const char *what = c->irq >= 0 ? arena_printf(fs->arena, "IRQ %d%s%s", c->irq, c->name ? " " : "",
+							      c->name ? c->name : "")
 					       : c->path;
 		struct finding *f = finding_new(fs, "keep-contested", SEV_WARNING,
 						"%s is rewritten by %s: irqsight keep stopped holding it", what,
