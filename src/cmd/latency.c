@@ -759,8 +759,9 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 	int rc = parse_args(argc, argv, g, &o);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (g->root_given)
-		return err("latency measures this host: --root does not apply");
+	struct source *src = cmd_root(g);	/* LIVE_ONLY: refuses --root, opens / */
+	if (!src)
+		return EXIT_UNKNOWN;
 
 	/* Read the before-file first: a bad path should not cost a 10 s run. */
 	struct latency_saved *before = NULL;
@@ -775,15 +776,10 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 			return err("%s", why);
 	}
 
-	struct source src;
-	rc = src_open(&src, "/");
-	if (rc < 0)
-		return err("cannot open '/': %s", strerror(-rc));
 	struct arena ar = { 0 };
 	int *cpus = NULL, ncpus = 0;
-	int ret = select_cpus(&src, o.cpus, &ar, &cpus, &ncpus);
+	int ret = select_cpus(src, o.cpus, &ar, &cpus, &ncpus);
 	if (ret) {
-		src_close(&src);
 		arena_free(&ar);
 		free(before);
 		return ret;
@@ -809,7 +805,7 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 		goto out;
 	}
 	if (!o.no_attrib) {
-		rc = probe_attr_open(&pa, &p, &src, o.coarse ? PA_REC_NONE : o.recorder, why, sizeof(why));
+		rc = probe_attr_open(&pa, &p, src, o.coarse ? PA_REC_NONE : o.recorder, why, sizeof(why));
 		if (rc < 0) {
 			warn("no spike attribution: cannot read interrupt counts: %s", strerror(-rc));
 			probe_attr_close(pa);
@@ -935,7 +931,6 @@ restore:
 out:
 	probe_attr_close(pa);
 	probe_free(&p);
-	src_close(&src);
 	arena_free(&ar);
 	free(before);
 	return ret;

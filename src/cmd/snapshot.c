@@ -368,43 +368,40 @@ int cmd_snapshot(int argc, char **argv, const struct global_opts *g)
 	if (r)
 		return err("snapshot: cannot open '%s': %s", dir, strerror(-r));
 	s.dirfd = s.out.rootfd;
-	struct source src;
-	r = src_open(&src, g->root);
-	if (r) {
+	struct source *src = cmd_root(g);
+	if (!src) {
 		src_close(&s.out);
-		return err("cannot open root '%s': %s", g->root, strerror(-r));
+		return EXIT_UNKNOWN;
 	}
-	s.src = &src;
+	s.src = src;
 	struct src_recorder rec = { on_read, &s };
-	src.rec = &rec;
-	struct host h;
+	src->rec = &rec;
 	struct host_opts ho = { 0 };
 	/* A big host takes seconds (5 s for 8,192 IRQs): a terminal sees how far it is. */
 	progress_init_work(&s.prog, "snapshot", g->json);
-	s.nirq = count_irq_dirs(&src);
+	s.nirq = count_irq_dirs(src);
 	if (s.prog.on && s.nirq)
 		s.irq_seen = calloc(IRQ_SEEN_MAX, 1);
-	r = host_build(&h, &src, &ho);
+	struct host *h = cmd_host(g, &ho);
 	progress_end(&s.prog);
 	free(s.irq_seen);
 	s.irq_seen = NULL;
-	if (r) {
-		src_close(&src);
+	src->rec = NULL;	/* rec and s end with this function; the runner closes src */
+	if (!h) {
 		src_close(&s.out);
-		return err("cannot read the host: %s", strerror(-r));
+		return EXIT_UNKNOWN;
 	}
 	struct buf meta = { 0 };
 	time_t now = time(NULL);
 	char when[64];
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	buf_printf(&meta, "irqsight snapshot\nsource: %s\ntaken: %s\nuid: %u%s\nkernel: %s\n", src.is_live ? "live" : src.root,
-		   when, (unsigned)geteuid(), geteuid() == 0 ? " (root)" : " (not root: PCI config is 64 bytes, log may be missing)",
-		   h.platform.kernel_release ? h.platform.kernel_release : "unknown");
+	buf_printf(&meta, "irqsight snapshot\nsource: %s\ntaken: %s\nuid: %u%s\nkernel: %s\n",
+		   src->is_live ? "live" : src->root, when, (unsigned)geteuid(),
+		   geteuid() == 0 ? " (root)" : " (not root: PCI config is 64 bytes, log may be missing)",
+		   h->platform.kernel_release ? h->platform.kernel_release : "unknown");
 	write_file(&s, "irqsight-snapshot.txt", meta.data, meta.len, 0644);
 	buf_free(&meta);
-	int unread = h.nunreadable;
-	host_free(&h);
-	src_close(&src);
+	int unread = h->nunreadable;
 	src_close(&s.out);
 	if (s.errors)
 		return err("snapshot: %d write error(s); first: %s", s.errors, s.first_error);

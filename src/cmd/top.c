@@ -874,10 +874,11 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 	if (o.interactive && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		return err("the full-screen view needs a terminal: use --batch or --json");
 
-	struct source src;
-	int r = src_open(&src, g->root);
-	if (r < 0)
-		return err("cannot open root '%s': %s", g->root, strerror(-r));
+	struct source *srcp = cmd_root(g);
+	if (!srcp)
+		return EXIT_UNKNOWN;
+	struct source src = *srcp;	/* closed by the runner */
+	int r;
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -892,10 +893,8 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 	if (o.trace_mode >= 0 && src.is_live && (o.trace_mode == 1 || geteuid() == 0)) {
 		r = trace_open(&tr, NULL, why, sizeof(why));
 		if (r < 0) {
-			if (o.trace_mode == 1) {
-				src_close(&src);
+			if (o.trace_mode == 1)
 				return err("cannot record tracepoints: %s", why);
-			}
 			warn("no tracepoint times: %s", why);
 			tr = NULL;
 		} else if ((r = trace_enable(tr)) < 0) {
@@ -904,7 +903,6 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 			tr = NULL;
 		}
 	} else if (o.trace_mode == 1) {
-		src_close(&src);
 		return err("cannot record tracepoints: %s", !src.is_live ? "--root is not the live host"
 								: "not root (tracepoint samples need root or CAP_PERFMON)");
 	}
@@ -914,7 +912,6 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 		r = tui->open(&ui, why, sizeof(why));
 		if (r < 0) {
 			trace_close(tr);
-			src_close(&src);
 			return err("cannot start the full-screen view: %s", why);
 		}
 		tui->draw(ui, NULL, &st);
@@ -1033,7 +1030,6 @@ out:
 	if (ui)
 		tui->close(ui);
 	trace_close(tr);
-	src_close(&src);
 	if (stop_sig && ret == EXIT_OK)
 		ret = EXIT_OK;	/* ^C is the normal way out of a live view */
 	return ret;
