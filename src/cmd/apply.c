@@ -65,7 +65,14 @@ static void irqbalance_advice(const struct host *h, const struct plan *p, struct
 				: "/etc/default/irqbalance");
 }
 
-int cmd_apply(int argc, char **argv, const struct global_opts *g)
+struct apply_args {
+	bool yes, force, boot;
+	const char *state;	/* --state-dir, or NULL */
+	const char *plan_path;
+};
+
+/* 0 to go on, -1 after --help, else the exit code. */
+static int apply_args(int argc, char **argv, struct apply_args *x)
 {
 	static const struct option opts[] = {
 		{ "yes", no_argument, 0, 'y' },
@@ -75,26 +82,14 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	bool yes = false, force = false, boot = false;
-	const char *state = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "yfh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'y':
-			yes = true;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'b':
-			boot = true;
-			break;
-		case 's':
-			state = optarg;
-			break;
-		case 'h':
-			apply_usage(stdout);
-			return EXIT_OK;
+		case 'y': x->yes = true; break;
+		case 'f': x->force = true; break;
+		case 'b': x->boot = true; break;
+		case 's': x->state = optarg; break;
+		case 'h': apply_usage(stdout); return -1;
 		default:
 			apply_usage(stderr);
 			return EXIT_UNKNOWN;
@@ -104,12 +99,23 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 		apply_usage(stderr);
 		return EXIT_UNKNOWN;
 	}
-	const char *plan_path = argv[optind];
+	x->plan_path = argv[optind];
+	return 0;
+}
+
+int cmd_apply(int argc, char **argv, const struct global_opts *g)
+{
+	struct apply_args x = { 0 };
+	int r = apply_args(argc, argv, &x);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	bool yes = x.yes, boot = x.boot;
+	const char *state = x.state, *plan_path = x.plan_path;
 	struct source *src = cmd_root(g);
 	if (!src)
 		return EXIT_UNKNOWN;
-	int r = cmd_need_root_user(yes && src->is_live, "apply --yes changes IRQ affinity",
-				   "without --yes it is a dry run");
+	r = cmd_need_root_user(yes && src->is_live, "apply --yes changes IRQ affinity",
+			       "without --yes it is a dry run");
 	if (r)
 		return r;
 	struct arena a = { 0 };
@@ -130,7 +136,7 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	}
 	const char *why = NULL;
 	if (!plan_matches_host(&p, h, &a, &why)) {
-		if (!force) {
+		if (!x.force) {
 			rc = err("refusing plan '%s': %s (make a plan on this host, or --force)", plan_path, why);
 			goto out;
 		}

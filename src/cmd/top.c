@@ -7,30 +7,23 @@
  * it is printed as plain text (--batch) or one JSON object per line (--json) by
  * render/top.c, or drawn full-screen with ncurses (opt/ncursesw, normal build only).
  *
- * The loop waits in poll(2) on the terminal, the recorder's rings (drained as they
- * fill, so a busy CPU does not overflow its ring between ticks) and the interval's
- * absolute deadline. SIGINT/SIGTERM/SIGHUP end the loop normally, so the terminal
- * is restored and the recorder closed (tracing disabled, tracefs unmounted if we
- * mounted it).
+ * The loop (cmd/top_loop.c) waits in poll(2) on the terminal, the recorder's rings
+ * (drained as they fill, so a busy CPU does not overflow its ring between ticks) and
+ * the interval's absolute deadline. SIGINT/SIGTERM/SIGHUP end the loop normally, so
+ * the terminal is restored and the recorder closed (tracing disabled, tracefs
+ * unmounted if we mounted it).
  */
 #include <signal.h>
 
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "model/top.h"
-#include "opt/top_tui.h"
-#include "render/top.h"
-#include "sample/probe.h"
-#include "sample/rates.h"
-#include "sample/reading.h"
+#include "cmd/top.h"
 #include "sample/trace.h"
 #include "source/source.h"
 
@@ -46,32 +39,6 @@ void top_ui_register(const struct top_ui_ops *ops)
 {
 	tui = ops;
 }
-
-static volatile sig_atomic_t stop_sig;
-
-static void on_stop(int sig)
-{
-	stop_sig = sig;
-}
-
-/* This process's CPU time so far (user + system), for the frame's self_cpu_pct; -1
- * when getrusage fails (then the share is unknown, not 0). */
-static double self_cpu_seconds(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru))
-		return -1;
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	       (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-struct top_opts {
-	bool batch, json, interactive;
-	long iterations;	/* 0 = forever */
-	int max_srcs;
-	bool all_cpus;
-	int trace_mode;		/* -1 off, 0 auto, 1 required */
-};
 
 static void usage(FILE *o)
 {
@@ -173,159 +140,9 @@ static int open_tracer(const struct top_opts *o, const struct source *src, struc
 	return 0;
 }
 
-static void cb_add(const struct trace_event *ev, void *ctx)
-{
-	trace_totals_add(ctx, ev);
-}
-
-static void drain(struct trace *tr, struct trace_totals *tt)
-{
-	if (tr)
-		trace_drain(tr, cb_add, tt);
-}
-
-/* The live loop's state from tick to tick. */
-struct top_run {
-	struct top_opts o;
-	struct top_state st;
-	struct source *src;
-	struct trace *tr;
-	struct top_ui *ui;
-	/* Rows that did not change since the last tick are not parsed again (at most
-	 * two readings alive: prev and cur, as the cache requires). */
-	struct rd_cache *cache;
-	struct reading prev;
-	struct vm_watch *vw;
-	struct trace_totals *tt;
-	uint64_t trace_t0, deadline, seq;
-	double cpu_mark;
-	struct top_frame frame;
-	bool have_frame;
-	struct rates rates;	/* memory kept from tick to tick (rates_update) */
-};
-
-/* Until the interval's deadline: drain the recorder's rings as they fill, handle keys.
- * 1 when the deadline has come, 0 to wait again, the exit code on error. */
-static int wait_tick(struct top_run *t)
-{
-	struct pollfd pf[1 + 4096];
-	int npf = 0;
-	if (t->ui) {
-		pf[npf].fd = tui->fd(t->ui);
-		pf[npf++].events = POLLIN;
-	}
-	const int *tfds = NULL;
-	int ntf = t->tr ? trace_fds(t->tr, &tfds) : 0;
-	for (int i = 0; i < ntf && npf < (int)ARRAY_SIZE(pf); i++) {
-		pf[npf].fd = tfds[i];
-		pf[npf++].events = POLLIN;
-	}
-	uint64_t now = probe_now_ns();
-	if (now >= t->deadline)
-		return 1;
-	int ms = (int)((t->deadline - now + 999999) / 1000000);
-	int n = poll(pf, (nfds_t)npf, ms);
-	if (n < 0 && errno != EINTR)
-		return err("poll: %s", strerror(errno));
-	if (n > 0 && t->tr && ntf)
-		drain(t->tr, t->tt);
-	/* input, or a signal (SIGWINCH: ncurses queues KEY_RESIZE) */
-	if (t->ui && (n < 0 || (pf[0].revents & POLLIN))) {
-		double old = t->st.interval;
-		bool redraw = tui->input(t->ui, &t->st);
-		if (t->st.interval != old) {
-			/* restart the interval so rates cover a whole one */
-			t->deadline = probe_now_ns() + (uint64_t)(t->st.interval * 1e9);
-			redraw = true;
-		}
-		if (redraw && !t->st.quit)
-			tui->draw(t->ui, t->have_frame ? &t->frame : NULL, &t->st);
-	}
-	return 0;
-}
-
-/* The frame of the interval that just ended, shown. */
-static void show_frame(struct top_run *t, double trace_secs)
-{
-	top_frame_build(&t->frame, &t->rates, t->tt, trace_secs, t->tr ? trace_lost(t->tr) : 0);
-	double cpu_now = self_cpu_seconds();
-	t->frame.self_cpu_pct =
-		cpu_now >= 0 && t->cpu_mark >= 0 ? 100.0 * (cpu_now - t->cpu_mark) / t->rates.seconds : -1;
-	t->cpu_mark = cpu_now;
-	if (t->vw) {
-		vm_watch_tick(t->vw, t->src);
-		top_frame_vms(&t->frame, t->vw, t->rates.max_cpu);
-	}
-	top_frame_sort(&t->frame);
-	t->frame.seq = ++t->seq;
-	t->have_frame = true;
-	if (t->o.json)
-		render_top_json(stdout, &t->frame);
-	else if (t->o.batch)
-		render_top_text(stdout, &t->frame, t->o.max_srcs, t->o.all_cpus);
-	else if (t->ui)
-		tui->draw(t->ui, &t->frame, &t->st);
-}
-
-/* One interval ended: a reading, rates against the last one, a frame. 0 or the exit code. */
-static int tick(struct top_run *t)
-{
-	struct reading cur;
-	int r = reading_take_cached(&cur, t->src, t->cache);
-	if (r < 0)
-		return err("cannot read 'proc/interrupts': %s", strerror(-r));
-	drain(t->tr, t->tt);
-	uint64_t trace_t1 = probe_now_ns();
-	if (rates_update(&t->rates, &t->prev, &cur) == 0 && (!t->st.paused || !t->ui))
-		show_frame(t, (double)(trace_t1 - t->trace_t0) / 1e9);
-	reading_free(&t->prev);
-	t->prev = cur;
-	if (t->tt) {
-		trace_totals_free(t->tt);
-		t->tt = trace_totals_new();
-	}
-	t->trace_t0 = trace_t1;
-	t->deadline += (uint64_t)(t->st.interval * 1e9);
-	if (t->deadline < probe_now_ns())	/* fell behind (slow read, suspended terminal) */
-		t->deadline = probe_now_ns() + (uint64_t)(t->st.interval * 1e9);
-	return 0;
-}
-
-static int top_loop(struct top_run *t)
-{
-	int r = reading_take_cached(&t->prev, t->src, t->cache);
-	if (r < 0)
-		return err("cannot read 'proc/interrupts': %s", strerror(-r));
-	t->vw = vm_watch_new(t->src);
-	t->tt = t->tr ? trace_totals_new() : NULL;
-	t->trace_t0 = probe_now_ns();
-	t->cpu_mark = self_cpu_seconds();
-	t->deadline = t->prev.time_ns + (uint64_t)(t->st.interval * 1e9);
-	int ret = EXIT_OK;
-	while (!t->st.quit && !stop_sig) {
-		r = wait_tick(t);
-		if (r == 0)
-			continue;
-		if (r == 1)
-			r = tick(t);
-		if (r) {
-			ret = r;
-			break;
-		}
-		if (t->o.iterations && (long)t->seq >= t->o.iterations)
-			break;
-	}
-	arena_free(&t->frame.arena);
-	rates_free(&t->rates);
-	trace_totals_free(t->tt);
-	reading_free(&t->prev);
-	vm_watch_free(t->vw);
-	return ret;
-}
-
 int cmd_top(int argc, char **argv, const struct global_opts *g)
 {
-	struct top_run t = { .st = { .sort = SORT_CPU, .interval = 1.0 } };
+	struct top_run t = { .st = { .sort = SORT_CPU, .interval = 1.0 }, .tui = tui };
 	int r = parse_opts(argc, argv, g, &t.o, &t.st);
 	if (r)
 		return r < 0 ? EXIT_OK : r;
@@ -339,7 +156,7 @@ int cmd_top(int argc, char **argv, const struct global_opts *g)
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;	/* no SA_RESTART: poll returns EINTR */
+	sa.sa_handler = top_on_stop;	/* no SA_RESTART: poll returns EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
