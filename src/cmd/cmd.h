@@ -1,5 +1,6 @@
 /*
- * Subcommands. cmd/ is the only layer that prints or exits. Each command gets
+ * Subcommands, one line each in cmd/table.h, run by cmd/run.c. cmd/ is the only layer
+ * that exits or prints errors; what a command shows is render/'s. Each command gets
  * argv starting at its own name (getopt-ready) and the global options.
  * Exit status follows the Nagios plugin convention for everything that judges a host.
  */
@@ -87,17 +88,12 @@ bool use_color(const struct global_opts *g, FILE *f);
 IRQSIGHT_COMMANDS(CMD_PROTO)
 #undef CMD_PROTO
 
-/* Shared by plan/apply/rollback/persist (cmd/apply.c). */
+/* Shared by plan/apply/rollback/persist (cmd/apply.c); their output is render/act.h's. */
 struct arena;
 struct buf;
 struct plan;
-struct act_list;
 const char *act_state_dir(const char *given);	/* --state-dir, $IRQSIGHT_STATE_DIR, /var/lib/irqsight */
 int act_read_plan(const char *path, struct arena *a, struct plan *p, struct buf *text);	/* 0 or exit code */
-void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, FILE *f);
-int act_count(const struct act_list *ops, int status);
-/* --json for apply and rollback: {command, dry_run, journal, summary{...}, operations[...]} (docs/plan.md). */
-void act_json_ops(const struct act_list *ops, bool dry, const char *journal, const char *command, FILE *f);
 
 /* cmd/export.c: one metrics run (model, rules, optional baseline drift, exposition),
  * shared by export and serve. */
