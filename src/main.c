@@ -11,21 +11,10 @@
 
 #include "version.h"
 
-static const struct cmd commands[] = {
-	{ "check", cmd_check, "triage the host's interrupt topology (default)" },
-	{ "snapshot", cmd_snapshot, "copy what irqsight reads into DIR for --root" },
-	{ "latency", cmd_latency, "wake-up latency per CPU and the interrupts behind its spikes" },
-	{ "top", cmd_top, "live interrupt load per CPU and IRQ source (full-screen, --batch, --json)" },
-	{ "plan", cmd_plan, "plan where every interrupt should run (writes nothing)" },
-	{ "apply", cmd_apply, "apply a plan: dry run unless --yes; journaled, read back" },
-	{ "rollback", cmd_rollback, "restore the values recorded in an apply journal" },
-	{ "persist", cmd_persist, "install a boot-time unit and irqbalance ban for a plan" },
-	{ "keep", cmd_keep, "hold a plan in force: re-apply after link, driver and foreign changes" },
-	{ "baseline", cmd_baseline, "save a host's interrupt profile; check it for drift" },
-	{ "export", cmd_export, "write Prometheus metrics (node_exporter textfile collector)" },
-	{ "report", cmd_report, "one self-contained HTML page: findings, heat map, latency" },
-	{ "serve", cmd_serve, "serve Prometheus metrics over HTTP (loopback by default)" },
-};
+/* The table: one line per command in cmd/table.h. */
+#define CMD_ENTRY(name, flags, summary) { #name, cmd_##name, summary, flags },
+static const struct cmd commands[] = { IRQSIGHT_COMMANDS(CMD_ENTRY) };
+#undef CMD_ENTRY
 
 static void usage(FILE *f)
 {
@@ -100,7 +89,7 @@ int main(int argc, char **argv)
 		char *def[] = { (char *)"check", NULL };
 		char **cargv = optind < argc ? argv + optind : def;
 		optind = 0;	/* reset getopt for the command (glibc: 0 = full reinit) */
-		return commands[i].fn(cargc, cargv, &g);
+		return cmd_run(&commands[i], cargc, cargv, &g);
 	}
 	err("unknown command '%s'", name);
 	usage(stderr);

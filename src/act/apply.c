@@ -591,3 +591,11 @@ int act_restore_ops(const struct journal_data *jd, struct arena *a, struct act_l
 	/* The same file written twice: restoring newest first leaves the oldest value. */
 	return 0;
 }
+
+int act_count(const struct act_list *ops, int s)
+{
+	int n = 0;
+	for (int i = 0; i < ops->n; i++)
+		n += (int)ops->v[i].status == s;
+	return n;
+}

@@ -101,6 +101,8 @@ int act_run(const struct source *src, struct act_list *ops, const struct act_opt
 /* Operations restoring every old value of a journal, newest write first; the first
  * recorded old value of a path wins. */
 int act_restore_ops(const struct journal_data *jd, struct arena *a, struct act_list *out);
+/* How many operations of ops have status s (enum act_status). */
+int act_count(const struct act_list *ops, int s);
 
 /* Why a write failed, for this errno (positive), in words an operator can act on. */
 const char *act_explain(int err);

@@ -11,10 +11,10 @@
 #include "act/plan.h"
 #include "cmd/cmd.h"
 #include "model/host.h"
+#include "render/act.h"
 #include "source/source.h"
 #include "util/arena.h"
 #include "util/buf.h"
-#include "util/json.h"
 
 static void apply_usage(FILE *f)
 {
@@ -48,96 +48,6 @@ int act_read_plan(const char *path, struct arena *a, struct plan *p, struct buf 
 	return 0;
 }
 
-/* A CPU list cut to a table column ("0,2,4,6,8,1…"); the plan file has it whole. */
-static const char *col_s(struct arena *a, const char *s, int w)
-{
-	if (!s || (int)strlen(s) <= w)
-		return s;
-	return arena_printf(a, "%.*s…", w - 1, s);
-}
-
-void act_print_ops(const struct act_list *ops, struct arena *a, bool show_same, FILE *f)
-{
-	fprintf(f, "%-11s %-4s %-22s %-13s %-12s   %-12s %s\n", "RESULT", "IRQ", "NAME", "DEVICE", "BEFORE", "AFTER", "NOTE");
-	for (int i = 0; i < ops->n; i++) {
-		const struct act_op *op = &ops->v[i];
-		if (op->status == ACT_SAME && !show_same)
-			continue;
-		char irq[16] = "-";
-		if (op->irq >= 0)
-			snprintf(irq, sizeof(irq), "%d", op->irq);
-		const char *after = op->status == ACT_DONE ? op->readback
-				  : op->status == ACT_DRY || op->status == ACT_FAILED ? op->want_text
-				  : op->status == ACT_SAME ? op->old : "";
-		const char *note = op->why ? op->why : "";
-		if (op->status == ACT_DONE && op->effective && op->effective_pending)
-			note = arena_printf(a, "read back ok; still effective on CPU %s until the IRQ next fires "
-					       "(x86 moves an MSI at its next interrupt)", op->effective);
-		else if (op->status == ACT_DONE && op->effective)
-			note = arena_printf(a, "read back ok; effective CPU %s", op->effective);
-		if (op->status == ACT_FAILED && op->err)
-			note = arena_printf(a, "%s: %s", strerror(-op->err), op->why);
-		if (op->status == ACT_MANAGED)
-			after = "(stays)";
-		fprintf(f, "%-11s %-4s %-22.22s %-13s %-12s %s %-12s %s\n", act_status_name(op->status), irq,
-			op->name ? op->name : "", op->dev ? op->dev : "-",
-			col_s(a, op->old ? op->old : op->status == ACT_MANAGED ? cpuset_list_str(a, &op->want, "-") : "", 12),
-			op->status == ACT_DONE || op->status == ACT_DRY || op->status == ACT_FAILED ? "→" : " ",
-			col_s(a, after ? after : "", 12), note);
-	}
-}
-
-void act_json_ops(const struct act_list *ops, bool dry, const char *journal, const char *command, FILE *f)
-{
-	struct buf b = { 0 };
-	struct json j;
-	json_init(&j, &b, true);
-	json_obj_begin(&j, NULL);
-	json_str(&j, "command", command);
-	json_bool(&j, "dry_run", dry);
-	json_str(&j, "journal", journal && *journal ? journal : NULL);
-	json_obj_begin(&j, "summary");
-	static const char *const keys[] = { NULL, "already", "would_write", "written", "failed",
-					    "not_movable", "missing", "skipped" };
-	for (int st = ACT_SAME; st <= ACT_SKIPPED; st++)
-		json_int(&j, keys[st], act_count(ops, st));
-	json_obj_end(&j);
-	json_arr_begin(&j, "operations");
-	for (int i = 0; i < ops->n; i++) {
-		const struct act_op *op = &ops->v[i];
-		json_obj_begin(&j, NULL);
-		json_str(&j, "result", act_status_name(op->status));
-		if (op->irq >= 0)
-			json_int(&j, "irq", op->irq);
-		else
-			json_null(&j, "irq");
-		json_str(&j, "name", op->name);
-		json_str(&j, "device", op->dev);
-		json_str(&j, "path", op->path);
-		json_str(&j, "before", op->old);
-		json_str(&j, "planned", op->want_text);
-		json_str(&j, "readback", op->readback);
-		json_str(&j, "effective", op->effective);
-		json_bool(&j, "effective_pending", op->effective_pending);
-		json_str(&j, "errno", op->err ? strerrorname_np(-op->err) : NULL);
-		json_str(&j, "why", op->why);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_end(&j);
-	fwrite(b.data, 1, b.len, f);
-	buf_free(&b);
-}
-
-int act_count(const struct act_list *ops, int s)
-{
-	int n = 0;
-	for (int i = 0; i < ops->n; i++)
-		n += (int)ops->v[i].status == s;
-	return n;
-}
-
 static void irqbalance_advice(const struct host *h, const struct plan *p, struct arena *a)
 {
 	const struct irqbalance *ib = &h->irqbalance;
@@ -155,7 +65,14 @@ static void irqbalance_advice(const struct host *h, const struct plan *p, struct
 				: "/etc/default/irqbalance");
 }
 
-int cmd_apply(int argc, char **argv, const struct global_opts *g)
+struct apply_args {
+	bool yes, force, boot;
+	const char *state;	/* --state-dir, or NULL */
+	const char *plan_path;
+};
+
+/* 0 to go on, -1 after --help, else the exit code. */
+static int apply_args(int argc, char **argv, struct apply_args *x)
 {
 	static const struct option opts[] = {
 		{ "yes", no_argument, 0, 'y' },
@@ -165,26 +82,14 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	bool yes = false, force = false, boot = false;
-	const char *state = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "yfh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'y':
-			yes = true;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'b':
-			boot = true;
-			break;
-		case 's':
-			state = optarg;
-			break;
-		case 'h':
-			apply_usage(stdout);
-			return EXIT_OK;
+		case 'y': x->yes = true; break;
+		case 'f': x->force = true; break;
+		case 'b': x->boot = true; break;
+		case 's': x->state = optarg; break;
+		case 'h': apply_usage(stdout); return -1;
 		default:
 			apply_usage(stderr);
 			return EXIT_UNKNOWN;
@@ -194,15 +99,25 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 		apply_usage(stderr);
 		return EXIT_UNKNOWN;
 	}
-	const char *plan_path = argv[optind];
-	struct source src;
-	int r = src_open(&src, g->root);
+	x->plan_path = argv[optind];
+	return 0;
+}
+
+int cmd_apply(int argc, char **argv, const struct global_opts *g)
+{
+	struct apply_args x = { 0 };
+	int r = apply_args(argc, argv, &x);
 	if (r)
-		return err("cannot open root '%s': %s", g->root, strerror(-r));
-	if (yes && src.is_live && geteuid() != 0) {
-		src_close(&src);
-		return err("apply --yes changes IRQ affinity: run it as root (without --yes it is a dry run)");
-	}
+		return r < 0 ? EXIT_OK : r;
+	bool yes = x.yes, boot = x.boot;
+	const char *state = x.state, *plan_path = x.plan_path;
+	struct source *src = cmd_root(g);
+	if (!src)
+		return EXIT_UNKNOWN;
+	r = cmd_need_root_user(yes && src->is_live, "apply --yes changes IRQ affinity",
+			       "without --yes it is a dry run");
+	if (r)
+		return r;
 	struct arena a = { 0 };
 	struct plan p;
 	struct buf text = { 0 };
@@ -210,21 +125,18 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	int rc = act_read_plan(plan_path, &a, &p, &text);
 	buf_free(&text);
 	if (rc) {
-		src_close(&src);
 		arena_free(&a);
 		return rc;
 	}
-	struct host h;
 	struct host_opts ho = { 0 };	/* the process scan also finds irqbalance */
-	r = host_build(&h, &src, &ho);
-	if (r) {
-		src_close(&src);
+	struct host *h = cmd_host(g, &ho);
+	if (!h) {
 		arena_free(&a);
-		return err("cannot read the host under '%s': %s", g->root, strerror(-r));
+		return EXIT_UNKNOWN;
 	}
 	const char *why = NULL;
-	if (!plan_matches_host(&p, &h, &a, &why)) {
-		if (!force) {
+	if (!plan_matches_host(&p, h, &a, &why)) {
+		if (!x.force) {
 			rc = err("refusing plan '%s': %s (make a plan on this host, or --force)", plan_path, why);
 			goto out;
 		}
@@ -240,14 +152,14 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 		goto out;
 	}
 	struct act_list ops;
-	act_resolve(&p, &h, &src, &a, &ops);
+	act_resolve(&p, h, src, &a, &ops);
 	struct journal j;
-	journal_init(&j, act_state_dir(state), src.root, "apply", plan_path);
+	journal_init(&j, act_state_dir(state), src->root, "apply", plan_path);
 	struct act_opts ao = { .dry_run = !yes };
 	const char *fault = getenv("IRQSIGHT_FAULT_AFTER_WRITES");
 	if (fault)
 		ao.fault_after = atoi(fault);
-	r = act_run(&src, &ops, &ao, &j, &a);
+	r = act_run(src, &ops, &ao, &j, &a);
 	if (r && ops.refused >= 0) {
 		const struct act_op *op = &ops.v[ops.refused];
 		rc = err("refusing plan '%s': line %u: '%s': %s; nothing was read or written", plan_path, op->line,
@@ -255,14 +167,13 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 		goto out;
 	}
 	if (r) {
-		act_print_ops(&ops, &a, false, stdout);
+		render_act_ops(&ops, &a, false, stdout);
 		rc = err("cannot write the journal in '%s': %s; stopped before the next write", j.dir, strerror(-r));
 		journal_close(&j);
 		goto out;
 	}
-	int done = act_count(&ops, ACT_DONE), dry = act_count(&ops, ACT_DRY), same = act_count(&ops, ACT_SAME),
-	    managed = act_count(&ops, ACT_MANAGED), missing = act_count(&ops, ACT_MISSING),
-	    failed = act_count(&ops, ACT_FAILED), skipped = act_count(&ops, ACT_SKIPPED);
+	int done = act_count(&ops, ACT_DONE), missing = act_count(&ops, ACT_MISSING),
+	    failed = act_count(&ops, ACT_FAILED);
 	char nb[16], fb[16];
 	snprintf(nb, sizeof(nb), "%d", done);
 	snprintf(fb, sizeof(fb), "%d", failed);
@@ -270,36 +181,29 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	journal_close(&j);
 
 	if (g->json) {
-		act_json_ops(&ops, !yes, j.path, "apply", stdout);
+		render_act_json(&ops, !yes, j.path, "apply", stdout);
 		if (!boot)
-			irqbalance_advice(&h, &p, &a);
+			irqbalance_advice(h, &p, &a);
 		if (failed || (!boot && missing))
 			rc = EXIT_WARNING;
 		goto out;
 	}
 	if (!boot || done || failed)
-		act_print_ops(&ops, &a, g->verbose > 0, stdout);
-	printf("\n%s: %d %s, %d already as planned, %d not movable at run time (kernel-managed), "
-	       "%d missing, %d skipped, %d failed.\n",
-	       yes ? "Applied" : "Dry run", yes ? done : dry, yes ? "written and read back" : "would be written",
-	       same, managed, missing, skipped, failed);
-	if (managed && p.boot_params)
-		printf("Kernel-managed IRQs do not move at run time. The boot parameters for them: %s\n"
-		       "  (isolcpus=managed_irq keeps them off isolated CPUs where a queue has another CPU;\n"
-		       "  irqaffinity= places the other IRQs at boot, not these)\n", p.boot_params);
-	if (j.path[0])
-		printf("Journal: %s (undo: irqsight rollback%s)\n", j.path, state ? " --state-dir ..." : "");
-	if (!yes && dry)
-		printf("Nothing was changed. Write it with: irqsight apply --yes %s\n", plan_path);
+		render_act_ops(&ops, &a, g->verbose > 0, stdout);
+	struct apply_summary sum = { .ops = &ops,
+				     .yes = yes,
+				     .boot_params = p.boot_params,
+				     .journal = j.path,
+				     .state_given = state != NULL,
+				     .plan_path = plan_path };
+	render_apply_summary(&sum, stdout);
 	if (!boot)
-		irqbalance_advice(&h, &p, &a);
+		irqbalance_advice(h, &p, &a);
 	if (failed || (!boot && missing))
 		rc = EXIT_WARNING;
 out:
 	if (lock >= 0)
 		close(lock);
-	host_free(&h);
-	src_close(&src);
 	arena_free(&a);
 	return rc;
 }

@@ -12,7 +12,6 @@
 #include "render/prom.h"
 #include "render/render.h"
 #include "rules/finding.h"
-#include "source/source.h"
 #include "util/buf.h"
 
 #include "version.h"
@@ -32,27 +31,6 @@ static void usage(FILE *f)
 		   "  -v, --verbose       list every CPU and device\n\n"
 		   "Exit status: 0 nothing above info, 1 warning, 2 critical, 3 could not run, or\n"
 		   "nothing above info but /proc/interrupts unusable (UNKNOWN).\n");
-}
-
-/* Shared by commands that judge a host: open the root and build the model. */
-int cmd_open_host(const struct global_opts *g, double sample, bool trace, struct source *src, struct host *h)
-{
-	int r = src_open(src, g->root);
-	if (r)
-		return err("cannot open root '%s': %s", g->root, strerror(-r));
-	struct host_opts ho = { .sample_seconds = src->is_live ? sample : 0, .trace = trace,
-				.no_trace_why = trace ? NULL : "--no-trace" };
-	r = host_build(h, src, &ho);
-	if (r) {
-		src_close(src);
-		/* host_build() fails only when proc/interrupts cannot be read (and there is
-		 * no log or command line to judge instead). */
-		if (r != -ENOMEM)
-			return err("cannot read '%s/proc/interrupts': %s%s", strcmp(g->root, "/") ? g->root : "",
-				   strerror(-r), r == -ENOENT && g->root_given ? " (is this a snapshot directory?)" : "");
-		return err("cannot read the host: %s", strerror(-r));
-	}
-	return 0;
 }
 
 int cmd_check(int argc, char **argv, const struct global_opts *g)
@@ -110,13 +88,14 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 		return err("check: --json and --prometheus are two formats: pick one");
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct source src;
-	struct host h;
-	int r = cmd_open_host(g, interval, trace, &src, &h);
-	if (r)
-		return r;
+	struct host_opts ho = { .sample_seconds = interval,
+				.trace = trace,
+				.no_trace_why = trace ? NULL : "--no-trace" };
+	struct host *h = cmd_host(g, &ho);
+	if (!h)
+		return EXIT_UNKNOWN;
 	struct findings fs = { 0 };
-	rules_run(&h, &fs);
+	rules_run(h, &fs);
 	struct buf out = { 0 };
 	struct render_opts ro = { .color = !json && use_color(g, stdout), .width = 80, .verbose = verbose > 0,
 				  .version = IRQSIGHT_VERSION };
@@ -125,26 +104,24 @@ int cmd_check(int argc, char **argv, const struct global_opts *g)
 		struct prom_opts po;
 		prom_opts_init(&po);
 		po.version = IRQSIGHT_VERSION;
-		if (h.is_live) {
+		if (h->is_live) {
 			/* A snapshot's exposition stays reproducible: no run time or timestamp. */
 			struct timespec t1;
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			po.run_timestamp = (double)time(NULL);
 			po.run_duration = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		}
-		render_prom(&h, &fs, &po, &out);
+		render_prom(h, &fs, &po, &out);
 	} else if (json)
-		render_json(&h, &fs, &ro, &out);
+		render_json(h, &fs, &ro, &out);
 	else
-		render_text(&h, &fs, &ro, &out);
+		render_text(h, &fs, &ro, &out);
 	fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
 	enum severity worst = findings_worst(&fs);
 	/* Nothing above info, but /proc/interrupts gave nothing to judge: UNKNOWN, not OK. */
-	bool unknown = worst == SEV_INFO && h.interrupts_unusable;
+	bool unknown = worst == SEV_INFO && h->interrupts_unusable;
 	findings_free(&fs);
-	host_free(&h);
-	src_close(&src);
 	if (fflush(stdout) || ferror(stdout))
 		return err("cannot write the report: %s", strerror(errno));
 	return worst == SEV_CRITICAL ? EXIT_CRITICAL : worst == SEV_WARNING ? EXIT_WARNING : unknown ? EXIT_UNKNOWN : EXIT_OK;

@@ -97,13 +97,13 @@ int metrics_collect(const struct global_opts *g, const struct metrics_opts *mo, 
 	bool built = false;
 	int rc = src_open(&src, g->root);
 	if (rc) {
-		snprintf(msg, msglen, "cannot open root '%s': %s", g->root, strerror(-rc));
+		cmd_host_error(msg, msglen, g, 0, rc);
 	} else {
 		struct host_opts ho = { .sample_seconds = src.is_live ? mo->sample_seconds : 0 };
 		rc = host_build(&h, &src, &ho);
 		src_close(&src);
 		if (rc)
-			snprintf(msg, msglen, "cannot read the host at '%s': %s", g->root, strerror(-rc));
+			cmd_host_error(msg, msglen, g, 1, rc);
 		else
 			built = true;
 	}

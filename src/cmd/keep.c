@@ -277,17 +277,13 @@ int cmd_keep(int argc, char **argv, const struct global_opts *g)
 	int rc = parse_opts(argc, argv, &l.o);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	struct source src;
-	int r = src_open(&src, g->root);
-	if (r)
-		return err("cannot open root '%s': %s", g->root, strerror(-r));
-	l.src = &src;
-	if (src.is_live && geteuid() != 0) {
-		src_close(&src);
-		return err("keep writes IRQ affinity: run it as root (or on a copy with --root)");
-	}
-	if ((rc = load_plan(l.o.plan_path, &src, &l.plan_arena, &l.plan))) {
-		src_close(&src);
+	struct source *src = cmd_root(g);	/* the runner closes it */
+	if (!src)
+		return EXIT_UNKNOWN;
+	l.src = src;
+	if ((rc = cmd_need_root_user(src->is_live, "keep writes IRQ affinity", "or on a copy with --root")))
+		return rc;
+	if ((rc = load_plan(l.o.plan_path, src, &l.plan_arena, &l.plan))) {
 		arena_free(&l.plan_arena);
 		return rc;
 	}
@@ -298,15 +294,16 @@ int cmd_keep(int argc, char **argv, const struct global_opts *g)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	l.sfd = open_signals();
-	if ((r = nl_open(&l.nl)))
+	int r = nl_open(&l.nl);
+	if (r)
 		warn("no netlink events (%s): keep only verifies every %g s", strerror(-r), l.o.verify);
 	struct keep_opts ko = {
 		l.o.contest_max, l.o.contest_window * 60, act_state_dir(l.o.state), l.o.plan_path, log_line, NULL
 	};
-	keep_init(&l.k, &src, &l.plan, &ko);
+	keep_init(&l.k, src, &l.plan, &ko);
 	fprintf(stderr,
 		"irqsight keep: plan %s, root %s, verify %g s, contested after %d rewrites in %d min, state %s\n",
-		l.o.plan_path, src.root, l.o.verify, l.o.contest_max, l.o.contest_window, l.k.state_path);
+		l.o.plan_path, src->root, l.o.verify, l.o.contest_max, l.o.contest_window, l.k.state_path);
 	keep_resolve(&l.k, KEEP_VERIFY, NULL);
 	keep_write_state(&l.k);
 	notify("READY=1\nSTATUS=holding the plan");
@@ -319,6 +316,5 @@ int cmd_keep(int argc, char **argv, const struct global_opts *g)
 	if (l.sfd >= 0)
 		close(l.sfd);
 	arena_free(&l.plan_arena);
-	src_close(&src);
 	return EXIT_OK;
 }

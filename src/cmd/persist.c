@@ -89,8 +89,8 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 	if (!realpath(dest, dreal))
 		return err("cannot use --dest '%s': %s", dest, strerror(errno));
 	bool live = !strcmp(dreal, "/");
-	if (live && geteuid() != 0)
-		return err("persist writes /etc: run it as root (or --dest DIR)");
+	if (cmd_need_root_user(live, "persist writes /etc", "or --dest DIR"))
+		return EXIT_UNKNOWN;
 	struct arena a = { 0 };
 	const char *sdir = state ? state : getenv("IRQSIGHT_STATE_DIR") && *getenv("IRQSIGHT_STATE_DIR")
 					    ? getenv("IRQSIGHT_STATE_DIR")

@@ -10,6 +10,7 @@
 #include "act/journal.h"
 #include "cmd/cmd.h"
 #include "parse/planfile.h"
+#include "render/act.h"
 #include "source/source.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -48,9 +49,9 @@ static int rollback(const char *path, bool dry, const struct global_opts *g, str
 	struct source src;
 	if ((r = src_open(&src, root)))
 		return err("cannot open root '%s' of journal '%s': %s", root, path, strerror(-r));
-	if (!dry && src.is_live && geteuid() != 0) {
+	if ((r = cmd_need_root_user(!dry && src.is_live, "rollback changes IRQ affinity", "or --dry-run"))) {
 		src_close(&src);
-		return err("rollback changes IRQ affinity: run it as root (or --dry-run)");
+		return r;
 	}
 	struct act_list ops;
 	act_restore_ops(&jd, a, &ops);
@@ -65,13 +66,12 @@ static int rollback(const char *path, bool dry, const struct global_opts *g, str
 	int done = act_count(&ops, ACT_DONE), same = act_count(&ops, ACT_SAME), wd = act_count(&ops, ACT_DRY);
 	int failed = ops.n - done - same - wd;
 	if (g->json) {
-		act_json_ops(&ops, dry, path, "rollback", stdout);
+		render_act_json(&ops, dry, path, "rollback", stdout);
 	} else {
-		printf("Journal %s (%d recorded write(s)%s)\n\n", path, jd.n, jd.done ? "" : ", apply did not finish");
-		act_print_ops(&ops, a, g->verbose > 0, stdout);
-		printf("\n%s: %d %s, %d already at the recorded value, %d could not be restored.\n",
-		       dry ? "Dry run" : "Rollback", dry ? wd : done, dry ? "would be restored" : "restored", same,
-		       failed);
+		struct rollback_head rh = {
+			.journal = path, .recorded = jd.n, .finished = jd.done, .dry = dry, .show_same = g->verbose > 0
+		};
+		render_rollback_text(&ops, &rh, a, stdout);
 	}
 	if (!dry) {
 		char nb[16], fb[16];

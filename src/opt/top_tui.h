@@ -1,104 +1,15 @@
 /*
- * `irqsight top`: the data of one interval (a frame), shared by the plain-text and
- * JSON writers in cmd/top.c and the ncurses view in opt/top_tui.c (linked only in
- * the normal build: the static build has no ncurses and top runs --batch/--json).
- * A frame is built by cmd/top.c and read-only afterwards; its strings live in its arena.
+ * `irqsight top`'s full-screen view (opt/ncursesw/top_tui.c, linked only in the normal
+ * build: the static build has no ncurses and top runs --batch/--json). It draws the
+ * frames cmd/top.c hands it (sample/frame.h) and keeps only view state: sort, filter, pause.
  */
 #ifndef IRQSIGHT_OPT_TOP_TUI_H
 #define IRQSIGHT_OPT_TOP_TUI_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
-#include "parse/softirqs.h"
-#include "util/arena.h"
-
-/* Where the %irq/%soft of a CPU come from. */
-enum top_pct_src {
-	PCT_NONE,	/* not available: "n/a" */
-	PCT_TRACE,	/* tracepoint handler times (root) */
-	PCT_STAT,	/* /proc/stat, kernel with IRQ time accounting */
-	PCT_STAT_TICK,	/* /proc/stat softirq column on a tick-accounting kernel: an estimate */
-};
-const char *top_pct_src_name(enum top_pct_src s);	/* "none", "tracepoints", "stat", "stat-tick" */
-
-struct top_cpu {
-	int cpu;
-	double dev_irq_rate;		/* device IRQs per second */
-	double arch_irq_rate;		/* LOC, RES, CAL, ... per second */
-	double softirq_rate;		/* all vectors, < 0 unknown */
-	double softirq[SOFTIRQ_NR];	/* per vector, < 0 unknown */
-	double irq_pct, softirq_pct;	/* % of this CPU's time; < 0 unknown */
-	enum top_pct_src irq_src, softirq_src;
-	const char *top_irq;		/* busiest device IRQ here ("36 virtio1-req.0"), or NULL */
-	/* VM threads here, per VM "name:items", items the vCPU indices ("all" for QEMU's
-	 * single-threaded TCG, "?" for an unnamed KVM vCPU) and "vhost" for vhost workers:
-	 * "db1:0,1,vhost web:3". A thread is on the CPU it is pinned to when that is one
-	 * CPU, else on the CPU it last ran on. NULL when none. */
-	const char *vcpus;
-	bool hot;
-	const char *hot_why;		/* short reason when hot */
-};
-
-struct top_src {
-	const char *irq;		/* "36", "LOC" */
-	int number;			/* -1 for named rows */
-	const char *device;		/* "0000:00:02.0 virtio-blk" / action-derived, never NULL */
-	const char *queue;		/* "req.0", or "" */
-	const char *actions;
-	double rate;			/* per second, all CPUs */
-	int top_cpu;			/* CPU taking most of it, -1 none */
-	double top_cpu_share;		/* 0..1 */
-	const char *cpus;		/* CPUs it landed on in the interval ("1" or "0-3") */
-	double time_pct;		/* handler time as % of one CPU (tracepoints), < 0 unknown */
-	uint64_t max_ns;		/* longest handler run (tracepoints), 0 unknown */
-	bool hot;
-};
-
-/* A VM and its threads (model/vms.h), copied into the frame. */
-struct top_vm_thread {
-	int tid;
-	const char *comm;
-	const char *kind;		/* "vcpu-kvm", "vcpu-tcg", ..., "vhost" (vm_thread_kind_name) */
-	int vcpu;			/* -1: not a vCPU, or index unknown */
-	int cpu;			/* the CPU it is shown on (see top_cpu.vcpus), -1 unknown/gone */
-	int last_cpu;			/* stat field 39, -1 unknown */
-	const char *allowed;		/* Cpus_allowed_list, NULL unknown */
-	bool pinned;			/* allowed is a strict subset of the online CPUs */
-};
-
-struct top_vm {
-	int pid;
-	const char *name;		/* libvirt domain, jailer id, QEMU process name, or "<comm>[pid]" */
-	const char *vmm;		/* "qemu", "firecracker", ... or NULL */
-	int nvcpus, nvhost;
-	bool vcpus_pinned;
-	const char *vcpu_cpus;		/* union of the vCPUs' allowed CPUs ("" unknown) */
-	int nthreads;
-	struct top_vm_thread *threads;	/* vCPUs by index, then vhost workers */
-};
-
-struct top_frame {
-	struct arena arena;
-	double seconds;			/* length of the interval */
-	uint64_t seq;			/* 1, 2, ... */
-	int ncpus;
-	struct top_cpu *cpus;		/* by CPU id order */
-	int nsrcs;
-	struct top_src *srcs;		/* device IRQs then named rows, rate descending */
-	double dev_irq_total, softirq_total;
-	enum top_pct_src pct_src;	/* the best source used this frame */
-	const char *pct_note;		/* why %irq is what it is ("not accounted by this kernel ...") */
-	uint64_t trace_lost;		/* events dropped by the recorder so far */
-	double self_cpu_pct;		/* irqsight's own CPU time (user+sys, the tracepoint
-					 * recorder's draining included) over the interval, % of one CPU;
-					 * < 0 unknown */
-	int nvanished, nnew, nreset;
-	int nvms;
-	struct top_vm *vms;
-	bool vms_known;			/* processes were readable (else VMs are unknown, not absent) */
-};
+#include "sample/frame.h"
 
 /* ---------------------------------------------------------------- the view */
 enum top_sort { SORT_CPU, SORT_IRQ, SORT_SOFTIRQ, SORT_TIME };

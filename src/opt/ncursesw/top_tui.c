@@ -1,6 +1,6 @@
 /*
  * The full-screen view of `irqsight top` (ncurses). Reads a frame, never decides:
- * hotspots and rates come from cmd/top.c. Sorting and filtering are view state.
+ * hotspots, names and rates come from model/top.c. Sorting and filtering are view state.
  *
  * Layout (80x24 and up): a status line, the time-source note, the CPU table (or,
  * when the CPUs do not fit, a one-cell-per-CPU heat map plus the busiest CPUs), the
