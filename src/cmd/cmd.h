@@ -87,7 +87,7 @@ bool use_color(const struct global_opts *g, FILE *f);
 #include "cmd/table.h"
 IRQSIGHT_COMMANDS(CMD_PROTO)
 #undef CMD_PROTO
-/* This build can tell systemd it is ready (libsystemd's sd_notify, src/opt/notify.h). */
+/* This build can tell systemd it is ready (libsystemd's sd_notify, src/cmd/notify.h). */
 bool keep_can_notify(void);
 
 /* Shared by plan/apply/rollback/persist (cmd/apply.c); their output is render/act.h's. */

@@ -17,7 +17,7 @@
 #include "act/plan.h"
 #include "cmd/cmd.h"
 #include "model/host.h"
-#include "opt/notify.h"
+#include "cmd/notify.h"
 #include "source/netlink.h"
 #include "source/source.h"
 #include "util/arena.h"

@@ -13,7 +13,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/latency.h"
-#include "opt/json-c/latency_load.h"
+#include "render/latency_load.h"
 #include "render/latency.h"
 #include "sample/probe.h"
 #include "source/source.h"

@@ -31,6 +31,73 @@ static void persist_usage(FILE *f)
 		   "  --no-irqbalance   leave irqbalance's configuration alone\n");
 }
 
+static int do_remove(const char *dreal, const char *sdir, bool live, struct arena *a)
+{
+	struct persist_result res;
+	const char *why = NULL;
+	int rc = EXIT_OK, r;
+	if ((r = persist_remove(dreal, sdir, a, &res, &why)))
+		rc = err("persist --remove: %s", why ? why : strerror(-r));
+	else
+		printf("Removed %d file(s) and restored %d%s%s.\n%s", res.removed, res.restored,
+		       res.irqbalance_path ? " (" : "",
+		       res.irqbalance_path ? arena_printf(a, "%s)", res.irqbalance_path) : "",
+		       live ? "Now: systemctl stop " PERSIST_KEEP_UNIT
+			      "; systemctl daemon-reload; systemctl restart irqbalance\n"
+			    : "");
+	return rc;
+}
+
+static int do_install(const char *plan_path, const char *dreal, const char *sdir, const char *binary, bool live,
+		      bool no_ib, bool oneshot, struct arena *a)
+{
+	struct persist_result res;
+	const char *why = NULL;
+	int rc = EXIT_OK, r;
+	struct plan p;
+	struct buf text = { 0 };
+	if ((rc = act_read_plan(plan_path, a, &p, &text))) {
+		buf_free(&text);
+		return rc;
+	}
+	char self[PATH_MAX];
+	if (!binary) {
+		if (!realpath("/proc/self/exe", self)) {
+			buf_free(&text);
+			return err("cannot find this executable: %s (use --binary PATH)", strerror(errno));
+		}
+		binary = self;
+	}
+	if (binary[0] != '/') {
+		buf_free(&text);
+		return err("--binary needs an absolute path, not '%s'", binary);
+	}
+	struct persist_opts po = { dreal,    sdir,
+				   binary,   text.data,
+				   text.len, !no_ib && p.has_banned ? &p.irqbalance_banned : NULL,
+				   !oneshot, keep_can_notify() };
+	if ((r = persist_install(&po, a, &res, &why))) {
+		rc = err("persist: %s: %s", why ? why : "failed", strerror(-r));
+	} else {
+		printf("Installed:\n  %s\n  %s (enabled for multi-user.target%s)\n", res.plan_path, res.unit_path,
+		       oneshot		   ? ""
+		       : keep_can_notify() ? "; Type=notify with a watchdog"
+					   : "; Type=simple: built without libsystemd");
+		if (res.irqbalance_path)
+			printf("  %s: IRQBALANCE_BANNED_CPULIST=%s\n", res.irqbalance_path, res.banned);
+		printf("Manifest and backups: %s/persist (undo: irqsight persist --remove)\n", sdir);
+		if (live)
+			printf("Now: systemctl daemon-reload; systemctl restart irqbalance%s\n",
+			       oneshot ? "" : "; systemctl start " PERSIST_KEEP_UNIT);
+		if (p.boot_params)
+			printf("\nKernel command line recommended for kernel-managed IRQs (not changed by irqsight;\n"
+			       "add it to GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub or grub2-mkconfig):\n"
+			       "  %s\n", p.boot_params);
+	}
+	buf_free(&text);
+	return rc;
+}
+
 int cmd_persist(int argc, char **argv, const struct global_opts *g)
 {
 	static const struct option opts[] = {
@@ -95,66 +162,11 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 	const char *sdir = state ? state : getenv("IRQSIGHT_STATE_DIR") && *getenv("IRQSIGHT_STATE_DIR")
 					    ? getenv("IRQSIGHT_STATE_DIR")
 					    : arena_printf(&a, "%s/var/lib/irqsight", live ? "" : dreal);
-	struct persist_result res;
-	const char *why = NULL;
-	int rc = EXIT_OK, r;
-	if (remove) {
-		if ((r = persist_remove(dreal, sdir, &a, &res, &why)))
-			rc = err("persist --remove: %s", why ? why : strerror(-r));
-		else
-			printf("Removed %d file(s) and restored %d%s%s.\n%s", res.removed, res.restored,
-			       res.irqbalance_path ? " (" : "",
-			       res.irqbalance_path ? arena_printf(&a, "%s)", res.irqbalance_path) : "",
-			       live ? "Now: systemctl stop " PERSIST_KEEP_UNIT
-				      "; systemctl daemon-reload; systemctl restart irqbalance\n"
-				    : "");
-		arena_free(&a);
-		return rc;
-	}
-	struct plan p;
-	struct buf text = { 0 };
-	if ((rc = act_read_plan(argv[optind], &a, &p, &text))) {
-		buf_free(&text);
-		arena_free(&a);
-		return rc;
-	}
-	char self[PATH_MAX];
-	if (!binary) {
-		if (!realpath("/proc/self/exe", self)) {
-			buf_free(&text);
-			arena_free(&a);
-			return err("cannot find this executable: %s (use --binary PATH)", strerror(errno));
-		}
-		binary = self;
-	}
-	if (binary[0] != '/') {
-		buf_free(&text);
-		arena_free(&a);
-		return err("--binary needs an absolute path, not '%s'", binary);
-	}
-	struct persist_opts po = { dreal,    sdir,
-				   binary,   text.data,
-				   text.len, !no_ib && p.has_banned ? &p.irqbalance_banned : NULL,
-				   !oneshot, keep_can_notify() };
-	if ((r = persist_install(&po, &a, &res, &why))) {
-		rc = err("persist: %s: %s", why ? why : "failed", strerror(-r));
-	} else {
-		printf("Installed:\n  %s\n  %s (enabled for multi-user.target%s)\n", res.plan_path, res.unit_path,
-		       oneshot		   ? ""
-		       : keep_can_notify() ? "; Type=notify with a watchdog"
-					   : "; Type=simple: built without libsystemd");
-		if (res.irqbalance_path)
-			printf("  %s: IRQBALANCE_BANNED_CPULIST=%s\n", res.irqbalance_path, res.banned);
-		printf("Manifest and backups: %s/persist (undo: irqsight persist --remove)\n", sdir);
-		if (live)
-			printf("Now: systemctl daemon-reload; systemctl restart irqbalance%s\n",
-			       oneshot ? "" : "; systemctl start " PERSIST_KEEP_UNIT);
-		if (p.boot_params)
-			printf("\nKernel command line recommended for kernel-managed IRQs (not changed by irqsight;\n"
-			       "add it to GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub or grub2-mkconfig):\n"
-			       "  %s\n", p.boot_params);
-	}
-	buf_free(&text);
+	int rc;
+	if (remove)
+		rc = do_remove(dreal, sdir, live, &a);
+	else
+		rc = do_install(argv[optind], dreal, sdir, binary, live, no_ib, oneshot, &a);
 	arena_free(&a);
 	return rc;
 }

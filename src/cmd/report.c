@@ -12,7 +12,7 @@
 
 #include "cmd/cmd.h"
 #include "model/host.h"
-#include "opt/json-c/report_load.h"
+#include "cmd/report_load.h"
 #include "render/html.h"
 #include "render/render.h"
 #include "rules/finding.h"

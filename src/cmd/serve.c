@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "opt/serve.h"
+#include "cmd/serve.h"
 #include "render/prom.h"
 #include "util/buf.h"
 

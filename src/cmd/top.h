@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "model/top.h"
-#include "opt/top_tui.h"
+#include "cmd/top_ui.h"
 #include "sample/rates.h"
 #include "sample/reading.h"
 #include "sample/trace.h"

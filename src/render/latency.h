@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "opt/json-c/latency_load.h"
+#include "render/latency_load.h"
 #include "sample/attrib.h"
 #include "sample/probe.h"
 

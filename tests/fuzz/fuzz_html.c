@@ -13,7 +13,7 @@
 
 #include <json.h>
 
-#include "opt/json-c/report_load.h"
+#include "cmd/report_load.h"
 #include "render/html.h"
 #include "util/buf.h"
 

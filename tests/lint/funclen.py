@@ -24,11 +24,7 @@ ALLOW = {
     'src/parse/klog.c:parse_klog':
         'parser: the kernel log line loop (continuation lines, prefixes, boot start, the matcher '
         'table and the per-line state it keeps)',
-    'src/cmd/apply.c:cmd_apply': 'cmd/ (engineer cmdtable): to split with the command table',
-    'src/cmd/latency.c:cmd_latency': 'cmd/ (engineer cmdtable): output moves to render/',
     'src/cmd/report.c:cmd_report': 'cmd/ (report owner): to split with the command table',
-    'src/cmd/top.c:build_frame': 'cmd/ (engineer cmdtable): the top frame moves to the core',
-    'src/cmd/top.c:cmd_top': 'cmd/ (engineer cmdtable): to split with the command table',
     'src/opt/ncursesw/top_tui.c:top_ui_draw': 'opt/ (engineer cmdtable): the TUI only draws a core frame',
 }
 

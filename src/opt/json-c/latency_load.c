@@ -1,4 +1,4 @@
-#include "opt/json-c/latency_load.h"
+#include "render/latency_load.h"
 
 #include <errno.h>
 #include <stdio.h>

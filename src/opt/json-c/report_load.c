@@ -1,4 +1,4 @@
-#include "opt/json-c/report_load.h"
+#include "cmd/report_load.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -24,7 +24,7 @@
  * Follow-up requests on a kept-alive connection are read by MHD: the handler answers
  * 414/431 above REQUEST_LIMIT, MHD itself beyond its MEMORY_LIMIT pool.
  */
-#include "opt/serve.h"
+#include "cmd/serve.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

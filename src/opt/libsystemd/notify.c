@@ -1,7 +1,7 @@
-/* sd_notify for `irqsight keep` (src/opt/notify.h). */
+/* sd_notify for `irqsight keep` (src/cmd/notify.h). */
 #include <systemd/sd-daemon.h>
 
-#include "opt/notify.h"
+#include "cmd/notify.h"
 
 static int notify(const char *state)
 {

@@ -7,7 +7,7 @@
  * IRQ sources, and a key line. Resizes arrive as KEY_RESIZE (ncurses' SIGWINCH
  * handler); the caller calls its input op when poll() is interrupted.
  */
-#include "opt/top_tui.h"
+#include "cmd/top_ui.h"
 
 #include <ctype.h>
 #include <errno.h>
