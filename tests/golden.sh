@@ -24,6 +24,8 @@ if [ ! -x "$IRQSIGHT" ]; then
 	exit 1
 fi
 
+. tests/fixture.sh
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/golden.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
@@ -53,22 +55,21 @@ for dir in "$HOSTS_DIR"/*/; do
 	[ -e "$dir/SOURCE.md" ] || continue
 	case $name in *"$GOLDEN_ONLY"*) ;; *) continue ;; esac
 
-	# git keeps no empty directories; a fixture lists the ones that matter (an empty
-	# sys/class/iommu means "no IOMMU", its absence means "unknown").
-	if [ -f "$dir/.empty-dirs" ]; then
-		while IFS= read -r d; do
-			[ -n "$d" ] && mkdir -p "$dir/$d"
-		done < "$dir/.empty-dirs"
-	fi
-
 	t=$TMP/$name
 	mkdir -p "$t"
-	run "$t/text" "$t/rc" --root "$dir" --color=never check --no-sample
-	run "$t/json" "$t/rc.json" --root "$dir" --json check --no-sample
+	# the tree as check reads it: loose, unpacked or laid over its base (tests/fixture.sh)
+	if ! root=$(fixture_root "$dir"); then
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "FAIL $name: no root"
+		continue
+	fi
+	run "$t/text" "$t/rc" --root "$root" --color=never check --no-sample
+	run "$t/json" "$t/rc.json" --root "$root" --json check --no-sample
 	# The report names its root; make that independent of where the checkout lives.
-	abs=$(cd "$dir" && pwd -P)
+	abs=$(cd "$root" && pwd -P)
 	for f in "$t/text" "$t/json"; do
-		sed -e "s|$abs|@HOST@|g" -e "s|$dir|@HOST@|g" "$f" > "$f.n" && mv "$f.n" "$f"
+		sed -e "s|$abs|@HOST@|g" -e "s|$root|@HOST@|g" "$f" > "$f.n" && mv "$f.n" "$f"
 	done
 
 	if [ "$UPDATE" = 1 ]; then

@@ -5,6 +5,7 @@
 # Prints "fleet: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
+. tests/fixture.sh
 IRQSIGHT=./irqsight
 pass=0 fail=0
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
@@ -13,11 +14,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 HOSTS=tests/fleet/hosts
 # git keeps no empty directory: a host lists the ones that matter in .empty-dirs
-# (raptorlake-iommu-on's sys/class/iommu/dmar0), as tests/hosts do.
-for l in $HOSTS/*/.empty-dirs; do
-	[ -f "$l" ] || continue
-	while IFS= read -r d; do [ -n "$d" ] && mkdir -p "${l%/.empty-dirs}/$d"; done <"$l"
-done
+# (raptorlake-iommu-on's sys/class/iommu/dmar0), as tests/hosts do; fixture_roots makes them.
+fixture_roots $HOSTS/*/ >/dev/null
 
 need() { command -v "$1" >/dev/null || { nok "$1 missing: run sudo ./tests/setup-deps.sh (tests/deps/fleet.txt)"; return 1; }; }
 need promtool || { echo "fleet: $pass passed, $fail failed"; exit 1; }
@@ -32,7 +30,7 @@ else
 	nok "unit tests of render/prom failed: $(tail -5 "$tmp/unit.log")"
 fi
 # Every fixture host irqsight has (fleet, golden, examples) and the live host.
-roots=$(ls -d $HOSTS/*/ tests/hosts/*/ examples/*/ 2>/dev/null)
+roots=$(fixture_roots $HOSTS/*/ tests/hosts/*/ examples/*/)
 for r in $roots /; do
 	r=${r%/}
 	[ -e "$r/proc/interrupts" ] || [ "$r" = "" ] || continue
@@ -128,7 +126,7 @@ expect "IOMMU back on" $HOSTS/raptorlake-iommu-on "$tmp/raptorlake-iommu-off.bas
 	drift-cmdline@ drift-iommu@ drift-driver@0000:03:00.0
 # The same pair as the golden fixtures of check (tests/hosts), when present.
 gon=tests/hosts/raptorlake-32cpu-vfio-nvme-iommu-on goff=tests/hosts/raptorlake-32cpu-intel-iommu-off-ir-on
-if [ -d "$gon" ] && [ -d "$goff" ]; then
+if [ -d "$gon" ] && [ -d "$goff" ] && gon=$(fixture_root "$gon") && goff=$(fixture_root "$goff"); then
 	"$IRQSIGHT" --root "$gon" baseline save "$tmp/gon.baseline" 2>/dev/null
 	expect "save+check $gon" "$gon" "$tmp/gon.baseline" 0
 	# /proc/interrupts only: the IOMMU state is unknown (no drift claimed), the NVMe's
@@ -213,7 +211,7 @@ if not blocks or len(seen) < 2: print("nothing to tell apart"); sys.exit(1)
 PY
 }
 jh=tests/hosts/lab-6.1-nomsi	# critical, warning and info findings
-if [ -d "$jh" ]; then
+if [ -d "$jh" ] && jh=$(fixture_root "$jh"); then
 	out=$(journal_prefixes "$jh" check --no-sample) && ok "check with stdout the journal: <N> per line by severity ($out)" ||
 		nok "check with stdout the journal: $out"
 	# Negative control: the checker must notice warning lines logged as info.
@@ -280,7 +278,7 @@ unit crit-drift $HOSTS/raptorlake-iommu-off tests/fleet/baselines/raptorlake-iom
 	nok "boot unit, critical drift: rc $urc, ran [$(ran crit-drift)] $(cat "$tmp/crit-drift.out")"
 # a critical host and no baseline file: the baseline step passes, check fails the unit
 h_crit=tests/hosts/lab-6.12-intel-noir
-if [ -d "$h_crit" ]; then
+if [ -d "$h_crit" ] && h_crit=$(fixture_root "$h_crit"); then
 	unit crit $h_crit "$tmp/no-such.baseline"
 	[ $urc = 1 ] && [ "$(ran crit)" = "0 0 2" ] && ucheck crit && tf crit &&
 		grep -q '^irqsight_finding{id="ir-disabled",severity="critical"} 1$' "$tmp/crit.tf/irqsight.prom" &&
