@@ -170,7 +170,7 @@ fixture_pack() {
 	_list=$(fixture_tree_files "$_dir")
 	[ -n "$_list" ] || { echo "fixture: $_dir has no tree" >&2; return 1; }
 	# shellcheck disable=SC2086 # names of a tree's top level (proc, sys, dmesg) have no blanks
-	(cd "$_dir" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+	(cd "$_dir" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --mode=u+rwX,go+rX,go-w \
 		--format=gnu -cf - $_list) | xz -9 -T1 > "$_dir/tree.tar.xz.tmp" || return 1
 	mv "$_dir/tree.tar.xz.tmp" "$_dir/tree.tar.xz"
 	(cd "$_dir" && rm -rf $_list)
