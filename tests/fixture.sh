@@ -10,6 +10,10 @@
 #   based    BASE names another fixture folder; the root is that fixture's root with this
 #            folder's own files laid over it (a scenario that adds a VM to a real host
 #            stores only what it adds, never a copy of the host).
+# Any form may add SHARED: lines "PATH SOURCE" put the repository file SOURCE at PATH of the
+# root (a rule case whose /proc/interrupts is a host's, byte for byte, names it instead of
+# holding a copy). A fixture with BASE, a tarball or SHARED is built into
+# $FIXTURE_CACHE/NAME (a tests/hosts name, else the path below tests/ with _ for /).
 #
 # Packed and based roots are rebuilt when a file of the folder (or of its base) is newer
 # than the cached root. Anything under FIXTURE_CACHE may be thrown away at any time.
@@ -33,7 +37,7 @@ FIXTURE_CACHE=${FIXTURE_CACHE:-build/fixtures}
 # Files of a fixture folder that are about the tree, not part of it.
 fixture_is_meta() {
 	case $1 in
-	SOURCE.md | NOTES | README.md | REVIEW.md | expect | expected.* | BASE | tree.tar.xz | .empty-dirs) return 0 ;;
+	SOURCE.md | NOTES | README.md | REVIEW.md | expect | expected.* | BASE | SHARED | tree.tar.xz | .empty-dirs) return 0 ;;
 	esac
 	return 1
 }
@@ -60,6 +64,11 @@ fixture_stale() {
 	stamp=$(fixture_stamp "$2")
 	[ -d "$2" ] && [ -f "$stamp" ] || return 0
 	[ -n "$(find "$1" -newer "$stamp" -print 2>/dev/null | head -n 1)" ] && return 0
+	if [ -f "$1/SHARED" ]; then
+		while read -r _p _s; do
+			[ -n "$_s" ] && [ "$_s" -nt "$stamp" ] && return 0
+		done < "$1/SHARED"
+	fi
 	if [ -f "$1/BASE" ]; then
 		base=$(fixture_root "$(cat "$1/BASE")") || return 0
 		[ -n "$(find "$base" -newer "$stamp" -print 2>/dev/null | head -n 1)" ] && return 0
@@ -91,11 +100,22 @@ fixture_build() {
 	for f in $(fixture_tree_files "$1"); do
 		cp -a "$1/$f" "$tmp/" || return 1
 	done
+	if [ -f "$1/SHARED" ]; then
+		while read -r f base; do
+			case $f in '' | '#'*) continue ;; esac
+			mkdir -p "$tmp/$(dirname "$f")" && cp "$base" "$tmp/$f" || return 1
+		done < "$1/SHARED"
+	fi
 	fixture_empty_dirs "$1/.empty-dirs" "$tmp"
 	rm -rf "$2"
 	# a builder beside us (stages may run side by side) may have won: keep its root
 	mv -T "$tmp" "$2" 2>/dev/null || rm -rf "$tmp"
 	: > "$(fixture_stamp "$2")"
+}
+
+# fixture_composed DIR: true when DIR's root is built (packed, based or with shared files)
+fixture_composed() {
+	[ -f "$1/tree.tar.xz" ] || [ -f "$1/BASE" ] || [ -f "$1/SHARED" ]
 }
 
 # fixture_root DIR|NAME: print the directory to pass to --root
@@ -106,14 +126,19 @@ fixture_root() {
 		echo "fixture: no fixture $1" >&2
 		return 1
 	fi
-	if [ ! -f "$dir/tree.tar.xz" ] && [ ! -f "$dir/BASE" ]; then
+	if ! fixture_composed "$dir"; then
 		fixture_empty_dirs "$dir/.empty-dirs" "$dir"
 		printf '%s\n' "$dir"
 		return 0
 	fi
 	# examples/NAME links to a tests/hosts folder: one cached root under the real name
 	[ -L "$dir" ] && dir=$(cd -P "$dir" && pwd)
-	out=$FIXTURE_CACHE/${dir##*/}
+	out=${dir#"$PWD"/}
+	case $out in
+	tests/hosts/*) out=${out#tests/hosts/} ;;
+	*) out=$(printf '%s' "${out#tests/}" | tr / _) ;;
+	esac
+	out=$FIXTURE_CACHE/$out
 	mkdir -p "$FIXTURE_CACHE" || return 1
 	if fixture_stale "$dir" "$out"; then
 		fixture_build "$dir" "$out" || { echo "fixture: cannot build $dir" >&2; return 1; }
@@ -124,7 +149,7 @@ fixture_root() {
 # fixture_all: prepare every packed and based fixture
 fixture_all() {
 	for _a in tests/hosts/*/ tests/fleet/hosts/*/ tests/rules/*/*/*/; do
-		[ -f "$_a/tree.tar.xz" ] || [ -f "$_a/BASE" ] || continue
+		fixture_composed "$_a" || continue
 		fixture_root "$_a" > /dev/null || return 1
 	done
 }
@@ -137,7 +162,7 @@ fixture_roots() {
 	for d in "$@"; do
 		d=${d%/}
 		[ -d "$d" ] || continue
-		[ -e "$d/proc" ] || [ -e "$d/dmesg" ] || [ -f "$d/tree.tar.xz" ] || [ -f "$d/BASE" ] || continue
+		[ -e "$d/proc" ] || [ -e "$d/dmesg" ] || fixture_composed "$d" || continue
 		fixture_root "$d" || return 1
 	done
 }

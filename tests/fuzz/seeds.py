@@ -67,7 +67,7 @@ def trees():
     out = []
     for tree in TREES:
         for d in glob.glob(os.path.join(ROOT, tree)):
-            if os.path.isfile(os.path.join(d, 'tree.tar.xz')) or os.path.isfile(os.path.join(d, 'BASE')):
+            if any(os.path.isfile(os.path.join(d, n)) for n in ('tree.tar.xz', 'BASE', 'SHARED')):
                 d = fixture.root(d)
             out.append(d)
     return out

@@ -12,10 +12,17 @@ ok() { echo "ok - $*"; pass=$((pass + 1)); }
 nok() { echo "not ok - $*"; fail=$((fail + 1)); }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-HOSTS=tests/fleet/hosts
-# git keeps no empty directory: a host lists the ones that matter in .empty-dirs
-# (raptorlake-iommu-on's sys/class/iommu/dmar0), as tests/hosts do; fixture_roots makes them.
-fixture_roots $HOSTS/*/ >/dev/null
+FLEET=tests/fleet/hosts
+# $HOSTS/NAME is the root of the fleet host NAME as tests/fixture.sh gives it: its
+# .empty-dirs made (raptorlake-iommu-on's sys/class/iommu/dmar0), its SHARED files (the
+# real captures that tests/hosts holds) in place. A link: copy it with cp -H.
+HOSTS=$tmp/hosts
+mkdir -p "$HOSTS"
+for d in $FLEET/*/; do
+	d=${d%/}
+	[ -e "$d/proc" ] || fixture_composed "$d" || continue
+	r=$(fixture_root "$d") && ln -s "$(cd "$r" && pwd)" "$HOSTS/${d##*/}"
+done
 
 need() { command -v "$1" >/dev/null || { nok "$1 missing: run sudo ./tests/setup-deps.sh (tests/deps/fleet.txt)"; return 1; }; }
 need promtool || { echo "fleet: $pass passed, $fail failed"; exit 1; }
@@ -30,7 +37,7 @@ else
 	nok "unit tests of render/prom failed: $(tail -5 "$tmp/unit.log")"
 fi
 # Every fixture host irqsight has (fleet, golden, examples) and the live host.
-roots=$(fixture_roots $HOSTS/*/ tests/hosts/*/ examples/*/)
+roots=$(fixture_roots $FLEET/*/ tests/hosts/*/ examples/*/)
 for r in $roots /; do
 	r=${r%/}
 	[ -e "$r/proc/interrupts" ] || [ "$r" = "" ] || continue
@@ -56,9 +63,9 @@ f=$(ls "$tmp"/export/*.prom | head -1)
 "$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --top-irqs 3 - >"$tmp/top3.prom"
 [ "$(grep -c '^irqsight_irq_interrupts_total{' "$tmp/top3.prom")" = 3 ] && ok "--top-irqs 3 bounds per-IRQ series" || nok "--top-irqs 3"
 "$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --top-irqs 100000 - >/dev/null 2>&1; [ $? = 3 ] && ok "--top-irqs out of range refused" || nok "--top-irqs out of range accepted"
-"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --baseline $HOSTS/../baselines/raptorlake-iommu-on.baseline - >"$tmp/drift0.prom" 2>/dev/null
+"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --baseline tests/fleet/baselines/raptorlake-iommu-on.baseline - >"$tmp/drift0.prom" 2>/dev/null
 grep -qx 'irqsight_drift_findings 0' "$tmp/drift0.prom" && ok "export --baseline: irqsight_drift_findings 0 on the same host" || nok "export --baseline (same host)"
-"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-off export --baseline $HOSTS/../baselines/raptorlake-iommu-on.baseline - >"$tmp/drift1.prom" 2>/dev/null
+"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-off export --baseline tests/fleet/baselines/raptorlake-iommu-on.baseline - >"$tmp/drift1.prom" 2>/dev/null
 grep -q '^irqsight_finding{id="drift-iommu",severity="critical"} 1$' "$tmp/drift1.prom" && grep -qx 'irqsight_drift_findings 3' "$tmp/drift1.prom" &&
 	promtool check metrics <"$tmp/drift1.prom" >/dev/null 2>&1 && ok "export --baseline: drift findings as metrics" || nok "export --baseline (BIOS reset pair): $(grep drift "$tmp/drift1.prom" | head -5)"
 if "$IRQSIGHT" check --help 2>&1 | grep -q -- '--prometheus'; then
@@ -135,7 +142,7 @@ if [ -d "$gon" ] && [ -d "$goff" ] && gon=$(fixture_root "$gon") && goff=$(fixtu
 fi
 # Kernel update whose nvme driver comes up with fewer queues: derived from the real tree.
 ku=$tmp/kernel-update
-cp -r $HOSTS/raptorlake-iommu-on "$ku"
+cp -rH $HOSTS/raptorlake-iommu-on "$ku"
 echo 6.8.0-1-amd64 >"$ku/proc/sys/kernel/osrelease"
 grep -vE 'nvme2q(9|1[0-6])$' $HOSTS/raptorlake-iommu-on/proc/interrupts >"$ku/proc/interrupts"
 expect "kernel update with fewer queues" "$ku" tests/fleet/baselines/raptorlake-iommu-on.baseline 1 \
