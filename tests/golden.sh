@@ -1,7 +1,11 @@
 #!/bin/sh
 # Golden tests: run `check` on every fixture host (tests/hosts/*/, see each SOURCE.md) and
 # compare text, JSON and exit status with the expected.txt / expected.json / expected.rc
-# stored beside it.
+# stored beside it. The text and the exit status are compared whole; expected.json is the
+# golden view of the JSON (tests/golden_view.py: findings, summary, the sections a verdict
+# rests on, the objects the findings point at, and the selectors of the host's
+# expected.paths), and the whole JSON must keep the shape of tests/hosts/check-shape.txt.
+# With every host run, one more case: each path of the shape file occurs in some output.
 #
 #   IRQSIGHT=./irqsight   the binary to test (the sanitizer stage passes its own build)
 #   HOSTS_DIR=tests/hosts where the fixtures are
@@ -24,12 +28,17 @@ if [ ! -x "$IRQSIGHT" ]; then
 	exit 1
 fi
 
+. tests/fixture.sh
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/golden.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
 pass=0
 fail=0
 failed=""
+fulls=""
+SHAPE=${SHAPE:-tests/hosts/check-shape.txt}
+[ -f "$SHAPE" ] || : > "$SHAPE"
 
 # run NAME KIND OUTFILE RCFILE ARGS...: one run of the tool, stdout+stderr kept apart
 run() {
@@ -53,23 +62,27 @@ for dir in "$HOSTS_DIR"/*/; do
 	[ -e "$dir/SOURCE.md" ] || continue
 	case $name in *"$GOLDEN_ONLY"*) ;; *) continue ;; esac
 
-	# git keeps no empty directories; a fixture lists the ones that matter (an empty
-	# sys/class/iommu means "no IOMMU", its absence means "unknown").
-	if [ -f "$dir/.empty-dirs" ]; then
-		while IFS= read -r d; do
-			[ -n "$d" ] && mkdir -p "$dir/$d"
-		done < "$dir/.empty-dirs"
-	fi
-
 	t=$TMP/$name
 	mkdir -p "$t"
-	run "$t/text" "$t/rc" --root "$dir" --color=never check --no-sample
-	run "$t/json" "$t/rc.json" --root "$dir" --json check --no-sample
+	# the tree as check reads it: loose, unpacked or laid over its base (tests/fixture.sh)
+	if ! root=$(fixture_root "$dir"); then
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "FAIL $name: no root"
+		continue
+	fi
+	run "$t/text" "$t/rc" --root "$root" --color=never check --no-sample
+	run "$t/full.json" "$t/rc.json" --root "$root" --json check --no-sample
 	# The report names its root; make that independent of where the checkout lives.
-	abs=$(cd "$dir" && pwd -P)
-	for f in "$t/text" "$t/json"; do
-		sed -e "s|$abs|@HOST@|g" -e "s|$dir|@HOST@|g" "$f" > "$f.n" && mv "$f.n" "$f"
+	abs=$(cd "$root" && pwd -P)
+	for f in "$t/text" "$t/full.json"; do
+		sed -e "s|$abs|@HOST@|g" -e "s|$root|@HOST@|g" "$f" > "$f.n" && mv "$f.n" "$f"
 	done
+	paths=
+	[ -f "$dir/expected.paths" ] && paths=$dir/expected.paths
+	shape_ok=1
+	python3 tests/golden_view.py check "$t/full.json" "$SHAPE" $paths > "$t/json" 2> "$t/shape" || shape_ok=0
+	fulls="$fulls $t/full.json"
 
 	if [ "$UPDATE" = 1 ]; then
 		cp "$t/text" "$dir/expected.txt"
@@ -93,6 +106,11 @@ for dir in "$HOSTS_DIR"/*/; do
 		same "$dir/expected.txt" "$t/text" "text" >> "$log" || ok=0
 		same "$dir/expected.json" "$t/json" "json" >> "$log" || ok=0
 		same "$dir/expected.rc" "$t/rc" "exit status" >> "$log" || ok=0
+		if [ $shape_ok = 0 ]; then
+			echo "--- the whole JSON leaves the shape of $SHAPE:" >> "$log"
+			head -n 20 "$t/shape" >> "$log"
+			ok=0
+		fi
 		if ! cmp -s "$t/rc" "$t/rc.json"; then
 			echo "--- exit status differs between text ($(cat "$t/rc")) and --json ($(cat "$t/rc.json"))" >> "$log"
 			ok=0
@@ -115,6 +133,24 @@ for dir in "$HOSTS_DIR"/*/; do
 		sed 's/^/    /' "$log"
 	fi
 done
+
+# The shape file: written from every output on UPDATE (keeping the types it names), and
+# never naming a path that no fixture shows (a key gone from the output is noticed).
+if [ -z "$GOLDEN_ONLY" ] && [ -n "$fulls" ]; then
+	if [ "$UPDATE" = 1 ]; then
+		# shellcheck disable=SC2086 # temporary paths without blanks
+		python3 tests/golden_view.py shape --merge "$SHAPE" $fulls > "$TMP/shape.txt" &&
+			cp "$TMP/shape.txt" "$SHAPE" && echo "golden: updated $SHAPE"
+	# shellcheck disable=SC2086
+	elif python3 tests/golden_view.py cover "$SHAPE" $fulls 2> "$TMP/cover"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		failed="$failed shape-cover"
+		echo "FAIL shape-cover"
+		sed 's/^/    /' "$TMP/cover"
+	fi
+fi
 
 [ -n "$failed" ] && echo "golden: failed:$failed"
 echo "golden: $pass passed, $fail failed"

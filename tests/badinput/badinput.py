@@ -25,6 +25,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import fixture  # noqa: E402  (tests/fixture.py)
+
 HOSTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hosts")
 LONG = 10 << 20
 TIMEOUT = 60
@@ -454,17 +457,9 @@ case(WEX, "proc/interrupts", ["holes2"], None, need=False,
 
 
 def prepare(host, tmp):
-    src = os.path.join(HOSTS, host)
+    """A private copy of the host's tree as golden.sh reads it (tests/fixture.py)."""
     dst = os.path.join(tmp, host)
-    shutil.copytree(src, dst, symlinks=True)
-    ed = os.path.join(src, ".empty-dirs")
-    if os.path.exists(ed):
-        for d in open(ed).read().split("\n"):
-            if d.strip():
-                os.makedirs(os.path.join(dst, d), exist_ok=True)
-    for f in ("expected.txt", "expected.json", "expected.rc"):
-        if os.path.exists(os.path.join(dst, f)):
-            os.remove(os.path.join(dst, f))
+    fixture.copy(os.path.join(HOSTS, host), dst)
     return dst
 
 

@@ -20,6 +20,8 @@ import sys
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'rules', 'tools'))
 import hex2bin  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+import fixture  # noqa: E402
 
 # Host trees: every fixture root in the repository.
 TREES = ['tests/hosts/*', 'tests/rules/*/*/*', 'tests/fleet/hosts/*', 'examples/*']
@@ -60,11 +62,23 @@ def lspci_x(data):
     return out
 
 
+def trees():
+    """Every fixture root: a packed or based one as tests/fixture.sh unpacks it."""
+    out = []
+    for tree in TREES:
+        for d in glob.glob(os.path.join(ROOT, tree)):
+            if any(os.path.isfile(os.path.join(d, n)) for n in ('tree.tar.xz', 'BASE', 'SHARED')):
+                d = fixture.root(d)
+            out.append(d)
+    return out
+
+
 def files(*patterns):
     out = []
+    roots = trees()
     for pat in patterns:
-        for tree in TREES:
-            out += glob.glob(os.path.join(ROOT, tree, pat))
+        for tree in roots:
+            out += glob.glob(os.path.join(tree, pat))
     return sorted(p for p in set(out) if os.path.isfile(p))
 
 

@@ -8,21 +8,21 @@
 # git drops) are listed in .empty-dirs. Only text files and PCI config-space files;
 # review `git diff --stat` and re-bless the goldens (UPDATE=1 tests/golden.sh) after.
 set -euo pipefail
-cd "$(dirname "$0")"
-hosts=../hosts
+cd "$(dirname "$0")/../.."
 DEFAULT="6.1-intel-ir 6.12-intel-ir 6.12-intel-noir 6.12-no-iommu 6.12-amd-badparam 6.1-nomsi 6.12-hotspot 6.12-numa"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 for n in ${@:-$DEFAULT}; do
-	res=work/results/$n/out
+	res=tests/lab/work/results/$n/out
 	src=$res/snap
 	[ -f "$src/proc/interrupts" ] || src=$res/raw
-	[ -f "$src/proc/interrupts" ] || { echo "fixtures: no capture in work/results/$n" >&2; exit 1; }
-	dst=$hosts/lab-$n
-	mkdir -p "$dst"
-	# everything but what the fixture adds to the capture
-	find "$dst" -mindepth 1 -maxdepth 1 ! -name SOURCE.md ! -name 'expected.*' -exec rm -rf {} +
-	cp -a "$src/." "$dst/"
-	rm -f "$dst/proc/uptime"
-	(cd "$dst" && find . -mindepth 1 -type d -empty | sed 's|^\./||' | LC_ALL=C sort) > "$dst/.empty-dirs"
-	[ -s "$dst/.empty-dirs" ] || rm -f "$dst/.empty-dirs"
-	echo "fixtures: $dst from ${src#work/results/} ($(find "$dst" -type f | wc -l) files, $(du -sk --apparent-size "$dst" | cut -f1) KiB)"
+	[ -f "$src/proc/interrupts" ] || { echo "fixtures: no capture in tests/lab/work/results/$n" >&2; exit 1; }
+	dst=tests/hosts/lab-$n
+	# everything but what the fixture adds to the capture (tests/fixture.sh store keeps
+	# SOURCE.md and expected.*, writes .empty-dirs, packs again when the fixture is packed)
+	rm -rf "$tmp/tree"
+	cp -a "$src" "$tmp/tree"
+	rm -f "$tmp/tree/proc/uptime"
+	tests/fixture.sh store "$tmp/tree" "$dst"
+	echo "fixtures: $dst from ${src#tests/lab/work/results/} ($(find "$tmp/tree" -type f | wc -l) files, $(du -sk --apparent-size "$tmp/tree" | cut -f1) KiB)"
 done

@@ -35,8 +35,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(TOP, 'tests', 'rules', 'tools'))
-import hex2bin  # noqa: E402
+sys.path.insert(0, os.path.join(TOP, 'tests'))
+import fixture  # noqa: E402
 
 WIDTH = 80
 
@@ -57,11 +57,12 @@ UPPER = re.compile(r'(?<![A-Za-z0-9_$/-])(PLAN|FILE|N|CPU|CPULIST|DOMAIN|VCPU|IF
 
 def fixtures(only):
     out = []
+    fixture.prepare_all()
     for base in ('tests/hosts', 'examples'):
         d = os.path.join(TOP, base)
         for name in sorted(os.listdir(d)):
             p = os.path.join(d, name)
-            if name != 'tools' and os.path.isfile(os.path.join(p, 'SOURCE.md')):
+            if name != 'tools' and os.path.isdir(p) and fixture.has_tree(p):
                 out.append((f'{base}/{name}', p))
     rules = os.path.join(TOP, 'tests', 'rules')
     for rid in sorted(os.listdir(rules)):
@@ -76,32 +77,9 @@ def fixtures(only):
     return [f for f in out if not only or only in f[0]]
 
 
-NOT_TREE = {'expect', 'NOTES', 'SOURCE.md', 'README.md', 'expected.txt', 'expected.json',
-            'expected.rc', '.empty-dirs'}
-
-
 def prepare(src, dst):
-    """The tree as golden.sh and the rules runner hand it to irqsight."""
-    shutil.copytree(src, dst, symlinks=True)
-    ed = os.path.join(src, '.empty-dirs')
-    if os.path.isfile(ed):
-        with open(ed) as f:
-            for d in f.read().split('\n'):
-                if d.strip():
-                    os.makedirs(os.path.join(dst, d.strip()), exist_ok=True)
-    for d, _, files in os.walk(dst):
-        for f in files:
-            p = os.path.join(d, f)
-            if os.path.islink(p):
-                continue
-            if f == '.keep' or (d == dst and f in NOT_TREE):
-                os.unlink(p)
-            elif f.endswith('.hex'):
-                with open(p) as fh:
-                    data = hex2bin.convert(fh.read())
-                with open(p[:-4], 'wb') as fh:
-                    fh.write(data)
-                os.unlink(p)
+    """The tree as golden.sh and the rules runner hand it to irqsight (tests/fixture.py)."""
+    fixture.copy(src, dst)
 
 
 def dollar_lines(text):
@@ -180,17 +158,9 @@ def run_irqsight(binary, tree, cmds, tmp):
 
 
 def needs_copy(tree):
-    """A rule case holds .keep and .hex files that are not the host's: it runs from a copy.
-    A host tree runs in place once its listed empty directories exist (as in golden.sh)."""
-    if os.path.isfile(os.path.join(tree, 'expect')):
-        return True
-    ed = os.path.join(tree, '.empty-dirs')
-    if os.path.isfile(ed):
-        with open(ed) as f:
-            for d in f.read().split('\n'):
-                if d.strip():
-                    os.makedirs(os.path.join(tree, d.strip()), exist_ok=True)
-    return False
+    """A rule case holds expect and NOTES, which are not the host's: it runs from a copy.
+    A host tree runs from its root as golden.sh gives it (tests/fixture.sh)."""
+    return os.path.isfile(os.path.join(tree, 'expect'))
 
 
 FINDING = re.compile(r'^  (CRITICAL|WARNING|INFO)\s+(\S+)$')
@@ -245,13 +215,14 @@ def coherence(text):
 def lint(binary, name, tree, tmp, run, report):
     root = os.path.join(tmp, 'root')
     shutil.rmtree(root, ignore_errors=True)
-    if needs_copy(tree):
+    copied = needs_copy(tree)
+    if copied:
         prepare(tree, root)
     else:
-        root = tree
+        root = fixture.root(tree)
     p = subprocess.run([binary, '--root', root, '--color=never', 'check', '--no-sample'],
                        capture_output=True, timeout=120, env=dict(os.environ, LC_ALL='C'))
-    if root != tree:
+    if copied:
         shutil.rmtree(root, ignore_errors=True)
     problems = []
     # exit 3 is UNKNOWN (no usable /proc/interrupts): a report all the same, linted too

@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 IRQSIGHT=${IRQSIGHT:-./irqsight}
-FIXTURE=${FIXTURE:-tests/fleet/hosts/sysstat-desktop-no-ir}
+FIXTURE=${FIXTURE:-$(tests/fixture.sh root tests/fleet/hosts/sysstat-desktop-no-ir)}	# the root (tests/fixture.sh)
 pass=0 fail=0
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
 nok() { echo "not ok - $*"; fail=$((fail + 1)); }

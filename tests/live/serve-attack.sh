@@ -13,7 +13,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 IRQSIGHT=${IRQSIGHT:-./irqsight}
-FIXTURE=${FIXTURE:-tests/fleet/hosts/raptorlake-iommu-on}
+FIXTURE=${FIXTURE:-$(tests/fixture.sh root tests/fleet/hosts/raptorlake-iommu-on)}	# the root (tests/fixture.sh)
 LONG=${SERVE_ATTACK_SECS:-60}
 A=tests/fleet/serve_attack.py
 pass=0 fail=0

@@ -14,7 +14,8 @@ set -eu
 BIN=$(realpath "$1")
 dir=$2
 here=$(cd "$(dirname "$0")" && pwd)
-host=$here/../hosts/scenario-rt-worker-80cpu-pinned-vm-irqbalance
+# the pinned-VM scenario is stored as an overlay on its base (tests/fixture.sh)
+host=$(cd "$here/../.." && . tests/fixture.sh && realpath "$(fixture_root scenario-rt-worker-80cpu-pinned-vm-irqbalance)")
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$dir"

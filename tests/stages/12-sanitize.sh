@@ -10,6 +10,7 @@
 # Prints "sanitize: N passed, N failed" (the sums of the suites, plus one per report).
 set -u
 cd "$(dirname "$0")/../.."
+. tests/fixture.sh
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -65,9 +66,7 @@ commands() {
 	local p=0 f=0 h bad
 	export IRQSIGHT_STATE_DIR=$tmp/state
 	B() { "$@" >/dev/null 2>"$tmp/cmd.err"; [ $? -lt 128 ] || bad="$bad [$*]"; }
-	for h in tests/hosts/*/ tests/fleet/hosts/*/ examples/*/; do
-		h=${h%/}
-		[ -e "$h/proc/interrupts" ] || [ -e "$h/dmesg" ] || continue
+	for h in $(fixture_roots tests/hosts/*/ tests/fleet/hosts/*/ examples/*/); do
 		bad=
 		B build-san/irqsight --root "$h" plan -o "$tmp/plan"
 		[ -s "$tmp/plan" ] && B build-san/irqsight --root "$h" apply "$tmp/plan"
@@ -95,7 +94,7 @@ reports() {
 	local p=0 f=0 I=build-san/irqsight
 	R() { "$@" >/dev/null 2>"$tmp/report.err"; local rc=$?
 		if [ $rc -lt 128 ]; then p=$((p + 1)); else f=$((f + 1)); echo "FAIL $* (rc $rc)"; fi; }
-	R $I --root tests/hosts/ocp-rt-worker-80cpu-isolcpus-managed-irq report -o "$tmp/r.html"
+	R $I --root "$(fixture_root ocp-rt-worker-80cpu-isolcpus-managed-irq)" report -o "$tmp/r.html"
 	R $I report --from tests/report/latency-before.json tests/report/latency-after.json -o "$tmp/l.html"
 	# a fix bundle through the json-c loader: two checks (one only as its summary), the
 	# latency pair, summary.json and the texts

@@ -6,6 +6,7 @@
 # Prints "act: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
+. tests/fixture.sh
 BIN=${IRQSIGHT:-./irqsight}
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $*"; }
@@ -28,10 +29,8 @@ while read -r name args; do
 		if [ -d tests/hosts ]; then bad "plan golden $name: fixture missing"; else echo "skip plan golden $name (no tests/hosts yet)"; fi
 		continue
 	fi
-	# git keeps no empty directories: recreate those the fixture lists (as tests/golden.sh does)
-	if [ -f "$host/.empty-dirs" ]; then
-		while IFS= read -r d; do [ -n "$d" ] && mkdir -p "$host/$d"; done <"$host/.empty-dirs"
-	fi
+	# the tree as check reads it (tests/fixture.sh: loose, packed or based)
+	host=$(fixture_root "$host") || { bad "plan golden $name: no root"; continue; }
 	# shellcheck disable=SC2086
 	"$BIN" --root "$host" plan $args -o - >"$T/$name.plan" 2>"$T/$name.table"
 	for kind in plan table; do
@@ -43,7 +42,7 @@ done <tests/plan/cases.txt
 # ---- apply / rollback against a fake root: a copy of a fixture host, or a snapshot of this one
 src=tests/hosts/live-firecracker-virtio-root
 if [ -d "$src" ]; then
-	cp -a "$src" "$T/root"
+	cp -a "$(fixture_root "$src")" "$T/root"
 else
 	"$BIN" snapshot "$T/root" >/dev/null 2>&1 || rm -rf "$T/root"
 fi
@@ -131,7 +130,7 @@ fi
 
 # ---- irqbalance running without a ban over the VM CPUs: apply warns and offers the fix
 ib=tests/hosts/scenario-rt-worker-80cpu-pinned-vm-irqbalance
-if [ -d "$ib" ]; then
+if [ -d "$ib" ] && ib=$(fixture_root "$ib"); then
 	cp -a "$ib" "$T/ib"
 	# Without isolcpus/nohz_full irqbalance bans nothing, and vCPU pinning gives the VM CPUs.
 	sed -i -E 's/ (isolcpus|nohz_full|rcu_nocbs)=[^ ]*//g' "$T/ib/proc/cmdline"

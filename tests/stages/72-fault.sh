@@ -20,6 +20,7 @@
 # Needs strace (tests/deps/fault.txt); prints "fault: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
+. tests/fixture.sh
 BIN=$(realpath "${IRQSIGHT:-./irqsight}")
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $*"; }
@@ -40,7 +41,7 @@ if ! strace -o /dev/null -e trace=write true 2>"$T/strace.err"; then
 	echo "fault: $pass passed, $fail failed"
 	exit 1
 fi
-src=tests/hosts/live-firecracker-virtio-root
+src=$(fixture_root live-firecracker-virtio-root)
 if [ ! -d "$src/proc/irq" ]; then
 	bad "fixture $src missing"
 	echo "fault: $pass passed, $fail failed"

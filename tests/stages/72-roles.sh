@@ -6,6 +6,7 @@
 # (tests/plan/roles_check.py). Prints "roles: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 3
+. tests/fixture.sh
 BIN=${IRQSIGHT:-./irqsight}
 case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
 if [ ! -x "$BIN" ]; then
@@ -16,7 +17,8 @@ fi
 T=$(mktemp -d /tmp/irqsight-roles.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
-roots=$(ls -d tests/hosts/*/ tests/rules/*/*/*/ examples/*/ 2>/dev/null | sed 's:/$::')
+# every tree as check reads it (tests/fixture.sh unpacks the packed ones)
+roots=$(fixture_roots tests/hosts/*/ tests/rules/*/*/*/ examples/*/)
 for r in $roots; do
 	[ -e "$r/proc" ] || [ -e "$r/dmesg" ] || continue
 	w=$T/$(echo "$r" | tr / _)

@@ -5,18 +5,23 @@
 # Prints "fleet: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
+. tests/fixture.sh
 IRQSIGHT=./irqsight
 pass=0 fail=0
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
 nok() { echo "not ok - $*"; fail=$((fail + 1)); }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-HOSTS=tests/fleet/hosts
-# git keeps no empty directory: a host lists the ones that matter in .empty-dirs
-# (raptorlake-iommu-on's sys/class/iommu/dmar0), as tests/hosts do.
-for l in $HOSTS/*/.empty-dirs; do
-	[ -f "$l" ] || continue
-	while IFS= read -r d; do [ -n "$d" ] && mkdir -p "${l%/.empty-dirs}/$d"; done <"$l"
+FLEET=tests/fleet/hosts
+# $HOSTS/NAME is the root of the fleet host NAME as tests/fixture.sh gives it: its
+# .empty-dirs made (raptorlake-iommu-on's sys/class/iommu/dmar0), its SHARED files (the
+# real captures that tests/hosts holds) in place. A link: copy it with cp -H.
+HOSTS=$tmp/hosts
+mkdir -p "$HOSTS"
+for d in $FLEET/*/; do
+	d=${d%/}
+	[ -e "$d/proc" ] || fixture_composed "$d" || continue
+	r=$(fixture_root "$d") && ln -s "$(cd "$r" && pwd)" "$HOSTS/${d##*/}"
 done
 
 need() { command -v "$1" >/dev/null || { nok "$1 missing: run sudo ./tests/setup-deps.sh (tests/deps/fleet.txt)"; return 1; }; }
@@ -32,7 +37,7 @@ else
 	nok "unit tests of render/prom failed: $(tail -5 "$tmp/unit.log")"
 fi
 # Every fixture host irqsight has (fleet, golden, examples) and the live host.
-roots=$(ls -d $HOSTS/*/ tests/hosts/*/ examples/*/ 2>/dev/null)
+roots=$(fixture_roots $FLEET/*/ tests/hosts/*/ examples/*/)
 for r in $roots /; do
 	r=${r%/}
 	[ -e "$r/proc/interrupts" ] || [ "$r" = "" ] || continue
@@ -58,9 +63,9 @@ f=$(ls "$tmp"/export/*.prom | head -1)
 "$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --top-irqs 3 - >"$tmp/top3.prom"
 [ "$(grep -c '^irqsight_irq_interrupts_total{' "$tmp/top3.prom")" = 3 ] && ok "--top-irqs 3 bounds per-IRQ series" || nok "--top-irqs 3"
 "$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --top-irqs 100000 - >/dev/null 2>&1; [ $? = 3 ] && ok "--top-irqs out of range refused" || nok "--top-irqs out of range accepted"
-"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --baseline $HOSTS/../baselines/raptorlake-iommu-on.baseline - >"$tmp/drift0.prom" 2>/dev/null
+"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-on export --baseline tests/fleet/baselines/raptorlake-iommu-on.baseline - >"$tmp/drift0.prom" 2>/dev/null
 grep -qx 'irqsight_drift_findings 0' "$tmp/drift0.prom" && ok "export --baseline: irqsight_drift_findings 0 on the same host" || nok "export --baseline (same host)"
-"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-off export --baseline $HOSTS/../baselines/raptorlake-iommu-on.baseline - >"$tmp/drift1.prom" 2>/dev/null
+"$IRQSIGHT" --root $HOSTS/raptorlake-iommu-off export --baseline tests/fleet/baselines/raptorlake-iommu-on.baseline - >"$tmp/drift1.prom" 2>/dev/null
 grep -q '^irqsight_finding{id="drift-iommu",severity="critical"} 1$' "$tmp/drift1.prom" && grep -qx 'irqsight_drift_findings 3' "$tmp/drift1.prom" &&
 	promtool check metrics <"$tmp/drift1.prom" >/dev/null 2>&1 && ok "export --baseline: drift findings as metrics" || nok "export --baseline (BIOS reset pair): $(grep drift "$tmp/drift1.prom" | head -5)"
 if "$IRQSIGHT" check --help 2>&1 | grep -q -- '--prometheus'; then
@@ -128,7 +133,7 @@ expect "IOMMU back on" $HOSTS/raptorlake-iommu-on "$tmp/raptorlake-iommu-off.bas
 	drift-cmdline@ drift-iommu@ drift-driver@0000:03:00.0
 # The same pair as the golden fixtures of check (tests/hosts), when present.
 gon=tests/hosts/raptorlake-32cpu-vfio-nvme-iommu-on goff=tests/hosts/raptorlake-32cpu-intel-iommu-off-ir-on
-if [ -d "$gon" ] && [ -d "$goff" ]; then
+if [ -d "$gon" ] && [ -d "$goff" ] && gon=$(fixture_root "$gon") && goff=$(fixture_root "$goff"); then
 	"$IRQSIGHT" --root "$gon" baseline save "$tmp/gon.baseline" 2>/dev/null
 	expect "save+check $gon" "$gon" "$tmp/gon.baseline" 0
 	# /proc/interrupts only: the IOMMU state is unknown (no drift claimed), the NVMe's
@@ -137,7 +142,7 @@ if [ -d "$gon" ] && [ -d "$goff" ]; then
 fi
 # Kernel update whose nvme driver comes up with fewer queues: derived from the real tree.
 ku=$tmp/kernel-update
-cp -r $HOSTS/raptorlake-iommu-on "$ku"
+cp -rH $HOSTS/raptorlake-iommu-on "$ku"
 echo 6.8.0-1-amd64 >"$ku/proc/sys/kernel/osrelease"
 grep -vE 'nvme2q(9|1[0-6])$' $HOSTS/raptorlake-iommu-on/proc/interrupts >"$ku/proc/interrupts"
 expect "kernel update with fewer queues" "$ku" tests/fleet/baselines/raptorlake-iommu-on.baseline 1 \
@@ -213,7 +218,7 @@ if not blocks or len(seen) < 2: print("nothing to tell apart"); sys.exit(1)
 PY
 }
 jh=tests/hosts/lab-6.1-nomsi	# critical, warning and info findings
-if [ -d "$jh" ]; then
+if [ -d "$jh" ] && jh=$(fixture_root "$jh"); then
 	out=$(journal_prefixes "$jh" check --no-sample) && ok "check with stdout the journal: <N> per line by severity ($out)" ||
 		nok "check with stdout the journal: $out"
 	# Negative control: the checker must notice warning lines logged as info.
@@ -280,7 +285,7 @@ unit crit-drift $HOSTS/raptorlake-iommu-off tests/fleet/baselines/raptorlake-iom
 	nok "boot unit, critical drift: rc $urc, ran [$(ran crit-drift)] $(cat "$tmp/crit-drift.out")"
 # a critical host and no baseline file: the baseline step passes, check fails the unit
 h_crit=tests/hosts/lab-6.12-intel-noir
-if [ -d "$h_crit" ]; then
+if [ -d "$h_crit" ] && h_crit=$(fixture_root "$h_crit"); then
 	unit crit $h_crit "$tmp/no-such.baseline"
 	[ $urc = 1 ] && [ "$(ran crit)" = "0 0 2" ] && ucheck crit && tf crit &&
 		grep -q '^irqsight_finding{id="ir-disabled",severity="critical"} 1$' "$tmp/crit.tf/irqsight.prom" &&

@@ -9,6 +9,7 @@
 # self-check (<pre id=selftest>) reports what it drew. Screenshots are kept in
 # $REPORT_ARTEFACTS (default: a new /tmp/irqsight-report.* directory, printed).
 cd "$(dirname "$0")/../.." || exit 3
+. tests/fixture.sh
 BIN=${IRQSIGHT:-./irqsight}
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
@@ -105,9 +106,9 @@ fixture() {
 	page "$name" "$nf" 0 "${3:-2000}" "$out/$name.check.json"
 }
 
-fixture vm-2cpu tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table
-fixture rt-worker-80cpu tests/hosts/ocp-rt-worker-80cpu-isolcpus-managed-irq
-fixture master-112cpu tests/hosts/ocp-master-112cpu-ice-nvme-ahci-hotspot
+fixture vm-2cpu "$(fixture_root gce-vm-2cpu-intel-iommu-on-no-dmar-table)"
+fixture rt-worker-80cpu "$(fixture_root ocp-rt-worker-80cpu-isolcpus-managed-irq)"
+fixture master-112cpu "$(fixture_root ocp-master-112cpu-ice-nvme-ahci-hotspot)"
 
 # The synthetic big host (generated, ~50 MB, not kept).
 big=$(mktemp -d)
@@ -253,7 +254,7 @@ fi
 # The hand-made bundle layout: check.json, latency-before.json, latency-after.json.
 mkdir -p "$out/bundle"
 cp tests/report/latency-before.json tests/report/latency-after.json "$out/bundle/"
-"$BIN" --root tests/hosts/ocp-rt-worker-80cpu-isolcpus-managed-irq --json check >"$out/bundle/check.json"
+"$BIN" --root "$(fixture_root ocp-rt-worker-80cpu-isolcpus-managed-irq)" --json check >"$out/bundle/check.json"
 nf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$out/bundle/check.json")
 if "$BIN" report --from "$out/bundle" -o "$out/bundle.html" 2>/dev/null; then
 	page bundle "$nf" 2 2000 "$out/bundle/check.json"
@@ -307,8 +308,8 @@ if [ -x ./irqsight-static ]; then
 	./irqsight-static report --from tests/report/latency-before.json -o "$out/x.html" 2>"$out/static.err"
 	[ $? -eq 3 ] && grep -q "not available in this build" "$out/static.err" && ok "static: --from is not available (exit 3)" ||
 		nok "static: --from: $(cat "$out/static.err")"
-	./irqsight-static --root tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table report -o "$out/static.html" 2>/dev/null &&
-		"$BIN" --root tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table report -o "$out/dyn.html" 2>/dev/null &&
+	./irqsight-static --root "$(fixture_root gce-vm-2cpu-intel-iommu-on-no-dmar-table)" report -o "$out/static.html" 2>/dev/null &&
+		"$BIN" --root "$(fixture_root gce-vm-2cpu-intel-iommu-on-no-dmar-table)" report -o "$out/dyn.html" 2>/dev/null &&
 		cmp -s "$out/static.html" "$out/dyn.html" && ok "static: --root page identical to the full build's" ||
 		nok "static: --root page differs or failed"
 fi
@@ -326,12 +327,12 @@ done
 "$BIN" report --from Makefile -o "$out/x.html" 2>/dev/null; [ $? -eq 3 ] && ok "refuses a file that is not irqsight JSON" || nok "accepted Makefile"
 "$BIN" report --from tests/report/latency-before.json tests/report/latency-after.json tests/report/latency-after.json \
 	-o "$out/x.html" 2>/dev/null; [ $? -eq 3 ] && ok "refuses a third latency file" || nok "accepted three latency files"
-"$BIN" --root tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table report --from "$out/bundle" -o "$out/x.html" 2>/dev/null
+"$BIN" --root "$(fixture_root gce-vm-2cpu-intel-iommu-on-no-dmar-table)" report --from "$out/bundle" -o "$out/x.html" 2>/dev/null
 [ $? -eq 3 ] && ok "refuses --root with --from" || nok "accepted --root with --from"
 
 # Host strings that are HTML: an action name and the hostname of a copied 2-CPU host.
 evil=$(mktemp -d)
-cp -a tests/hosts/gce-vm-2cpu-intel-iommu-on-no-dmar-table "$evil/h"
+cp -a "$(fixture_root gce-vm-2cpu-intel-iommu-on-no-dmar-table)" "$evil/h"
 chmod -R u+w "$evil/h"
 python3 - "$evil/h/proc/interrupts" <<'PY'
 import sys

@@ -65,6 +65,24 @@ void t_read(const char *path, struct buf *b)
 	fclose(f);
 }
 
+const char *t_fixture(const char *name)
+{
+	static char root[4096];
+	char cmd[4352];
+	snprintf(cmd, sizeof(cmd), "tests/fixture.sh root '%s'", name);
+	FILE *p = popen(cmd, "r");
+	if (!p || !fgets(root, sizeof(root), p)) {
+		fprintf(stderr, "cannot prepare fixture '%s'\n", name);
+		exit(3);
+	}
+	if (pclose(p) != 0) {
+		fprintf(stderr, "cannot prepare fixture '%s'\n", name);
+		exit(3);
+	}
+	root[strcspn(root, "\n")] = '\0';
+	return root;
+}
+
 int main(int argc, char **argv)
 {
 	int passed = 0, failed = 0;

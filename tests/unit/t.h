@@ -25,6 +25,12 @@ void t_register(struct t_case *c);
 void t_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Read a fixture file (relative to the repo root) into b; aborts the test run on error. */
 void t_read(const char *path, struct buf *b);
+/*
+ * The root of a fixture (a tests/hosts NAME or a folder): packed and based fixtures are
+ * unpacked by tests/fixture.sh, the one way to reach a fixture; the path stays valid until
+ * the next call. Aborts the run when the helper fails.
+ */
+const char *t_fixture(const char *name);
 /* Write a file (its missing parent directories made); a failure fails the test. */
 void t_write(const char *path, const char *text);
 

@@ -344,7 +344,7 @@ TEST(baseline_relevant_cmdline)
 TEST(baseline_records_irqbalance)
 {
 	struct source src;
-	CHECK_INT(src_open(&src, "tests/hosts/scenario-rt-worker-80cpu-pinned-vm-irqbalance"), 0);
+	CHECK_INT(src_open(&src, t_fixture("scenario-rt-worker-80cpu-pinned-vm-irqbalance")), 0);
 	struct host h;
 	struct host_opts ho = { .skip_vms = true };
 	CHECK_INT(host_build(&h, &src, &ho), 0);

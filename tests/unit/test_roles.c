@@ -219,7 +219,7 @@ TEST(roles_sysfs_cpuset_partitions_systemd_conf)
 TEST(roles_pinned_vcpus_with_isolation)
 {
 	struct host h;
-	build(&h, "tests/hosts/scenario-rt-worker-80cpu-pinned-vm-irqbalance");
+	build(&h, t_fixture("scenario-rt-worker-80cpu-pinned-vm-irqbalance"));
 	struct arena *a = &h.arena;
 	CHECK_STR(list_of(a, &h.roles.vm), "16,22,24,38,42,66,76,78");
 	CHECK_STR(list_of(a, &h.roles.reserved), "0-4,11-79");

@@ -15,6 +15,7 @@ import argparse
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,9 +26,11 @@ REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 HOSTS = {}
 
 
-def host(name, files, shows, affinity=None, empty=(), scenario=None, scenario_doc=""):
+def host(name, files, shows, affinity=None, empty=(), scenario=None, scenario_doc="", base=None):
+    # base: a host this one is laid over (tests/fixture.sh, BASE): only the scenario's own
+    # files are written here, the base's files are listed in SOURCE.md but not copied
     HOSTS[name] = dict(files=files, shows=shows, affinity=affinity, empty=list(empty),
-                       scenario=scenario, scenario_doc=scenario_doc)
+                       scenario=scenario, scenario_doc=scenario_doc, base=base)
 
 
 I, S, C, ST, D, A = "interrupts/", "softirqs/", "cmdline/", "stat/", "dmesg/", "irq-affinity/"
@@ -330,7 +333,7 @@ def rt_worker_vm(out):
 
 host("scenario-rt-worker-80cpu-pinned-vm-irqbalance", list(HOSTS["ocp-rt-worker-80cpu-isolcpus-managed-irq"]["files"]),
      affinity=HOSTS["ocp-rt-worker-80cpu-isolcpus-managed-irq"]["affinity"],
-     scenario=rt_worker_vm,
+     scenario=rt_worker_vm, base="ocp-rt-worker-80cpu-isolcpus-managed-irq",
      scenario_doc="""SCENARIO (added, not captured): proc/4242 is a QEMU process ("qemu-kvm", allowed on
 housekeeping CPUs 5-10) with 8 vCPU threads "CPU 0/KVM".."CPU 7/KVM" (tids 4252-4259), each pinned
 to one of CPUs 42,24,16,66,78,38,22,76 (last CPU = that CPU, guest_time > 0); proc/1500 is
@@ -410,6 +413,7 @@ def split_affinity(src, out):
 def build(name, spec, realdata, outdir, manifest):
     out = os.path.join(outdir, name)
     keep = {}
+    packed = os.path.isfile(os.path.join(out, "tree.tar.xz"))
     if os.path.isdir(out):
         for f in os.listdir(out):
             if f.startswith("expected."):
@@ -418,6 +422,9 @@ def build(name, spec, realdata, outdir, manifest):
     os.makedirs(out)
     origin = []
     for src, dst in spec["files"]:
+        if spec["base"]:
+            origin.append((src, dst))
+            continue
         d = os.path.join(out, dst)
         os.makedirs(os.path.dirname(d), exist_ok=True)
         if any(o[1] == dst for o in origin):
@@ -428,7 +435,7 @@ def build(name, spec, realdata, outdir, manifest):
         else:
             shutil.copyfile(os.path.join(realdata, src), d)
         origin.append((src, dst))
-    if spec["affinity"]:
+    if spec["affinity"] and not spec["base"]:
         split_affinity(os.path.join(realdata, spec["affinity"]), out)
         origin.append((spec["affinity"], "proc/irq/N/{smp_affinity_list,effective_affinity_list,node}, "
                        "proc/irq/default_smp_affinity (split from the listing, newline restored)"))
@@ -439,9 +446,17 @@ def build(name, spec, realdata, outdir, manifest):
             fh.write("".join(d + "\n" for d in sorted(spec["empty"])))
     if spec["scenario"]:
         spec["scenario"](out)
+    if spec["affinity"] and spec["base"]:
+        origin.append((spec["affinity"], "proc/irq/N/{smp_affinity_list,effective_affinity_list,node}, "
+                       "proc/irq/default_smp_affinity (split from the listing, newline restored)"))
+    if spec["base"]:
+        with open(os.path.join(out, "BASE"), "w") as fh:
+            fh.write("tests/hosts/%s\n" % spec["base"])
     for f, data in keep.items():
         with open(os.path.join(out, f), "wb") as fh:
             fh.write(data)
+    if packed:
+        subprocess.run([os.path.join(REPO, "tests", "fixture.sh"), "pack", out], cwd=REPO, check=True)
 
     lines = ["# %s" % name, "", "## What it should show", "", spec["shows"].strip(), ""]
     if spec["scenario_doc"]:
@@ -449,6 +464,9 @@ def build(name, spec, realdata, outdir, manifest):
     lines += ["## Origin", "",
               "Built by `tests/hosts/tools/build-realdata.py` from ../shared/realdata "
               "(bytes copied unchanged; see its MANIFEST.md).", ""]
+    if spec["base"]:
+        lines += ["Laid over tests/hosts/%s (BASE; tests/fixture.sh): the files below are that "
+                  "host's, this folder holds only what the scenario adds." % spec["base"], ""]
     for src, dst in origin:
         m = manifest.get(src, {})
         lines.append("- `%s` <- realdata/`%s`" % (dst, src))

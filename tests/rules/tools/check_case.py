@@ -31,21 +31,13 @@ import subprocess
 import sys
 import tempfile
 
-NOT_TREE = {'expect', 'NOTES', '.empty-dirs'}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+import fixture  # noqa: E402  (tests/fixture.py)
 
 
 def prepare(case, root):
-    shutil.copytree(case, root, symlinks=True)
-    listed = os.path.join(root, '.empty-dirs')
-    if os.path.isfile(listed):
-        with open(listed) as fh:
-            for line in fh:
-                if line.strip():
-                    os.makedirs(os.path.join(root, line.strip()), exist_ok=True)
-    for f in NOT_TREE:
-        p = os.path.join(root, f)
-        if os.path.isfile(p) and not os.path.islink(p):
-            os.unlink(p)
+    """A copy of the case's tree (tests/fixture.py): its .empty-dirs made, its notes left out."""
+    fixture.copy(case, root)
 
 
 def walk(doc, path):
