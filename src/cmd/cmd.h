@@ -114,9 +114,4 @@ int cmd_load_baseline(const char *path, struct baseline *b, char *msg, size_t ms
 int metrics_collect(const struct global_opts *g, const struct metrics_opts *mo, struct buf *out,
 		    char *msg, size_t msglen);
 
-/* Open g->root and build the host model into the caller's src and h (sampling live for
- * `sample` seconds, with tracepoint times as root when `trace`), with cmd_host()'s
- * messages: for commands that judge a host outside the runner's lifetime (report). */
-int cmd_open_host(const struct global_opts *g, double sample, bool trace, struct source *src, struct host *h);
-
 #endif

@@ -13,8 +13,8 @@
 
 #include "cmd/cmd.h"
 #include "cmd/latency.h"
-#include "render/latency_load.h"
 #include "render/latency.h"
+#include "render/latency_load.h"
 #include "sample/probe.h"
 #include "source/source.h"
 #include "util/arena.h"

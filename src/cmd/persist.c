@@ -91,8 +91,10 @@ static int do_install(const char *plan_path, const char *dreal, const char *sdir
 			       oneshot ? "" : "; systemctl start " PERSIST_KEEP_UNIT);
 		if (p.boot_params)
 			printf("\nKernel command line recommended for kernel-managed IRQs (not changed by irqsight;\n"
-			       "add it to GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub or grub2-mkconfig):\n"
-			       "  %s\n", p.boot_params);
+			       "add it to GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub or "
+			       "grub2-mkconfig):\n"
+			       "  %s\n",
+			       p.boot_params);
 	}
 	buf_free(&text);
 	return rc;

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "model/top.h"
 #include "cmd/top_ui.h"
+#include "model/top.h"
 #include "sample/rates.h"
 #include "sample/reading.h"
 #include "sample/trace.h"

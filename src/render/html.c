@@ -2,6 +2,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include "model/host.h"
 #include "render/html.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -104,4 +107,29 @@ void render_html(const struct html_input *in, struct buf *out)
 	buf_puts(out, "<script>\n");
 	buf_puts(out, html_js);
 	buf_puts(out, "</script>\n</body>\n</html>\n");
+}
+
+/* Per-CPU rates of each IRQ over the sample, which the check JSON does not carry (it has
+ * one rate per IRQ): the heat map colours rates when it has them. Non-zero only. */
+void html_rates_json(const struct host *h, struct buf *out)
+{
+	struct json j;
+	json_init(&j, out, false);
+	json_obj_begin(&j, NULL);
+	for (int i = 0; i < h->nirqs; i++) {
+		const struct irq *q = &h->irqs[i];
+		if (!q->cpu_rate)
+			continue;
+		json_obj_begin(&j, q->name);
+		for (int c = 0; c < h->ncols; c++) {
+			if (q->cpu_rate[c] <= 0)
+				continue;
+			char k[16];
+			snprintf(k, sizeof(k), "%d", h->col_cpu[c]);
+			json_double(&j, k, q->cpu_rate[c], 1);
+		}
+		json_obj_end(&j);
+	}
+	json_obj_end(&j);
+	json_end(&j);
 }

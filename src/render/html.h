@@ -45,6 +45,10 @@ void html_escape(struct buf *out, const char *s, size_t len);
  * parse. Other input comes out as garbage JSON, never as markup.
  */
 void html_script_json(struct buf *out, const char *s, size_t len);
+/* Per-CPU rates of each IRQ over a sampled run as the page's rates_json
+ * ({"<irq name>": {"<cpu>": per s}}, non-zero only). */
+struct host;
+void html_rates_json(const struct host *h, struct buf *out);
 /* The page. */
 void render_html(const struct html_input *in, struct buf *out);
 

@@ -24,8 +24,6 @@ ALLOW = {
     'src/parse/klog.c:parse_klog':
         'parser: the kernel log line loop (continuation lines, prefixes, boot start, the matcher '
         'table and the per-line state it keeps)',
-    'src/cmd/report.c:cmd_report': 'cmd/ (report owner): to split with the command table',
-    'src/opt/ncursesw/top_tui.c:top_ui_draw': 'opt/ (engineer cmdtable): the TUI only draws a core frame',
 }
 
 

@@ -247,11 +247,10 @@ static int heat_map(struct top_ui *ui, int y, int maxy, int cols, const struct t
 	return y;
 }
 
-static void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const struct top_state *st)
+/* The status line (view state first, so it survives narrow terminals) and, with a
+ * frame, the note line under it. */
+static void draw_status(struct top_ui *ui, const struct top_frame *f, const struct top_state *st, int cols)
 {
-	int rows = LINES, cols = COLS;
-	erase();
-	/* status line */
 	if (ui->color)
 		attron(COLOR_PAIR(C_HEAD));
 	else
@@ -272,10 +271,8 @@ static void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const stru
 		attroff(COLOR_PAIR(C_HEAD));
 	else
 		attroff(A_REVERSE);
-	if (!f) {
-		mvaddnstr(2, 0, "sampling...", cols);
-		goto keys;
-	}
+	if (!f)
+		return;
 	if (ui->color)
 		attron(COLOR_PAIR(C_DIM));
 	char note[256];
@@ -283,29 +280,35 @@ static void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const stru
 	mvaddnstr(1, 0, note, cols);
 	if (ui->color)
 		attroff(COLOR_PAIR(C_DIM));
+}
 
-	struct arena a = { 0 };
+/* The sources and CPUs the filter keeps (indexes into f), sorted by st's key: a CPU
+ * filter ("cpu 2-3") keeps CPUs and the sources that landed there; a device, IRQ or VM
+ * filter keeps its sources and the CPUs they (or the VM's threads) ran on. */
+static void select_rows(const struct top_frame *f, const struct top_state *st, struct arena *a, int **sidx_out,
+			int *ns_out, int **cidx_out, int *nc_out)
+{
 	struct cpuset cf;
-	bool by_cpu = st->filter[0] && cpu_filter(st->filter, &cf, &a);
+	bool by_cpu = st->filter[0] && cpu_filter(st->filter, &cf, a);
 	const char *dev_filter = st->filter[0] && !by_cpu ? st->filter : NULL;
 
 	/* sources that pass the filter; with a device filter, CPUs they landed on */
 	int *sidx = calloc((size_t)f->nsrcs + 1, sizeof(int));
 	int ns = 0;
 	struct cpuset dev_cpus;
-	cpuset_init(&dev_cpus, &a, CPUSET_MAX_CPU);
+	cpuset_init(&dev_cpus, a, CPUSET_MAX_CPU);
 	for (int i = 0; sidx && i < f->nsrcs; i++) {
 		const struct top_src *s = &f->srcs[i];
 		if (dev_filter && !src_matches(s, dev_filter))
 			continue;
 		if (by_cpu) {
 			struct cpuset sc;
-			if (cpuset_parse_list(&sc, &a, s->cpus, strlen(s->cpus)) || !cpuset_intersects(&sc, &cf))
+			if (cpuset_parse_list(&sc, a, s->cpus, strlen(s->cpus)) || !cpuset_intersects(&sc, &cf))
 				continue;
 		}
 		if (dev_filter) {
 			struct cpuset sc;
-			if (!cpuset_parse_list(&sc, &a, s->cpus, strlen(s->cpus)))
+			if (!cpuset_parse_list(&sc, a, s->cpus, strlen(s->cpus)))
 				for (int c = cpuset_next(&sc, 0); c >= 0; c = cpuset_next(&sc, c + 1))
 					cpuset_set(&dev_cpus, c);
 		}
@@ -333,6 +336,16 @@ static void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const stru
 	if (sidx)
 		qsort(sidx, (size_t)ns, sizeof(int), cmp_src);
 
+	*sidx_out = sidx;
+	*ns_out = ns;
+	*cidx_out = cidx;
+	*nc_out = nc;
+}
+
+/* The CPU table from row 3: every CPU, or on a tall host a heat map of all of them and
+ * then the busiest by the sort key. Returns the next free row. */
+static int draw_cpus(struct top_ui *ui, const struct top_frame *f, int *cidx, int nc, int rows, int cols)
+{
 	/* Space: rows 2..rows-2; CPUs get up to ~55%, sources the rest (at least 4). */
 	int y = 3, last = rows - 2;
 	int avail = last - y;
@@ -376,6 +389,14 @@ static void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const stru
 		for (int i = 0; i < nc && i < cpu_lines; i++)
 			cpu_row(ui, y++, cols, &f->cpus[cidx[i]]);
 	}
+	return y;
+}
+
+/* The IRQ source table from row y to the last row. */
+static void draw_srcs(struct top_ui *ui, const struct top_frame *f, const struct top_state *st, const int *sidx, int ns,
+		      int y, int rows, int cols)
+{
+	int last = rows - 2;
 	y++;
 	if (y < last) {
 		if (ui->color)
@@ -399,10 +420,11 @@ static void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const stru
 	}
 	if (!ns && y < last)
 		mvaddnstr(y, 0, st->filter[0] ? "  (nothing matches the filter)" : "  (no interrupts this interval)", cols);
-	free(sidx);
-	free(cidx);
-	arena_free(&a);
-keys:
+}
+
+/* The bottom line: the prompt being typed, or a message, or the keys. */
+static void draw_keys(struct top_ui *ui, int rows, int cols)
+{
 	move(rows - 1, 0);
 	if (ui->prompting) {
 		printw("%s: %s", ui->prompt_kind == 'd' ? "interval (s)" : "filter (device, IRQ, VM or 'cpu N')", ui->input);
@@ -419,6 +441,26 @@ keys:
 		ui->msg[0] = '\0';
 	}
 	clrtoeol();
+}
+
+static void top_ui_draw(struct top_ui *ui, const struct top_frame *f, const struct top_state *st)
+{
+	int rows = LINES, cols = COLS;
+	erase();
+	draw_status(ui, f, st, cols);
+	if (!f) {
+		mvaddnstr(2, 0, "sampling...", cols);
+	} else {
+		struct arena a = { 0 };
+		int *sidx, *cidx, ns, nc;
+		select_rows(f, st, &a, &sidx, &ns, &cidx, &nc);
+		int y = draw_cpus(ui, f, cidx, nc, rows, cols);
+		draw_srcs(ui, f, st, sidx, ns, y, rows, cols);
+		free(sidx);
+		free(cidx);
+		arena_free(&a);
+	}
+	draw_keys(ui, rows, cols);
 	refresh();
 }
 
