@@ -9,14 +9,10 @@
 const char *verdict_name(enum verdict v)
 {
 	switch (v) {
-	case VERDICT_BETTER:
-		return "better";
-	case VERDICT_SAME:
-		return "no measurable change";
-	case VERDICT_WORSE:
-		return "worse";
-	case VERDICT_UNKNOWN:
-		break;
+	case VERDICT_BETTER: return "better";
+	case VERDICT_SAME: return "no measurable change";
+	case VERDICT_WORSE: return "worse";
+	case VERDICT_UNKNOWN: break;
 	}
 	return "unknown";
 }
