@@ -19,6 +19,7 @@ static const struct cmd commands[] = {
 	{ "plan", cmd_plan, "plan where every interrupt should run (writes nothing)" },
 	{ "apply", cmd_apply, "apply a plan: dry run unless --yes; journaled, read back" },
 	{ "rollback", cmd_rollback, "restore the values recorded in an apply journal" },
+	{ "fix", cmd_fix, "diagnose, apply with an automatic undo, prove it before/after" },
 	{ "persist", cmd_persist, "install a boot-time unit and irqbalance ban for a plan" },
 	{ "baseline", cmd_baseline, "save a host's interrupt profile; check it for drift" },
 	{ "export", cmd_export, "write Prometheus metrics (node_exporter textfile collector)" },

@@ -54,6 +54,24 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g);
 int cmd_rollback(int argc, char **argv, const struct global_opts *g);
 int cmd_persist(int argc, char **argv, const struct global_opts *g);
 int cmd_report(int argc, char **argv, const struct global_opts *g);
+int cmd_fix(int argc, char **argv, const struct global_opts *g);
+
+/* latency with its argv, and for fix the probed CPUs' samples merged at 1 µs
+ * (cmd/latency.c): quiet prints nothing to stdout (--save still writes). */
+#include "sample/hist.h"
+struct latency_capture {
+	bool quiet;
+	struct hist merged;
+	double elapsed_s;
+	bool fifo, interrupted;
+	const char *method;	/* attribution: "tracepoints", "counts", "none" */
+};
+int latency_run(int argc, char **argv, const struct global_opts *g, struct latency_capture *cap);
+/* plan's table of the change (cmd/plan.c), terminal-safe. */
+struct plan;
+struct host;
+struct arena;
+void plan_print_table(const struct plan *p, const struct host *h, struct arena *a, FILE *f);
 
 /* Shared by plan/apply/rollback/persist (cmd/apply.c). */
 struct arena;

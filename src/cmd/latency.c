@@ -755,6 +755,11 @@ static void move_off_probed(const int *cpus, int n)
 
 int cmd_latency(int argc, char **argv, const struct global_opts *g)
 {
+	return latency_run(argc, argv, g, NULL);
+}
+
+int latency_run(int argc, char **argv, const struct global_opts *g, struct latency_capture *cap)
+{
 	struct lat_opts o;
 	int rc = parse_args(argc, argv, g, &o);
 	if (rc)
@@ -907,6 +912,16 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 			c->attrib_rc = probe_attr_result(pa, i, c->thr_us, &c->causes, &c->srcs, &c->res);
 	}
 	uint64_t period_ms = period / 1000000;
+	if (cap) {
+		/* fix: the probed CPUs' samples together, at 1 µs (the saved file has log buckets) */
+		hist_init(&cap->merged);
+		for (int i = 0; i < ncpus; i++)
+			hist_merge(&cap->merged, cs[i].h);
+		cap->elapsed_s = ri.elapsed_s;
+		cap->fifo = ri.nfifo == ncpus;
+		cap->interrupted = ri.interrupted;
+		cap->method = probe_attr_method_name(ri.method);
+	}
 	struct buf out = { 0 };
 	if (o.json || o.save) {
 		render_json(&out, &ri, cs, ncpus, period_ms, ri.method == PA_TRACE ? NULL : why, before,
@@ -923,7 +938,8 @@ int cmd_latency(int argc, char **argv, const struct global_opts *g)
 		if (before)
 			render_compare_text(&out, o.compare, before, nbefore, cs, ncpus);
 	}
-	fwrite(out.data, 1, out.len, stdout);
+	if (!cap || !cap->quiet)
+		fwrite(out.data, 1, out.len, stdout);
 	fflush(stdout);
 	buf_free(&out);
 	free(cs);

@@ -200,7 +200,7 @@ static void print_json(const struct plan *p, struct arena *a, FILE *f)
 
 /* The table quotes action names and devices from the host (a --root tree may be
  * hostile): it is printed terminal-safe. */
-static void print_table_safe(const struct plan *p, const struct host *h, struct arena *a, FILE *f)
+void plan_print_table(const struct plan *p, const struct host *h, struct arena *a, FILE *f)
 {
 	char *tbl = NULL;
 	size_t tlen = 0;
@@ -292,7 +292,7 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 	if (g->json)
 		print_json(&p, &a, to_stdout ? stderr : stdout);
 	else
-		print_table_safe(&p, &h, &a, to_stdout ? stderr : stdout);
+		plan_print_table(&p, &h, &a, to_stdout ? stderr : stdout);
 	if (to_stdout)
 		r = write_out(out, &text);
 	if (g->json) {
