@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -544,6 +545,32 @@ static void finish(const struct fix_opts *o, const char *dir, const char *sdir, 
 	(void)sdir;
 }
 
+static volatile sig_atomic_t g_fix_signal;
+
+static void on_signal(int sig)
+{
+	g_fix_signal = sig;
+}
+
+/* Roll back now through the guardian (it owns the undo); the exit status. */
+static int undo_now(const char *sdir, struct arena *a, struct fix_report *r, const char *why)
+{
+	struct guard_result res;
+	int gr = guard_request(sdir, "abort", 120, &res);
+	if (gr == -ENOENT || gr == -ESTALE)
+		gr = guard_last(sdir, &res);
+	if (gr) {
+		r->outcome = "unknown";
+		r->reason = arena_printf(a, "%s; the guardian did not answer: %s", why, strerror(-gr));
+		return r->exit_code = FIX_FAILED;
+	}
+	r->outcome = arena_strdup(a, res.outcome);
+	r->reason = why;
+	r->restored = res.restored;
+	r->restore_failed = res.failed;
+	return r->exit_code = !strcmp(res.outcome, "rolled-back") && !res.failed ? FIX_ROLLED_BACK : FIX_FAILED;
+}
+
 static void rm_bundle(const char *dir)
 {
 	static const char *const names[] = {
@@ -665,10 +692,19 @@ int cmd_fix(int argc, char **argv, const struct global_opts *g)
 		goto out;
 	}
 	step(&o, "measuring after on the VM CPUs %s...", r.vm_cpus);
-	if (measure(g, &o, dir, "latency-after.json", r.vm_cpus, &p.vm_cpus, &cap[1], &r.after)) {
-		/* nothing to judge by: the guardian undoes it now */
-		struct guard_result res;
-		guard_request(sdir, "abort", 120, &res);
+	/* a signal from here on (Ctrl-C, the terminal gone, kill): the guardian undoes the
+	 * change now rather than at the deadline; SIGKILL leaves it to the deadline */
+	struct sigaction sa = { .sa_handler = on_signal }, old[3];
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	int mr = measure(g, &o, dir, "latency-after.json", r.vm_cpus, &p.vm_cpus, &cap[1], &r.after);
+	if (mr || g_fix_signal || cap[1].interrupted) {
+		rc = undo_now(sdir, &a, &r, mr ? "the measurement after failed" : "interrupted by a signal");
+		finish(&o, o.out, sdir, &r, t0);
+		for (int i = 0; i < 3; i++)
+			sigaction(sigs[i], &old[i], NULL);
 		goto out;
 	}
 	{
@@ -705,6 +741,8 @@ int cmd_fix(int argc, char **argv, const struct global_opts *g)
 			rc = r.exit_code = FIX_FAILED;
 	}
 	finish(&o, o.out, sdir, &r, t0);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
 out:
 	if (gd.fd >= 0)
 		close(gd.fd);
