@@ -375,25 +375,28 @@ static int measure(const struct global_opts *g, const struct fix_opts *o, const 
 	return r;
 }
 
-/* Test hook (IRQSIGHT_FAULT_FIX_AFTER_US, like IRQSIGHT_FAULT_AFTER_WRITES): every
- * after-sample later by N µs, a "worse" the lab and the tests can force. */
-static void fault_after(struct hist *h)
+/* Test hook (IRQSIGHT_FAULT_FIX_AFTER_US=N, like IRQSIGHT_FAULT_AFTER_WRITES): the change
+ * made every wake-up N µs later. The after-samples become the before-samples N µs later
+ * (not the measured after ones, which under TCG can be noisier than any N): with N above
+ * the before maximum every resample is worse, a "worse" the lab and tests can force. */
+static void fault_after(const struct hist *before, struct hist *after)
 {
 	const char *e = getenv("IRQSIGHT_FAULT_FIX_AFTER_US");
-	int add = e ? atoi(e) : 0;
-	if (add <= 0 || add >= HIST_BUCKETS)
+	long add = e ? atol(e) : 0;
+	if (add <= 0 || add > 3600L * 1000000)
 		return;
-	for (int i = HIST_BUCKETS - 1; i >= 0; i--) {
-		uint64_t c = h->count[i];
-		h->count[i] = 0;
+	hist_init(after);
+	for (long i = 0; i < HIST_BUCKETS; i++) {
 		if (i + add < HIST_BUCKETS)
-			h->count[i + add] += c;
+			after->count[i + add] += before->count[i];
 		else
-			h->overflow += c;
+			after->overflow += before->count[i];
 	}
-	h->min_ns += (uint64_t)add * 1000;
-	h->max_ns += (uint64_t)add * 1000;
-	h->sum_ns += h->n * (uint64_t)add * 1000;
+	after->overflow += before->overflow;
+	after->n = before->n;
+	after->min_ns = before->min_ns + (uint64_t)add * 1000;
+	after->max_ns = before->max_ns + (uint64_t)add * 1000;
+	after->sum_ns = before->sum_ns + before->n * (uint64_t)add * 1000;
 }
 
 /* ---- apply under the guardian ---- */
@@ -717,7 +720,14 @@ int cmd_fix(int argc, char **argv, const struct global_opts *g)
 			src_close(&s2);
 		}
 	}
-	fault_after(&cap[1].merged);
+	if (g_fix_signal) {
+		rc = undo_now(sdir, &a, &r, "interrupted by a signal");
+		finish(&o, o.out, sdir, &r, t0);
+		for (int i = 0; i < 3; i++)
+			sigaction(sigs[i], &old[i], NULL);
+		goto out;
+	}
+	fault_after(&cap[0].merged, &cap[1].merged);
 	r.has_verdict = verdict_compute(&cap[0].merged, &cap[1].merged, VERDICT_SEED, 0, &r.v) == 0;
 	const char *what = decide(&o, &r, &r.reason);
 	struct guard_result res;
