@@ -481,6 +481,34 @@ static int vm_cpus_for(const struct fix_opts *o, const struct host *h, struct ar
 	return 0;
 }
 
+static int cmp_move(const void *a, const void *b)
+{
+	const struct fix_move *x = a, *y = b;
+	return x->cost < y->cost ? 1 : x->cost > y->cost ? -1 : x->irq - y->irq;
+}
+
+/* The IRQs the plan takes off the VM CPUs (their affinity names one now), ranked by the
+ * time they take there: the diagnosis also when only --vm-cpus says which CPUs run VMs
+ * (the rules judge the roles alone). */
+static void moves_off(const struct plan *p, const struct host *h, struct arena *a, struct fix_report *r)
+{
+	r->mv = arena_calloc(a, (size_t)p->nirqs + 1, sizeof(*r->mv));
+	for (int i = 0; i < p->nirqs; i++) {
+		const struct plan_irq *q = &p->irqs[i];
+		if (q->kind != PLAN_MOVE || !q->has_now || cpuset_equal(&q->now, &q->cpus) ||
+		    !cpuset_intersects(&q->now, &p->vm_cpus))
+			continue;
+		const struct irq *hq = q->irq >= 0 ? host_irq_by_number(h, q->irq) : NULL;
+		r->mv[r->nmv++] = (struct fix_move){ .irq = q->irq,
+						     .name = q->name,
+						     .dev = q->bdf,
+						     .now = cpuset_list_str(a, &q->now, "-"),
+						     .planned = cpuset_list_str(a, &q->cpus, "-"),
+						     .cost = hq ? irq_vm_cost(h, hq, &p->vm_cpus) : -1 };
+	}
+	qsort(r->mv, (size_t)r->nmv, sizeof(*r->mv), cmp_move);
+}
+
 static int plan_moves(const struct plan *p, int *managed)
 {
 	int moves = 0;
@@ -649,6 +677,7 @@ int cmd_fix(int argc, char **argv, const struct global_opts *g)
 	r.vm_from = p.vm_cpus_from;
 	diagnose(&h, &fs, &p.vm_cpus, &a, &r);
 	r.moves = plan_moves(&p, &r.managed);
+	moves_off(&p, &h, &a, &r);
 	plan_format(&p, &text);
 	char plan_path[PATH_MAX];
 	snprintf(plan_path, sizeof(plan_path), "%s/plan", dir);

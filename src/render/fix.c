@@ -33,6 +33,18 @@ static void items_text(const struct fix_report *r, struct buf *out)
 			buf_printf(out, " (%.1f%s)", f->cost, r->cost_unit);
 		buf_puts(out, "\n");
 	}
+	if (r->nmv)
+		buf_printf(out, "IRQs the plan moves off the VM CPUs, most time taken from them first:\n");
+	for (int i = 0; i < r->nmv && i < 12; i++) {
+		const struct fix_move *m = &r->mv[i];
+		buf_printf(out, "  IRQ %-5d %-22s %-13s %s → %s", m->irq, m->name ? m->name : "", m->dev ? m->dev : "-",
+			   m->now, m->planned);
+		if (m->cost >= 0)
+			buf_printf(out, "  %.2f%s", m->cost, r->cost_unit);
+		buf_puts(out, "\n");
+	}
+	if (r->nmv > 12)
+		buf_printf(out, "  and %d more (see --json)\n", r->nmv - 12);
 	if (!other)
 		return;
 	buf_printf(out, "Not fixed by fix (firmware, boot parameters, kernel-managed IRQs, configuration):\n");
@@ -162,6 +174,22 @@ void render_fix_json(const struct fix_report *r, struct buf *out)
 	}
 	json_arr_end(&j);
 	json_str(&j, "cost_unit", r->cost_unit);
+	json_arr_begin(&j, "moves_off_vm_cpus");
+	for (int i = 0; i < r->nmv; i++) {
+		const struct fix_move *m = &r->mv[i];
+		json_obj_begin(&j, NULL);
+		json_int(&j, "irq", m->irq);
+		json_str(&j, "name", m->name);
+		json_str(&j, "device", m->dev);
+		json_str(&j, "now", m->now);
+		json_str(&j, "planned", m->planned);
+		if (m->cost >= 0)
+			json_double(&j, "cost", m->cost, 2);
+		else
+			json_null(&j, "cost");
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
 	json_obj_begin(&j, "plan");
 	json_int(&j, "moves", r->moves);
 	json_int(&j, "managed", r->managed);

@@ -20,6 +20,13 @@ struct fix_item {
 	int nfix;
 };
 
+/* An IRQ the plan moves off the VM CPUs, with what it takes from them. */
+struct fix_move {
+	int irq;
+	const char *name, *dev, *now, *planned;
+	double cost;		/* cost_unit, over the check's sample; < 0 unknown */
+};
+
 /* One measurement window on the VM CPUs. */
 struct fix_window {
 	bool done;
@@ -37,6 +44,8 @@ struct fix_report {
 	struct fix_item *items;
 	int nitems;
 	int moves, managed;	/* plan: IRQs to move, kernel-managed ones that stay */
+	struct fix_move *mv;	/* the moves off the VM CPUs, most time taken first */
+	int nmv;
 	bool applied;
 	int written, write_failed;
 	const char *journal, *plan, *out_dir, *state_dir;
