@@ -116,6 +116,7 @@ TEST(verdict_same_distribution_mostly_no_change)
 			CHECK_INT(r.v, VERDICT_SAME);
 	}
 	CHECK(same >= 17);
+	CHECK(better <= 2);
 	fill(b, 7, 20000, 0);
 	fill(a, 8, 20000, -60);
 	struct verdict_res r;
