@@ -278,7 +278,7 @@ static void diagnose(const struct host *h, const struct findings *fs, const stru
 		     struct fix_report *r)
 {
 	r->items = arena_calloc(a, (size_t)fs->n + 1, sizeof(*r->items));
-	r->cost_unit = h->traced ? "% of a CPU" : "/s";
+	r->cost_unit = h->traced ? "% of a CPU" : h->sample_seconds > 0 ? "/s" : " since boot";
 	for (int i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
 		if (f->severity == SEV_INFO)

@@ -9,7 +9,9 @@
 #  - the guardian is in its own session (no terminal) and survives SIGHUP;
 #  - `fix --confirm` from another shell keeps the change past the deadline, `fix --abort`
 #    restores now; a second fix while one is pending is refused; --confirm with nothing
-#    pending is exit 3.
+#    pending is exit 3;
+#  - on a terminal (script(1)): the VM CPUs are asked for, the plan shown, the apply asked
+#    (declined: nothing written); without a terminal and --yes: refused.
 # The verdict itself: unit tests (tests/unit/test_verdict.c); the measured flow: the lab's
 # stutter scenario (tests/lab/scenarios/stutter). Prints "fix: N passed, N failed".
 set -u
@@ -126,6 +128,27 @@ check "aborted: tree identical to the original" same
 "$BIN" fix --confirm >"$T/out" 2>&1
 rc=$?
 check "fix --confirm with nothing pending: exit 3 (rc $rc)" sh -c "test $rc = 3 && grep -q 'no pending fix' '$T/out'"
+# ---- on a terminal (script(1) gives it one): the VM CPUs asked, the plan shown, the apply asked
+if command -v script >/dev/null; then
+	fresh
+	printf '1\ny\n' | timeout 60 script -qec "'$BIN' --root '$T/root' fix --prove 0 --confirm 60" /dev/null >"$T/out" 2>&1
+	rc=$?
+	check "on a terminal: asks for the VM CPUs and before the apply, shows the plan, pending (rc $rc)" \
+		sh -c "test $rc = 4 && grep -q 'Which CPUs run the VMs' '$T/out' && grep -q 'Kept free of interrupts: 1' '$T/out' &&
+			grep -q 'Apply the plan' '$T/out' && test \"\$(cat '$T/root/proc/irq/34/smp_affinity_list')\" = 0"
+	"$BIN" fix --abort >/dev/null 2>&1
+	check "on a terminal: aborted, tree identical to the original" same
+	fresh
+	printf '1\nn\n' | timeout 60 script -qec "'$BIN' --root '$T/root' fix --prove 0" /dev/null >"$T/out" 2>&1
+	rc=$?
+	check "on a terminal, declined: exit 1, no guardian, nothing written (rc $rc)" \
+		sh -c "test $rc = 1 && test ! -e '$T/state/fix-guardian.pid'" && same
+else
+	bad "script(1) missing (bsdutils): the terminal cases cannot run"
+fi
+echo | "$BIN" --root "$T/root" fix --vm-cpus 1 --prove 0 >"$T/out" 2>&1
+rc=$?
+check "no terminal and no --yes: refused, nothing written (rc $rc)" sh -c "test $rc = 3 && grep -q -- '--yes' '$T/out'" && same
 "$BIN" --root "$T/root" fix --yes --vm-cpus 1 >"$T/out" 2>&1
 rc=$?
 check "fix --root without --prove 0: refused, nothing written (rc $rc)" sh -c "test $rc = 3 && grep -q 'prove 0' '$T/out'" && same
