@@ -842,7 +842,7 @@ int latency_run(int argc, char **argv, const struct global_opts *g, struct laten
 		pa = NULL;
 		ri.method = PA_NONE;
 	}
-	if (isatty(STDERR_FILENO))
+	if (isatty(STDERR_FILENO) && !cap)	/* fix says what it measures itself */
 		fprintf(stderr, "irqsight: measuring %d CPU%s for %.1f s (Ctrl-C stops early)...\n", ncpus,
 			ncpus > 1 ? "s" : "", (double)o.duration_ns / 1e9);
 	rc = probe_start(&p);
