@@ -200,16 +200,18 @@ static int act_on_pending(const struct fix_opts *o)
 	if (r)
 		return err("the guardian (pid %d) did not answer: %s; `irqsight rollback %s` undoes the fix",
 			   (int)st.pid, strerror(-r), st.journal);
-	if (o->json)
-		printf("{\n  \"outcome\": \"%s\",\n  \"reason\": \"%s\",\n  \"journal\": \"%s\",\n  \"restored\": %d,\n"
-		       "  \"restore_failed\": %d\n}\n",
-		       res.outcome, res.reason, res.journal, res.restored, res.failed);
-	else if (!strcmp(res.outcome, "confirmed"))
+	if (o->json) {
+		struct buf b = { 0 };
+		render_fix_request_json(res.outcome, res.reason, res.journal, res.restored, res.failed, &b);
+		fwrite(b.data, 1, b.len, stdout);
+		buf_free(&b);
+	} else if (!strcmp(res.outcome, "confirmed")) {
 		printf("Confirmed: the fix of %s is kept (make it permanent with `irqsight persist PLAN`).\n",
 		       res.journal);
-	else
+	} else {
 		printf("Rolled back (%s): %d value(s) restored, %d failed; journal %s\n", res.reason, res.restored,
 		       res.failed, res.journal);
+	}
 	return !strcmp(res.outcome, "rolled-back") || !strcmp(res.outcome, "confirmed") ? EXIT_OK : FIX_FAILED;
 }
 
@@ -615,6 +617,66 @@ static void rm_bundle(const char *dir)
 	rmdir(dir);
 }
 
+/* After the apply: measure, check, judge, keep or roll back; the exit status. A signal
+ * from here on (Ctrl-C, the terminal gone, kill) has the guardian undo the change now
+ * rather than at the deadline; SIGKILL leaves it to the deadline. */
+static int after_phase(const struct global_opts *g, const struct fix_opts *o, const char *dir, const char *sdir,
+		       const struct plan *p, struct latency_capture *cap, struct arena *a, struct fix_report *r)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, old[3];
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	int rc;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	step(o, "measuring after on the VM CPUs %s...", r->vm_cpus);
+	int mr = measure(g, o, dir, "latency-after.json", r->vm_cpus, &p->vm_cpus, &cap[1], &r->after);
+	if (mr || g_fix_signal || cap[1].interrupted) {
+		rc = undo_now(sdir, a, r, mr ? "the measurement after failed" : "interrupted by a signal");
+		goto out;
+	}
+	struct source s2;
+	struct host h2;
+	struct findings f2;
+	step(o, "checking after (a %.1f s sampled check)...", o->interval_s);
+	if (!check_to(g, o, dir, "check-after.json", &s2, &h2, &f2)) {
+		host_free(&h2);
+		src_close(&s2);
+	}
+	if (g_fix_signal) {
+		rc = undo_now(sdir, a, r, "interrupted by a signal");
+		goto out;
+	}
+	fault_after(&cap[0].merged, &cap[1].merged);
+	r->has_verdict = verdict_compute(&cap[0].merged, &cap[1].merged, VERDICT_SEED, 0, &r->v) == 0;
+	const char *what = decide(o, r, &r->reason);
+	struct guard_result res;
+	int gr = guard_request(sdir, what, 120, &res);
+	if (gr == -ENOENT || gr == -ESTALE)
+		gr = guard_last(sdir, &res);	/* it ended first: a deadline, or --confirm/--abort from elsewhere */
+	if (gr) {
+		r->outcome = "unknown";
+		r->reason = "the guardian did not answer";
+		rc = r->exit_code = FIX_FAILED;
+		goto out;
+	}
+	r->outcome = arena_strdup(a, res.outcome);
+	if (strcmp(res.reason, "confirm") && strcmp(res.reason, "abort"))
+		r->reason = arena_printf(a, "%s: %s", res.reason, r->reason);
+	r->restored = res.restored;
+	r->restore_failed = res.failed;
+	rc = !strcmp(res.outcome, "confirmed")			  ? FIX_KEPT
+	     : !strcmp(res.outcome, "rolled-back") && !res.failed ? FIX_ROLLED_BACK
+								  : FIX_FAILED;
+	if (r->write_failed && rc == FIX_KEPT)
+		rc = FIX_FAILED;
+	r->exit_code = rc;
+out:
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	return rc;
+}
+
 int cmd_fix(int argc, char **argv, const struct global_opts *g)
 {
 	struct fix_opts o;
@@ -723,65 +785,8 @@ int cmd_fix(int argc, char **argv, const struct global_opts *g)
 		finish(&o, o.out, sdir, &r, t0);
 		goto out;
 	}
-	step(&o, "measuring after on the VM CPUs %s...", r.vm_cpus);
-	/* a signal from here on (Ctrl-C, the terminal gone, kill): the guardian undoes the
-	 * change now rather than at the deadline; SIGKILL leaves it to the deadline */
-	struct sigaction sa = { .sa_handler = on_signal }, old[3];
-	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
-	sigemptyset(&sa.sa_mask);
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	int mr = measure(g, &o, dir, "latency-after.json", r.vm_cpus, &p.vm_cpus, &cap[1], &r.after);
-	if (mr || g_fix_signal || cap[1].interrupted) {
-		rc = undo_now(sdir, &a, &r, mr ? "the measurement after failed" : "interrupted by a signal");
-		finish(&o, o.out, sdir, &r, t0);
-		for (int i = 0; i < 3; i++)
-			sigaction(sigs[i], &old[i], NULL);
-		goto out;
-	}
-	{
-		struct source s2;
-		struct host h2;
-		struct findings f2;
-		step(&o, "checking after (a %.1f s sampled check)...", o.interval_s);
-		if (!check_to(g, &o, dir, "check-after.json", &s2, &h2, &f2)) {
-			host_free(&h2);
-			src_close(&s2);
-		}
-	}
-	if (g_fix_signal) {
-		rc = undo_now(sdir, &a, &r, "interrupted by a signal");
-		finish(&o, o.out, sdir, &r, t0);
-		for (int i = 0; i < 3; i++)
-			sigaction(sigs[i], &old[i], NULL);
-		goto out;
-	}
-	fault_after(&cap[0].merged, &cap[1].merged);
-	r.has_verdict = verdict_compute(&cap[0].merged, &cap[1].merged, VERDICT_SEED, 0, &r.v) == 0;
-	const char *what = decide(&o, &r, &r.reason);
-	struct guard_result res;
-	int gr = guard_request(sdir, what, 120, &res);
-	if (gr == -ENOENT || gr == -ESTALE)
-		gr = guard_last(sdir, &res);	/* it ended first: a deadline, or --confirm/--abort from elsewhere */
-	if (gr) {
-		r.outcome = "unknown";
-		r.reason = "the guardian did not answer";
-		rc = r.exit_code = FIX_FAILED;
-	} else {
-		r.outcome = arena_strdup(&a, res.outcome);
-		if (strcmp(res.reason, "confirm") && strcmp(res.reason, "abort"))
-			r.reason = arena_printf(&a, "%s: %s", res.reason, r.reason);
-		r.restored = res.restored;
-		r.restore_failed = res.failed;
-		rc = r.exit_code = !strcmp(res.outcome, "confirmed")			? FIX_KEPT
-				   : !strcmp(res.outcome, "rolled-back") && !res.failed ? FIX_ROLLED_BACK
-											: FIX_FAILED;
-		if (r.write_failed && rc == FIX_KEPT)
-			rc = r.exit_code = FIX_FAILED;
-	}
+	rc = after_phase(g, &o, dir, sdir, &p, cap, &a, &r);
 	finish(&o, o.out, sdir, &r, t0);
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
 out:
 	if (gd.fd >= 0)
 		close(gd.fd);

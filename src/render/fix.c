@@ -236,3 +236,18 @@ void render_fix_json(const struct fix_report *r, struct buf *out)
 	json_obj_end(&j);
 	json_end(&j);
 }
+
+void render_fix_request_json(const char *outcome, const char *reason, const char *journal, int restored, int failed,
+			     struct buf *out)
+{
+	struct json j;
+	json_init(&j, out, true);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "outcome", outcome);
+	json_str(&j, "reason", reason);
+	json_str(&j, "journal", journal);
+	json_int(&j, "restored", restored);
+	json_int(&j, "restore_failed", failed);
+	json_obj_end(&j);
+	json_end(&j);
+}

@@ -63,5 +63,8 @@ struct fix_report {
 
 void render_fix_text(const struct fix_report *r, struct buf *out);
 void render_fix_json(const struct fix_report *r, struct buf *out);
+/* `fix --confirm/--abort --json`: what the guardian recorded. */
+void render_fix_request_json(const char *outcome, const char *reason, const char *journal, int restored, int failed,
+			     struct buf *out);
 
 #endif
