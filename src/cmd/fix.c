@@ -652,7 +652,8 @@ static int after_phase(const struct global_opts *g, const struct fix_opts *o, co
 	const char *what = decide(o, r, &r->reason);
 	struct guard_result res;
 	int gr = guard_request(sdir, what, 120, &res);
-	if (gr == -ENOENT || gr == -ESTALE)
+	bool elsewhere = gr == -ENOENT || gr == -ESTALE;
+	if (elsewhere)
 		gr = guard_last(sdir, &res);	/* it ended first: a deadline, or --confirm/--abort from elsewhere */
 	if (gr) {
 		r->outcome = "unknown";
@@ -661,8 +662,11 @@ static int after_phase(const struct global_opts *g, const struct fix_opts *o, co
 		goto out;
 	}
 	r->outcome = arena_strdup(a, res.outcome);
-	if (strcmp(res.reason, "confirm") && strcmp(res.reason, "abort"))
-		r->reason = arena_printf(a, "%s: %s", res.reason, r->reason);
+	if (!strcmp(res.reason, "deadline"))
+		r->reason = arena_printf(a, "the deadline passed first; the data said: %s", r->reason);
+	else if (elsewhere)
+		r->reason = arena_printf(a, "`irqsight fix --%s` from another shell; the data said: %s", res.reason,
+					 r->reason);
 	r->restored = res.restored;
 	r->restore_failed = res.failed;
 	rc = !strcmp(res.outcome, "confirmed")			  ? FIX_KEPT
