@@ -66,6 +66,11 @@ struct host *cmd_host(const struct global_opts *g, const struct host_opts *ho);
 /* A WRITES_HOST command about to write the live host as another user: prints
  * "<what>: run it as root (<instead>)" and returns EXIT_UNKNOWN; else 0. */
 int cmd_need_root_user(bool live, const char *what, const char *instead);
+/* For a command that builds more than one host in its run (fix: before and after the
+ * change): open g->root into src and build h (sampling live for `sample` seconds, with
+ * tracepoint times as root when `trace`), with the runner's messages. 0 or EXIT_UNKNOWN
+ * (said why); the caller frees h and closes src. */
+int cmd_open_host(const struct global_opts *g, double sample, bool trace, struct source *src, struct host *h);
 /* The runner's wording for a root that cannot be opened (stage 0) or a host that
  * cannot be built (stage 1) from host_build()'s -errno, for callers that report into a
  * buffer (export, serve). */

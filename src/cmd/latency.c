@@ -239,6 +239,17 @@ static int output(struct lat_job *j, const struct latency_saved *before, size_t 
 	const struct lat_cpu *cs = j->cs;
 	uint64_t period_ms = j->period_ns / 1000000;
 	int rc, ret = EXIT_OK;
+	struct latency_capture *cap = j->cap;
+	if (cap) {
+		/* fix: the probed CPUs' samples together, at 1 µs (the saved file has log buckets) */
+		hist_init(&cap->merged);
+		for (int i = 0; i < j->ncpus; i++)
+			hist_merge(&cap->merged, cs[i].h);
+		cap->elapsed_s = j->ri.elapsed_s;
+		cap->fifo = j->ri.nfifo == j->ncpus;
+		cap->interrupted = j->ri.interrupted;
+		cap->method = probe_attr_method_name(j->ri.method);
+	}
 	struct buf out = { 0 };
 	if (o->json || o->save)
 		render_latency_json(&out, &j->ri, cs, j->ncpus, period_ms, j->ri.method == PA_TRACE ? NULL : j->why,
@@ -253,7 +264,8 @@ static int output(struct lat_job *j, const struct latency_saved *before, size_t 
 		if (before)
 			render_latency_compare_text(&out, o->compare, before, nbefore, cs, j->ncpus);
 	}
-	fwrite(out.data, 1, out.len, stdout);
+	if (!cap || !cap->quiet)
+		fwrite(out.data, 1, out.len, stdout);
 	fflush(stdout);
 	buf_free(&out);
 	return ret;
@@ -261,7 +273,12 @@ static int output(struct lat_job *j, const struct latency_saved *before, size_t 
 
 int cmd_latency(int argc, char **argv, const struct global_opts *g)
 {
-	struct lat_job j = { 0 };
+	return latency_run(argc, argv, g, NULL);
+}
+
+int latency_run(int argc, char **argv, const struct global_opts *g, struct latency_capture *cap)
+{
+	struct lat_job j = { .cap = cap };
 	int rc = parse_args(argc, argv, g, &j.o);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;

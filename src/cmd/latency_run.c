@@ -78,7 +78,7 @@ static int run_probe(struct lat_job *j)
 		j->pa = NULL;
 		j->ri.method = PA_NONE;
 	}
-	if (isatty(STDERR_FILENO))
+	if (isatty(STDERR_FILENO) && !j->cap)	/* fix says what it measures itself */
 		fprintf(stderr, "irqsight: measuring %d CPU%s for %.1f s (Ctrl-C stops early)...\n", j->ncpus,
 			j->ncpus > 1 ? "s" : "", (double)j->o.duration_ns / 1e9);
 	rc = probe_start(&j->p);

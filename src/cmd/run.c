@@ -64,6 +64,22 @@ static int host_err(const struct global_opts *g, int stage, int r)
 	return err("%s", msg);
 }
 
+int cmd_open_host(const struct global_opts *g, double sample, bool trace, struct source *src, struct host *h)
+{
+	int r = src_open(src, g->root);
+	if (r)
+		return host_err(g, 0, r);
+	struct host_opts ho = { .sample_seconds = src->is_live ? sample : 0,
+				.trace = trace,
+				.no_trace_why = trace ? NULL : "--no-trace" };
+	r = host_build(h, src, &ho);
+	if (r) {
+		src_close(src);
+		return host_err(g, 1, r);
+	}
+	return 0;
+}
+
 struct source *cmd_root(const struct global_opts *g)
 {
 	if (run.src_open)

@@ -17,6 +17,7 @@
 	X(plan, NEEDS_HOST, "plan where every interrupt should run (writes nothing)") \
 	X(apply, NEEDS_HOST | WRITES_HOST, "apply a plan: dry run unless --yes; journaled, read back") \
 	X(rollback, WRITES_HOST, "restore the values recorded in an apply journal") \
+	X(fix, NEEDS_ROOT | WRITES_HOST, "diagnose, apply with an automatic undo, prove it before/after") \
 	X(persist, WRITES_HOST, "install irqsight-keep.service (or --oneshot) and the irqbalance ban") \
 	X(keep, NEEDS_ROOT | WRITES_HOST, "hold a plan in force: re-apply after link, driver and foreign changes") \
 	X(baseline, NEEDS_HOST, "save a host's interrupt profile; check it for drift") \

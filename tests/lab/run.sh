@@ -79,7 +79,7 @@ done
 # it sent into RESULT/out. Writes RESULT/boot.rc and RESULT/boot.seconds.
 boot() {
 	local s=$1 sc=$2 res=$3
-	local MACHINE="q35" IOMMU="" APPEND="" SMP=2 MEM=512 DEVICES=""
+	local MACHINE="q35" IOMMU="" APPEND="" SMP=2 MEM=512 DEVICES="" HOSTFWD="" SENDER_RATE=1000
 	# shellcheck disable=SC1091
 	. "$sc/conf"
 	rm -rf "$res"
@@ -96,12 +96,20 @@ boot() {
 	(cd "$sst" && echo scenario.sh | cpio -o -H newc --quiet -R 0:0 >> "$res/initrd")
 	rm -rf "$sst"
 	truncate -s 64M "$res/vda.img" "$res/nvme.img"
+	# HOSTFWD=PORT (conf): the virtio-net device's user network forwards a free loopback
+	# UDP port of the host to the guest's PORT, and tests/lab/sender.py streams datagrams
+	# into it (SENDER_RATE a second) while the guest runs
+	local fwd="" hport="" spid=""
+	if [ -n "$HOSTFWD" ]; then
+		hport=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		fwd=",hostfwd=udp:127.0.0.1:$hport-:$HOSTFWD"
+	fi
 	local devs=(
 		-drive "file=$res/vda.img,if=none,id=d0,format=raw"
 		-device "virtio-blk-pci,drive=d0,num-queues=$SMP"
 		-drive "file=$res/nvme.img,if=none,id=n0,format=raw"
 		-device "nvme,drive=n0,serial=lab0"
-		-netdev "user,id=u0,restrict=on" -device "virtio-net-pci,netdev=u0,romfile="
+		-netdev "user,id=u0,restrict=on$fwd" -device "virtio-net-pci,netdev=u0,romfile="
 		-netdev "user,id=u1,restrict=on" -device "e1000e,netdev=u1,romfile="
 	)
 	local cmd=(qemu-system-x86_64 -accel "$accel" -M "$MACHINE" -smp "$SMP" -m "$MEM"
@@ -113,6 +121,10 @@ boot() {
 	printf '%q ' "${cmd[@]}" > "$res/qemu.cmd"
 	local t0 t1 rc try
 	t0=$(date +%s.%N)
+	if [ -n "$hport" ]; then
+		python3 "$lab/sender.py" "$hport" "$SENDER_RATE" "$((limit * 2))" 2> "$res/sender.log" &
+		spid=$!
+	fi
 	# One retry when the guest sent nothing: TCG on a loaded 2-core host is slow enough
 	# for the early boot to misjudge (no_timer_check guards the known case, the IO-APIC
 	# timer check that panics "timer doesn't work through Interrupt-remapped IO-APIC").
@@ -125,6 +137,7 @@ boot() {
 			echo "lab: $s/$(basename "$sc"): no results on try 1 (rc $rc), booting again" >&2
 	done
 	t1=$(date +%s.%N)
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
 	echo "$rc" > "$res/boot.rc"
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }' > "$res/boot.seconds"
 	if grep -q '^LAB-END' "$res/out.b64" 2>/dev/null; then

@@ -166,3 +166,48 @@ lab_send() {
 		sleep 0.2
 	done
 }
+
+# --- irqsight fix scenarios (stutter, stutter-undo) ----------------------------------
+# lab_stutter_pin: the virtio-net interface gets the address QEMU's user network forwards
+# to (10.0.2.15, HOSTFWD in conf), its IRQs and RPS go to CPUs 2-3 (the "VM CPUs"). Sets
+# NET and prints the interface, the IRQs and the RPS file to /out/stutter.
+lab_stutter_pin() {
+	NET=
+	for n in /sys/class/net/*; do
+		case $(readlink "$n/device/driver") in *virtio_net) NET=${n##*/} ;; esac
+	done
+	[ -n "$NET" ] || { echo "lab: no virtio-net interface"; return 1; }
+	ip addr add 10.0.2.15/24 dev "$NET"
+	ip link set "$NET" up
+	pci=$(readlink -f "/sys/class/net/$NET/device/..")
+	irqs=
+	for i in "$pci"/msi_irqs/*; do
+		n=${i##*/}
+		echo 2-3 > /proc/irq/$n/smp_affinity_list && irqs="$irqs $n"
+	done
+	for q in /sys/class/net/$NET/queues/rx-*/rps_cpus; do echo c > "$q"; done
+	{ echo "net $NET"; echo "pci ${pci##*/}"; echo "irqs$irqs"; } > /out/stutter
+}
+
+# lab_affinity NAME: every IRQ's smp_affinity_list and every rps_cpus, to /out/aff-NAME.
+lab_affinity() {
+	{
+		for i in /proc/irq/[0-9]*; do echo "irq${i##*/} $(cat $i/smp_affinity_list 2>/dev/null)"; done
+		for q in /sys/class/net/*/queues/rx-*/rps_cpus; do echo "$q $(cat $q)"; done
+		echo "default $(cat /proc/irq/default_smp_affinity)"
+	} > "/out/aff-$1"
+}
+
+# lab_wait_file PATH SEC: wait up to SEC seconds for PATH; 1 when it never came.
+lab_wait_file() {
+	n=0
+	while [ ! -e "$1" ] && [ $n -lt $(($2 * 10)) ]; do sleep 0.1; n=$((n + 1)); done
+	[ -e "$1" ]
+}
+
+# lab_wait_gone PATH SEC: wait up to SEC seconds for PATH to go away.
+lab_wait_gone() {
+	n=0
+	while [ -e "$1" ] && [ $n -lt $(($2 * 10)) ]; do sleep 0.1; n=$((n + 1)); done
+	[ ! -e "$1" ]
+}
