@@ -216,3 +216,17 @@ const char *role_src_kind(enum role_src s)
 	       : s == RS_VCPU		       ? "vm"
 					       : "rcu_nocbs"; /* recorded, not isolation */
 }
+
+/* What an IRQ takes from cpus: % of a CPU (tracepoints) or interrupts/s. */
+double irq_cost_on(const struct host *h, const struct irq *q, const struct cpuset *vm)
+{
+	double sum = 0;
+	for (int c = cpuset_next(vm, 0); c >= 0; c = cpuset_next(vm, c + 1)) {
+		const struct host_cpu *hc = host_cpu(h, c);
+		if (!hc || hc->col < 0)
+			continue;
+		double t = h->traced ? irq_time_on(h, q, c) : irq_load(h, q, hc->col);
+		sum += t > 0 ? t : 0;
+	}
+	return sum;
+}

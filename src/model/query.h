@@ -82,4 +82,8 @@ const char *role_src_kind(enum role_src s);
 /* "0-3,8" in a. */
 const char *cpulist(struct arena *a, const struct host *h, const struct cpuset *s);
 
+/* What q takes from the CPUs in vm: the sum of its % of a CPU there (tracepoints), else of
+ * its load (interrupts/s sampled, else since boot). fix ranks by it. */
+double irq_cost_on(const struct host *h, const struct irq *q, const struct cpuset *vm);
+
 #endif
