@@ -17,6 +17,15 @@ static void window_line(struct buf *out, const char *what, const struct fix_wind
 	buf_puts(out, "\n");
 }
 
+/* A cost in its unit: "12.5% of a CPU", "840 interrupts/s", "5130046 interrupts since boot". */
+static void cost_text(struct buf *out, double cost, const char *unit)
+{
+	if (unit && unit[0] == '%')
+		buf_printf(out, "%.1f%s", cost, unit);
+	else
+		buf_printf(out, "%.0f interrupts%s", cost, unit ? unit : "");
+}
+
 static void items_text(const struct fix_report *r, struct buf *out)
 {
 	int fixable = 0, other = 0;
@@ -29,8 +38,11 @@ static void items_text(const struct fix_report *r, struct buf *out)
 		if (!f->fixable)
 			continue;
 		buf_printf(out, "  %-8s %-26s %s", f->severity, f->id, f->title);
-		if (f->cost >= 0)
-			buf_printf(out, " (%.1f%s)", f->cost, r->cost_unit);
+		if (f->cost >= 0) {
+			buf_puts(out, " (");
+			cost_text(out, f->cost, r->cost_unit);
+			buf_puts(out, ")");
+		}
 		buf_puts(out, "\n");
 	}
 	if (r->nmv)
@@ -39,8 +51,10 @@ static void items_text(const struct fix_report *r, struct buf *out)
 		const struct fix_move *m = &r->mv[i];
 		buf_printf(out, "  IRQ %-5d %-22s %-13s %s → %s", m->irq, m->name ? m->name : "", m->dev ? m->dev : "-",
 			   m->now, m->planned);
-		if (m->cost >= 0)
-			buf_printf(out, "  %.2f%s", m->cost, r->cost_unit);
+		if (m->cost >= 0) {
+			buf_puts(out, "  ");
+			cost_text(out, m->cost, r->cost_unit);
+		}
 		buf_puts(out, "\n");
 	}
 	if (r->nmv > 12)
