@@ -1,0 +1,176 @@
+#!/bin/sh
+# Runs as lab.service at every boot of the systemd guest (tests/lab/systemd/lab-run);
+# /var/lib/lab/phase says which boot this is. Results accumulate in /lab/out (on the
+# guest's disk, so they survive the reboot) and are sent as a tar on the "labout" disk
+# before each reboot or power-off. CPUs: 0-1 housekeeping, 2-3 the "VM CPUs".
+in=/lab/in
+out=/lab/out
+mkdir -p /var/lib/lab "$out"
+phase=$(cat /var/lib/lab/phase 2>/dev/null || echo 1)
+log() { echo "[phase $phase $(date +%T.%N | cut -c1-12)] $*" >> "$out/guest.log"; }
+
+send() { # NEXT: reboot or done
+	echo "$1" > "$out/next"
+	tar cf /dev/disk/by-id/virtio-labout -C "$out" . && sync
+	if [ "$1" = reboot ]; then systemctl reboot; else systemctl poweroff; fi
+	exit 0
+}
+# the guest gives up after 25 minutes whatever happens, results sent
+( sleep 1500; log "guest watchdog: giving up"; send done ) &
+
+dump() { # NAME: every IRQ's affinity, and default_smp_affinity
+	for i in /proc/irq/[0-9]*; do
+		echo "${i##*/} $(cat "$i/smp_affinity_list" 2>/dev/null)"
+	done > "$out/$1"
+	cat /proc/irq/default_smp_affinity > "$out/$1.default"
+}
+nic() { # DRIVER: the interface it drives
+	for n in /sys/class/net/*; do
+		[ "$(basename "$(readlink -f "$n/device/driver" 2>/dev/null)")" = "$1" ] && { basename "$n"; return; }
+	done
+}
+irqs_of() { # IFACE: its IRQ numbers (MSI/MSI-X of its PCI function)
+	ls "/sys/class/net/$1/device/msi_irqs" 2>/dev/null | sort -n | tr '\n' ' '
+}
+aff() { # IRQ...: "irq=list" pairs
+	for i in "$@"; do printf '%s=%s ' "$i" "$(cat /proc/irq/$i/smp_affinity_list 2>/dev/null)"; done
+}
+now_ms() { date +%s%3N; }
+
+systemctl is-system-running --wait > "$out/running.$phase" 2>&1
+# "running" does not wait for udev's module loads (slow under TCG): wait for both NICs
+udevadm settle --timeout=180
+t=0
+while [ "$t" -lt 120 ] && { [ -z "$(nic e1000e)" ] || [ -z "$(nic virtio_net)" ] || [ ! -e /sys/class/nvme/nvme0 ]; }; do
+	sleep 1; t=$((t + 1))
+done
+systemd-analyze time > "$out/analyze.$phase" 2>&1
+systemctl --failed --no-legend > "$out/failed.$phase" 2>&1
+cat /proc/uptime > "$out/uptime.$phase"
+E1000E=$(nic e1000e)
+VIRTIO=$(nic virtio_net)
+for n in $E1000E $VIRTIO; do ip link set "$n" up; done
+sleep 1
+log "e1000e=$E1000E virtio_net=$VIRTIO; $(cat "$out/running.$phase")"
+
+if [ "$phase" = 1 ]; then
+	cat /proc/interrupts > "$out/interrupts.1"
+	dump pristine
+	echo "$E1000E $VIRTIO" > "$out/nics"
+	systemctl is-active irqbalance > "$out/irqbalance.1" 2>&1
+	md5sum /etc/default/irqbalance > "$out/irqbalance-default.md5"
+	A=$(ls "$in"/debs/irqsight_*-1_amd64.deb | head -n 1)
+	B=$(ls "$in"/debs/irqsight_*+lab*_amd64.deb | head -n 1)
+	pkgstate() { dpkg-query -W -f='${Status} ${Version}\n' irqsight 2>&1 | tail -n 1; }
+	step() { # NAME CMD...: run, keep rc and output, log
+		"$@" > "$out/pkg-$1.log" 2>&1
+		echo $? > "$out/pkg-$1.rc"
+	}
+	# install the previous build, persist a plan with it, upgrade, remove, purge
+	step install dpkg -i "$A"
+	pkgstate > "$out/pkg-install.state"
+	irqsight --version > "$out/pkg-install.version" 2>&1
+	systemd-analyze verify /lib/systemd/system/irqsight-*.service /lib/systemd/system/irqsight-*.timer \
+		> "$out/pkg-verify.log" 2>&1; echo $? > "$out/pkg-verify.rc"
+	systemctl list-unit-files 'irqsight*' --no-legend > "$out/pkg-units" 2>&1
+	bash -c '. /usr/share/bash-completion/completions/irqsight; COMP_WORDS=(irqsight pe); COMP_CWORD=1; _irqsight; echo "${COMPREPLY[@]}"' \
+		> "$out/pkg-completion" 2>&1
+	irqsight plan --housekeeping 0-1 -o /root/plan0 > "$out/pkg-plan.log" 2>&1
+	step persist irqsight persist /root/plan0
+	ls /etc/irqsight /var/lib/irqsight/persist > "$out/pkg-persisted" 2>&1
+	step upgrade dpkg -i "$B"
+	pkgstate > "$out/pkg-upgrade.state"
+	irqsight --version > "$out/pkg-upgrade.version" 2>&1
+	test -e /var/lib/irqsight/persist/manifest.txt && echo kept > "$out/pkg-upgrade.persist"
+	step remove dpkg -r irqsight
+	pkgstate > "$out/pkg-remove.state"
+	for f in /usr/sbin/irqsight /etc/systemd/system/irqsight-apply.service /etc/irqsight/plan; do
+		test -e "$f" && echo "$f"
+	done > "$out/pkg-remove.left"
+	md5sum -c "$out/irqbalance-default.md5" > "$out/pkg-remove.irqbalance" 2>&1; echo $? >> "$out/pkg-remove.irqbalance"
+	step purge dpkg -P irqsight
+	pkgstate > "$out/pkg-purge.state"
+	for f in /var/lib/irqsight /etc/irqsight /usr/share/doc/irqsight; do test -e "$f" && echo "$f"; done > "$out/pkg-purge.left"
+	# the package for the rest: the previous build, upgraded
+	step reinstall dpkg -i "$A"
+	step reupgrade dpkg -i "$B"
+	pkgstate > "$out/pkg-final.state"
+
+	# the plan, persisted: in force after the reboot
+	irqsight --json plan --housekeeping 0-1 -o /root/plan > "$out/plan.json" 2> "$out/plan.err"
+	echo $? > "$out/plan.rc"
+	cp /root/plan "$out/plan"
+	irqsight persist /root/plan > "$out/persist.log" 2>&1
+	echo $? > "$out/persist.rc"
+	systemctl is-enabled irqsight-apply.service > "$out/persist.enabled" 2>&1
+	cp /etc/default/irqbalance "$out/irqbalance-default.persisted"
+	echo 2 > /var/lib/lab/phase
+	sync
+	log "rebooting"
+	send reboot
+fi
+
+# ---- phase 2: after the reboot -------------------------------------------------------
+systemctl show -p ActiveState,Result,ExecMainStatus irqsight-apply.service > "$out/apply-unit" 2>&1
+journalctl -b -u irqsight-apply.service --no-pager > "$out/apply-unit.log" 2>&1
+dump boot2
+irqsight --json apply /etc/irqsight/plan > "$out/dryrun.json" 2> "$out/dryrun.err"
+systemctl is-active irqbalance > "$out/irqbalance.2" 2>&1
+pid=$(pidof irqbalance)
+tr '\0' '\n' < "/proc/$pid/environ" | grep IRQBALANCE > "$out/irqbalance.env" 2>&1
+ls /var/lib/irqsight > "$out/journals.boot2"
+# irqbalance rebalances every 10 s: after two rounds it still leaves the VM CPUs alone
+sleep 21
+dump boot2-later
+
+# ---- link flaps without keep: does the driver's re-requested IRQ keep its affinity?
+flap() { # IFACE TAG N
+	k=1
+	while [ "$k" -le "$3" ]; do
+		irqsight apply --yes /etc/irqsight/plan > /dev/null 2>&1
+		b=$(irqs_of "$1"); ab=$(aff $b)
+		ip link set "$1" down; sleep 0.3; ip link set "$1" up
+		a=$(irqs_of "$1"); aa=$(aff $a)
+		sleep 1
+		echo "flap $k irqs_before=[$b] before=[$ab] irqs_after=[$a] after=[$aa] after1s=[$(aff $a)]" >> "$out/flap-$2"
+		k=$((k + 1))
+	done
+}
+[ -n "$E1000E" ] && flap "$E1000E" e1000e-nokeep 3
+[ -n "$VIRTIO" ] && flap "$VIRTIO" virtio-nokeep 3
+
+# ---- unbind/rebind virtio-net through sysfs without keep
+rebind() { # IFACE TAG
+	dev=$(basename "$(readlink -f "/sys/class/net/$1/device")")
+	parent=$(basename "$(readlink -f "/sys/class/net/$1/device/..")")
+	drv=$(readlink -f "/sys/class/net/$1/device/driver")
+	irqsight apply --yes /etc/irqsight/plan > /dev/null 2>&1
+	b=$(ls /sys/bus/pci/devices/$parent/msi_irqs 2>/dev/null | tr '\n' ' ')
+	ab=$(aff $b)
+	echo "$dev" > "$drv/unbind"; sleep 0.5; echo "$dev" > "$drv/bind"; sleep 1
+	n=$(nic "$(basename "$drv")"); [ -n "$n" ] && ip link set "$n" up
+	sleep 1
+	a=$(ls /sys/bus/pci/devices/$parent/msi_irqs 2>/dev/null | tr '\n' ' ')
+	echo "rebind $dev ($parent) irqs_before=[$b] before=[$ab] irqs_after=[$a] after=[$(aff $a)]" >> "$out/rebind-$2"
+}
+[ -n "$VIRTIO" ] && rebind "$VIRTIO" virtio-nokeep
+cat /proc/interrupts > "$out/interrupts.2"
+
+# ---- keep (issue 19 item 1): only where the package ships it
+if [ -f /lib/systemd/system/irqsight-keep.service ] || [ -f /usr/lib/systemd/system/irqsight-keep.service ]; then
+	[ -x "$in/keep.sh" ] && . "$in/keep.sh"
+else
+	echo "irqsight-keep.service is not in this build of the package" > "$out/keep.pending"
+fi
+
+# ---- rollback: every journal, newest first, with irqbalance stopped so nothing moves
+systemctl stop irqbalance
+mkdir -p "$out/journals"
+cp /var/lib/irqsight/journal-* "$out/journals/" 2>/dev/null
+for j in $(ls -r /var/lib/irqsight/journal-* 2>/dev/null); do
+	irqsight --json rollback "$j" > "$out/rollback-$(basename "$j" .txt).json" 2>&1
+done
+dump rolledback
+irqsight --json check --no-sample > "$out/check.json" 2> "$out/check.err"
+log "done"
+send done
