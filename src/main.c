@@ -20,6 +20,7 @@ static const struct cmd commands[] = {
 	{ "apply", cmd_apply, "apply a plan: dry run unless --yes; journaled, read back" },
 	{ "rollback", cmd_rollback, "restore the values recorded in an apply journal" },
 	{ "persist", cmd_persist, "install a boot-time unit and irqbalance ban for a plan" },
+	{ "keep", cmd_keep, "hold a plan in force: re-apply after link, driver and foreign changes" },
 	{ "baseline", cmd_baseline, "save a host's interrupt profile; check it for drift" },
 	{ "export", cmd_export, "write Prometheus metrics (node_exporter textfile collector)" },
 	{ "report", cmd_report, "one self-contained HTML page: findings, heat map, latency" },

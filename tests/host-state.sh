@@ -8,6 +8,8 @@ LC_ALL=C; export LC_ALL
 for p in /etc/irqsight /etc/default/irqbalance /etc/sysconfig/irqbalance \
 	/etc/systemd/system/irqsight-apply.service \
 	/etc/systemd/system/multi-user.target.wants/irqsight-apply.service \
+	/etc/systemd/system/irqsight-keep.service \
+	/etc/systemd/system/multi-user.target.wants/irqsight-keep.service \
 	/var/lib/irqsight; do
 	[ -e "$p" ] || [ -L "$p" ] || continue
 	find "$p" -printf '%p %M %s %T@\n' 2>/dev/null | sort

@@ -208,6 +208,8 @@ bool act_persist_allowed(const char *rel)
 		PERSIST_PLAN,
 		"etc/systemd/system/" PERSIST_UNIT,
 		"etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT,
+		"etc/systemd/system/" PERSIST_KEEP_UNIT,
+		"etc/systemd/system/multi-user.target.wants/" PERSIST_KEEP_UNIT,
 		"etc/default/irqbalance",
 		"etc/sysconfig/irqbalance",
 	};

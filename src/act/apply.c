@@ -384,10 +384,10 @@ int act_resolve(const struct plan *p, const struct host *h, const struct source 
 
 static const char *what_of(const struct act_op *op, struct arena *a)
 {
-	if (op->irq >= 0)
-		return arena_printf(a, "irq %d %s%s%s", op->irq, op->name ? op->name : "", op->dev ? " " : "",
-				    op->dev ? op->dev : "");
-	return op->name;
+	const char *w = op->irq >= 0 ? arena_printf(a, "irq %d %s%s%s", op->irq, op->name ? op->name : "",
+						    op->dev ? " " : "", op->dev ? op->dev : "")
+				     : op->name;
+	return op->note ? arena_printf(a, "%s %s", w ? w : "", op->note) : w;
 }
 
 /* Test hook: stop here, as if killed between two writes; the test sends SIGKILL. */
@@ -471,7 +471,8 @@ int act_run(const struct source *src, struct act_list *ops, const struct act_opt
 			continue;
 		}
 		/* Journal first: no write without a durable record of the old value. */
-		if (j && (r = journal_set(j, op->path, op->old, op->want_text, what_of(op, a))))
+		if (j && (r = journal_set(j, op->path, op->journal_old ? op->journal_old : op->old, op->want_text,
+					  what_of(op, a))))
 			return r;
 		const char *wwhy = NULL;
 		r = write_value(src, op->path, op->want_text, &wwhy);

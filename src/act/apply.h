@@ -56,6 +56,11 @@ struct act_op {
 	int err;		/* -errno of a failed write or read */
 	unsigned line;		/* plan or journal line it comes from, 0 when none */
 	const char *why;	/* explanation (managed, missing, skipped, failed) */
+	/* keep (act/keep.h): the old value to journal when it is not what was read (the
+	 * value the file had before irqsight first held it), and a note for the journal's
+	 * what= ("keep=link-up"); NULL for apply. */
+	const char *journal_old;
+	const char *note;
 };
 
 struct act_list {

@@ -181,6 +181,17 @@ int journal_append_file(const char *path, const char *keyword, ...)
 	return r;
 }
 
+int journal_continue(struct journal *j, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	journal_close(j);
+	j->fd = fd;
+	str_copy(j->path, path, sizeof(j->path));
+	return 0;
+}
+
 void journal_close(struct journal *j)
 {
 	if (j->fd >= 0)

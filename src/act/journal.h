@@ -41,6 +41,9 @@ int journal_set(struct journal *j, const char *path, const char *old, const char
 /* Append a free-form keyword line with key=value pairs given as alternating strings, NULL-terminated. */
 int journal_note(struct journal *j, const char *keyword, ...) __attribute__((sentinel));
 void journal_close(struct journal *j);
+/* Go on writing an existing journal (keep's corrections join the apply journal they
+ * hold, act/keep.h): set lines are appended to path, never through a link. 0 or -errno. */
+int journal_continue(struct journal *j, const char *path);
 /* Append a line to an existing journal file (rollback's record). */
 int journal_append_file(const char *path, const char *keyword, ...) __attribute__((sentinel));
 

@@ -32,6 +32,23 @@ int persist_binary_ok(const char *binary)
 	return 0;
 }
 
+/* ExecStart=BINARY ARGS, the path quoted and '%' doubled (see persist_binary_ok). */
+static void exec_start(struct buf *b, const char *binary, const char *args)
+{
+	bool blank = strchr(binary, ' ') != NULL;
+	buf_puts(b, blank ? "ExecStart=\"" : "ExecStart=");
+	for (const char *c = binary; *c; c++)
+		*c == '%' ? buf_puts(b, "%%") : buf_putc(b, *c);
+	buf_printf(b, "%s %s\n", blank ? "\"" : "", args);
+}
+
+static const char unit_after[] =
+	"# IRQs exist once drivers have probed (udev coldplug); irqbalance must have read its\n"
+	"# banned CPU list first, or it moves the IRQs back.\n"
+	"After=systemd-udev-trigger.service systemd-udev-settle.service systemd-modules-load.service "
+	"irqbalance.service\n"
+	"ConditionPathExists=/" PERSIST_PLAN "\n";
+
 int persist_unit_text(const char *binary, struct buf *b)
 {
 	if (persist_binary_ok(binary))
@@ -40,20 +57,38 @@ int persist_unit_text(const char *binary, struct buf *b)
 		    "[Unit]\n"
 		    "Description=Apply the irqsight interrupt affinity plan\n"
 		    "# Documentation: irqsight(8), docs/plan.md (no man: link, so `systemd-analyze verify`\n"
-		    "# passes where the man page is not installed).\n"
-		    "# IRQs exist once drivers have probed (udev coldplug); irqbalance must have read its\n"
-		    "# banned CPU list first, or it moves the IRQs back.\n"
-		    "After=systemd-udev-trigger.service systemd-udev-settle.service systemd-modules-load.service irqbalance.service\n"
-		    "ConditionPathExists=/" PERSIST_PLAN "\n"
-		    "\n"
+		    "# passes where the man page is not installed).\n");
+	buf_puts(b, unit_after);
+	buf_puts(b, "\n"
 		    "[Service]\n"
 		    "Type=oneshot\n"
 		    "RemainAfterExit=yes\n");
-	bool blank = strchr(binary, ' ') != NULL;
-	buf_puts(b, blank ? "ExecStart=\"" : "ExecStart=");
-	for (const char *c = binary; *c; c++)
-		*c == '%' ? buf_puts(b, "%%") : buf_putc(b, *c);
-	buf_puts(b, blank ? "\" apply --yes --boot /" PERSIST_PLAN "\n" : " apply --yes --boot /" PERSIST_PLAN "\n");
+	exec_start(b, binary, "apply --yes --boot /" PERSIST_PLAN);
+	return buf_puts(b, "\n[Install]\nWantedBy=multi-user.target\n");
+}
+
+int persist_keep_unit_text(const char *binary, bool notify, struct buf *b)
+{
+	if (persist_binary_ok(binary))
+		return -EINVAL;
+	buf_puts(b, "# Installed by `irqsight persist`; remove with `irqsight persist --remove`.\n"
+		    "[Unit]\n"
+		    "Description=Hold the irqsight interrupt affinity plan in force\n"
+		    "# Documentation: irqsight(8), docs/keep.md (no man: link, so `systemd-analyze verify`\n"
+		    "# passes where the man page is not installed).\n");
+	buf_puts(b, unit_after);
+	buf_puts(b, "\n[Service]\n");
+	/* A build without libsystemd cannot say READY=1: systemd would wait for it. */
+	buf_puts(b, notify ? "Type=notify\nNotifyAccess=main\n# keep pings every WatchdogSec/2; a loop stuck for "
+			     "longer is restarted.\nWatchdogSec=30\n"
+			   : "# Built without libsystemd: no readiness or watchdog notification.\nType=simple\n");
+	exec_start(b, binary, "keep /" PERSIST_PLAN);
+	buf_puts(b, "# SIGHUP: re-read the plan. SIGTERM (stop) leaves the plan in force.\n"
+		    "ExecReload=/bin/kill -HUP $MAINPID\n"
+		    "Restart=on-failure\n"
+		    "RestartSec=5\n"
+		    "# 3: the plan cannot be used here (another host, unreadable): a restart will not help.\n"
+		    "RestartPreventExitStatus=3\n");
 	return buf_puts(b, "\n[Install]\nWantedBy=multi-user.target\n");
 }
 
@@ -251,9 +286,12 @@ int persist_install(const struct persist_opts *o, struct arena *a, struct persis
 	if (e)
 		return e;
 	static const char *const targets[] = {
-		PERSIST_PLAN, "etc/systemd/system/" PERSIST_UNIT,
+		PERSIST_PLAN,
+		"etc/systemd/system/" PERSIST_UNIT,
 		"etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT,
-		"etc/default/irqbalance", "etc/sysconfig/irqbalance",
+		"etc/default/irqbalance",
+		"etc/sysconfig/irqbalance",
+		"etc/systemd/system/" PERSIST_KEEP_UNIT,
 	};
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
 		if ((e = no_links(o->dest, i == 2 ? "etc/systemd/system/multi-user.target.wants" : targets[i], a, why)))
@@ -280,10 +318,14 @@ int persist_install(const struct persist_opts *o, struct arena *a, struct persis
 		*why = arena_printf(a, "cannot write '%s'", mpath);
 		return -EIO;
 	}
-	static const char *const rel_unit = "etc/systemd/system/" PERSIST_UNIT;
-	static const char *const rel_link = "etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT;
+	const char *name = o->keep ? PERSIST_KEEP_UNIT : PERSIST_UNIT;
+	const char *rel_unit = arena_printf(a, "etc/systemd/system/%s", name);
+	const char *rel_link = arena_printf(a, "etc/systemd/system/multi-user.target.wants/%s", name);
 	struct buf unit = { 0 }, cfg = { 0 }, old = { 0 };
-	persist_unit_text(o->binary, &unit);
+	if (o->keep)
+		persist_keep_unit_text(o->binary, o->notify, &unit);
+	else
+		persist_unit_text(o->binary, &unit);
 	r->unit_path = under(a, o->dest, rel_unit);
 	r->plan_path = under(a, o->dest, PERSIST_PLAN);
 	const char *link = under(a, o->dest, rel_link);
@@ -304,7 +346,7 @@ int persist_install(const struct persist_opts *o, struct arena *a, struct persis
 		goto out;
 	}
 	unlink(link);
-	if (symlink("../" PERSIST_UNIT, link)) {
+	if (symlink(arena_printf(a, "../%s", name), link)) {
 		e = -errno;
 		*why = arena_printf(a, "cannot create '%s'", link);
 		goto out;
@@ -388,7 +430,8 @@ int persist_remove(const char *dest, const char *state_dir, struct arena *a, str
 			return -EINVAL;
 		}
 		/* The .wants entry is itself a link (ours): only the directories above it count. */
-		bool wants = !strcmp(rel, "etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT);
+		bool wants = !strcmp(rel, "etc/systemd/system/multi-user.target.wants/" PERSIST_UNIT) ||
+			     !strcmp(rel, "etc/systemd/system/multi-user.target.wants/" PERSIST_KEEP_UNIT);
 		if ((e = no_links(dest, wants ? "etc/systemd/system/multi-user.target.wants" : rel, a, why))) {
 			buf_free(&b);
 			return e;

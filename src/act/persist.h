@@ -1,8 +1,9 @@
 /*
- * Persist a plan across reboots: a systemd oneshot unit that runs
- * `irqsight apply --yes --boot /etc/irqsight/plan` after drivers and irqbalance
- * have started (the plan names IRQs by device and action, so it re-resolves at
- * boot), plus IRQBALANCE_BANNED_CPULIST in irqbalance's environment file. Every
+ * Persist a plan across reboots: a systemd service, irqsight-keep.service, that runs
+ * `irqsight keep /etc/irqsight/plan` after drivers and irqbalance have started and
+ * holds the plan from then on (act/keep.h; the plan names IRQs by device and action, so
+ * it re-resolves at boot), or with --oneshot the oneshot unit irqsight-apply.service
+ * that runs `irqsight apply --yes --boot /etc/irqsight/plan` once; plus IRQBALANCE_BANNED_CPULIST in irqbalance's environment file. Every
  * file is recorded in a manifest (STATE/persist/manifest.txt, fsync'd before the
  * file is touched) with a backup of what it replaced, so `persist --remove`
  * restores the files exactly. The boot loader is never edited.
@@ -19,6 +20,7 @@ struct buf;
 struct cpuset;
 
 #define PERSIST_UNIT "irqsight-apply.service"
+#define PERSIST_KEEP_UNIT "irqsight-keep.service"
 #define PERSIST_PLAN "etc/irqsight/plan"
 
 struct persist_opts {
@@ -28,6 +30,8 @@ struct persist_opts {
 	const char *plan_text;	/* the plan file to install */
 	size_t plan_len;
 	const struct cpuset *banned;	/* IRQBALANCE_BANNED_CPULIST, or NULL to leave irqbalance alone */
+	bool keep;		/* irqsight-keep.service rather than the oneshot irqsight-apply.service */
+	bool notify;		/* keep: this build has sd_notify (Type=notify and a watchdog; else Type=simple) */
 };
 
 struct persist_result {
@@ -45,6 +49,7 @@ int persist_remove(const char *dest, const char *state_dir, struct arena *a, str
 /* -EINVAL for a binary path that cannot go into ExecStart= as it is (see persist.c). */
 int persist_binary_ok(const char *binary);
 int persist_unit_text(const char *binary, struct buf *out);
+int persist_keep_unit_text(const char *binary, bool notify, struct buf *out);
 /* Set IRQBALANCE_BANNED_CPULIST in an environment file, keeping every other line;
  * IRQBALANCE_BANNED_CPUS (which would win over it) is commented out. */
 int persist_irqbalance_edit(const char *old, size_t len, const char *banned, struct buf *out);

@@ -54,6 +54,9 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g);
 int cmd_rollback(int argc, char **argv, const struct global_opts *g);
 int cmd_persist(int argc, char **argv, const struct global_opts *g);
 int cmd_report(int argc, char **argv, const struct global_opts *g);
+int cmd_keep(int argc, char **argv, const struct global_opts *g);
+/* This build can tell systemd it is ready (libsystemd's sd_notify, src/opt/notify.h). */
+bool keep_can_notify(void);
 
 /* Shared by plan/apply/rollback/persist (cmd/apply.c). */
 struct arena;

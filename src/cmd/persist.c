@@ -15,12 +15,16 @@
 
 static void persist_usage(FILE *f)
 {
-	fprintf(f, "Usage: irqsight persist [--dest DIR] [--state-dir DIR] [--binary PATH] [--no-irqbalance] PLAN\n"
+	fprintf(f, "Usage: irqsight persist [--oneshot] [--dest DIR] [--state-dir DIR] [--binary PATH] "
+		   "[--no-irqbalance] PLAN\n"
 		   "       irqsight persist --remove [--dest DIR] [--state-dir DIR]\n\n"
-		   "Installs /etc/irqsight/plan, a systemd oneshot unit (" PERSIST_UNIT ") that runs\n"
-		   "`irqsight apply --yes --boot` after drivers and irqbalance at every boot, and\n"
-		   "IRQBALANCE_BANNED_CPULIST in irqbalance's environment file. --remove restores every file.\n"
-		   "Prints the kernel command line it recommends; never edits the boot loader.\n\n"
+		   "Installs /etc/irqsight/plan, the service " PERSIST_KEEP_UNIT " that runs `irqsight keep`\n"
+		   "after drivers and irqbalance at every boot and holds the plan from then on (or with\n"
+		   "--oneshot the unit " PERSIST_UNIT " that runs `irqsight apply --yes --boot` once), and\n"
+		   "IRQBALANCE_BANNED_CPULIST in irqbalance's environment file. --remove restores every file\n"
+		   "(either unit, and irqbalance's file: the ban is lifted). Prints the kernel command line\n"
+		   "it recommends; never edits the boot loader.\n\n"
+		   "  --oneshot         apply once at boot (" PERSIST_UNIT ") instead of keep\n"
 		   "  --dest DIR        install under DIR instead of / (packaging, tests)\n"
 		   "  --state-dir DIR   manifest and backups (default $IRQSIGHT_STATE_DIR or DEST/var/lib/irqsight)\n"
 		   "  --binary PATH     irqsight as the unit runs it (default: this executable)\n"
@@ -36,10 +40,11 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 		{ "state-dir", required_argument, 0, 's' },
 		{ "binary", required_argument, 0, 'b' },
 		{ "no-irqbalance", no_argument, 0, 'n' },
+		{ "oneshot", no_argument, 0, 'o' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	bool remove = false, no_ib = false;
+	bool remove = false, no_ib = false, oneshot = false;
 	const char *dest = NULL, *state = NULL, *binary = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -59,6 +64,7 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 		case 'n':
 			no_ib = true;
 			break;
+		case 'o': oneshot = true; break;
 		case 'h':
 			persist_usage(stdout);
 			return EXIT_OK;
@@ -97,8 +103,11 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 			rc = err("persist --remove: %s", why ? why : strerror(-r));
 		else
 			printf("Removed %d file(s) and restored %d%s%s.\n%s", res.removed, res.restored,
-			       res.irqbalance_path ? " (" : "", res.irqbalance_path ? arena_printf(&a, "%s)", res.irqbalance_path) : "",
-			       live ? "Now: systemctl daemon-reload; systemctl restart irqbalance\n" : "");
+			       res.irqbalance_path ? " (" : "",
+			       res.irqbalance_path ? arena_printf(&a, "%s)", res.irqbalance_path) : "",
+			       live ? "Now: systemctl stop " PERSIST_KEEP_UNIT
+				      "; systemctl daemon-reload; systemctl restart irqbalance\n"
+				    : "");
 		arena_free(&a);
 		return rc;
 	}
@@ -123,17 +132,23 @@ int cmd_persist(int argc, char **argv, const struct global_opts *g)
 		arena_free(&a);
 		return err("--binary needs an absolute path, not '%s'", binary);
 	}
-	struct persist_opts po = { dreal, sdir, binary, text.data, text.len,
-				   !no_ib && p.has_banned ? &p.irqbalance_banned : NULL };
+	struct persist_opts po = { dreal,    sdir,
+				   binary,   text.data,
+				   text.len, !no_ib && p.has_banned ? &p.irqbalance_banned : NULL,
+				   !oneshot, keep_can_notify() };
 	if ((r = persist_install(&po, &a, &res, &why))) {
 		rc = err("persist: %s: %s", why ? why : "failed", strerror(-r));
 	} else {
-		printf("Installed:\n  %s\n  %s (enabled for multi-user.target)\n", res.plan_path, res.unit_path);
+		printf("Installed:\n  %s\n  %s (enabled for multi-user.target%s)\n", res.plan_path, res.unit_path,
+		       oneshot		   ? ""
+		       : keep_can_notify() ? "; Type=notify with a watchdog"
+					   : "; Type=simple: built without libsystemd");
 		if (res.irqbalance_path)
 			printf("  %s: IRQBALANCE_BANNED_CPULIST=%s\n", res.irqbalance_path, res.banned);
 		printf("Manifest and backups: %s/persist (undo: irqsight persist --remove)\n", sdir);
 		if (live)
-			printf("Now: systemctl daemon-reload; systemctl restart irqbalance\n");
+			printf("Now: systemctl daemon-reload; systemctl restart irqbalance%s\n",
+			       oneshot ? "" : "; systemctl start " PERSIST_KEEP_UNIT);
 		if (p.boot_params)
 			printf("\nKernel command line recommended for kernel-managed IRQs (not changed by irqsight;\n"
 			       "add it to GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub or grub2-mkconfig):\n"

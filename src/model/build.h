@@ -19,6 +19,7 @@ void build_platform_late(struct host *h, const struct source *src);	/* iommu, mo
 void build_procs(struct host *h, const struct source *src, bool vms);		/* VMs, irqbalance */
 void build_roles(struct host *h, const struct source *src);		/* cpuset partitions, system.conf; roles_derive */
 void build_boot(struct host *h, const struct source *src);		/* boot loader, irqbalance version */
+void build_keep(struct host *h, const struct source *src);		/* keep.state of a running keep */
 void derive_links(struct host *h);					/* IRQ <-> device, modes, managed */
 void derive_load(struct host *h);					/* per-CPU sums */
 /* Rates and tracepoint times over opt->sample_seconds (build_sample.c): two readings of

@@ -113,6 +113,7 @@ int host_build(struct host *h, const struct source *src, const struct host_opts 
 	build_platform_late(h, src);
 	build_roles(h, src);
 	build_boot(h, src);
+	build_keep(h, src);
 	if (opt->sample_seconds > 0 && h->is_live)
 		sample_rates(h, src, opt);
 	derive_load(h);

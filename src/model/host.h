@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "parse/cmdline.h"
+#include "parse/keepstate.h"
 #include "parse/klog.h"
 #include "parse/pci_config.h"
 #include "parse/softirqs.h"
@@ -388,6 +389,9 @@ struct host {
 	struct vm *vms;
 	int nvms;
 	struct irqbalance irqbalance;
+	/* What a running `irqsight keep` reports (its keep.state; .present false when none). */
+	struct keep_state keep;
+	const char *keep_state_path;	/* the file read, relative to the root */
 	struct boot boot;
 	/* The installed irqbalance's version ("1.9.2-1"), NULL unknown: 1.7 added
 	 * IRQBALANCE_BANNED_CPULIST; older ones read only the mask IRQBALANCE_BANNED_CPUS. */

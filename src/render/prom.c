@@ -544,6 +544,29 @@ static void render_irqs(struct pw *w, const struct host *h, const struct prom_op
 
 /* ---------------------------------------------------------------- all */
 
+/* ---------------------------------------------------------------- keep */
+
+/* What a running `irqsight keep` reported in its keep.state; nothing without one. */
+static void render_keep(struct pw *w, const struct host *h)
+{
+	const struct keep_state *k = &h->keep;
+	if (!k->present)
+		return;
+	family(w, "irqsight_keep_corrections_total", "counter",
+	       "Values irqsight keep wrote back, by reason (since keep started).");
+	for (int r = 0; r < KEEP_NREASONS; r++)
+		S1(w, "irqsight_keep_corrections_total", (double)k->corrections[r], "reason", keep_reason_name(r));
+	family(w, "irqsight_keep_drifted_irqs", "gauge",
+	       "Held files found not as planned at keep's last verify (contested ones included).");
+	S0(w, "irqsight_keep_drifted_irqs", k->drifted);
+	family(w, "irqsight_keep_last_verify_timestamp_seconds", "gauge",
+	       "When keep last read every held value back, seconds since the epoch.");
+	S0(w, "irqsight_keep_last_verify_timestamp_seconds", (double)k->last_verify);
+	family(w, "irqsight_keep_contested_irqs", "gauge",
+	       "Files keep stopped holding because another writer keeps rewriting them.");
+	S0(w, "irqsight_keep_contested_irqs", k->ncontested);
+}
+
 int render_prom(const struct host *h, const struct findings *fs, const struct prom_opts *o,
 		struct buf *out)
 {
@@ -574,6 +597,7 @@ int render_prom(const struct host *h, const struct findings *fs, const struct pr
 		render_cpus(&w, h);
 		render_vms(&w, h);
 		render_irqs(&w, h, o);
+		render_keep(&w, h);
 	}
 	return w.oom ? -ENOMEM : 0;
 }

@@ -25,6 +25,7 @@ RULE(managed_irq_on_vm_cpu);
 RULE(irq_on_vm_cpu);
 RULE(irqbalance_vs_isolation);
 RULE(irqbalance_off_no_plan);
+RULE(keep_contested);
 RULE(unsafe_interrupts);
 RULE(apicv_off);
 RULE(vfio_probe_failed);

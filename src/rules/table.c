@@ -22,6 +22,7 @@ const struct rule rules_table[] = {
 	{ "managed-irq-on-vm-cpu", rule_managed_irq_on_vm_cpu, "kernel-managed IRQs on CPUs reserved for VMs" },
 	{ "irqbalance-vs-isolation", rule_irqbalance_vs_isolation, "irqbalance may move IRQs onto VM CPUs" },
 	{ "irqbalance-off-no-plan", rule_irqbalance_off_no_plan, "no irqbalance and no affinity plan" },
+	{ "keep-contested", rule_keep_contested, "another writer keeps rewriting an IRQ keep holds" },
 	{ "unsafe-interrupts", rule_unsafe_interrupts, "VFIO allow_unsafe_interrupts is on" },
 	{ "apicv-off", rule_apicv_off, "APICv/AVIC off" },
 	{ "vfio-probe-failed", rule_vfio_probe_failed, "vfio-pci could not bind a device (no IOMMU group)" },

@@ -152,8 +152,8 @@ mkdir -p "$D/etc/default"
 printf '# kept\nENABLED="1"\nIRQBALANCE_ARGS="--policyscript=/x"\nIRQBALANCE_BANNED_CPUS=f\n' >"$D/etc/default/irqbalance"
 cp "$D/etc/default/irqbalance" "$T/irqbalance.orig"
 printf 'irqsight-plan 1\nhost cpus=4 online=0-3\nvm-cpus 2-3\nhousekeeping 0-1\nirqbalance-banned 2-3\nboot cmdline="isolcpus=managed_irq,domain,2-3 irqaffinity=0-1"\n' >"$T/p.plan"
-"$BIN" persist --dest "$D" --binary "$PWD/irqsight" "$T/p.plan" >"$T/persist.out" 2>&1
-check "persist installs (exit 0)" test $? = 0
+"$BIN" persist --oneshot --dest "$D" --binary "$PWD/irqsight" "$T/p.plan" >"$T/persist.out" 2>&1
+check "persist --oneshot installs (exit 0)" test $? = 0
 unit=$D/etc/systemd/system/irqsight-apply.service
 check "persist: unit enabled for multi-user.target" test -L "$D/etc/systemd/system/multi-user.target.wants/irqsight-apply.service"
 check "persist: unit runs apply --yes --boot on the installed plan" grep -q "^ExecStart=$PWD/irqsight apply --yes --boot /etc/irqsight/plan$" "$unit"
@@ -173,21 +173,39 @@ else
 		check "persist: systemd-analyze verify passes" test $? = 0 -a ! -s "$T/verify.out"
 	fi
 fi
-# contrib/systemd/irqsight-apply.service is what persist installs for /usr/local/sbin/irqsight.
-mkdir -p "$T/contrib"
-"$BIN" persist --dest "$T/contrib" --binary /usr/local/sbin/irqsight --no-irqbalance "$T/p.plan" >/dev/null 2>&1
-check "contrib/systemd/irqsight-apply.service matches what persist installs" \
+# contrib/systemd/irqsight-{apply,keep}.service are what persist installs for /usr/local/sbin/irqsight.
+mkdir -p "$T/contrib" "$T/contrib-keep"
+"$BIN" persist --oneshot --dest "$T/contrib" --binary /usr/local/sbin/irqsight --no-irqbalance "$T/p.plan" >/dev/null 2>&1
+check "contrib/systemd/irqsight-apply.service matches what persist --oneshot installs" \
 	cmp contrib/systemd/irqsight-apply.service "$T/contrib/etc/systemd/system/irqsight-apply.service"
+"$BIN" persist --dest "$T/contrib-keep" --binary /usr/local/sbin/irqsight --no-irqbalance "$T/p.plan" >"$T/pk.out" 2>&1
+if grep -q 'Type=notify' "$T/pk.out"; then
+	check "contrib/systemd/irqsight-keep.service matches what persist installs (a build with libsystemd)" \
+		cmp contrib/systemd/irqsight-keep.service "$T/contrib-keep/etc/systemd/system/irqsight-keep.service"
+else
+	check "persist without libsystemd: keep's unit is Type=simple, no watchdog" \
+		sh -c "grep -qx 'Type=simple' '$T/contrib-keep/etc/systemd/system/irqsight-keep.service' && ! grep -q '^WatchdogSec' '$T/contrib-keep/etc/systemd/system/irqsight-keep.service'"
+fi
 # shellcheck disable=SC1090,SC1091
 banned=$(set -a; . "$D/etc/default/irqbalance"; echo "${IRQBALANCE_BANNED_CPULIST:-unset}/${IRQBALANCE_BANNED_CPUS:-unset}/$IRQBALANCE_ARGS")
 check "persist: irqbalance file reads back (banned 2-3, BANNED_CPUS off, args kept): $banned" \
 	test "$banned" = "2-3/unset/--policyscript=/x"
+# Then persist without --oneshot: keep's service replaces the oneshot unit.
 "$BIN" persist --dest "$D" --binary "$PWD/irqsight" "$T/p.plan" >/dev/null 2>&1
+kunit=$D/etc/systemd/system/irqsight-keep.service
+check "persist: keep's service enabled, the oneshot unit gone" \
+	sh -c "test -L '$D/etc/systemd/system/multi-user.target.wants/irqsight-keep.service' && ! test -e '$unit'"
+check "persist: keep's service runs keep on the installed plan, reloads with SIGHUP" \
+	sh -c "grep -qx 'ExecStart=$PWD/irqsight keep /etc/irqsight/plan' '$kunit' && grep -qxF 'ExecReload=/bin/kill -HUP \$MAINPID' '$kunit'"
+if command -v systemd-analyze >/dev/null; then
+	systemd-analyze verify "$kunit" >"$T/kverify.out" 2>&1
+	check "persist: systemd-analyze verify passes on keep's service" test $? = 0 -a ! -s "$T/kverify.out"
+fi
 "$BIN" persist --remove --dest "$D" >"$T/remove.out" 2>&1
 check "persist --remove exits 0" test $? = 0
 check "persist --remove restores irqbalance byte for byte (after installing twice)" cmp "$T/irqbalance.orig" "$D/etc/default/irqbalance"
-check "persist --remove removes unit, link and plan" \
-	sh -c "! test -e '$unit' && ! test -L '$D/etc/systemd/system/multi-user.target.wants/irqsight-apply.service' && ! test -e '$D/etc/irqsight/plan'"
+check "persist --remove removes both units, their links and the plan" \
+	sh -c "! test -e '$unit' && ! test -L '$D/etc/systemd/system/multi-user.target.wants/irqsight-apply.service' && ! test -e '$kunit' && ! test -L '$D/etc/systemd/system/multi-user.target.wants/irqsight-keep.service' && ! test -e '$D/etc/irqsight/plan'"
 
 # ---- live
 tests/live/apply.sh >"$T/live.out" 2>&1

@@ -418,8 +418,8 @@ mkdir -p "$T/pdest"
 	"$T/p.plan" >"$T/out" 2>&1
 rc=$?
 check "persist --binary with a newline: refused (rc $rc), no unit written" \
-	sh -c "test $rc = 3 && ! test -e '$T/pdest/etc/systemd/system/irqsight-apply.service'"
-"$BIN" persist --dest "$T/pdest" --state-dir "$T/pstate" --binary '/opt/my tools/irq%isight' "$T/p.plan" >/dev/null 2>&1
+	sh -c "test $rc = 3 && ! test -e '$T/pdest/etc/systemd/system/irqsight-apply.service' && ! test -e '$T/pdest/etc/systemd/system/irqsight-keep.service'"
+"$BIN" persist --oneshot --dest "$T/pdest" --state-dir "$T/pstate" --binary '/opt/my tools/irq%isight' "$T/p.plan" >/dev/null 2>&1
 check "persist --binary with a blank and %: quoted and %% in ExecStart=" \
 	grep -qx 'ExecStart="/opt/my tools/irq%%isight" apply --yes --boot /etc/irqsight/plan' \
 	"$T/pdest/etc/systemd/system/irqsight-apply.service"

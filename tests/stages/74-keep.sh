@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# keep: `irqsight keep` on a copy of a fixture host (a fake root; nothing on this host is
+# written): an apply, then keep holding it. A foreign write to the copy's
+# smp_affinity_list and default_smp_affinity is written back (log line with reason and
+# writer, journal line joining the apply's journal); an IRQ re-requested under a new
+# number (a new /proc/irq/N and /proc/interrupts row of a planned device) gets its
+# planned CPUs after a real link event in keep's own network namespace (unshare -n: a
+# veth pair set up there, never on the host), within 1 s; an IRQ rewritten more than
+# --contest-max times is left alone and reported (keep.state, check --root's
+# keep-contested, export's irqsight_keep_* metrics); SIGHUP holds it again; SIGTERM
+# leaves the plan; rollback restores the state before the apply exactly; a plan for
+# another host is refused at start. Prints "keep: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+BIN=${IRQSIGHT:-./irqsight}
+BIN=$(realpath "$BIN")
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+T=$(mktemp -d /tmp/irqsight-keep.XXXXXX)
+KP=
+cleanup() { [ -n "$KP" ] && kill -TERM "$KP" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+if [ -n "${KEEP_DEBUG:-}" ]; then trap "" EXIT; echo "T=$T"; fi
+end() { echo "keep: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
+
+src=tests/hosts/live-firecracker-virtio-root
+if [ ! -d "$src/proc/irq" ]; then bad "fixture $src missing"; end; fi
+R=$T/root
+cp -a "$src" "$R"
+cp -a "$R" "$T/orig"
+# keep.state where check --root and export --root find it (a host's /var/lib/irqsight).
+export IRQSIGHT_STATE_DIR=$R/var/lib/irqsight
+"$BIN" --root "$R" plan --housekeeping 0 -o "$T/p.plan" >/dev/null 2>&1
+check "plan for the copy (housekeeping 0)" test -s "$T/p.plan"
+"$BIN" --root "$R" apply --yes "$T/p.plan" >"$T/apply.out" 2>&1
+check "apply --yes on the copy" test $? = 0
+journal=$(ls "$IRQSIGHT_STATE_DIR"/journal-*.txt 2>/dev/null | head -n 1)
+check "apply wrote a journal" test -n "$journal"
+
+# Values as text: every IRQ's smp_affinity_list and default_smp_affinity, but the IRQs named.
+values() { (cd "$1/proc/irq" && for f in default_smp_affinity */smp_affinity_list; do
+	case " $2 " in *" ${f%%/*} "*) continue ;; esac
+	printf '%s %s\n' "$f" "$(cat "$f")"; done); }
+# Wait up to $3 seconds for file $1 to read $2; prints the seconds it took.
+wait_for() { local t0 t; t0=$(date +%s.%N); while :; do
+	[ "$(cat "$1" 2>/dev/null)" = "$2" ] && break
+	t=$(date +%s.%N); awk -v a="$t0" -v b="$t" -v m="$3" 'BEGIN{exit !(b - a > m)}' && return 1
+	sleep 0.02; done; awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.3f\n", b - a}'; }
+
+# ---- start keep in a network namespace of its own: its rtnetlink and uevent sockets see
+# only the links made there. --verify 60: only SIGUSR1 and events make it look.
+NETNS=1
+unshare -n true 2>/dev/null || NETNS=
+if [ -n "$NETNS" ]; then
+	unshare -n "$BIN" --root "$R" keep --verify 60 --contest-max 5 "$T/p.plan" 2>"$T/keep.log" &
+else
+	echo "skip netns: unshare -n not permitted here (events from this host's links instead)"
+	"$BIN" --root "$R" keep --verify 60 --contest-max 5 "$T/p.plan" 2>"$T/keep.log" &
+fi
+KP=$!
+for _ in $(seq 100); do [ -s "$IRQSIGHT_STATE_DIR/keep.state" ] && break; sleep 0.05; done
+check "keep started and wrote keep.state" grep -q "^keep pid=$KP " "$IRQSIGHT_STATE_DIR/keep.state"
+mg_irq=$(sed -nE 's/^managed .* irq=([0-9]+) .*/\1/p' "$T/p.plan" | head -n 1)
+check "managed irq $mg_irq: never written, told once" \
+	test "$(grep -c "irq $mg_irq .*never written: kernel-managed" "$T/keep.log")" = 1
+
+# ---- a foreign write, found by the read-back (SIGUSR1: verify now)
+fw=$(sed -nE 's/^irq cpus=0 dev=.* action=virtio\*-config irq=([0-9]+) .*/\1/p' "$T/p.plan" | head -n 1)
+echo 1 >"$R/proc/irq/$fw/smp_affinity_list"
+echo 2 >"$R/proc/irq/default_smp_affinity"
+kill -USR1 "$KP"
+check "foreign write to irq $fw written back" wait_for "$R/proc/irq/$fw/smp_affinity_list" 0 2 >/dev/null
+check "foreign write to default_smp_affinity written back" wait_for "$R/proc/irq/default_smp_affinity" 1 2 >/dev/null
+sleep 0.2
+check "log: one line for irq $fw with reason foreign-write and the writer" \
+	grep -qE "corrected irq $fw virtio0-config 0000:00:01.0: 1 -> 0 reason=foreign-write writer=\"another process\"" "$T/keep.log"
+check "log: default_smp_affinity corrected (foreign-write)" \
+	grep -qE "corrected default_smp_affinity: 2 -> 1 reason=foreign-write" "$T/keep.log"
+check "journal: keep's correction joins apply's journal, old= the value keep found held" \
+	grep -qE "^set path=proc/irq/$fw/smp_affinity_list old=0 new=0 what=\"irq $fw .*keep=foreign-write found=1\"" "$journal"
+check "keep made no journal of its own" test "$(ls "$IRQSIGHT_STATE_DIR"/journal-*.txt | wc -l)" = 1
+
+# ---- a new IRQ: virtio3-rx re-requested as IRQ 50 (free_irq/request_irq with a new
+# vector), then a link event in keep's namespace makes keep re-resolve.
+rx=$(sed -nE 's/^irq cpus=0 dev=0000:00:04.0 .* action=virtio\*-rx irq=([0-9]+) .*/\1/p' "$T/p.plan")
+new=50
+if [ -n "$rx" ] && [ -n "$NETNS" ]; then
+	# A veth pair in keep's namespace (the dummy driver may not be loadable here): its
+	# uevents (add net) make keep re-resolve, with nothing to correct yet.
+	nsenter -t "$KP" -n ip link add v0 type veth peer name v1 2>"$T/ip.err"
+	sleep 0.5
+	check "uevent: the new links seen (add net), the plan re-resolved" \
+		grep -qE "re-resolved the plan after driver-rebind \(add net v[01]\)" "$T/keep.log"
+	mkdir "$R/proc/irq/$new"
+	echo 0-1 >"$R/proc/irq/$new/smp_affinity_list"
+	echo 3 >"$R/proc/irq/$new/smp_affinity"
+	echo 1 >"$R/proc/irq/$new/effective_affinity_list"
+	echo -1 >"$R/proc/irq/$new/node"
+	sed -E "s/^ *$rx:(.*virtio3-rx)$/ $new:\1/" "$R/proc/interrupts" >"$T/int" && cp "$T/int" "$R/proc/interrupts"
+	rm -rf "$R/proc/irq/$rx" "$R/sys/bus/pci/devices/0000:00:04.0/msi_irqs/$rx"
+	touch "$R/sys/bus/pci/devices/0000:00:04.0/msi_irqs/$new"
+	# Both ends up makes v0 IFF_UP|IFF_RUNNING: an RTM_NEWLINK up transition.
+	nsenter -t "$KP" -n sh -c 'ip link set v1 up && ip link set v0 up' 2>>"$T/ip.err"
+	took=$(wait_for "$R/proc/irq/$new/smp_affinity_list" 0 1.5)
+	check "new irq $new of planned device 0000:00:04.0 got its planned CPU within 1 s of the link event (${took:-never} s)" \
+		awk -v t="${took:-9}" 'BEGIN{exit !(t < 1)}'
+	sleep 0.2
+	check "log: rtnetlink link-up event re-resolved the plan" grep -qE "re-resolved the plan after link-up \(v[01] up\)" "$T/keep.log"
+	check "log: irq $new corrected with reason new-irq, the event named" \
+		grep -qE "corrected irq $new virtio3-rx 0000:00:04.0: 0-1 -> 0 reason=new-irq event=\"v[01] up\"" "$T/keep.log"
+	check "journal: irq $new recorded with the value it came with" \
+		grep -qE "^set path=proc/irq/$new/smp_affinity_list old=0-1 new=0 .*keep=new-irq" "$journal"
+else
+	echo "skip new-irq/event case (${rx:+no netns}${rx:-no virtio3-rx in the plan})"
+fi
+
+# ---- contested: rewritten 6 times (more than --contest-max 5) by someone else
+ct=$(sed -nE 's/^irq cpus=0 dev=.* action=virtio\*-inflate irq=([0-9]+) .*/\1/p' "$T/p.plan")
+for i in 1 2 3 4 5 6; do
+	echo 1 >"$R/proc/irq/$ct/smp_affinity_list"
+	kill -USR1 "$KP"
+	[ $i -lt 6 ] && wait_for "$R/proc/irq/$ct/smp_affinity_list" 0 2 >/dev/null
+done
+sleep 0.5
+check "contested irq $ct: 5 corrections, then left alone" \
+	sh -c "test \$(grep -c 'corrected irq $ct .*reason=foreign-write' '$T/keep.log') = 5 && test \$(cat '$R/proc/irq/$ct/smp_affinity_list') = 1"
+check "log: contested irq $ct names the writer and how to stop it" \
+	grep -qE "contested irq $ct virtio0-inflate .*rewritten by another process 6 times.*left alone; find the writer" "$T/keep.log"
+check "keep.state: contested line" grep -qE "^contested irq=$ct path=proc/irq/$ct/smp_affinity_list .*rewrites=6" "$IRQSIGHT_STATE_DIR/keep.state"
+"$BIN" --root "$R" --json check --no-sample >"$T/check.json" 2>/dev/null
+check "check --root: keep-contested finding for irq $ct with its writer" python3 -c "
+import json,sys
+fs=[f for f in json.load(open('$T/check.json'))['findings'] if f['id']=='keep-contested']
+sys.exit(not (len(fs)==1 and fs[0].get('irq')==$ct and any('another process' in str(e) for e in fs[0]['evidence'])))"
+"$BIN" --root "$R" export - >"$T/metrics.prom" 2>/dev/null
+check "export: irqsight_keep_contested_irqs 1" grep -qx 'irqsight_keep_contested_irqs 1' "$T/metrics.prom"
+check "export: corrections by reason (foreign-write 7: irq $fw, default_smp_affinity, 5 on irq $ct)" \
+	grep -qx 'irqsight_keep_corrections_total{reason="foreign-write"} 7' "$T/metrics.prom"
+if [ -n "$NETNS" ] && [ -n "$rx" ]; then
+	check "export: corrections_total{reason=new-irq} 1" grep -qx 'irqsight_keep_corrections_total{reason="new-irq"} 1' "$T/metrics.prom"
+fi
+check "export: drifted (the contested one) and last verify" \
+	sh -c "grep -qx 'irqsight_keep_drifted_irqs 1' '$T/metrics.prom' && grep -qE '^irqsight_keep_last_verify_timestamp_seconds [0-9]{10}' '$T/metrics.prom'"
+if command -v promtool >/dev/null; then
+	check "promtool check metrics accepts the keep families" sh -c "grep -E '^(# (HELP|TYPE) )?irqsight_keep' '$T/metrics.prom' | promtool check metrics"
+fi
+
+# ---- SIGHUP: the plan again, the contested IRQ held again
+kill -HUP "$KP"
+check "SIGHUP: reloaded, contested irq $ct written back" wait_for "$R/proc/irq/$ct/smp_affinity_list" 0 3 >/dev/null
+sleep 0.3
+check "keep.state after reload: nothing contested" sh -c "! grep -q '^contested' '$IRQSIGHT_STATE_DIR/keep.state'"
+
+# ---- SIGTERM: exits 0, the plan stays
+values "$R" "$rx $new" >"$T/held"
+kill -TERM "$KP"
+wait "$KP"
+rc=$?
+KP=
+check "SIGTERM: keep exits 0" test "$rc" = 0
+sleep 0.3
+check "SIGTERM: the plan stays in force (every value as keep held it)" cmp -s "$T/held" <(values "$R" "$rx $new")
+check "log: stopping line" grep -q "stopping; the plan stays in force" "$T/keep.log"
+
+# ---- rollback: the state before the apply, exactly
+"$BIN" rollback >"$T/rb.out" 2>&1
+rc=$?
+if [ -n "$NETNS" ] && [ -n "$rx" ]; then
+	# IRQ $rx is gone (re-requested as $new): the one value rollback cannot put back.
+	check "rollback: all restored but the vanished irq $rx (exit $rc)" \
+		sh -c "test $rc = 1 && grep -q '1 could not be restored' '$T/rb.out' && grep -qE '^missing +$rx ' '$T/rb.out'"
+else
+	check "rollback exits 0" test $rc = 0
+fi
+check "rollback restores every value as before the apply" cmp <(values "$T/orig" "$rx $new") <(values "$R" "$rx $new")
+if [ -n "$NETNS" ] && [ -n "$rx" ]; then
+	check "rollback puts the new irq $new back to the value it came with" test "$(cat "$R/proc/irq/$new/smp_affinity_list")" = 0-1
+fi
+
+# ---- keep started with no apply before it (as the unit at boot, here after the rollback):
+# its first pass is the apply, in a journal of its own; a rollback while it runs stops it.
+values "$R" "$rx $new" >"$T/before2"
+"$BIN" --root "$R" keep --verify 60 "$T/p.plan" 2>"$T/keep2.log" &
+KP=$!
+for _ in $(seq 100); do grep -q "^keep pid=$KP " "$IRQSIGHT_STATE_DIR/keep.state" 2>/dev/null && break; sleep 0.05; done
+j2=$(grep -l 'command=keep' "$IRQSIGHT_STATE_DIR"/journal-*.txt 2>/dev/null | head -n 1)
+check "keep without a live apply journal: applies the plan in a journal of its own (command=keep)" \
+	sh -c "test -n '$j2' && grep -q 'keep=verify' '$j2' && test \$(cat '$R/proc/irq/$fw/smp_affinity_list') = 0"
+"$BIN" rollback >"$T/rb2.out" 2>&1
+echo 1 >"$R/proc/irq/$fw/smp_affinity_list"
+kill -USR1 "$KP"
+sleep 0.5
+check "rollback while keep runs: keep stops holding (the foreign value stays, said once)" \
+	sh -c "test \$(cat '$R/proc/irq/$fw/smp_affinity_list') = 1 && test \$(grep -c 'was rolled back: holding nothing' '$T/keep2.log') = 1"
+kill -TERM "$KP"; wait "$KP"; KP=
+echo 0-1 >"$R/proc/irq/$fw/smp_affinity_list"
+check "that rollback restored the state before keep's first pass" cmp "$T/before2" <(values "$R" "$rx $new")
+
+# ---- a plan made for another host: refused at start with the reason
+sed -E 's/^host cpus=2 online=0-1/host cpus=4 online=0-3/' "$T/p.plan" >"$T/other.plan"
+timeout 10 "$BIN" --root "$R" keep --verify 60 "$T/other.plan" >"$T/other.out" 2>&1
+rc=$?
+check "plan for another host: refused at start (exit $rc) with the reason" \
+	sh -c "test $rc = 3 && grep -q 'refusing plan' '$T/other.out' && grep -qiE 'cpu' '$T/other.out'"
+end
