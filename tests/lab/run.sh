@@ -79,9 +79,24 @@ done
 # it sent into RESULT/out. Writes RESULT/boot.rc and RESULT/boot.seconds.
 boot() {
 	local s=$1 sc=$2 res=$3
-	local MACHINE="q35" IOMMU="" APPEND="" SMP=2 MEM=512 DEVICES=""
+	local MACHINE="q35" IOMMU="" APPEND="" SMP=2 MEM=512 DEVICES="" GUEST=""
 	# shellcheck disable=SC1091
 	. "$sc/conf"
+	if [ "$GUEST" = systemd ]; then
+		# the Debian guest with systemd: its scenario and the two packages ride on a disk
+		local in=$work/in-$(basename "$sc")
+		rm -rf "$in"
+		mkdir -p "$in/debs"
+		cp "$sc"/*.sh "$in/"
+		cp "$debs"/*.deb "$in/debs/"
+		# two boots and the package's runs: its own time limit, within the lab's budget
+		local lim=${LAB_SYSTEMD_TIMEOUT:-900}
+		local left=$(( deadline - ($(date +%s) - t_start) ))
+		[ "$left" -lt "$lim" ] && lim=$left
+		"$lab/systemd/boot.sh" "$SYSIMG" "$in" "$res" "$lim" "$accel" "$SMP" "$MEM"
+		rm -rf "$in"
+		return
+	fi
 	rm -rf "$res"
 	mkdir -p "$res/out"
 	# the scenario's guest script rides in a second (uncompressed) cpio archive
@@ -135,12 +150,12 @@ boot() {
 }
 
 # --- scenarios ----------------------------------------------------------------------
-pass=0 fail=0 pending=0
+pass=0 fail=0 pending=0 want_systemd=
 declare -a RUNS=()
 for sc in "$lab"/scenarios/*/; do
 	sc=${sc%/}
 	name=$(basename "$sc")
-	KERNELS="6.1 6.12" PENDING=""
+	KERNELS="6.1 6.12" PENDING="" GUEST=""
 	# shellcheck disable=SC1091
 	. "$sc/conf"
 	for s in $KERNELS; do
@@ -156,8 +171,23 @@ for sc in "$lab"/scenarios/*/; do
 			continue
 		fi
 		RUNS+=("$s|$name")
+		[ "$GUEST" = systemd ] && want_systemd=1
 	done
 done
+
+# --- the systemd guest: its image (cached) and two builds of the package --------------
+# The previous build (VERSION-1) and a newer one (VERSION+lab1-1) for the upgrade.
+if [ -n "$want_systemd" ]; then
+	t_img=$(date +%s)
+	SYSIMG=$("$lab/systemd/image.sh" "$cache") || die "cannot build the systemd guest image (see above)"
+	debs=$work/debs
+	rm -rf "$debs"
+	up=$(sed -n 's/^#define IRQSIGHT_VERSION "\(.*\)"$/\1/p' "$root/src/version.h")
+	"$root/packaging/deb/build.sh" "$debs" > /dev/null || die "cannot build the package (make deb)"
+	DEB_UPSTREAM="$up+lab1" "$root/packaging/deb/build.sh" "$debs" > /dev/null ||
+		die "cannot build the newer package"
+	echo "lab: systemd guest image $(basename "$SYSIMG"), packages built ($(( $(date +%s) - t_img )) s)"
+fi
 
 results=$work/results
 mkdir -p "$results"
@@ -188,7 +218,8 @@ for r in "${RUNS[@]}"; do
 	if [ -f "$res/skipped" ]; then
 		echo "FAIL $s/$name: $(cat "$res/skipped")"
 		fail=$((fail + 1))
-	elif python3 "$lab/check.py" "$lab/scenarios/$name" "$res" "$s" "$root/irqsight-static"; then
+	elif GUEST=$( (GUEST=""; . "$lab/scenarios/$name/conf"; echo "$GUEST") ) \
+		python3 "$lab/check.py" "$lab/scenarios/$name" "$res" "$s" "$root/irqsight-static"; then
 		echo "ok $s/$name"
 		pass=$((pass + 1))
 	else

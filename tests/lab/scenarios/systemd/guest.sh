@@ -62,9 +62,10 @@ if [ "$phase" = 1 ]; then
 	A=$(ls "$in"/debs/irqsight_*-1_amd64.deb | head -n 1)
 	B=$(ls "$in"/debs/irqsight_*+lab*_amd64.deb | head -n 1)
 	pkgstate() { dpkg-query -W -f='${Status} ${Version}\n' irqsight 2>&1 | tail -n 1; }
-	step() { # NAME CMD...: run, keep rc and output, log
-		"$@" > "$out/pkg-$1.log" 2>&1
-		echo $? > "$out/pkg-$1.rc"
+	step() { # NAME CMD...: run, keep rc and output
+		n=$1; shift
+		"$@" > "$out/pkg-$n.log" 2>&1
+		echo $? > "$out/pkg-$n.rc"
 	}
 	# install the previous build, persist a plan with it, upgrade, remove, purge
 	step install dpkg -i "$A"
@@ -84,7 +85,7 @@ if [ "$phase" = 1 ]; then
 	test -e /var/lib/irqsight/persist/manifest.txt && echo kept > "$out/pkg-upgrade.persist"
 	step remove dpkg -r irqsight
 	pkgstate > "$out/pkg-remove.state"
-	for f in /usr/sbin/irqsight /etc/systemd/system/irqsight-apply.service /etc/irqsight/plan; do
+	for f in /usr/sbin/irqsight /etc/systemd/system/irqsight-apply.service /etc/systemd/system/irqsight-keep.service /etc/irqsight/plan; do
 		test -e "$f" && echo "$f"
 	done > "$out/pkg-remove.left"
 	md5sum -c "$out/irqbalance-default.md5" > "$out/pkg-remove.irqbalance" 2>&1; echo $? >> "$out/pkg-remove.irqbalance"
@@ -102,7 +103,7 @@ if [ "$phase" = 1 ]; then
 	cp /root/plan "$out/plan"
 	irqsight persist /root/plan > "$out/persist.log" 2>&1
 	echo $? > "$out/persist.rc"
-	systemctl is-enabled irqsight-apply.service > "$out/persist.enabled" 2>&1
+	systemctl is-enabled irqsight-keep.service > "$out/persist.enabled" 2>&1
 	cp /etc/default/irqbalance "$out/irqbalance-default.persisted"
 	echo 2 > /var/lib/lab/phase
 	sync
@@ -111,66 +112,134 @@ if [ "$phase" = 1 ]; then
 fi
 
 # ---- phase 2: after the reboot -------------------------------------------------------
-systemctl show -p ActiveState,Result,ExecMainStatus irqsight-apply.service > "$out/apply-unit" 2>&1
-journalctl -b -u irqsight-apply.service --no-pager > "$out/apply-unit.log" 2>&1
+# irqsight persist enabled irqsight-keep.service: it applied the plan at boot and holds it.
+unit=irqsight-keep.service
+uptime() { read -r u _ < /proc/uptime; echo "$u"; }
+systemctl show -p Type,ActiveState,SubState,NRestarts,WatchdogUSec,WatchdogTimestampMonotonic,StatusText $unit > "$out/keep-show.1" 2>&1
+systemctl show -p ActiveState,Result irqsight-apply.service > "$out/apply-unit" 2>&1
 dump boot2
 irqsight --json apply /etc/irqsight/plan > "$out/dryrun.json" 2> "$out/dryrun.err"
 systemctl is-active irqbalance > "$out/irqbalance.2" 2>&1
 pid=$(pidof irqbalance)
 tr '\0' '\n' < "/proc/$pid/environ" | grep IRQBALANCE > "$out/irqbalance.env" 2>&1
-ls /var/lib/irqsight > "$out/journals.boot2"
-# irqbalance rebalances every 10 s: after two rounds it still leaves the VM CPUs alone
-sleep 21
+# irqbalance rebalances every 10 s and keep's watchdog is 30 s: after 35 s irqbalance
+# has still left the VM CPUs alone and the watchdog has been fed (no restart)
+sleep 35
 dump boot2-later
+systemctl show -p Type,ActiveState,SubState,NRestarts,WatchdogUSec,WatchdogTimestampMonotonic,StatusText $unit > "$out/keep-show.2" 2>&1
 
-# ---- link flaps without keep: does the driver's re-requested IRQ keep its affinity?
-flap() { # IFACE TAG N
+# ---- without keep: stop leaves the plan; a link flap / rebind then loses it?
+systemctl stop $unit
+dump keep-stopped
+restore() { irqsight apply --yes /etc/irqsight/plan > /dev/null 2>&1; }
+flap() { # IFACE TAG N [restored-poll]
 	k=1
 	while [ "$k" -le "$3" ]; do
-		irqsight apply --yes /etc/irqsight/plan > /dev/null 2>&1
+		[ -z "$4" ] && restore
+		sleep 1
 		b=$(irqs_of "$1"); ab=$(aff $b)
 		ip link set "$1" down; sleep 0.3; ip link set "$1" up
+		# link up: carrier back (the rtnetlink transition keep reacts to)
+		c=0; while [ "$c" -lt 500 ]; do read -r car < "/sys/class/net/$1/carrier" 2>/dev/null; [ "$car" = 1 ] && break; c=$((c + 1)); done
+		tu=$(uptime)
 		a=$(irqs_of "$1"); aa=$(aff $a)
+		tr=
+		if [ -n "$4" ]; then # poll until the IRQs have the affinities they had before (3 s at most)
+			want=$(echo "$ab" | sed 's/[0-9]*=//g')
+			c=0
+			while [ "$c" -lt 3000 ]; do
+				got=
+				for i in $(irqs_of "$1"); do read -r v < /proc/irq/$i/smp_affinity_list; got="$got$v "; done
+				[ "$got" = "$want" ] && { tr=$(uptime); break; }
+				c=$((c + 1))
+			done
+		fi
 		sleep 1
-		echo "flap $k irqs_before=[$b] before=[$ab] irqs_after=[$a] after=[$aa] after1s=[$(aff $a)]" >> "$out/flap-$2"
+		echo "flap $k up=$tu restored=$tr irqs_before=[$b] before=[$ab] irqs_after=[$a] after=[$aa] after1s=[$(aff $(irqs_of "$1"))]" >> "$out/flap-$2"
 		k=$((k + 1))
 	done
 }
-[ -n "$E1000E" ] && flap "$E1000E" e1000e-nokeep 3
-[ -n "$VIRTIO" ] && flap "$VIRTIO" virtio-nokeep 3
-
-# ---- unbind/rebind virtio-net through sysfs without keep
 rebind() { # IFACE TAG
 	dev=$(basename "$(readlink -f "/sys/class/net/$1/device")")
 	parent=$(basename "$(readlink -f "/sys/class/net/$1/device/..")")
+	[ -e "/sys/bus/pci/devices/$dev" ] && parent=$dev
 	drv=$(readlink -f "/sys/class/net/$1/device/driver")
-	irqsight apply --yes /etc/irqsight/plan > /dev/null 2>&1
-	b=$(ls /sys/bus/pci/devices/$parent/msi_irqs 2>/dev/null | tr '\n' ' ')
+	b=$(ls /sys/bus/pci/devices/$parent/msi_irqs 2>/dev/null | sort -n | tr '\n' ' ')
 	ab=$(aff $b)
 	echo "$dev" > "$drv/unbind"; sleep 0.5; echo "$dev" > "$drv/bind"; sleep 1
 	n=$(nic "$(basename "$drv")"); [ -n "$n" ] && ip link set "$n" up
-	sleep 1
-	a=$(ls /sys/bus/pci/devices/$parent/msi_irqs 2>/dev/null | tr '\n' ' ')
+	sleep 3
+	a=$(ls /sys/bus/pci/devices/$parent/msi_irqs 2>/dev/null | sort -n | tr '\n' ' ')
 	echo "rebind $dev ($parent) irqs_before=[$b] before=[$ab] irqs_after=[$a] after=[$(aff $a)]" >> "$out/rebind-$2"
 }
+[ -n "$E1000E" ] && flap "$E1000E" e1000e-nokeep 3
+[ -n "$VIRTIO" ] && flap "$VIRTIO" virtio-nokeep 2
+restore
 [ -n "$VIRTIO" ] && rebind "$VIRTIO" virtio-nokeep
-cat /proc/interrupts > "$out/interrupts.2"
+[ -n "$E1000E" ] && restore && rebind "$E1000E" e1000e-nokeep
 
-# ---- keep (issue 19 item 1): only where the package ships it
-if [ -f /lib/systemd/system/irqsight-keep.service ] || [ -f /usr/lib/systemd/system/irqsight-keep.service ]; then
-	[ -x "$in/keep.sh" ] && . "$in/keep.sh"
-else
-	echo "irqsight-keep.service is not in this build of the package" > "$out/keep.pending"
-fi
+# ---- with keep: 20 flaps, link up -> restored; a rebind
+restore
+systemctl start $unit
+systemctl show -p ActiveState,NRestarts $unit > "$out/keep-show.3" 2>&1
+echo "start $(uptime)" > "$out/keep-marks"
+[ -n "$E1000E" ] && flap "$E1000E" e1000e-keep 20 poll
+echo "flaps-done $(uptime)" >> "$out/keep-marks"
+[ -n "$VIRTIO" ] && rebind "$VIRTIO" virtio-keep
+[ -n "$E1000E" ] && rebind "$E1000E" e1000e-keep
+echo "rebinds-done $(uptime)" >> "$out/keep-marks"
 
-# ---- rollback: every journal, newest first, with irqbalance stopped so nothing moves
+# ---- foreign writers: a loop rewriting one held IRQ every second, then irqbalance
+# without the ban. keep runs with a 1 s verify and a limit of 3 rewrites (a drop-in),
+# so the limit is reached within a lab run.
+mkdir -p /etc/systemd/system/$unit.d
+printf '[Service]\nExecStart=\nExecStart=/usr/sbin/irqsight keep --verify 1 --contest-max 3 --contest-window 10 /etc/irqsight/plan\n' \
+	> /etc/systemd/system/$unit.d/lab.conf
+systemctl daemon-reload
+systemctl restart $unit
+sleep 3
+victim=$(irqs_of "$VIRTIO" | awk '{print $NF}')
+echo "$victim" > "$out/foreign-victim"
+echo "writer-start $(uptime)" >> "$out/keep-marks"
+( n=0; while [ $n -lt 20 ]; do echo 3 > /proc/irq/$victim/smp_affinity_list; sleep 1; n=$((n + 1)); done ) &
+wpid=$!
+wait $wpid
+echo "writer-end $(uptime)" >> "$out/keep-marks"
+echo "$victim $(cat /proc/irq/$victim/smp_affinity_list)" > "$out/foreign-after"
+cp /var/lib/irqsight/keep.state "$out/keep.state.writer" 2>/dev/null
+irqsight --json check --no-sample > "$out/check-writer.json" 2> "$out/check-writer.err"
+# irqbalance without the ban
+cp /etc/default/irqbalance /root/irqbalance.banned
+sed -i '/^IRQBALANCE_BANNED_CPULIST/d' /etc/default/irqbalance
+systemctl reload $unit
+sleep 2
+echo "irqbalance-start $(uptime)" >> "$out/keep-marks"
+systemctl restart irqbalance
+sleep 40
+echo "irqbalance-end $(uptime)" >> "$out/keep-marks"
+cp /var/lib/irqsight/keep.state "$out/keep.state.irqbalance" 2>/dev/null
+irqsight --json check --no-sample > "$out/check-irqbalance.json" 2> "$out/check-irqbalance.err"
+cp /root/irqbalance.banned /etc/default/irqbalance
 systemctl stop irqbalance
+rm -rf /etc/systemd/system/$unit.d
+systemctl daemon-reload
+systemctl restart $unit
+sleep 3
+systemctl show -p ActiveState,NRestarts $unit > "$out/keep-show.4" 2>&1
+
+# ---- stop leaves the plan in place; rollback restores the state before the first apply
+dump keep-running
+systemctl stop $unit
+sleep 1
+dump keep-stopped2
+journalctl -b -u $unit -o short-monotonic --no-pager > "$out/keep.journal" 2>&1
 mkdir -p "$out/journals"
 cp /var/lib/irqsight/journal-* "$out/journals/" 2>/dev/null
 for j in $(ls -r /var/lib/irqsight/journal-* 2>/dev/null); do
 	irqsight --json rollback "$j" > "$out/rollback-$(basename "$j" .txt).json" 2>&1
 done
 dump rolledback
+cat /proc/interrupts > "$out/interrupts.2"
 irqsight --json check --no-sample > "$out/check.json" 2> "$out/check.err"
 log "done"
 send done
