@@ -170,8 +170,13 @@ for sc in "$lab"/scenarios/*/; do
 			pending=$((pending + 1))
 			continue
 		fi
-		RUNS+=("$s|$name")
-		[ "$GUEST" = systemd ] && want_systemd=1
+		if [ "$GUEST" = systemd ]; then
+			# the longest guest starts first; the short ones share the other job slot
+			want_systemd=1
+			RUNS=("$s|$name" "${RUNS[@]}")
+		else
+			RUNS+=("$s|$name")
+		fi
 	done
 done
 

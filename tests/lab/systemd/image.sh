@@ -24,8 +24,11 @@ deb=$(ls "$cache/debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
 [ -n "$deb" ] || { echo "image.sh: $pkg's .deb is not in $cache/debs" >&2; exit 1; }
 suite=${LAB_SUITE:-$(. /etc/os-release && echo "$VERSION_CODENAME")}
 mirror=${LAB_MIRROR:-http://deb.debian.org/debian}
-# systemd-sysv makes systemd PID 1; procps for sysctl/pgrep, ethtool to read links.
+# systemd-sysv makes systemd PID 1; procps for sysctl/pgrep, ethtool to read links. The
+# guest has no network: the libraries irqsight's package depends on (its optional parts)
+# are in the image, so `dpkg -i` finds them.
 packages="systemd,systemd-sysv,udev,irqbalance,iproute2,kmod,procps,ethtool"
+packages="$packages,libjson-c5,libmicrohttpd12,libncursesw6,libtinfo6,libtraceevent1,libsystemd0"
 key=$( { echo "$suite $mirror $packages $(basename "$deb")"; cat "$here"/image.sh "$here"/init; } |
 	sha256sum | cut -c1-16)
 out=$cache/systemd/$key

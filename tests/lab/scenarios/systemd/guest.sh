@@ -29,8 +29,13 @@ nic() { # DRIVER: the interface it drives
 		[ "$(basename "$(readlink -f "$n/device/driver" 2>/dev/null)")" = "$1" ] && { basename "$n"; return; }
 	done
 }
+pcidev() { # IFACE: its PCI function (virtio-net's device is a virtio device under it)
+	d=$(readlink -f "/sys/class/net/$1/device")
+	[ -d "$d/msi_irqs" ] || d=$(dirname "$d")
+	echo "$d"
+}
 irqs_of() { # IFACE: its IRQ numbers (MSI/MSI-X of its PCI function)
-	ls "/sys/class/net/$1/device/msi_irqs" 2>/dev/null | sort -n | tr '\n' ' '
+	ls "$(pcidev "$1")/msi_irqs" 2>/dev/null | sort -n | tr '\n' ' '
 }
 aff() { # IRQ...: "irq=list" pairs
 	for i in "$@"; do printf '%s=%s ' "$i" "$(cat /proc/irq/$i/smp_affinity_list 2>/dev/null)"; done
@@ -59,7 +64,7 @@ if [ "$phase" = 1 ]; then
 	echo "$E1000E $VIRTIO" > "$out/nics"
 	systemctl is-active irqbalance > "$out/irqbalance.1" 2>&1
 	md5sum /etc/default/irqbalance > "$out/irqbalance-default.md5"
-	A=$(ls "$in"/debs/irqsight_*-1_amd64.deb | head -n 1)
+	A=$(ls "$in"/debs/irqsight_*_amd64.deb | grep -v +lab | head -n 1)
 	B=$(ls "$in"/debs/irqsight_*+lab*_amd64.deb | head -n 1)
 	pkgstate() { dpkg-query -W -f='${Status} ${Version}\n' irqsight 2>&1 | tail -n 1; }
 	step() { # NAME CMD...: run, keep rc and output
@@ -71,7 +76,7 @@ if [ "$phase" = 1 ]; then
 	step install dpkg -i "$A"
 	pkgstate > "$out/pkg-install.state"
 	irqsight --version > "$out/pkg-install.version" 2>&1
-	systemd-analyze verify /lib/systemd/system/irqsight-*.service /lib/systemd/system/irqsight-*.timer \
+	systemd-analyze verify --man=no /lib/systemd/system/irqsight-*.service /lib/systemd/system/irqsight-*.timer \
 		> "$out/pkg-verify.log" 2>&1; echo $? > "$out/pkg-verify.rc"
 	systemctl list-unit-files 'irqsight*' --no-legend > "$out/pkg-units" 2>&1
 	bash -c '. /usr/share/bash-completion/completions/irqsight; COMP_WORDS=(irqsight pe); COMP_CWORD=1; _irqsight; echo "${COMPREPLY[@]}"' \
