@@ -49,8 +49,8 @@ def flaps(t, name):
                      r"irqs_after=\[(.*?)\] after=\[(.*?)\] after1s=\[(.*?)\]", line)
         if m:
             vals = lambda s: [kv.split("=", 1)[1] for kv in s.split()]
-            rows.append({"k": int(m.group(1)), "up": float(m.group(2) or 0),
-                         "restored": float(m.group(3)) if m.group(3) else None,
+            rows.append({"k": int(m.group(1)), "up": float(m.group(2) or 0) / 100,
+                         "restored": float(m.group(3)) / 100 if m.group(3) else None,
                          "before": vals(m.group(5)), "after": vals(m.group(7)),
                          "after1s": vals(m.group(8)), "irqs_before": m.group(4).split(),
                          "irqs_after": m.group(6).split()})
@@ -68,7 +68,8 @@ def rebind(t, name):
 
 
 def marks(t):
-    return {l.split()[0]: float(l.split()[1]) for l in (t.read("keep-marks", "") or "").splitlines() if len(l.split()) == 2}
+    # uptime in 1/100 s, as the guest's cs() reads it
+    return {l.split()[0]: float(l.split()[1]) / 100 for l in (t.read("keep-marks", "") or "").splitlines() if len(l.split()) == 2}
 
 
 def journal(t):

@@ -15,8 +15,8 @@ send() { # NEXT: reboot or done
 	if [ "$1" = reboot ]; then systemctl reboot; else systemctl poweroff; fi
 	exit 0
 }
-# the guest gives up after 25 minutes whatever happens, results sent
-( sleep 1500; log "guest watchdog: giving up"; send done ) &
+# the guest gives up whatever happens (results sent) before the host's limit
+( sleep $((phase == 1 ? 400 : 600)); log "guest watchdog: giving up"; send done ) &
 
 dump() { # NAME: every IRQ's affinity, and default_smp_affinity
 	for i in /proc/irq/[0-9]*; do
@@ -119,7 +119,6 @@ fi
 # ---- phase 2: after the reboot -------------------------------------------------------
 # irqsight persist enabled irqsight-keep.service: it applied the plan at boot and holds it.
 unit=irqsight-keep.service
-uptime() { read -r u _ < /proc/uptime; echo "$u"; }
 systemctl show -p Type,ActiveState,SubState,NRestarts,WatchdogUSec,WatchdogTimestampMonotonic,StatusText $unit > "$out/keep-show.1" 2>&1
 systemctl show -p ActiveState,Result irqsight-apply.service > "$out/apply-unit" 2>&1
 dump boot2
@@ -133,36 +132,42 @@ sleep 35
 dump boot2-later
 systemctl show -p Type,ActiveState,SubState,NRestarts,WatchdogUSec,WatchdogTimestampMonotonic,StatusText $unit > "$out/keep-show.2" 2>&1
 
+log "boot 2 checks done"
 # ---- without keep: stop leaves the plan; a link flap / rebind then loses it?
 systemctl stop $unit
 dump keep-stopped
 restore() { irqsight apply --yes /etc/irqsight/plan > /dev/null 2>&1; }
-flap() { # IFACE TAG N [restored-poll]
+cs() { read -r u _ < /proc/uptime; CS=${u%.*}${u#*.}; } # uptime in 1/100 s, no fork
+flap() { # IFACE TAG N [poll]: times in 1/100 s of uptime
 	k=1
 	while [ "$k" -le "$3" ]; do
 		[ -z "$4" ] && restore
 		sleep 1
 		b=$(irqs_of "$1"); ab=$(aff $b)
+		want=$(echo "$ab" | sed 's/[0-9]*=//g')
 		ip link set "$1" down; sleep 0.3; ip link set "$1" up
-		# link up: carrier back (the rtnetlink transition keep reacts to)
-		c=0; while [ "$c" -lt 500 ]; do read -r car < "/sys/class/net/$1/carrier" 2>/dev/null; [ "$car" = 1 ] && break; c=$((c + 1)); done
-		tu=$(uptime)
+		# link up: carrier back (the rtnetlink transition keep reacts to), 5 s at most
+		cs; end=$((CS + 500))
+		while [ "$CS" -lt "$end" ]; do
+			read -r car < "/sys/class/net/$1/carrier" 2>/dev/null; [ "$car" = 1 ] && break; cs
+		done
+		cs; tu=$CS
 		a=$(irqs_of "$1"); aa=$(aff $a)
 		tr=
-		if [ -n "$4" ]; then # poll until the IRQs have the affinities they had before (3 s at most)
-			want=$(echo "$ab" | sed 's/[0-9]*=//g')
-			c=0
-			while [ "$c" -lt 3000 ]; do
+		if [ -n "$4" ]; then # poll until the IRQs read the CPUs they had before, 3 s at most
+			cs; end=$((CS + 300))
+			while [ "$CS" -lt "$end" ]; do
 				got=
-				for i in $(irqs_of "$1"); do read -r v < /proc/irq/$i/smp_affinity_list; got="$got$v "; done
-				[ "$got" = "$want" ] && { tr=$(uptime); break; }
-				c=$((c + 1))
+				for i in $a; do read -r v < "/proc/irq/$i/smp_affinity_list"; got="$got$v "; done
+				[ "$got" = "$want" ] && { cs; tr=$CS; break; }
+				cs
 			done
 		fi
 		sleep 1
 		echo "flap $k up=$tu restored=$tr irqs_before=[$b] before=[$ab] irqs_after=[$a] after=[$aa] after1s=[$(aff $(irqs_of "$1"))]" >> "$out/flap-$2"
 		k=$((k + 1))
 	done
+	log "flaps $2 done"
 }
 rebind() { # IFACE TAG
 	dev=$(basename "$(readlink -f "/sys/class/net/$1/device")")
@@ -187,13 +192,14 @@ restore
 restore
 systemctl start $unit
 systemctl show -p ActiveState,NRestarts $unit > "$out/keep-show.3" 2>&1
-echo "start $(uptime)" > "$out/keep-marks"
+cs; echo "start $CS" > "$out/keep-marks"
 [ -n "$E1000E" ] && flap "$E1000E" e1000e-keep 20 poll
-echo "flaps-done $(uptime)" >> "$out/keep-marks"
+cs; echo "flaps-done $CS" >> "$out/keep-marks"
 [ -n "$VIRTIO" ] && rebind "$VIRTIO" virtio-keep
 [ -n "$E1000E" ] && rebind "$E1000E" e1000e-keep
-echo "rebinds-done $(uptime)" >> "$out/keep-marks"
+cs; echo "rebinds-done $CS" >> "$out/keep-marks"
 
+log "keep flaps and rebinds done"
 # ---- foreign writers: a loop rewriting one held IRQ every second, then irqbalance
 # without the ban. keep runs with a 1 s verify and a limit of 3 rewrites (a drop-in),
 # so the limit is reached within a lab run.
@@ -205,11 +211,11 @@ systemctl restart $unit
 sleep 3
 victim=$(irqs_of "$VIRTIO" | awk '{print $NF}')
 echo "$victim" > "$out/foreign-victim"
-echo "writer-start $(uptime)" >> "$out/keep-marks"
+cs; echo "writer-start $CS" >> "$out/keep-marks"
 ( n=0; while [ $n -lt 20 ]; do echo 3 > /proc/irq/$victim/smp_affinity_list; sleep 1; n=$((n + 1)); done ) &
 wpid=$!
 wait $wpid
-echo "writer-end $(uptime)" >> "$out/keep-marks"
+cs; echo "writer-end $CS" >> "$out/keep-marks"
 echo "$victim $(cat /proc/irq/$victim/smp_affinity_list)" > "$out/foreign-after"
 cp /var/lib/irqsight/keep.state "$out/keep.state.writer" 2>/dev/null
 irqsight --json check --no-sample > "$out/check-writer.json" 2> "$out/check-writer.err"
@@ -218,10 +224,10 @@ cp /etc/default/irqbalance /root/irqbalance.banned
 sed -i '/^IRQBALANCE_BANNED_CPULIST/d' /etc/default/irqbalance
 systemctl reload $unit
 sleep 2
-echo "irqbalance-start $(uptime)" >> "$out/keep-marks"
+cs; echo "irqbalance-start $CS" >> "$out/keep-marks"
 systemctl restart irqbalance
 sleep 40
-echo "irqbalance-end $(uptime)" >> "$out/keep-marks"
+cs; echo "irqbalance-end $CS" >> "$out/keep-marks"
 cp /var/lib/irqsight/keep.state "$out/keep.state.irqbalance" 2>/dev/null
 irqsight --json check --no-sample > "$out/check-irqbalance.json" 2> "$out/check-irqbalance.err"
 cp /root/irqbalance.banned /etc/default/irqbalance
@@ -232,6 +238,7 @@ systemctl restart $unit
 sleep 3
 systemctl show -p ActiveState,NRestarts $unit > "$out/keep-show.4" 2>&1
 
+log "foreign writers done"
 # ---- stop leaves the plan in place; rollback restores the state before the first apply
 dump keep-running
 systemctl stop $unit
