@@ -98,6 +98,7 @@ FUZZ_pci_config := src/parse/pci_config.c
 FUZZ_task       := src/parse/task.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_envfile    := src/parse/envfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_planfile   := src/parse/planfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
+FUZZ_keepstate  := src/parse/keepstate.c src/parse/planfile.c src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_cpuset     := src/util/cpuset.c src/util/buf.c $(FUZZ_ARENA)
 FUZZ_html       := src/render/html.c src/util/buf.c
 # baseline.c reaches the findings, which reach the rule table: the linker takes what it

@@ -50,13 +50,15 @@ irq=$(sed -nE 's/^irq cpus=([0-9]+) dev=.* irq=([0-9]+) .*/\2 \1/p' "$TMP/p.plan
 if [ -n "$NS" ] && [ -n "$irq" ]; then
 	set -- $irq
 	echo 0-511 >"$TMP/root/proc/irq/$1/smp_affinity_list"
-	t0=$(date +%s%N)
+	r0=$(date +%s%N)
 	nsenter -t "$KP" -n sh -c 'ip link add v0 type veth peer name v1 && ip link set v1 up && ip link set v0 up' 2>/dev/null
 	while [ "$(cat "$TMP/root/proc/irq/$1/smp_affinity_list")" != "$2" ]; do
-		[ $(( $(date +%s%N) - t0 )) -gt 10000000000 ] && break
+		[ $(( $(date +%s%N) - r0 )) -gt 10000000000 ] && break
 		sleep 0.01
 	done
-	react=$(( ($(date +%s%N) - t0) / 1000000 ))
+	react=$(( ($(date +%s%N) - r0) / 1000000 ))
+	sleep 1
+	grep -E 're-resolved the plan after' "$TMP/log" | sed 's/^irqsight keep: /  keep: /'
 fi
 kill -TERM "$KP"; wait "$KP"; KP=
 awk -v a="$first" -v b="$last" -v s="$SECS" -v n="$nirq" -v fd="$held" -v r="$rss" -v t0="$t0" -v t1="$t1" -v re="${react:-}" 'BEGIN {

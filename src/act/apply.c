@@ -212,11 +212,70 @@ static bool settable_now(const struct irq *q)
 	return q->managed != TRI_YES && q->settable != TRI_NO;
 }
 
-static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const struct host *h,
+/*
+ * The host's IRQs ordered by device (no device first), in IRQ order within one: a plan
+ * line looks only at its device's IRQs. Matching every line against every IRQ cost
+ * seconds on a host with thousands of both (keep re-resolves after every event).
+ */
+struct by_dev {
+	int *order;
+	int n;
+	const struct host *h;
+};
+
+static int cmp_bdf(const char *x, const char *y)
+{
+	return !x ? (y ? -1 : 0) : !y ? 1 : strcmp(x, y);
+}
+
+static int by_dev_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct host *h = ctx;
+	int i = *(const int *)a, j = *(const int *)b;
+	int c = cmp_bdf(irq_bdf(&h->irqs[i]), irq_bdf(&h->irqs[j]));
+	return c ? c : (i > j) - (i < j);
+}
+
+static void by_dev_init(struct by_dev *d, const struct host *h, struct arena *a)
+{
+	d->h = h;
+	d->n = h->nirqs;
+	d->order = arena_calloc(a, (size_t)(h->nirqs ? h->nirqs : 1), sizeof(int));
+	for (int i = 0; i < h->nirqs; i++)
+		d->order[i] = i;
+	qsort_r(d->order, (size_t)d->n, sizeof(int), by_dev_cmp, (void *)h);
+}
+
+/* [*lo, *hi) of d->order: the IRQs of device bdf (NULL: those without one). */
+static void by_dev_range(const struct by_dev *d, const char *bdf, int *lo, int *hi)
+{
+	int l = 0, r = d->n;
+	while (l < r) {
+		int m = (l + r) / 2;
+		if (cmp_bdf(irq_bdf(&d->h->irqs[d->order[m]]), bdf) < 0)
+			l = m + 1;
+		else
+			r = m;
+	}
+	*lo = l;
+	r = d->n;
+	while (l < r) {
+		int m = (l + r) / 2;
+		if (cmp_bdf(irq_bdf(&d->h->irqs[d->order[m]]), bdf) <= 0)
+			l = m + 1;
+		else
+			r = m;
+	}
+	*hi = l;
+}
+
+static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const struct host *h, const struct by_dev *d,
 			const struct cpuset *online, bool *used, struct arena *a, struct act_list *out)
 {
-	int nmatch = 0, nvec = 0, nused = 0;
-	for (int i = 0; i < h->nirqs; i++) {
+	int nmatch = 0, nvec = 0, nused = 0, lo, hi;
+	by_dev_range(d, pi->bdf, &lo, &hi);
+	for (int k = lo; k < hi; k++) {
+		int i = d->order[k];
 		const struct irq *q = &h->irqs[i];
 		if (q->is_arch || q->number < 0 || q->naction < 1 || !irq_matches(pi, q))
 			continue;
@@ -231,7 +290,8 @@ static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const s
 	 * MSI index tells them apart. */
 	bool by_vector = nmatch > 1 && nvec > 0;
 	int found = 0;
-	for (int i = 0; i < h->nirqs; i++) {
+	for (int k = lo; k < hi; k++) {
+		int i = d->order[k];
 		const struct irq *q = &h->irqs[i];
 		if (used[i] || q->is_arch || q->number < 0 || q->naction < 1 || !irq_matches(pi, q))
 			continue;
@@ -352,8 +412,10 @@ int act_resolve(const struct plan *p, const struct host *h, const struct source 
 				cpuset_set(&online, c);
 	}
 	bool *used = arena_calloc(a, (size_t)(h->nirqs ? h->nirqs : 1), sizeof(bool));
+	struct by_dev d;
+	by_dev_init(&d, h, a);
 	for (int i = 0; i < p->nirqs; i++)
-		resolve_irq(p, &p->irqs[i], h, &online, used, a, out);
+		resolve_irq(p, &p->irqs[i], h, &d, &online, used, a, out);
 	if (p->has_default_affinity) {
 		struct act_op *op = add_op(out, a);
 		op->kind = ACT_DEFAULT_AFFINITY;

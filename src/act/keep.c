@@ -343,10 +343,18 @@ static struct keep_item *item_for(struct keep *k, const struct act_op *op, bool 
 
 static bool still_held(struct keep *k, struct keep_item *it, char *buf, size_t n, struct arena *a, bool *gone);
 
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
 int keep_resolve(struct keep *k, enum keep_reason reason, const char *event)
 {
 	if (k->stopped)
 		return 0;
+	struct timespec w0, c0;
+	clock_gettime(CLOCK_MONOTONIC, &w0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	struct host h;
 	struct host_opts ho = { .skip_vms = true };
 	int r = host_build(&h, k->src, &ho);
@@ -408,10 +416,15 @@ int keep_resolve(struct keep *k, enum keep_reason reason, const char *event)
 	for (int i = 0; i < k->n; i++)
 		if (!k->v[i].present)
 			release(&k->v[i]);
+	struct timespec w1, c1;
+	clock_gettime(CLOCK_MONOTONIC, &w1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	double wall = ms_between(&w0, &w1), cpu = ms_between(&c0, &c1);
 	if (event && reason == KEEP_VERIFY)
-		say(k, "re-resolved the plan (%s): %d file(s) held", event, held);
+		say(k, "re-resolved the plan (%s): %d file(s) held, %.0f ms (%.0f ms CPU)", event, held, wall, cpu);
 	else if (event)
-		say(k, "re-resolved the plan after %s (%s): %d file(s) held", keep_reason_name(reason), event, held);
+		say(k, "re-resolved the plan after %s (%s): %d file(s) held, %.0f ms (%.0f ms CPU)",
+		    keep_reason_name(reason), event, held, wall, cpu);
 	r = run_ops(k, &ops, reasons, event, NULL, &a);
 	for (int i = 0; i < ops.n; i++) {
 		if (items[i] < 0)

@@ -30,4 +30,15 @@ void build_keep(struct host *h, const struct source *src)
 	else
 		h->keep_state_path = path;
 	buf_free(&b);
+	h->keep_running = TRI_UNKNOWN;
+	if (!h->keep_state_path || h->keep.pid <= 0)
+		return;
+	/* A state left by a keep that stopped says what was, not what is. */
+	struct buf c = { 0 };
+	r = src_readf(src, &c, 64, "proc/%d/comm", h->keep.pid);
+	if (!r)
+		h->keep_running = c.len >= 8 && !memcmp(c.data, "irqsight", 8) ? TRI_YES : TRI_NO;
+	else if (r == -ENOENT)
+		h->keep_running = TRI_NO;
+	buf_free(&c);
 }

@@ -392,6 +392,7 @@ struct host {
 	/* What a running `irqsight keep` reports (its keep.state; .present false when none). */
 	struct keep_state keep;
 	const char *keep_state_path;	/* the file read, relative to the root */
+	enum tri keep_running;		/* its pid is an irqsight process now (proc/PID/comm) */
 	struct boot boot;
 	/* The installed irqbalance's version ("1.9.2-1"), NULL unknown: 1.7 added
 	 * IRQBALANCE_BANNED_CPULIST; older ones read only the mask IRQBALANCE_BANNED_CPUS. */

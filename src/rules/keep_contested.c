@@ -20,6 +20,10 @@ void rule_keep_contested(const struct host *h, struct findings *fs)
 		finding_evidence(fs, f, "file", "%s", c->path ? c->path : "?");
 		finding_evidence(fs, f, "writer", "%s", c->writer ? c->writer : "another process");
 		finding_evidence(fs, f, "rewrites", "%d in %d min (keep pid %d)", c->rewrites, c->window / 60, k->pid);
+		if (h->keep_running != TRI_UNKNOWN)
+			finding_evidence(fs, f, "keep", "pid %d %s", k->pid,
+					 h->keep_running == TRI_YES ? "running"
+								    : "not running: this is the state it left");
 		finding_meaning(fs, f,
 				"Two writers disagree about where this interrupt runs. irqsight keep put the "
 				"planned CPUs back each time and then stopped, so as not to fight forever: the value "

@@ -157,9 +157,14 @@ int nl_read(struct nl_sockets *s, int fd, struct nl_event *ev)
 			}
 			continue;
 		}
-		int rem = (int)len;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, rem);
-		     h = NLMSG_NEXT(h, rem)) {
+		/* NLMSG_OK/NLMSG_NEXT by hand: the macros compare the signed length with
+		 * nlmsg_len (-Wsign-compare under clang). */
+		size_t off = 0;
+		while (off + sizeof(struct nlmsghdr) <= (size_t)len) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)(buf + off);
+			if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > (size_t)len - off)
+				break;
+			off += NLMSG_ALIGN(h->nlmsg_len);
 			if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) {
 				parse_link(s, h, ev);
 				n++;

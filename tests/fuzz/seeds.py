@@ -141,6 +141,8 @@ def seeds(name, n):
         return text(files('etc/default/irqbalance', 'etc/sysconfig/irqbalance') + unit('envfile'))
     if name == 'planfile':
         return text(repo('tests/plan/*.plan')) + [JOURNAL]
+    if name == 'keepstate':
+        return text(repo('tests/rules/keep-contested/*/*/var/lib/irqsight/keep.state'))
     if name == 'journal':
         return [JOURNAL]
     if name == 'rollback':

@@ -74,6 +74,7 @@ pci_config 4096
 task 4096
 envfile 4096
 planfile 4096
+keepstate 4096
 journal 8192
 rollback 4096
 cpuset 256

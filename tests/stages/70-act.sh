@@ -186,6 +186,14 @@ else
 	check "persist without libsystemd: keep's unit is Type=simple, no watchdog" \
 		sh -c "grep -qx 'Type=simple' '$T/contrib-keep/etc/systemd/system/irqsight-keep.service' && ! grep -q '^WatchdogSec' '$T/contrib-keep/etc/systemd/system/irqsight-keep.service'"
 fi
+# The static build has no libsystemd: keep's unit is Type=simple there (nothing would say READY=1).
+if [ -x ./irqsight-static ]; then
+	mkdir -p "$T/contrib-static"
+	./irqsight-static persist --dest "$T/contrib-static" --binary /usr/local/sbin/irqsight --no-irqbalance "$T/p.plan" >/dev/null 2>&1
+	su=$T/contrib-static/etc/systemd/system/irqsight-keep.service
+	check "persist from the static build: keep's unit is Type=simple, no watchdog" \
+		sh -c "grep -qx 'Type=simple' '$su' && ! grep -qE '^(WatchdogSec|NotifyAccess)' '$su'"
+fi
 # shellcheck disable=SC1090,SC1091
 banned=$(set -a; . "$D/etc/default/irqbalance"; echo "${IRQBALANCE_BANNED_CPULIST:-unset}/${IRQBALANCE_BANNED_CPUS:-unset}/$IRQBALANCE_ARGS")
 check "persist: irqbalance file reads back (banned 2-3, BANNED_CPUS off, args kept): $banned" \

@@ -29,11 +29,15 @@ src=tests/hosts/live-firecracker-virtio-root
 if [ ! -d "$src/proc/irq" ]; then bad "fixture $src missing"; end; fi
 R=$T/root
 cp -a "$src" "$R"
+# RPS on for eth0 (keep holds RPS that is on; off stays off).
+RPS=sys/class/net/eth0/queues/rx-0/rps_cpus
+echo 3 >"$R/$RPS"
 cp -a "$R" "$T/orig"
 # keep.state where check --root and export --root find it (a host's /var/lib/irqsight).
 export IRQSIGHT_STATE_DIR=$R/var/lib/irqsight
 "$BIN" --root "$R" plan --housekeeping 0 -o "$T/p.plan" >/dev/null 2>&1
 check "plan for the copy (housekeeping 0)" test -s "$T/p.plan"
+grep -q '^rps ' "$T/p.plan" || echo 'rps netdev=eth0 dev=0000:00:03.0 cpus=0' >>"$T/p.plan"
 "$BIN" --root "$R" apply --yes "$T/p.plan" >"$T/apply.out" 2>&1
 check "apply --yes on the copy" test $? = 0
 journal=$(ls "$IRQSIGHT_STATE_DIR"/journal-*.txt 2>/dev/null | head -n 1)
@@ -42,7 +46,7 @@ check "apply wrote a journal" test -n "$journal"
 # Values as text: every IRQ's smp_affinity_list and default_smp_affinity, but the IRQs named.
 values() { (cd "$1/proc/irq" && for f in default_smp_affinity */smp_affinity_list; do
 	case " $2 " in *" ${f%%/*} "*) continue ;; esac
-	printf '%s %s\n' "$f" "$(cat "$f")"; done); }
+	printf '%s %s\n' "$f" "$(cat "$f")"; done; echo "rps $(cat "$1/$RPS")"); }
 # Wait up to $3 seconds for file $1 to read $2; prints the seconds it took.
 wait_for() { local t0 t; t0=$(date +%s.%N); while :; do
 	[ "$(cat "$1" 2>/dev/null)" = "$2" ] && break
@@ -70,12 +74,15 @@ check "managed irq $mg_irq: never written, told once" \
 fw=$(sed -nE 's/^irq cpus=0 dev=.* action=virtio\*-config irq=([0-9]+) .*/\1/p' "$T/p.plan" | head -n 1)
 echo 1 >"$R/proc/irq/$fw/smp_affinity_list"
 echo 2 >"$R/proc/irq/default_smp_affinity"
+echo 3 >"$R/$RPS"
 kill -USR1 "$KP"
 check "foreign write to irq $fw written back" wait_for "$R/proc/irq/$fw/smp_affinity_list" 0 2 >/dev/null
 check "foreign write to default_smp_affinity written back" wait_for "$R/proc/irq/default_smp_affinity" 1 2 >/dev/null
+check "foreign write to eth0's RPS mask written back" wait_for "$R/$RPS" 1 2 >/dev/null
 sleep 0.2
 check "log: one line for irq $fw with reason foreign-write and the writer" \
 	grep -qE "corrected irq $fw virtio0-config 0000:00:01.0: 1 -> 0 reason=foreign-write writer=\"another process\"" "$T/keep.log"
+check "log: RPS of eth0 rx-0 corrected (foreign-write)" grep -qE "corrected eth0 rx-0: 3 -> 1 reason=foreign-write" "$T/keep.log"
 check "log: default_smp_affinity corrected (foreign-write)" \
 	grep -qE "corrected default_smp_affinity: 2 -> 1 reason=foreign-write" "$T/keep.log"
 check "journal: keep's correction joins apply's journal, old= the value keep found held" \
@@ -116,6 +123,26 @@ else
 	echo "skip new-irq/event case (${rx:+no netns}${rx:-no virtio3-rx in the plan})"
 fi
 
+# ---- the writer named: irqbalance from the process list, then tuned with its profile
+wr=$(sed -nE 's/^irq cpus=0 dev=.* action=virtio\*-deflate irq=([0-9]+) .*/\1/p' "$T/p.plan")
+mkdir -p "$R/proc/733" "$R/proc/640" "$R/etc/tuned"
+echo irqbalance >"$R/proc/733/comm"
+echo 1 >"$R/proc/irq/$wr/smp_affinity_list"
+kill -USR1 "$KP"
+wait_for "$R/proc/irq/$wr/smp_affinity_list" 0 2 >/dev/null
+sleep 0.2
+check "writer named: irqbalance with its pid" grep -qE "corrected irq $wr .*reason=foreign-write writer=\"irqbalance \(pid 733\)\"" "$T/keep.log"
+rm -rf "$R/proc/733"
+echo tuned >"$R/proc/640/comm"
+echo virtual-host >"$R/etc/tuned/active_profile"
+echo 1 >"$R/proc/irq/$wr/smp_affinity_list"
+kill -USR1 "$KP"
+wait_for "$R/proc/irq/$wr/smp_affinity_list" 0 2 >/dev/null
+sleep 0.2
+check "writer named: tuned with its pid and active profile" \
+	grep -qE "corrected irq $wr .*writer=\"tuned \(pid 640, profile virtual-host\)\"" "$T/keep.log"
+rm -rf "$R/proc/640" "$R/etc/tuned"
+
 # ---- contested: rewritten 6 times (more than --contest-max 5) by someone else
 ct=$(sed -nE 's/^irq cpus=0 dev=.* action=virtio\*-inflate irq=([0-9]+) .*/\1/p' "$T/p.plan")
 for i in 1 2 3 4 5 6; do
@@ -136,8 +163,8 @@ fs=[f for f in json.load(open('$T/check.json'))['findings'] if f['id']=='keep-co
 sys.exit(not (len(fs)==1 and fs[0].get('irq')==$ct and any('another process' in str(e) for e in fs[0]['evidence'])))"
 "$BIN" --root "$R" export - >"$T/metrics.prom" 2>/dev/null
 check "export: irqsight_keep_contested_irqs 1" grep -qx 'irqsight_keep_contested_irqs 1' "$T/metrics.prom"
-check "export: corrections by reason (foreign-write 7: irq $fw, default_smp_affinity, 5 on irq $ct)" \
-	grep -qx 'irqsight_keep_corrections_total{reason="foreign-write"} 7' "$T/metrics.prom"
+check "export: corrections by reason (foreign-write 10: irq $fw, default_smp_affinity, RPS, 2 on irq $wr, 5 on irq $ct)" \
+	grep -qx 'irqsight_keep_corrections_total{reason="foreign-write"} 10' "$T/metrics.prom"
 if [ -n "$NETNS" ] && [ -n "$rx" ]; then
 	check "export: corrections_total{reason=new-irq} 1" grep -qx 'irqsight_keep_corrections_total{reason="new-irq"} 1' "$T/metrics.prom"
 fi
@@ -197,6 +224,39 @@ check "rollback while keep runs: keep stops holding (the foreign value stays, sa
 kill -TERM "$KP"; wait "$KP"; KP=
 echo 0-1 >"$R/proc/irq/$fw/smp_affinity_list"
 check "that rollback restored the state before keep's first pass" cmp "$T/before2" <(values "$R" "$rx $new")
+
+# ---- sd_notify (a build with libsystemd): READY=1 after the first pass, WATCHDOG=1 every
+# half WATCHDOG_USEC, STOPPING=1, to $NOTIFY_SOCKET as systemd would read them.
+if strings "$BIN" | grep -q '^sd_notify$' || nm -D "$BIN" 2>/dev/null | grep -q ' sd_notify'; then
+	python3 - "$T/notify.sock" "$T/notify.txt" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.2)
+out = open(sys.argv[2], "w")
+end = time.time() + 8
+while time.time() < end:
+    try:
+        m = s.recv(4096).decode()
+    except socket.timeout:
+        continue
+    out.write("%.3f %s\n" % (time.time(), m.replace("\n", " ")))
+    out.flush()
+    if "STOPPING=1" in m:
+        break
+PY
+	LP=$!
+	for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.05; done
+	NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=400000 "$BIN" --root "$R" keep --verify 60 "$T/p.plan" 2>"$T/keep3.log" &
+	KP=$!
+	sleep 1.5
+	kill -TERM "$KP"; wait "$KP"; KP=
+	wait "$LP"
+	check "sd_notify: READY=1 once, then WATCHDOG=1 every 0.2 s (>= 4 in 1.5 s), STOPPING=1 at SIGTERM" \
+		sh -c "test \$(grep -c 'READY=1' '$T/notify.txt') = 1 && test \$(grep -c 'WATCHDOG=1' '$T/notify.txt') -ge 4 && grep -q 'STOPPING=1' '$T/notify.txt'"
+else
+	echo "skip sd_notify: $BIN is built without libsystemd"
+fi
 
 # ---- a plan made for another host: refused at start with the reason
 sed -E 's/^host cpus=2 online=0-1/host cpus=4 online=0-3/' "$T/p.plan" >"$T/other.plan"

@@ -99,7 +99,7 @@ TEST(persist_install_and_remove_exactly)
 	struct cpuset banned;
 	cpuset_parse_list(&banned, &a, "1", 1);
 	const char *plan = "irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\n";
-	struct persist_opts o = { dest, state, "/usr/local/sbin/irqsight", plan, strlen(plan), &banned };
+	struct persist_opts o = { dest, state, "/usr/local/sbin/irqsight", plan, strlen(plan), &banned, false, false };
 	struct persist_result r;
 	const char *why = NULL;
 	for (int round = 0; round < 2; round++) {	/* installing twice keeps the original backup */

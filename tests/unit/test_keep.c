@@ -1,6 +1,8 @@
 /* keep's pure parts: the uevent parser (source/netlink.h) and keep.state (parse/keepstate.h). */
+#include <errno.h>
 #include <stdlib.h>
 
+#include "act/persist.h"
 #include "parse/keepstate.h"
 #include "source/netlink.h"
 #include "t.h"
@@ -99,4 +101,21 @@ TEST(keep_state_refused)
 	CHECK(keepstate_parse("", 0, &a, &r, &why) < 0);
 	CHECK(keepstate_parse("irqsight-keep 1\nkeep pid=\"x\n", 27, &a, &r, &why) < 0);
 	arena_free(&a);
+}
+
+TEST(keep_unit_text)
+{
+	struct buf b = { 0 };
+	CHECK(persist_keep_unit_text("/usr/sbin/irqsight", true, &b) == 0);
+	CHECK(strstr(b.data, "\nType=notify\n") && strstr(b.data, "\nWatchdogSec=30\n"));
+	CHECK(strstr(b.data, "\nExecStart=/usr/sbin/irqsight keep /etc/irqsight/plan\n"));
+	CHECK(strstr(b.data, "\nExecReload=/bin/kill -HUP $MAINPID\n"));
+	buf_free(&b);
+	/* Without sd_notify: nothing would say READY=1 or feed a watchdog. */
+	CHECK(persist_keep_unit_text("/opt/my tools/irq%sight", false, &b) == 0);
+	CHECK(strstr(b.data, "\nType=simple\n") && !strstr(b.data, "WatchdogSec") && !strstr(b.data, "NotifyAccess"));
+	CHECK(strstr(b.data, "\nExecStart=\"/opt/my tools/irq%%sight\" keep /etc/irqsight/plan\n"));
+	buf_free(&b);
+	CHECK(persist_keep_unit_text("/usr/bin/x\nExecStartPre=/bin/sh", true, &b) == -EINVAL);
+	buf_free(&b);
 }
