@@ -144,6 +144,9 @@ def verdict(t):
     boot2, later = dump(t, "boot2"), dump(t, "boot2-later")
     dry = load(t, "dryrun.json") or {}
     summ = dry.get("summary", {})
+    # IRQ numbers can change between boots: boot 2's numbers from apply's dry run there
+    moves = {str(o["irq"]): o["planned"] for o in dry.get("operations", [])
+             if o.get("irq") is not None and o.get("result") == "already" and o.get("planned")}
     t.ok(dry and summ.get("would_write") == 0 and summ.get("failed") == 0,
          "after the reboot the plan is in force: apply's dry run would write nothing (%s)" % summ)
     inforce = [i for i, p in moves.items() if boot2.get(i) == p]
@@ -160,8 +163,11 @@ def verdict(t):
     # link flaps without keep
     nk = flaps(t, "flap-e1000e-nokeep")
     lost = [f for f in nk if f["after1s"] != f["before"]]
-    t.ok(len(nk) == 3 and len(lost) == 3, "without keep, e1000e loses its affinity on every link down/up "
-         "(%d of %d flaps; e.g. %s -> %s)" % (len(lost), len(nk), nk[0]["before"] if nk else "?", nk[0]["after1s"] if nk else "?"))
+    # e1000e frees and requests its IRQs on close/open (e1000e_close -> e1000_free_irq),
+    # but its MSI-X vectors stay allocated and 6.12 keeps a user-set affinity on the
+    # descriptor: a flap loses nothing here (docs/lab.md); the rebinds below prove the loss.
+    t.ok(len(nk) == 3 and not lost, "without keep, e1000e keeps its affinity across a link down/up on 6.12 "
+         "(%d of %d flaps lost it; e.g. %s -> %s)" % (len(lost), len(nk), nk[0]["before"] if nk else "?", nk[0]["after1s"] if nk else "?"))
     vk = flaps(t, "flap-virtio-nokeep")
     print("  info virtio-net without keep: %d of %d flaps lost the affinity (virtio-net keeps its IRQs on close)"
           % (len([f for f in vk if f["after1s"] != f["before"]]), len(vk)))
