@@ -171,13 +171,10 @@ flap() { # IFACE TAG N [poll]: times in 1/100 s of uptime
 		else
 			sleep 0.3
 		fi
-		ip link set "$1" up
-		# link up: carrier back (the rtnetlink transition keep reacts to), 5 s at most
-		cs; end=$((CS + 500))
-		while [ "$CS" -lt "$end" ]; do
-			read -r car < "/sys/class/net/$1/carrier" 2>/dev/null; [ "$car" = 1 ] && break; cs
-		done
+		# link up = the moment `ip link set up` is issued: keep often has the IRQs back
+		# before that command has returned to this shell under TCG
 		cs; tu=$CS
+		ip link set "$1" up
 		globirqs "$P"; a=$G
 		tr=
 		if [ -n "$4" ]; then # poll until the IRQs read the CPUs they had before, 3 s at most
@@ -189,9 +186,15 @@ flap() { # IFACE TAG N [poll]: times in 1/100 s of uptime
 				cs
 			done
 		fi
+		# carrier back (the rtnetlink running transition), 5 s at most
+		cs; end=$((CS + 500))
+		while [ "$CS" -lt "$end" ]; do
+			read -r car < "/sys/class/net/$1/carrier" 2>/dev/null; [ "$car" = 1 ] && break; cs
+		done
+		tc=$CS
 		aa=$(aff $a)
 		sleep 1
-		echo "flap $k up=$tu restored=$tr irqs_before=[$b] before=[$ab] irqs_after=[$a] after=[$aa] after1s=[$(aff $(irqs_of "$1"))]" >> "$out/flap-$2"
+		echo "flap $k up=$tu restored=$tr carrier=$tc irqs_before=[$b] before=[$ab] irqs_after=[$a] after=[$aa] after1s=[$(aff $(irqs_of "$1"))]" >> "$out/flap-$2"
 		k=$((k + 1))
 	done
 	log "flaps $2 done"
@@ -221,7 +224,12 @@ restore
 systemctl start $unit
 systemctl show -p ActiveState,NRestarts $unit > "$out/keep-show.3" 2>&1
 cs; echo "start $CS" > "$out/keep-marks"
+# irqbalance (banned from 2-3 only) still moves IRQs between CPUs 0 and 1, and keep puts
+# them back: stopped while the flaps are timed, so the times are keep's alone
+systemctl stop irqbalance
+sleep 2
 [ -n "$E1000E" ] && flap "$E1000E" e1000e-keep 20 poll
+systemctl start irqbalance
 cs; echo "flaps-done $CS" >> "$out/keep-marks"
 [ -n "$VIRTIO" ] && rebind "$VIRTIO" virtio-keep
 [ -n "$E1000E" ] && rebind "$E1000E" e1000e-keep
