@@ -7,7 +7,9 @@
 # env:   LAB_KERNELS   kernel series to boot (default "6.1 6.12")
 #        LAB_JOBS      guests booted at once (default 2)
 #        LAB_TIMEOUT   seconds one guest may take (default 300)
-#        LAB_DEADLINE  seconds the whole lab may take (default 900, the 15 minutes):
+#        LAB_SYSTEMD_TIMEOUT  seconds the systemd guest may take, both boots (default 900)
+#        LAB_DEADLINE  seconds the whole lab may take (default 1200: the 15 minutes,
+#                      and 5 more for the systemd guest, docs/lab.md):
 #                      guests not started by then fail as "over the lab's time budget"
 #        LAB_KVM=1     use KVM when /dev/kvm is writable (default: TCG)
 #        LAB_CACHE     kernel cache (default tests/lab/cache)
@@ -22,7 +24,7 @@ work=${LAB_WORK:-$lab/work}
 kernels=${LAB_KERNELS:-6.1 6.12}
 jobs=${LAB_JOBS:-2}
 limit=${LAB_TIMEOUT:-300}
-deadline=${LAB_DEADLINE:-900}
+deadline=${LAB_DEADLINE:-1200}
 t_start=$(date +%s)
 
 die() {

@@ -213,8 +213,12 @@ rebind() { # IFACE TAG
 	a=$(ls /sys/bus/pci/devices/$parent/msi_irqs 2>/dev/null | sort -n | tr '\n' ' ')
 	echo "rebind $dev ($parent) irqs_before=[$b] before=[$ab] irqs_after=[$a] after=[$(aff $a)]" >> "$out/rebind-$2"
 }
+# irqbalance moves IRQs between CPUs 0 and 1 on its own: stopped while the flaps show
+# what the drivers do
+systemctl stop irqbalance
 [ -n "$E1000E" ] && flap "$E1000E" e1000e-nokeep 3
 [ -n "$VIRTIO" ] && flap "$VIRTIO" virtio-nokeep 2
+systemctl start irqbalance
 restore
 [ -n "$VIRTIO" ] && rebind "$VIRTIO" virtio-nokeep cpu1
 [ -n "$E1000E" ] && restore && rebind "$E1000E" e1000e-nokeep cpu1
@@ -227,6 +231,8 @@ cs; echo "start $CS" > "$out/keep-marks"
 # irqbalance (banned from 2-3 only) still moves IRQs between CPUs 0 and 1, and keep puts
 # them back: stopped while the flaps are timed, so the times are keep's alone
 systemctl stop irqbalance
+# SIGUSR1: keep verifies now, so what irqbalance moved last is back before the flaps
+systemctl kill -s USR1 $unit
 sleep 2
 [ -n "$E1000E" ] && flap "$E1000E" e1000e-keep 20 poll
 systemctl start irqbalance
