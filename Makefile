@@ -28,11 +28,11 @@ OPT_LIBS   = $(if $(HAVE_PKGS),$(shell pkg-config --libs $(HAVE_PKGS)))
 UNIT_SRC := $(shell find tests/unit -name '*.c' | LC_ALL=C sort)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all static check unit golden live fuzz sanitize lab bench clean install
+.PHONY: all static check unit golden live fuzz sanitize lab bench clean install deb
 all: irqsight
 
 irqsight: $(BUILD)/src/main.o $(CORE_OBJ) $(OPT_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(OPT_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(OPT_LIBS) $(LDLIBS)
 
 $(BUILD)/src/opt/%.o: src/opt/%.c
 	@mkdir -p $(dir $@)
@@ -82,7 +82,7 @@ sanitize:
 		build-san/irqsight build-san/unit-tests
 
 $(BUILD)/irqsight: $(BUILD)/src/main.o $(CORE_OBJ) $(OPT_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(OPT_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(OPT_LIBS) $(LDLIBS)
 
 # libFuzzer harnesses, one per parser (tests/fuzz/fuzz_NAME.c -> build-fuzz/fuzz_NAME), each
 # linked with only the sources listed in FUZZ_NAME. tests/stages/14-fuzz.sh runs them.
@@ -147,5 +147,9 @@ PREFIX ?= /usr/local
 install: irqsight
 	install -D -m 0755 irqsight $(DESTDIR)$(PREFIX)/sbin/irqsight
 	install -D -m 0644 docs/irqsight.8 $(DESTDIR)$(PREFIX)/share/man/man8/irqsight.8
+
+# The Debian package (packaging/deb/build.sh): irqsight_VERSION-1_amd64.deb here.
+deb:
+	@packaging/deb/build.sh .
 
 -include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
