@@ -107,7 +107,9 @@ static void parse_link(struct nl_sockets *s, const struct nlmsghdr *h, struct nl
 	for (const struct rtattr *at = IFLA_RTA(ifi); RTA_OK(at, alen); at = RTA_NEXT(at, alen))
 		if (at->rta_type == IFLA_IFNAME)
 			snprintf(name, sizeof(name), "%.*s", (int)RTA_PAYLOAD(at), (const char *)RTA_DATA(at));
-	unsigned want = IFF_UP | IFF_RUNNING, f = ifi->ifi_flags;
+	/* "up" is the administrative IFF_UP: drivers request their IRQs in ndo_open, which
+	 * runs then; the carrier (IFF_RUNNING) comes later and changes no IRQ */
+	unsigned want = IFF_UP, f = ifi->ifi_flags;
 	int ix = ifi->ifi_index;
 	bool slot = ix >= 0 && ix < 256;
 	bool was = slot && s->known[ix] && (s->flags[ix] & want) == want;

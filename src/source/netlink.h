@@ -12,8 +12,8 @@
 
 enum nl_kind {
 	NL_NONE = 0,
-	NL_LINK_UP,	/* a link became IFF_UP|IFF_RUNNING */
-	NL_LINK_DOWN,	/* it stopped being both */
+	NL_LINK_UP,	/* a link became IFF_UP (administratively up: the driver's open ran) */
+	NL_LINK_DOWN,	/* it stopped being IFF_UP */
 	NL_LINK_OTHER,	/* another RTM_NEWLINK/RTM_DELLINK (a new or renamed interface) */
 	NL_DRIVER,	/* uevent bind/unbind, or add/remove of a net, pci or msi device */
 };

@@ -108,7 +108,7 @@ if [ -n "$rx" ] && [ -n "$NETNS" ]; then
 	sed -E "s/^ *$rx:(.*virtio3-rx)$/ $new:\1/" "$R/proc/interrupts" >"$T/int" && cp "$T/int" "$R/proc/interrupts"
 	rm -rf "$R/proc/irq/$rx" "$R/sys/bus/pci/devices/0000:00:04.0/msi_irqs/$rx"
 	touch "$R/sys/bus/pci/devices/0000:00:04.0/msi_irqs/$new"
-	# Both ends up makes v0 IFF_UP|IFF_RUNNING: an RTM_NEWLINK up transition.
+	# Setting the ends up is an RTM_NEWLINK IFF_UP transition (link-up).
 	nsenter -t "$KP" -n sh -c 'ip link set v1 up && ip link set v0 up' 2>>"$T/ip.err"
 	took=$(wait_for "$R/proc/irq/$new/smp_affinity_list" 0 1.5)
 	check "new irq $new of planned device 0000:00:04.0 got its planned CPU within 1 s of the link event (${took:-never} s)" \

@@ -192,10 +192,12 @@ def verdict(t):
         for i in range(len(k)):
             lines = [x for x in j if ups[i] - 2 <= x[0] < ups[i + 1] - 2 and "corrected" in x[1]]
             per.append(sorted(set(re.findall(r"reason=(\S+)", " ".join(l[1] for l in lines)))))
-        # keep logs the correction with the event that found the drift: the up transition
-        # (reason link-up) or, when the administrative up already showed it, "changed"
+        # keep logs the correction with the event that found the drift: the administrative
+        # up (IFF_UP, when the driver's open requests its IRQs) is "link-up"
         corrected = [p for p in per if p]
         t.ok(len(corrected) == len(k), "keep's journal shows a correction for %d of %d flaps" % (len(corrected), len(k)))
+        t.ok(all("link-up" in p for p in corrected), "each flap's correction has reason link-up (%d of %d)"
+             % (len([p for p in corrected if "link-up" in p]), len(corrected)))
         print("  info reasons per flap: %d with link-up, the others %s"
               % (len([p for p in per if "link-up" in p]), sorted(set(r for p in per for r in p if r != "link-up"))))
     for drv in ("virtio", "e1000e"):
