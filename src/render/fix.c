@@ -116,13 +116,13 @@ void render_fix_text(const struct fix_report *r, struct buf *out)
 			   r->confirm_s);
 	if (!strcmp(r->outcome, "confirmed") && r->plan)
 		buf_printf(out,
-			   "Kept until reboot. Make it permanent (boot unit, irqbalance ban):\n"
+			   "Kept until reboot. Make it permanent (irqsight-keep.service, irqbalance ban):\n"
 			   "  irqsight persist %s\n",
 			   r->plan);
 	else if (!strcmp(r->outcome, "confirmed"))
 		buf_printf(
 			out,
-			"Kept until reboot. Make it permanent (boot unit, irqbalance ban):\n"
+			"Kept until reboot. Make it permanent (irqsight-keep.service, irqbalance ban):\n"
 			"  irqsight plan --vm-cpus %s -o /etc/irqsight/plan && irqsight persist /etc/irqsight/plan\n",
 			r->vm_cpus);
 	if (r->out_dir)

@@ -91,10 +91,20 @@ function fixSummary(fx) {
 	});
 	/* before/after pairs anywhere in the summary: {"before": x, "after": y} or x_before/x_after */
 	var pairs = [], other = [];
+	function scalar(v) { return v === null || typeof v !== 'object'; }
 	function walk(o, path, depth) {
+		/* fix's measurement windows: {"before": {...}, "after": {...}} pair key by key */
+		var win = o.before && o.after && typeof o.before === 'object' && typeof o.after === 'object' &&
+			!Array.isArray(o.before) && !Array.isArray(o.after);
+		if (win) Object.keys(o.before).forEach(function (k) {
+			var p = path ? path + '.' + k : k;
+			if (scalar(o.before[k]) && k in o.after && scalar(o.after[k])) pairs.push([p, o.before[k], o.after[k]]);
+			else other.push([p + ' (before)', s(o.before[k])]);
+		});
 		Object.keys(o).forEach(function (k) {
 			var v = o[k], p = path ? path + '.' + k : k;
 			if (!path && used[k]) return;
+			if (win && (k === 'before' || k === 'after')) return;
 			if (v && typeof v === 'object' && !Array.isArray(v)) {
 				if ('before' in v && 'after' in v && typeof v.before !== 'object' && typeof v.after !== 'object') {
 					pairs.push([p, v.before, v.after]);

@@ -204,14 +204,33 @@ st = json.loads(html.unescape(re.search(r'<pre id="selftest">([^<]*)</pre>', dom
 d = sys.argv[2]
 sm, before = json.load(open(d + "/summary.json")), json.load(open(d + "/check-before.json"))
 f = st.get("fix") or {}
-pairs = [k for k, v in sm.items() if isinstance(v, dict) and "before" in v and "after" in v]
+# the page's pairing (report.js fixSummary): the scalar keys of fix's before/after windows,
+# and every {"before": x, "after": y} of scalars, nested up to 3 deep
+def js(v): return str(int(v)) if isinstance(v, float) and v.is_integer() else ("true" if v is True else "false" if v is False else str(v))
+pairs = []
+def walk(o, path, depth):
+    win = isinstance(o.get("before"), dict) and isinstance(o.get("after"), dict)
+    if win:
+        for k, v in o["before"].items():
+            if not isinstance(v, (dict, list)) and k in o["after"] and not isinstance(o["after"][k], (dict, list)):
+                pairs.append((path + "." + k if path else k, v, o["after"][k]))
+    for k, v in o.items():
+        p = path + "." + k if path else k
+        if (not path and k in ("verdict", "elapsed_s")) or (win and k in ("before", "after")): continue
+        if isinstance(v, dict):
+            if "before" in v and "after" in v and not isinstance(v["before"], (dict, list)) and not isinstance(v["after"], (dict, list)):
+                pairs.append((p, v["before"], v["after"]))
+            elif depth < 3: walk(v, p, depth + 1)
+walk(sm, "", 0)
 bad = []
 if f.get("verdict") != sm["verdict"] or not re.search(r'id="fix-verdict"[^>]*>%s<' % sm["verdict"], dom): bad.append("verdict %s" % f.get("verdict"))
-if f.get("elapsed_s") != sm["elapsed_s"] or "Elapsed: 3 min 32 s" not in dom: bad.append("elapsed %s" % f.get("elapsed_s"))
-rates = [k for k in pairs if re.search("irq|interrupt", k) and re.search("rate|per_s", k)]
-if f.get("pairs") != len(pairs) + 1 or f.get("rate_pairs") != len(rates): bad.append("pairs %s/%s" % (f.get("pairs"), f.get("rate_pairs")))
-r = sm["device_irq_rate"]
-if not re.search(r'device_irq_rate \(interrupts per second\)</td><td>%s</td><td>%s</td>' % (r["before"], r["after"]), dom): bad.append("interrupt rate row")
+el = sm["elapsed_s"]
+want = "%s s" % js(round(el * 10) / 10) if el < 60 else "%d min %d s" % (el // 60, round(el % 60))
+if f.get("elapsed_s") != el or "Elapsed: " + want not in dom: bad.append("elapsed %s (want %s)" % (f.get("elapsed_s"), want))
+rates = [p for p in pairs if re.search("irq|interrupt", p[0], re.I) and re.search(r"rate|per_s|/s", p[0], re.I)]
+if f.get("pairs") != len(pairs) + 1 or f.get("rate_pairs") != len(rates) or not rates: bad.append("pairs %s/%s, want %d/%d" % (f.get("pairs"), f.get("rate_pairs"), len(pairs) + 1, len(rates)))
+for name, b, a in rates:
+    if not re.search(r'%s \(interrupts per second\)</td><td>%s</td><td>%s</td>' % (re.escape(name), re.escape(js(b)), re.escape(js(a))), dom): bad.append("interrupt rate row %s" % name)
 after = json.load(open(d + "/check-after.json"))
 def cell(c): m = c["summary"]; return "%d (%s critical, %s warning, %s info; %s)" % (len(c["findings"]), m["critical"], m["warning"], m["info"], m["status"])
 if "<td>findings</td><td>%s</td><td>%s</td>" % (cell(before), cell(after)) not in dom: bad.append("findings before/after row")

@@ -36,6 +36,9 @@ if [ -f "$out/root.qcow2" ] && [ -f "$out/initrd.cpio.gz" ]; then
 	echo "$out"; exit 0
 fi
 echo "image.sh: building the systemd guest image $key ($suite, $pkg)" >&2
+# stdout is the image's path for run.sh: what the tools below print (mke2fs says
+# "Creating regular file") goes to stderr
+exec 3>&1 1>&2
 find "$cache/systemd" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} + 2>/dev/null || true
 tmp=$(mktemp -d "$cache/sysimg.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -88,4 +91,4 @@ rm -rf "$root"
 mkdir -p "$cache/systemd"
 rm -rf "$out"
 mv "$tmp/out" "$out"
-echo "$out"
+echo "$out" >&3
