@@ -158,7 +158,7 @@ static const char *format_value(const struct act_op *op, struct arena *a)
 
 /* ---------------------------------------------------------------- resolve */
 
-static struct act_op *add_op(struct act_list *l, struct arena *a)
+struct act_op *act_add_op(struct act_list *l, struct arena *a)
 {
 	if (l->n == l->cap) {
 		int nc = l->cap ? l->cap * 2 : 32;
@@ -299,7 +299,7 @@ static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const s
 			continue;
 		used[i] = true;
 		found++;
-		struct act_op *op = add_op(out, a);
+		struct act_op *op = act_add_op(out, a);
 		op->line = pi->line;
 		op->kind = ACT_IRQ;
 		op->irq = q->number;
@@ -332,7 +332,7 @@ static void resolve_irq(const struct plan *p, const struct plan_irq *pi, const s
 	if (!found && nused && !pi->bdf)
 		return;
 	if (!found) {
-		struct act_op *op = add_op(out, a);
+		struct act_op *op = act_add_op(out, a);
 		op->line = pi->line;
 		op->kind = ACT_IRQ;
 		op->status = ACT_MISSING;
@@ -359,7 +359,7 @@ static void resolve_rps(const struct plan_rps *r, const struct host *h, const st
 	char **names;
 	size_t n;
 	if (!act_ifname_ok(netdev) || src_list(src, a, dir, &names, &n)) {
-		struct act_op *op = add_op(out, a);
+		struct act_op *op = act_add_op(out, a);
 		op->line = r->line;
 		op->kind = ACT_RPS;
 		op->status = ACT_MISSING;
@@ -377,7 +377,7 @@ static void resolve_rps(const struct plan_rps *r, const struct host *h, const st
 		/* No CONFIG_RPS, or RPS off (mask 0): nothing to do; RPS that is off stays off. */
 		if (read_value(src, path, a, &cur) || cpuset_parse_mask(&s, a, cur, strlen(cur)) || cpuset_empty(&s))
 			continue;
-		struct act_op *op = add_op(out, a);
+		struct act_op *op = act_add_op(out, a);
 		op->line = r->line;
 		op->kind = ACT_RPS;
 		op->path = path;
@@ -417,7 +417,7 @@ int act_resolve(const struct plan *p, const struct host *h, const struct source 
 	for (int i = 0; i < p->nirqs; i++)
 		resolve_irq(p, &p->irqs[i], h, &d, &online, used, a, out);
 	if (p->has_default_affinity) {
-		struct act_op *op = add_op(out, a);
+		struct act_op *op = act_add_op(out, a);
 		op->kind = ACT_DEFAULT_AFFINITY;
 		op->path = "proc/irq/default_smp_affinity";
 		op->is_mask = true;
@@ -573,7 +573,7 @@ int act_restore_ops(const struct journal_data *jd, struct arena *a, struct act_l
 	memset(out, 0, sizeof(*out));
 	for (int i = jd->n - 1; i >= 0; i--) {
 		const struct journal_entry *e = &jd->v[i];
-		struct act_op *op = add_op(out, a);
+		struct act_op *op = act_add_op(out, a);
 		op->kind = ACT_RESTORE;
 		op->line = e->line;
 		op->path = e->path;

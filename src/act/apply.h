@@ -75,6 +75,8 @@ struct act_list {
 	int refused;
 	const char *refused_why;
 };
+/* A new zeroed operation (irq -1) at the end of l, growing it in a. */
+struct act_op *act_add_op(struct act_list *l, struct arena *a);
 
 /*
  * Resolve a plan against the host model and the files under the source root.

@@ -490,13 +490,7 @@ static bool contest(struct keep *k, struct keep_item *it, time_t now, const char
 
 static struct act_op *op_of(struct act_list *l, struct arena *a, const struct keep_item *it, const char *note)
 {
-	if (l->n == l->cap) {
-		int nc = l->cap ? l->cap * 2 : 16;
-		l->v = arena_realloc(a, l->v, (size_t)l->cap * sizeof(*l->v), (size_t)nc * sizeof(*l->v));
-		l->cap = nc;
-	}
-	struct act_op *op = &l->v[l->n++];
-	memset(op, 0, sizeof(*op));
+	struct act_op *op = act_add_op(l, a);
 	op->kind = it->kind;
 	op->path = it->path;
 	op->is_mask = it->is_mask;

@@ -178,7 +178,7 @@ static const char *decide(const struct fix_opts *o, const struct fix_report *r, 
 	return keep ? "confirm" : "abort";
 }
 
-static void finish(const struct fix_opts *o, const char *dir, const char *sdir, struct fix_report *r, double t0)
+static void finish(const struct fix_opts *o, const char *dir, struct fix_report *r, double t0)
 {
 	if (dir && r->journal) {
 		struct buf jb = { 0 };
@@ -199,7 +199,6 @@ static void finish(const struct fix_opts *o, const char *dir, const char *sdir, 
 	fflush(stdout);
 	buf_free(&txt);
 	buf_free(&js);
-	(void)sdir;
 }
 
 static volatile sig_atomic_t g_fix_signal;
@@ -341,7 +340,7 @@ int cmd_fix(int argc, char **argv, const struct global_opts *g)
 	if (r.moves == 0) {
 		r.reason = "the plan moves nothing: every movable IRQ is where it should be";
 		rc = r.exit_code = FIX_KEPT;
-		finish(&o, o.out, sdir, &r, t0);
+		finish(&o, o.out, &r, t0);
 		goto out;
 	}
 	if (o.prove_s > 0) {
@@ -352,7 +351,7 @@ int cmd_fix(int argc, char **argv, const struct global_opts *g)
 	if (!o.yes && !ask("Apply the plan (rolled back automatically unless confirmed)?", false)) {
 		r.outcome = "declined";
 		rc = r.exit_code = FIX_ROLLED_BACK;
-		finish(&o, o.out, sdir, &r, t0);
+		finish(&o, o.out, &r, t0);
 		goto out;
 	}
 	fix_step(&o, "applying with the guardian holding the deadline (%s)...", sdir);
@@ -363,18 +362,18 @@ int cmd_fix(int argc, char **argv, const struct global_opts *g)
 	if (!r.applied) {
 		r.reason = "nothing needed writing";
 		rc = r.exit_code = FIX_KEPT;
-		finish(&o, o.out, sdir, &r, t0);
+		finish(&o, o.out, &r, t0);
 		goto out;
 	}
 	if (o.prove_s == 0) {
 		r.outcome = "pending";
 		r.reason = "--prove 0: nothing measured";
 		rc = r.exit_code = FIX_PENDING;
-		finish(&o, o.out, sdir, &r, t0);
+		finish(&o, o.out, &r, t0);
 		goto out;
 	}
 	rc = after_phase(g, &o, dir, sdir, &p, cap, &a, &r);
-	finish(&o, o.out, sdir, &r, t0);
+	finish(&o, o.out, &r, t0);
 out:
 	if (gd.fd >= 0)
 		close(gd.fd);

@@ -64,20 +64,26 @@ static int host_err(const struct global_opts *g, int stage, int r)
 	return err("%s", msg);
 }
 
+/* h from src with the runner's message for a host that cannot be built: 0 or EXIT_UNKNOWN.
+ * A snapshot has no rates to sample. */
+static int build(const struct global_opts *g, const struct source *src, const struct host_opts *ho, struct host *h)
+{
+	struct host_opts o = *ho;
+	if (!src->is_live)
+		o.sample_seconds = 0;
+	int r = host_build(h, src, &o);
+	return r ? host_err(g, 1, r) : 0;
+}
+
 int cmd_open_host(const struct global_opts *g, double sample, bool trace, struct source *src, struct host *h)
 {
 	int r = src_open(src, g->root);
 	if (r)
 		return host_err(g, 0, r);
-	struct host_opts ho = { .sample_seconds = src->is_live ? sample : 0,
-				.trace = trace,
-				.no_trace_why = trace ? NULL : "--no-trace" };
-	r = host_build(h, src, &ho);
-	if (r) {
+	struct host_opts ho = { .sample_seconds = sample, .trace = trace, .no_trace_why = trace ? NULL : "--no-trace" };
+	if ((r = build(g, src, &ho, h)))
 		src_close(src);
-		return host_err(g, 1, r);
-	}
-	return 0;
+	return r;
 }
 
 struct source *cmd_root(const struct global_opts *g)
@@ -112,14 +118,8 @@ struct host *cmd_host(const struct global_opts *g, const struct host_opts *ho)
 	struct source *src = cmd_root(g);
 	if (!src)
 		return NULL;
-	struct host_opts o = *ho;
-	if (!src->is_live)
-		o.sample_seconds = 0;	/* a snapshot has no rates to sample */
-	int r = host_build(&run.h, src, &o);
-	if (r) {
-		host_err(g, 1, r);
+	if (build(g, src, ho, &run.h))
 		return NULL;
-	}
 	run.built = true;
 	return &run.h;
 }
