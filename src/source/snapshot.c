@@ -136,8 +136,10 @@ void snap_write_file(struct snap *s, const char *path, const void *data, size_t 
 		fail(s, path, -pfd);
 		return;
 	}
-	/* rewritable if an earlier pass made it read-only (never through a link) */
-	fchmodat(pfd, last, 0600, AT_SYMLINK_NOFOLLOW);
+	/* rewritable if an earlier pass made it read-only (never through a link); when this
+	 * fails (no such file yet, a link) the open below says what matters */
+	int ch = fchmodat(pfd, last, 0600, AT_SYMLINK_NOFOLLOW);
+	(void)ch;
 	int fd = openat(pfd, last, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	int e = errno;
 	close(pfd);
