@@ -134,12 +134,13 @@ tr '\0' '\n' < "/proc/$pid/environ" | grep IRQBALANCE > "$out/irqbalance.env" 2>
 tr '\0' ' ' < "/proc/$pid/cmdline" > "$out/irqbalance.cmdline" 2>&1
 # persist's policy script as irqbalance runs it, `SCRIPT DEVPATH IRQ` for every IRQ:
 # DEVPATH the PCI function whose msi_irqs (or, without MSI, whose irq file) names it,
-# else /sys (classify.c)
+# else /sys (classify.c; an irq file of 0 names none)
+read -r u _ < /proc/uptime; echo "coexist-start $u" > "$out/coexist-marks"
 for i in /proc/irq/[0-9]*; do
 	n=${i##*/}; dp=/sys
 	for d in /sys/bus/pci/devices/*; do
 		v=; [ -d "$d/msi_irqs" ] || read -r v < "$d/irq" 2>/dev/null
-		if [ -e "$d/msi_irqs/$n" ] || [ "$v" = "$n" ]; then dp=$d; break; fi
+		if [ -e "$d/msi_irqs/$n" ] || { [ "$v" = "$n" ] && [ "$n" != 0 ]; }; then dp=$d; break; fi
 	done
 	echo "$n $dp $(/etc/irqsight/irqbalance-policy "$dp" "$n" | tr '\n' ' ')"
 done > "$out/policy.out" 2>&1
@@ -148,7 +149,7 @@ done > "$out/policy.out" 2>&1
 # too (keep corrects nothing it wrote), and the watchdog has been fed (no restart)
 sleep 35
 dump boot2-later
-read -r u _ < /proc/uptime; echo "coexist-end $u" > "$out/coexist-marks"
+read -r u _ < /proc/uptime; echo "coexist-end $u" >> "$out/coexist-marks"
 journalctl -b -u irqbalance -o short-monotonic --no-pager > "$out/irqbalance.journal" 2>&1
 systemctl show -p Type,ActiveState,SubState,NRestarts,WatchdogUSec,WatchdogTimestampMonotonic,StatusText $unit > "$out/keep-show.2" 2>&1
 
