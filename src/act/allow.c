@@ -8,6 +8,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "act/ibpolicy.h"
 #include "act/persist.h"
 #include "source/source.h"
 
@@ -212,6 +213,7 @@ bool act_persist_allowed(const char *rel)
 		"etc/systemd/system/multi-user.target.wants/" PERSIST_KEEP_UNIT,
 		"etc/default/irqbalance",
 		"etc/sysconfig/irqbalance",
+		PERSIST_IB_POLICY,
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (rel && !strcmp(rel, files[i]))

@@ -14,7 +14,7 @@
  * no doubled or leading '/'. The file itself must be a regular file reached without
  * following a symlink at its last component; on the live root it must live on proc
  * or sysfs (a regular file on a disk is never written).
- * persist's own files (etc/irqsight/plan, its unit, the .wants link, irqbalance's
+ * persist's own files (etc/irqsight/plan, its unit, the .wants link, irqbalance's policy script and
  * environment file) are listed by act_persist_allowed().
  */
 #ifndef IRQSIGHT_ACT_ALLOW_H

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "act/allow.h"
+#include "act/ibpolicy.h"
 #include "act/journal.h"
 #include "parse/planfile.h"
 #include "util/arena.h"
@@ -271,6 +272,64 @@ static const char *irqbalance_file(const char *dest, struct arena *a)
 	return "etc/default/irqbalance";
 }
 
+/*
+ * irqbalance's environment file (backed up and recorded first, then edited): the
+ * banned CPUs, and --policyscript in IRQBALANCE_ARGS naming the script that bans the
+ * plan's IRQs (act/ibpolicy.h), written before the file that names it.
+ */
+static int install_irqbalance(const struct persist_opts *o, struct arena *a, struct manifest *m, const char *pdir,
+			      struct persist_result *r, const char **why)
+{
+	struct buf old = { 0 }, cfg = { 0 }, cfg2 = { 0 }, script = { 0 };
+	const char *rel = irqbalance_file(o->dest, a), *chain = NULL;
+	struct plan p;
+	const char *perr = NULL;
+	int e = parse_planfile(o->plan_text, o->plan_len, a, &p, &perr);
+	if (e) {
+		*why = arena_printf(a, "the plan: %s", perr ? perr : "cannot be parsed");
+		return e;
+	}
+	r->irqbalance_path = under(a, o->dest, rel);
+	r->policy_path = under(a, o->dest, PERSIST_IB_POLICY);
+	int rd = read_file(r->irqbalance_path, &old);
+	if (rd && rd != -ENOENT) {
+		*why = arena_printf(a, "cannot read '%s'", r->irqbalance_path);
+		e = rd;
+		goto out;
+	}
+	if (!rd) {
+		const char *bk = arena_printf(a, "%s/irqbalance.orig", pdir);
+		if ((e = write_file(bk, old.data, old.len, 0600)) ||
+		    (e = manifest_line(m, "replaced", rel, "backup", "irqbalance.orig"))) {
+			*why = arena_printf(a, "cannot back up '%s'", r->irqbalance_path);
+			goto out;
+		}
+	} else if ((e = manifest_line(m, "created", rel, NULL, NULL))) {
+		goto out;
+	}
+	struct buf lb = { 0 };
+	cpuset_format_list(o->banned, &lb);
+	r->banned = arena_strdup(a, lb.data ? lb.data : "");
+	buf_free(&lb);
+	persist_irqbalance_edit(old.data, old.len, r->banned, &cfg);
+	ibpolicy_args_edit(cfg.data, cfg.len, a, &cfg2, &chain);
+	r->policy_chain = chain;
+	ibpolicy_script(&p, chain, &script);
+	if ((e = manifest_line(m, "created", PERSIST_IB_POLICY, NULL, NULL)) ||
+	    (e = write_file(r->policy_path, script.data, script.len, 0755))) {
+		*why = arena_printf(a, "cannot write '%s'", r->policy_path);
+		goto out;
+	}
+	if ((e = write_file(r->irqbalance_path, cfg2.data, cfg2.len, 0644)))
+		*why = arena_printf(a, "cannot write '%s'", r->irqbalance_path);
+out:
+	buf_free(&old);
+	buf_free(&cfg);
+	buf_free(&cfg2);
+	buf_free(&script);
+	return e;
+}
+
 int persist_install(const struct persist_opts *o, struct arena *a, struct persist_result *r, const char **why)
 {
 	memset(r, 0, sizeof(*r));
@@ -292,6 +351,7 @@ int persist_install(const struct persist_opts *o, struct arena *a, struct persis
 		"etc/default/irqbalance",
 		"etc/sysconfig/irqbalance",
 		"etc/systemd/system/" PERSIST_KEEP_UNIT,
+		PERSIST_IB_POLICY,
 	};
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
 		if ((e = no_links(o->dest, i == 2 ? "etc/systemd/system/multi-user.target.wants" : targets[i], a, why)))
@@ -321,7 +381,7 @@ int persist_install(const struct persist_opts *o, struct arena *a, struct persis
 	const char *name = o->keep ? PERSIST_KEEP_UNIT : PERSIST_UNIT;
 	const char *rel_unit = arena_printf(a, "etc/systemd/system/%s", name);
 	const char *rel_link = arena_printf(a, "etc/systemd/system/multi-user.target.wants/%s", name);
-	struct buf unit = { 0 }, cfg = { 0 }, old = { 0 };
+	struct buf unit = { 0 };
 	if (o->keep)
 		persist_keep_unit_text(o->binary, o->notify, &unit);
 	else
@@ -352,41 +412,11 @@ int persist_install(const struct persist_opts *o, struct arena *a, struct persis
 		goto out;
 	}
 	fsync_dir_of(link);
-	if (o->banned) {
-		const char *rel = irqbalance_file(o->dest, a);
-		r->irqbalance_path = under(a, o->dest, rel);
-		int rd = read_file(r->irqbalance_path, &old);
-		if (rd && rd != -ENOENT) {
-			e = rd;
-			*why = arena_printf(a, "cannot read '%s'", r->irqbalance_path);
-			goto out;
-		}
-		/* Back up first, record it, then edit. */
-		if (!rd) {
-			const char *bk = arena_printf(a, "%s/irqbalance.orig", pdir);
-			if ((e = write_file(bk, old.data, old.len, 0600)) ||
-			    (e = manifest_line(&m, "replaced", rel, "backup", "irqbalance.orig"))) {
-				*why = arena_printf(a, "cannot back up '%s'", r->irqbalance_path);
-				goto out;
-			}
-		} else if ((e = manifest_line(&m, "created", rel, NULL, NULL))) {
-			goto out;
-		}
-		struct buf lb = { 0 };
-		cpuset_format_list(o->banned, &lb);
-		r->banned = arena_strdup(a, lb.data ? lb.data : "");
-		buf_free(&lb);
-		persist_irqbalance_edit(old.data, old.len, r->banned, &cfg);
-		if ((e = write_file(r->irqbalance_path, cfg.data, cfg.len, 0644))) {
-			*why = arena_printf(a, "cannot write '%s'", r->irqbalance_path);
-			goto out;
-		}
-	}
+	if (o->banned && (e = install_irqbalance(o, a, &m, pdir, r, why)))
+		goto out;
 out:
 	close(m.fd);
 	buf_free(&unit);
-	buf_free(&cfg);
-	buf_free(&old);
 	return e;
 }
 

@@ -3,7 +3,9 @@
  * `irqsight keep /etc/irqsight/plan` after drivers and irqbalance have started and
  * holds the plan from then on (act/keep.h; the plan names IRQs by device and action, so
  * it re-resolves at boot), or with --oneshot the oneshot unit irqsight-apply.service
- * that runs `irqsight apply --yes --boot /etc/irqsight/plan` once; plus IRQBALANCE_BANNED_CPULIST in irqbalance's environment file. Every
+ * that runs `irqsight apply --yes --boot /etc/irqsight/plan` once; plus IRQBALANCE_BANNED_CPULIST in irqbalance's environment file
+ * and --policyscript in its IRQBALANCE_ARGS, naming /etc/irqsight/irqbalance-policy, which bans
+ * the plan's IRQs from irqbalance (act/ibpolicy.h). Every
  * file is recorded in a manifest (STATE/persist/manifest.txt, fsync'd before the
  * file is touched) with a backup of what it replaced, so `persist --remove`
  * restores the files exactly. The boot loader is never edited.
@@ -36,6 +38,8 @@ struct persist_opts {
 
 struct persist_result {
 	const char *unit_path, *plan_path, *irqbalance_path;	/* as installed (with the prefix) */
+	const char *policy_path;	/* irqbalance's policy script (act/ibpolicy.h), or NULL */
+	const char *policy_chain;	/* the operator's policy script it runs first, or NULL */
 	const char *banned;	/* the list written */
 	int removed, restored;	/* --remove: files deleted, files put back */
 };

@@ -21,8 +21,10 @@ static void persist_usage(FILE *f)
 		   "Installs /etc/irqsight/plan, the service " PERSIST_KEEP_UNIT " that runs `irqsight keep`\n"
 		   "after drivers and irqbalance at every boot and holds the plan from then on (or with\n"
 		   "--oneshot the unit " PERSIST_UNIT " that runs `irqsight apply --yes --boot` once), and\n"
-		   "IRQBALANCE_BANNED_CPULIST in irqbalance's environment file. --remove restores every file\n"
-		   "(either unit, and irqbalance's file: the ban is lifted). Prints the kernel command line\n"
+		   "IRQBALANCE_BANNED_CPULIST in irqbalance's environment file, with --policyscript in its\n"
+		   "IRQBALANCE_ARGS naming /etc/irqsight/irqbalance-policy, which bans the plan's IRQs from\n"
+		   "irqbalance (an operator's own policy script is run by it first). --remove restores every\n"
+		   "file (either unit, and irqbalance's file: the bans are lifted). Prints the kernel command line\n"
 		   "it recommends; never edits the boot loader.\n\n"
 		   "  --oneshot         apply once at boot (" PERSIST_UNIT ") instead of keep\n"
 		   "  --dest DIR        install under DIR instead of / (packaging, tests)\n"
@@ -84,7 +86,11 @@ static int do_install(const char *plan_path, const char *dreal, const char *sdir
 		       : keep_can_notify() ? "; Type=notify with a watchdog"
 					   : "; Type=simple: built without libsystemd");
 		if (res.irqbalance_path)
-			printf("  %s: IRQBALANCE_BANNED_CPULIST=%s\n", res.irqbalance_path, res.banned);
+			printf("  %s: IRQBALANCE_BANNED_CPULIST=%s, --policyscript in IRQBALANCE_ARGS\n",
+			       res.irqbalance_path, res.banned);
+		if (res.policy_path)
+			printf("  %s (irqbalance leaves the plan's IRQs alone%s%s)\n", res.policy_path,
+			       res.policy_chain ? "; runs first " : "", res.policy_chain ? res.policy_chain : "");
 		printf("Manifest and backups: %s/persist (undo: irqsight persist --remove)\n", sdir);
 		if (live)
 			printf("Now: systemctl daemon-reload; systemctl restart irqbalance%s\n",

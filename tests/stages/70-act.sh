@@ -195,8 +195,67 @@ if [ -x ./irqsight-static ]; then
 fi
 # shellcheck disable=SC1090,SC1091
 banned=$(set -a; . "$D/etc/default/irqbalance"; echo "${IRQBALANCE_BANNED_CPULIST:-unset}/${IRQBALANCE_BANNED_CPUS:-unset}/$IRQBALANCE_ARGS")
-check "persist: irqbalance file reads back (banned 2-3, BANNED_CPUS off, args kept): $banned" \
-	test "$banned" = "2-3/unset/--policyscript=/x"
+check "persist: irqbalance file reads back (banned 2-3, BANNED_CPUS off, args: ours): $banned" \
+	test "$banned" = "2-3/unset/--policyscript=/etc/irqsight/irqbalance-policy"
+check "persist: the operator's policy script /x is chained by ours, not dropped" \
+	sh -c "test -x '$D/etc/irqsight/irqbalance-policy' && grep -qx \"chain='/x'\" '$D/etc/irqsight/irqbalance-policy'"
+
+# ---- irqbalance's policy script, run for real with sh as irqbalance runs it
+# (`SCRIPT DEVPATH IRQ`), against a fake /proc (IRQSIGHT_POLICY_PROC) and operator scripts.
+P=$T/pol
+mkdir -p "$P/etc/default" "$P/proc/irq/4/ttyS0" "$P/proc/irq/9/acpi" "$P/proc/irq/10/i8042" "$P/proc/irq/11/it's\$(touch pwned)"
+printf 'IRQBALANCE_ARGS="-l %s/op --hintpolicy=subset"\n' "$T" >"$P/etc/default/irqbalance"
+cp "$P/etc/default/irqbalance" "$T/pol.orig"
+printf '#!/bin/sh\necho numa_node=0\n' >"$T/op" && chmod +x "$T/op"
+{
+	printf 'irqsight-plan 1\nhost cpus=4 online=0-3\nvm-cpus 2-3\nhousekeeping 0-1\nirqbalance-banned 2-3\n'
+	printf 'irq cpus=1 dev=0000:00:04.0 vector=1 action=virtio*-input.0\nirq cpus=1 dev=0000:00:04.0 vector=2 action=virtio*-output.0\n'
+	printf 'irq cpus=0-1 dev=0000:00:02.0 action=e1000e\nmanaged dev=0000:00:05.0 action=nvme*q1\n'
+	printf 'irq cpus=0-1 action=ttyS*\nirq cpus=0-1 action="it'"'"'s$(touch pwned)"\n'
+} >"$T/pol.plan"
+"$BIN" persist --dest "$P" --binary /usr/sbin/irqsight "$T/pol.plan" >"$T/pol.out" 2>&1
+check "persist with a policy script: exit 0, the script named in its output" \
+	sh -c "grep -q 'irqbalance-policy (irqbalance leaves the plan.s IRQs alone; runs first $T/op)' '$T/pol.out'"
+pol() { (cd "$T" && IRQSIGHT_POLICY_PROC=$P/proc sh "$P/etc/irqsight/irqbalance-policy" "$@" | tr '\n' ' '); }
+check "policy: a planned device's IRQs are banned, the operator's lines passed on: $(pol /sys/bus/pci/devices/0000:00:04.0 30)" \
+	test "$(pol /sys/bus/pci/devices/0000:00:04.0 30)" = "numa_node=0 ban=true "
+check "policy: the plan's other device banned too: $(pol /sys/bus/pci/devices/0000:00:02.0 24)" \
+	test "$(pol /sys/bus/pci/devices/0000:00:02.0 24)" = "numa_node=0 ban=true "
+check "policy: an unplanned device, a managed-only one: not banned" \
+	test "$(pol /sys/bus/pci/devices/0000:00:03.0 25)$(pol /sys/bus/pci/devices/0000:00:05.0 26)" = "numa_node=0 numa_node=0 "
+check "policy: a device-less IRQ whose action matches a pattern (ttyS*): banned" \
+	test "$(pol /sys 4)" = "numa_node=0 ban=true "
+check "policy: device-less IRQs the plan does not name (acpi, i8042, no /proc/irq/N): not banned" \
+	test "$(pol /sys 9)$(pol /sys 10)$(pol /sys 12)" = "numa_node=0 numa_node=0 numa_node=0 "
+check "policy: a hostile pattern is matched as text, never run" \
+	sh -c "test \"\$(cd '$T' && IRQSIGHT_POLICY_PROC='$P/proc' sh '$P/etc/irqsight/irqbalance-policy' /sys 11)\" = 'numa_node=0
+ban=true' && ! test -e '$T/pwned'"
+check "policy: a PCI devpath never matches a device-less pattern; a bad IRQ argument bans nothing" \
+	test "$(pol /sys/bus/pci/devices/0000:00:09.0 4)$(pol /sys '4/../9')" = "numa_node=0 numa_node=0 "
+# irqbalance ignores every line of a script that exits non-zero: so does the chain.
+printf '#!/bin/sh\necho numa_node=7\nexit 3\n' >"$T/op"
+check "policy: a failing operator script's lines are dropped, the ban stays: $(pol /sys/bus/pci/devices/0000:00:04.0 30)" \
+	test "$(pol /sys/bus/pci/devices/0000:00:04.0 30)" = "ban=true "
+# A directory (irqbalance >= 1.9): its scripts in turn, 1 = not mine, the first 0 decides.
+rm "$T/op" && mkdir -p "$T/op"
+printf '#!/bin/sh\nexit 1\n' >"$T/op/a" && printf '#!/bin/sh\necho balance_level=core\n' >"$T/op/b"
+printf '#!/bin/sh\necho hintpolicy=exact\n' >"$T/op/c" && printf 'echo not executable\n' >"$T/op/0"
+chmod +x "$T/op/a" "$T/op/b" "$T/op/c"
+check "policy: a directory of operator scripts is run as irqbalance would: $(pol /sys/bus/pci/devices/0000:00:04.0 30)" \
+	test "$(pol /sys/bus/pci/devices/0000:00:04.0 30)" = "balance_level=core ban=true "
+check "policy: with the directory, an unplanned IRQ gets only the operator's lines" \
+	test "$(pol /sys 9)" = "balance_level=core "
+# Re-persist: one --policyscript, the operator's still chained, never our own.
+"$BIN" persist --dest "$P" --binary /usr/sbin/irqsight "$T/pol.plan" >/dev/null 2>&1
+# shellcheck disable=SC1090,SC1091
+args=$(set -a; . "$P/etc/default/irqbalance"; echo "$IRQBALANCE_ARGS")
+check "persist twice: IRQBALANCE_ARGS once with ours, the operator's args kept: $args" \
+	test "$args" = "--hintpolicy=subset --policyscript=/etc/irqsight/irqbalance-policy"
+check "persist twice: still chains the operator's script, not itself" \
+	grep -qx "chain='$T/op'" "$P/etc/irqsight/irqbalance-policy"
+"$BIN" persist --remove --dest "$P" >/dev/null 2>&1
+check "persist --remove: irqbalance's file byte for byte, the policy script gone" \
+	sh -c "cmp -s '$T/pol.orig' '$P/etc/default/irqbalance' && ! test -e '$P/etc/irqsight'"
 # Then persist without --oneshot: keep's service replaces the oneshot unit.
 "$BIN" persist --dest "$D" --binary "$PWD/irqsight" "$T/p.plan" >/dev/null 2>&1
 kunit=$D/etc/systemd/system/irqsight-keep.service

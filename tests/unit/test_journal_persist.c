@@ -6,8 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "act/ibpolicy.h"
 #include "act/persist.h"
 #include "parse/envfile.h"
+#include "parse/planfile.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/cpuset.h"
@@ -32,6 +34,98 @@ TEST(persist_irqbalance_edit_parses_back)
 	CHECK_INT(parse_envfile(out.data, out.len, &a, &e), 0);
 	CHECK_STR(envfile_get(&e, "IRQBALANCE_BANNED_CPULIST"), "1");
 	buf_free(&out);
+	arena_free(&a);
+}
+
+/* IRQBALANCE_ARGS after ibpolicy_args_edit(OLD): its value as systemd reads it, and the
+ * policy script it chains (or "-"). */
+static const char *args_after(struct arena *a, const char *old, const char **chain, const char **text)
+{
+	struct buf out = { 0 };
+	struct envfile e;
+	*chain = "unset";
+	CHECK_INT(ibpolicy_args_edit(old, old ? strlen(old) : 0, a, &out, chain), 0);
+	*text = arena_strdup(a, out.data ? out.data : "");
+	CHECK_INT(parse_envfile(out.data, out.len, a, &e), 0);
+	CHECK_INT(e.nbad, 0);
+	if (!*chain)
+		*chain = "-";
+	buf_free(&out);
+	return envfile_get(&e, "IRQBALANCE_ARGS");
+}
+
+TEST(ibpolicy_args_edit_cases)
+{
+	struct arena a = { 0 };
+	const char *ch, *txt, *ours = "--policyscript=/etc/irqsight/irqbalance-policy";
+	/* None: no file, a file without the variable, an empty or commented-out one. */
+	CHECK_STR(args_after(&a, NULL, &ch, &txt), ours);
+	CHECK_STR(ch, "-");
+	CHECK_STR(args_after(&a, "ENABLED=1\n#IRQBALANCE_ARGS=-x\n", &ch, &txt), ours);
+	CHECK(strstr(txt, "ENABLED=1\n#IRQBALANCE_ARGS=-x\n") == txt);
+	CHECK_STR(args_after(&a, "IRQBALANCE_ARGS=\"\"\n", &ch, &txt), ours);
+	/* The operator's other arguments stay, in order; the last assignment is the one edited. */
+	CHECK_STR(args_after(&a, "IRQBALANCE_ARGS=-a\nIRQBALANCE_ARGS=\"--hintpolicy=subset -t 10\"\n", &ch, &txt),
+		  "--hintpolicy=subset -t 10 --policyscript=/etc/irqsight/irqbalance-policy");
+	CHECK(strstr(txt, "IRQBALANCE_ARGS=-a\n") == txt);
+	CHECK_STR(ch, "-");
+	CHECK_STR(args_after(&a, "export IRQBALANCE_ARGS='--banirq=4  --deepestcache=2' # mine\n", &ch, &txt),
+		  "--banirq=4 --deepestcache=2 --policyscript=/etc/irqsight/irqbalance-policy");
+	CHECK(strstr(txt, "\nexport IRQBALANCE_ARGS=\"") != NULL);
+	/* Characters sh and systemd would expand are escaped, and read back as they were. */
+	CHECK_STR(args_after(&a, "IRQBALANCE_ARGS=\"--banmod=a\\$b\\\"c\\\\d`e\"\n", &ch, &txt),
+		  "--banmod=a$b\"c\\d`e --policyscript=/etc/irqsight/irqbalance-policy");
+	/* An operator's policy script, every spelling: taken out and chained. */
+	static const char *const spell[] = {
+		"IRQBALANCE_ARGS=\"--policyscript=/usr/local/bin/p -t 10\"\n",
+		"IRQBALANCE_ARGS=\"--policyscript /usr/local/bin/p -t 10\"\n",
+		"IRQBALANCE_ARGS=\"-l /usr/local/bin/p -t 10\"\n",
+		"IRQBALANCE_ARGS=\"-l/usr/local/bin/p -t 10\"\n",
+		"IRQBALANCE_ARGS=\"--policy=/usr/local/bin/p -t 10\"\n",
+		"IRQBALANCE_ARGS='-l /etc/pol.d -l /usr/local/bin/p -t 10'\n",	/* the last wins, as in getopt */
+	};
+	for (size_t i = 0; i < sizeof(spell) / sizeof(spell[0]); i++) {
+		CHECK_STR(args_after(&a, spell[i], &ch, &txt), "-t 10 --policyscript=/etc/irqsight/irqbalance-policy");
+		CHECK_STR(ch, "/usr/local/bin/p");
+	}
+	/* --po is also --powerthresh: not a policy script; -lX is. */
+	CHECK_STR(args_after(&a, "IRQBALANCE_ARGS=\"--powerthresh=2\"\n", &ch, &txt),
+		  "--powerthresh=2 --policyscript=/etc/irqsight/irqbalance-policy");
+	CHECK_STR(ch, "-");
+	/* A file persist edited before (its manifest lost): no second option, no chaining
+	 * itself, the comment once; the result is a fixed point. */
+	const char *once;
+	args_after(&a, "# x\nIRQBALANCE_ARGS=\"-t 10\"\n", &ch, &once);
+	CHECK_STR(args_after(&a, once, &ch, &txt), "-t 10 --policyscript=/etc/irqsight/irqbalance-policy");
+	CHECK_STR(ch, "-");
+	CHECK_STR(txt, once);
+	args_after(&a, "IRQBALANCE_ARGS=\"-l /etc/irqsight/irqbalance-policy -l /x\"\n", &ch, &txt);
+	CHECK_STR(ch, "/x");
+	arena_free(&a);
+}
+
+/* The script quotes what comes from the plan: a hostile pattern or BDF is never code. */
+TEST(ibpolicy_script_quotes_the_plan)
+{
+	struct arena a = { 0 };
+	struct plan p;
+	const char *err = NULL;
+	const char *text = "irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\n"
+			   "irq cpus=0 dev=0000:00:04.0 action=virtio*-input.0\n"
+			   "irq cpus=0 dev=0000:00:04.0 action=virtio*-output.0\n"
+			   "irq cpus=0 action=\"it's$(reboot)`id`\"\n"
+			   "irq cpus=0 dev=\"0000:00:05.0';reboot;'\" action=x\n"
+			   "managed dev=0000:00:06.0 action=nvme*q1\n";
+	CHECK_INT(parse_planfile(text, strlen(text), &a, &p, &err), 0);
+	struct buf b = { 0 };
+	CHECK_INT(ibpolicy_script(&p, "/opt/it's", &b), 0);
+	CHECK(strstr(b.data, "\t\t'0000:00:04.0') return 0 ;;\n") != NULL);	/* once, not per IRQ */
+	CHECK(strstr(b.data, "for p in 'it'\\''s$(reboot)`id`'; do") != NULL);
+	CHECK(strstr(b.data, "reboot;") == NULL);	/* not a BDF: left out */
+	CHECK(strstr(b.data, "0000:00:06.0") == NULL);	/* managed: keep does not hold it */
+	CHECK(strstr(b.data, "chain='/opt/it'\\''s'\n") != NULL);
+	CHECK(strstr(b.data, "\nexit 0\n") != NULL);
+	buf_free(&b);
 	arena_free(&a);
 }
 
@@ -122,9 +216,15 @@ TEST(persist_install_and_remove_exactly)
 	CHECK_INT(parse_envfile(now, strlen(now), &a, &e), 0);
 	CHECK_STR(envfile_get(&e, "IRQBALANCE_BANNED_CPULIST"), "1");
 	CHECK_STR(envfile_get(&e, "ENABLED"), "1");
+	CHECK_STR(envfile_get(&e, "IRQBALANCE_ARGS"), "--policyscript=/etc/irqsight/irqbalance-policy");
+	const char *pol = arena_printf(&a, "%s/etc/irqsight/irqbalance-policy", dest);
+	CHECK_STR(r.policy_path, pol);
+	CHECK(r.policy_chain == NULL);
+	CHECK(access(pol, X_OK) == 0);
 
 	CHECK_INT(persist_remove(dest, state, &a, &r, &why), 0);
 	CHECK_STR(slurp(&a, cfg), orig);
+	CHECK(access(pol, F_OK) != 0);
 	CHECK(slurp(&a, arena_printf(&a, "%s/etc/systemd/system/irqsight-apply.service", dest)) == NULL);
 	CHECK(slurp(&a, arena_printf(&a, "%s/etc/irqsight/plan", dest)) == NULL);
 	CHECK_INT(persist_remove(dest, state, &a, &r, &why), -ENOENT);

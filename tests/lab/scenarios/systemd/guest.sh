@@ -131,10 +131,26 @@ irqsight --json apply /etc/irqsight/plan > "$out/dryrun.json" 2> "$out/dryrun.er
 systemctl is-active irqbalance > "$out/irqbalance.2" 2>&1
 pid=$(pidof irqbalance)
 tr '\0' '\n' < "/proc/$pid/environ" | grep IRQBALANCE > "$out/irqbalance.env" 2>&1
+tr '\0' ' ' < "/proc/$pid/cmdline" > "$out/irqbalance.cmdline" 2>&1
+# persist's policy script as irqbalance runs it, `SCRIPT DEVPATH IRQ` for every IRQ:
+# DEVPATH the PCI function whose msi_irqs (or, without MSI, whose irq file) names it,
+# else /sys (classify.c; an irq file of 0 names none)
+read -r u _ < /proc/uptime; echo "coexist-start $u" > "$out/coexist-marks"
+for i in /proc/irq/[0-9]*; do
+	n=${i##*/}; dp=/sys
+	for d in /sys/bus/pci/devices/*; do
+		v=; [ -d "$d/msi_irqs" ] || read -r v < "$d/irq" 2>/dev/null
+		if [ -e "$d/msi_irqs/$n" ] || { [ "$v" = "$n" ] && [ "$n" != 0 ]; }; then dp=$d; break; fi
+	done
+	echo "$n $dp $(/etc/irqsight/irqbalance-policy "$dp" "$n" | tr '\n' ' ')"
+done > "$out/policy.out" 2>&1
 # irqbalance rebalances every 10 s and keep's watchdog is 30 s: after 35 s irqbalance
-# has still left the VM CPUs alone and the watchdog has been fed (no restart)
+# has still left the VM CPUs alone and, with persist's policy script, the planned IRQs
+# too (keep corrects nothing it wrote), and the watchdog has been fed (no restart)
 sleep 35
 dump boot2-later
+read -r u _ < /proc/uptime; echo "coexist-end $u" >> "$out/coexist-marks"
+journalctl -b -u irqbalance -o short-monotonic --no-pager > "$out/irqbalance.journal" 2>&1
 systemctl show -p Type,ActiveState,SubState,NRestarts,WatchdogUSec,WatchdogTimestampMonotonic,StatusText $unit > "$out/keep-show.2" 2>&1
 
 log "boot 2 checks done"
@@ -213,12 +229,10 @@ rebind() { # IFACE TAG
 	a=$(ls /sys/bus/pci/devices/$parent/msi_irqs 2>/dev/null | sort -n | tr '\n' ' ')
 	echo "rebind $dev ($parent) irqs_before=[$b] before=[$ab] irqs_after=[$a] after=[$(aff $a)]" >> "$out/rebind-$2"
 }
-# irqbalance moves IRQs between CPUs 0 and 1 on its own: stopped while the flaps show
-# what the drivers do
-systemctl stop irqbalance
+# irqbalance runs throughout: persist's policy script bans the planned IRQs from it, so
+# the flaps show what the drivers do
 [ -n "$E1000E" ] && flap "$E1000E" e1000e-nokeep 3
 [ -n "$VIRTIO" ] && flap "$VIRTIO" virtio-nokeep 2
-systemctl start irqbalance
 restore
 [ -n "$VIRTIO" ] && rebind "$VIRTIO" virtio-nokeep cpu1
 [ -n "$E1000E" ] && restore && rebind "$E1000E" e1000e-nokeep cpu1
@@ -228,14 +242,9 @@ restore
 systemctl start $unit
 systemctl show -p ActiveState,NRestarts $unit > "$out/keep-show.3" 2>&1
 cs; echo "start $CS" > "$out/keep-marks"
-# irqbalance (banned from 2-3 only) still moves IRQs between CPUs 0 and 1, and keep puts
-# them back: stopped while the flaps are timed, so the times are keep's alone
-systemctl stop irqbalance
-# SIGUSR1: keep verifies now, so what irqbalance moved last is back before the flaps
-systemctl kill -s USR1 $unit
+# irqbalance keeps running: it leaves the planned IRQs to keep (the policy script)
 sleep 2
 [ -n "$E1000E" ] && flap "$E1000E" e1000e-keep 20 poll
-systemctl start irqbalance
 cs; echo "flaps-done $CS" >> "$out/keep-marks"
 [ -n "$VIRTIO" ] && rebind "$VIRTIO" virtio-keep
 [ -n "$E1000E" ] && rebind "$E1000E" e1000e-keep
@@ -261,14 +270,19 @@ cs; echo "writer-end $CS" >> "$out/keep-marks"
 echo "$victim $(cat /proc/irq/$victim/smp_affinity_list)" > "$out/foreign-after"
 cp /var/lib/irqsight/keep.state "$out/keep.state.writer" 2>/dev/null
 irqsight --json check --no-sample > "$out/check-writer.json" 2> "$out/check-writer.err"
-# irqbalance without the ban
+# irqbalance without the ban: neither the CPU ban nor the policy script. It places IRQs
+# when it starts (at its first pass, after its interval: -t 1), so it is restarted 6
+# times: each start rewrites the IRQs it places elsewhere than the plan, more often than
+# keep's limit of 3
 cp /etc/default/irqbalance /root/irqbalance.banned
-sed -i '/^IRQBALANCE_BANNED_CPULIST/d' /etc/default/irqbalance
+sed -i -e '/^IRQBALANCE_BANNED_CPULIST/d' -e 's|--policyscript=/etc/irqsight/irqbalance-policy|-t 1|' /etc/default/irqbalance
+cp /etc/default/irqbalance "$out/irqbalance-default.unbanned"
 systemctl reload $unit
 sleep 2
 cs; echo "irqbalance-start $CS" >> "$out/keep-marks"
-systemctl restart irqbalance
-sleep 25
+n=0
+while [ $n -lt 6 ]; do systemctl restart irqbalance; sleep 3; n=$((n + 1)); done
+tr '\0' ' ' < "/proc/$(pidof irqbalance)/cmdline" > "$out/irqbalance.cmdline.unbanned" 2>&1
 cs; echo "irqbalance-end $CS" >> "$out/keep-marks"
 cp /var/lib/irqsight/keep.state "$out/keep.state.irqbalance" 2>/dev/null
 irqsight --json check --no-sample > "$out/check-irqbalance.json" 2> "$out/check-irqbalance.err"
