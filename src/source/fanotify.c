@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
@@ -171,4 +172,49 @@ int fw_read(struct fanwatch *w, int ignore_pid, struct fw_event *ev, int max)
 	if (lost)
 		ev[max - 1] = (struct fw_event){ FW_OVERFLOW, 0 };
 	return n;
+}
+
+/* Up to n - 1 bytes of /proc/PID/NAME; the length or -errno. */
+static ssize_t read_task(int pid, const char *name, char *out, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t r = read(fd, out, n - 1);
+	int e = errno;
+	close(fd);
+	if (r < 0)
+		return -e;
+	out[r] = '\0';
+	return r;
+}
+
+int fw_task(int pid, char *comm, size_t cn, char *cmd, size_t mn)
+{
+	if (pid <= 0 || cn < 2 || mn < 2)
+		return -EINVAL;
+	ssize_t r = read_task(pid, "comm", comm, cn);
+	/* A zombie still has its comm; one reaped has no /proc entry. */
+	if (r <= 0)
+		return -ENOENT;
+	while (r > 0 && comm[r - 1] == '\n')
+		comm[--r] = '\0';
+	r = read_task(pid, "cmdline", cmd, mn);
+	if (r < 0)
+		r = 0;
+	while (r > 0 && cmd[r - 1] == '\0')
+		r--;
+	cmd[r] = '\0';
+	for (ssize_t i = 0; i < r; i++)
+		if (!cmd[i])
+			cmd[i] = ' ';
+		else if ((unsigned char)cmd[i] < 0x20 || (unsigned char)cmd[i] >= 0x7f || cmd[i] == '"' ||
+			 cmd[i] == '\\')
+			cmd[i] = '?';
+	for (char *c = comm; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f || *c == '"' || *c == '\\')
+			*c = '?';
+	return 0;
 }

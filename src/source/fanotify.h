@@ -43,4 +43,11 @@ int fw_unmark(struct fanwatch *w, int fd);
  */
 int fw_read(struct fanwatch *w, int ignore_pid, struct fw_event *ev, int max);
 
+/*
+ * The writer of an event by its pid, from this host's /proc (an event's pid is this
+ * host's, whatever --root says): comm, and the start of its command line with NULs as
+ * spaces and anything unprintable as '?'. 0, or -ENOENT when the process is gone.
+ */
+int fw_task(int pid, char *comm, size_t cn, char *cmd, size_t mn);
+
 #endif
