@@ -210,6 +210,8 @@ fs=[f for f in json.load(open('$T/check.json'))['findings'] if f['id']=='keep-co
 sys.exit(not (len(fs)==1 and fs[0].get('irq')==$ct and any('$CW' in str(e) for e in fs[0]['evidence'])))"
 "$BIN" --root "$R" export - >"$T/metrics.prom" 2>/dev/null
 check "export: irqsight_keep_contested_irqs 1" grep -qx 'irqsight_keep_contested_irqs 1' "$T/metrics.prom"
+check "export: the contested file's writer ($CW) as a label" \
+	grep -qxF "irqsight_keep_contested_info{irq=\"$ct\",path=\"proc/irq/$ct/smp_affinity_list\",writer=\"$CW\"} 1" "$T/metrics.prom"
 NFW=8
 [ -n "$WATCH" ] && NFW=12
 check "export: corrections by reason (foreign-write $NFW: irq $fw, default_smp_affinity, RPS, ${WATCH:+4 on irq $wr, }5 on irq $ct)" \
