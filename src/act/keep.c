@@ -356,7 +356,8 @@ static void watch(struct keep *k, struct keep_item *it)
 {
 	if (!k->watching || it->fd < 0 || it->marked)
 		return;
-	int r = fw_mark(&k->w, it->fd, (int)(it - k->v));
+	int r = k->o.fault_marks && k->w.nmarks >= k->o.fault_marks ? -ENOSPC
+								    : fw_mark(&k->w, it->fd, (int)(it - k->v));
 	it->marked = !r;
 	if (!r)
 		return;

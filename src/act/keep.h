@@ -49,6 +49,7 @@ struct keep_opts {
 	const char *state_dir;	/* journals and keep.state */
 	const char *plan_path;	/* for the journal's started line */
 	bool no_watch;		/* no write watcher: writers unknown, drift found by the read-back */
+	int fault_marks;	/* tests: marks refused past this many (as past max_user_marks), 0 none */
 	/* One line per correction or event, without a newline. */
 	void (*log)(void *ctx, const char *line);
 	void *ctx;

@@ -328,6 +328,34 @@ check "--no-watch: writer unknown, irqbalance running only a hint" \
 	grep -qE "corrected irq $fw .*reason=foreign-write writer=\"unknown\" hint=\"irqbalance is running \(pid 733\)\"$" "$T/keep4.log"
 rm -rf "$R/proc/733"
 
+# ---- the marks limit (fs.fanotify.max_user_marks, here reached after 3 files by a fault
+# hook): said once; the marked files are still watched, the rest only read back with
+# their writer unknown and no "no write seen" claimed.
+if [ -n "$WATCH" ]; then
+	IRQSIGHT_FAULT_MARKS=3 "$BIN" --root "$R" keep --verify 60 "$T/p.plan" 2>"$T/keep5.log" &
+	KP=$!
+	for _ in $(seq 100); do grep -q "^keep pid=$KP " "$IRQSIGHT_STATE_DIR/keep.state" 2>/dev/null && break; sleep 0.05; done
+	check "marks limit: said once, naming the limit and the 3 files watched" \
+		test "$(grep -cE 'not watched \(fanotify mark: .*max_user_marks reached\): 3 file\(s\) watched; the rest are checked by the read-back only' "$T/keep5.log")" = 1
+	# the group holds exactly 3 marks (the kernel's view: the fd's fdinfo)
+	nm=$(for f in /proc/$KP/fd/*; do [ "$(readlink "$f")" = "anon_inode:[fanotify]" ] && grep -c '^fanotify ino:' "/proc/$KP/fdinfo/${f##*/}"; done)
+	check "marks limit: the fanotify group holds 3 marks (${nm:-none})" test "${nm:-0}" = 3
+	um=$(sed -nE 's/.*writes to (proc\/irq\/[0-9]+\/smp_affinity_list) not watched.*/\1/p' "$T/keep5.log")
+	if [ -n "$um" ]; then
+		echo 1 >"$R/$um"
+		sleep 0.5
+		check "marks limit: a write to an unmarked file ($um) waits for the read-back" test "$(cat "$R/$um")" = 1
+		kill -USR1 "$KP"
+		wait_for "$R/$um" 0 2 >/dev/null
+		sleep 0.2
+		check "marks limit: that file corrected at the read-back, writer unknown, no claim about the kernel" \
+			grep -qE "corrected irq [0-9]+ .*reason=foreign-write writer=\"unknown\"$" "$T/keep5.log"
+	else
+		bad "marks limit: the first unmarked file is an IRQ's ($(grep 'not watched' "$T/keep5.log"))"
+	fi
+	kill -TERM "$KP"; wait "$KP"; KP=
+fi
+
 # ---- a plan made for another host: refused at start with the reason
 sed -E 's/^host cpus=2 online=0-1/host cpus=4 online=0-3/' "$T/p.plan" >"$T/other.plan"
 timeout 10 "$BIN" --root "$R" keep --verify 60 "$T/other.plan" >"$T/other.out" 2>&1
