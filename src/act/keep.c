@@ -29,6 +29,7 @@ struct keep_item {
 	const char *want_text;
 	const char *baseline;	/* the value before irqsight held it (journal old=) */
 	int fd;			/* open for the read-back, -1 */
+	int sib;		/* an IRQ's smp_affinity (the mask) beside its _list, open to be watched, -1 */
 	bool present;		/* in the last resolution, to be held */
 	bool managed_told;
 	bool contested;
@@ -76,9 +77,12 @@ void keep_init(struct keep *k, const struct source *src, const struct plan *p, c
 
 void keep_free(struct keep *k)
 {
-	for (int i = 0; i < k->n; i++)
+	for (int i = 0; i < k->n; i++) {
 		if (k->v[i].fd >= 0)
 			close(k->v[i].fd);
+		if (k->v[i].sib >= 0)
+			close(k->v[i].sib);
+	}
 	fw_close(&k->w);
 	k->watching = false;
 	journal_close(&k->j);
@@ -140,7 +144,7 @@ static struct keep_item *add_item(struct keep *k, const char *path)
 	struct keep_item *it = &k->v[k->n++];
 	memset(it, 0, sizeof(*it));
 	it->path = arena_strdup(&k->a, path);
-	it->fd = -1;
+	it->fd = it->sib = -1;
 	it->irq = -1;
 	if (k->n * 2 > k->hcap)
 		rehash(k);
@@ -351,23 +355,49 @@ static int run_ops(struct keep *k, struct act_list *ops, const enum keep_reason 
 	return 0;
 }
 
-/* A held file is watched for writes; past the marks limit the rest are read back only. */
-static void watch(struct keep *k, struct keep_item *it)
+/* One mark for the item's key on fd: 0, or -errno said once (past the marks limit the
+ * rest are read back only). */
+static int mark(struct keep *k, struct keep_item *it, int fd, const char *path)
 {
-	if (!k->watching || it->fd < 0 || it->marked)
-		return;
 	int r = k->o.fault_marks && k->w.nmarks >= k->o.fault_marks ? -ENOSPC
-								    : fw_mark(&k->w, it->fd, (int)(it - k->v));
-	it->marked = !r;
+								    : fw_mark(&k->w, fd, (int)(it - k->v));
 	if (!r)
-		return;
-	k->unwatched++;
+		return 0;
 	if (!k->marks_told)
 		say(k,
 		    "writes to %s not watched (fanotify mark: %s%s): %d file(s) watched; the rest are checked "
 		    "by the read-back only, their writer unknown",
-		    it->path, strerror(-r), r == -ENOSPC ? ", fs.fanotify.max_user_marks reached" : "", k->w.nmarks);
+		    path, strerror(-r), r == -ENOSPC ? ", fs.fanotify.max_user_marks reached" : "", k->w.nmarks);
 	k->marks_told = true;
+	return r;
+}
+
+/*
+ * A held file is watched for writes. An IRQ's mask file too: irqbalance, tuned and most
+ * scripts write smp_affinity, not the smp_affinity_list keep holds (another inode, so
+ * another mark, reported under the same key).
+ */
+static void watch(struct keep *k, struct keep_item *it)
+{
+	if (!k->watching || it->fd < 0 || it->marked)
+		return;
+	if (mark(k, it, it->fd, it->path))
+		return;
+	it->marked = true;
+	size_t n = strlen(it->path), l = strlen("_list");
+	if (it->kind != ACT_IRQ || n <= l || strcmp(it->path + n - l, "_list"))
+		return;
+	char sib[256];
+	snprintf(sib, sizeof(sib), "%.*s", (int)(n - l), it->path);
+	const char *why;
+	int fd = act_open_checked(k->src, sib, O_RDONLY, &why);
+	if (fd < 0)
+		return;
+	if (mark(k, it, fd, sib)) {
+		close(fd);
+		return;
+	}
+	it->sib = fd;
 }
 
 static void hold(struct keep *k, struct keep_item *it)
@@ -384,8 +414,11 @@ static void release(struct keep *k, struct keep_item *it)
 {
 	if (it->marked && it->fd >= 0)
 		fw_unmark(&k->w, it->fd);
-	else if (it->fd >= 0 && k->watching)
-		k->unwatched -= k->unwatched > 0;
+	if (it->sib >= 0) {
+		fw_unmark(&k->w, it->sib);
+		close(it->sib);
+	}
+	it->sib = -1;
 	it->marked = false;
 	if (it->fd >= 0)
 		close(it->fd);

@@ -75,7 +75,6 @@ struct keep {
 	bool watching;
 	bool marks_told;		/* a mark refused (the marks limit): said once */
 	bool overflow_told;
-	int unwatched;			/* held files without a mark */
 	struct keep_state st;		/* counters, as written to keep.state */
 	char state_path[4096];
 };

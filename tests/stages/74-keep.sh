@@ -74,6 +74,11 @@ mg_irq=$(sed -nE 's/^managed .* irq=([0-9]+) .*/\1/p' "$T/p.plan" | head -n 1)
 check "managed irq $mg_irq: never written, told once" \
 	test "$(grep -c "irq $mg_irq .*never written: kernel-managed" "$T/keep.log")" = 1
 
+# The inodes a keep (pid $1) has fanotify marks on, one a line in decimal (its fdinfo).
+marked() { local f; for f in /proc/$1/fd/*; do
+	[ "$(readlink "$f")" = "anon_inode:[fanotify]" ] || continue
+	sed -nE 's/^fanotify ino:([0-9a-f]+) .*/\1/p' "/proc/$1/fdinfo/${f##*/}" | while read -r h; do echo $((16#$h)); done
+done; }
 # fanotify for the writer: refused without CAP_SYS_ADMIN (keep says so and only verifies).
 WATCH=1
 if grep -q "writes not watched" "$T/keep.log"; then
@@ -81,6 +86,13 @@ if grep -q "writes not watched" "$T/keep.log"; then
 	echo "skip writer checks: $(grep -m1 'writes not watched' "$T/keep.log")"
 fi
 ME=$BASHPID	# this shell writes the first foreign values itself
+
+if [ -n "$WATCH" ]; then
+	fw0=$(sed -nE 's/^irq cpus=0 dev=.* action=virtio\*-config irq=([0-9]+) .*/\1/p' "$T/p.plan" | head -n 1)
+	all_marked() { local f; for f in "$@"; do marked "$KP" | grep -qx "$(stat -c %i "$R/$f")" || return 1; done; }
+	check "watched: irq $fw0's smp_affinity_list and its mask file smp_affinity (what irqbalance writes), default_smp_affinity, RPS" \
+		all_marked "proc/irq/$fw0/smp_affinity_list" "proc/irq/$fw0/smp_affinity" proc/irq/default_smp_affinity "$RPS"
+fi
 
 # ---- foreign writes by this shell: seen as they happen (SIGUSR1 too, for a keep that
 # cannot watch)
@@ -337,10 +349,13 @@ if [ -n "$WATCH" ]; then
 	for _ in $(seq 100); do grep -q "^keep pid=$KP " "$IRQSIGHT_STATE_DIR/keep.state" 2>/dev/null && break; sleep 0.05; done
 	check "marks limit: said once, naming the limit and the 3 files watched" \
 		test "$(grep -cE 'not watched \(fanotify mark: .*max_user_marks reached\): 3 file\(s\) watched; the rest are checked by the read-back only' "$T/keep5.log")" = 1
-	# the group holds exactly 3 marks (the kernel's view: the fd's fdinfo)
-	nm=$(for f in /proc/$KP/fd/*; do [ "$(readlink "$f")" = "anon_inode:[fanotify]" ] && grep -c '^fanotify ino:' "/proc/$KP/fdinfo/${f##*/}"; done)
-	check "marks limit: the fanotify group holds 3 marks (${nm:-none})" test "${nm:-0}" = 3
-	um=$(sed -nE 's/.*writes to (proc\/irq\/[0-9]+\/smp_affinity_list) not watched.*/\1/p' "$T/keep5.log")
+	check "marks limit: the fanotify group holds 3 marks" test "$(marked "$KP" | wc -l)" = 3
+	um=
+	for f in "$R"/proc/irq/*/smp_affinity_list; do
+		i=${f#"$R"/proc/irq/}; i=${i%%/*}
+		grep -q "irq=$i " "$T/p.plan" && grep -q "^irq cpus=0 .* irq=$i " "$T/p.plan" || continue
+		marked "$KP" | grep -qx "$(stat -c %i "$f")" || { um=proc/irq/$i/smp_affinity_list; break; }
+	done
 	if [ -n "$um" ]; then
 		echo 1 >"$R/$um"
 		sleep 0.5
@@ -349,9 +364,9 @@ if [ -n "$WATCH" ]; then
 		wait_for "$R/$um" 0 2 >/dev/null
 		sleep 0.2
 		check "marks limit: that file corrected at the read-back, writer unknown, no claim about the kernel" \
-			grep -qE "corrected irq [0-9]+ .*reason=foreign-write writer=\"unknown\"$" "$T/keep5.log"
+			grep -qE "corrected irq $i .*reason=foreign-write writer=\"unknown\"$" "$T/keep5.log"
 	else
-		bad "marks limit: the first unmarked file is an IRQ's ($(grep 'not watched' "$T/keep5.log"))"
+		bad "marks limit: no held IRQ file left unmarked"
 	fi
 	kill -TERM "$KP"; wait "$KP"; KP=
 fi
