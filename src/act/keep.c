@@ -359,8 +359,7 @@ static int run_ops(struct keep *k, struct act_list *ops, const enum keep_reason 
  * rest are read back only). */
 static int mark(struct keep *k, struct keep_item *it, int fd, const char *path)
 {
-	int r = k->o.fault_marks && k->w.nmarks >= k->o.fault_marks ? -ENOSPC
-								    : fw_mark(&k->w, fd, (int)(it - k->v));
+	int r = k->o.fault_marks && k->w.nmarks >= k->o.fault_marks ? -ENOSPC : fw_mark(&k->w, fd, (int)(it - k->v));
 	if (!r)
 		return 0;
 	if (!k->marks_told)
