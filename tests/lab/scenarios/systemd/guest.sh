@@ -285,6 +285,16 @@ wpid=$!
 echo "$wpid $(cat /proc/$wpid/comm)" > "$out/foreign-wpid"
 wait $wpid
 cs; echo "writer-end $CS" >> "$out/keep-marks"
+# the mask file, as irqbalance, tuned and most scripts write it (another inode than the
+# smp_affinity_list keep holds): one write by this shell (pid $$), CPU 2
+v2=$(irqs_of "$VIRTIO" | awk '{print $1}')
+cs; at=$CS; back=
+echo 4 > /proc/irq/$v2/smp_affinity
+end=$((at + 150))
+while [ "$CS" -lt "$end" ]; do
+	read -r v < /proc/irq/$v2/smp_affinity_list; [ "$v" != 2 ] && { back=$CS; break; }; cs
+done
+echo "$v2 $$ $(cat /proc/$$/comm) at=$at back=$back" > "$out/foreign-mask"
 echo "$victim $(cat /proc/irq/$victim/smp_affinity_list)" > "$out/foreign-after"
 cp /var/lib/irqsight/keep.state "$out/keep.state.writer" 2>/dev/null
 irqsight --json check --no-sample > "$out/check-writer.json" 2> "$out/check-writer.err"
