@@ -107,3 +107,32 @@ TEST(fanotify_names_the_writer)
 	unlink(b);
 	rmdir(dir);
 }
+
+/* The writer named by its pid: comm and command line while it runs, -ENOENT once reaped. */
+TEST(fanotify_task_names)
+{
+	int p[2];
+	CHECK(pipe(p) == 0);
+	pid_t c = fork();
+	if (c == 0) {
+		close(p[1]);
+		dup2(p[0], 0);	/* sh reads the pipe: it runs until the test closes it */
+		execlp("sh", "sh", "-c", "read x", (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	/* until the exec has happened (comm becomes "sh") */
+	char comm[64] = "", cmd[96] = "";
+	for (int i = 0; i < 200 && strcmp(comm, "sh"); i++) {
+		fw_task((int)c, comm, sizeof(comm), cmd, sizeof(cmd));
+		usleep(5000);
+	}
+	CHECK_INT(fw_task((int)c, comm, sizeof(comm), cmd, sizeof(cmd)), 0);
+	CHECK_STR(comm, "sh");
+	CHECK_STR(cmd, "sh -c read x");
+	close(p[1]);	/* EOF: read returns, sh exits */
+	int st;
+	waitpid(c, &st, 0);
+	CHECK_INT(fw_task((int)c, comm, sizeof(comm), cmd, sizeof(cmd)), -ENOENT);
+	CHECK_INT(fw_task(0, comm, sizeof(comm), cmd, sizeof(cmd)), -EINVAL);
+}
