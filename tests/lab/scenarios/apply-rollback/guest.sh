@@ -34,7 +34,8 @@ lab_after() {
 		sleep 1; n=$((n + 1))
 	done
 	irq=$(awk '/^irq cpus=0 /{for (i = 1; i <= NF; i++) if ($i ~ /^irq=/) { print substr($i, 5); exit }}' /out/plan)
-	( echo 1-3 > /proc/irq/$irq/smp_affinity_list; sleep 3 ) &
+	# ": " last: busybox ash would exec a final sleep, renaming the subshell "exe"
+	( echo 1-3 > /proc/irq/$irq/smp_affinity_list; sleep 3; : ) &
 	wp=$!
 	comm=$(cat /proc/$wp/comm)
 	sleep 2
