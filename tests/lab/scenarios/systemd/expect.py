@@ -238,8 +238,11 @@ def verdict(t):
          % " ".join("%.2f" % x for x in lat))
     if lat:
         print("  info foreign write -> corrected: %s s" % " ".join("%.2f" % x for x in lat))
-    t.ok(len(writes) >= 5 and writes[3][2] is None and writes[4][2] is None,
-         "after the limit (3) the loop's writes stay (writes 4 and 5 not undone)")
+    # after the limit keep writes that IRQ no more (irqbalance, banned from 2-3 only, may
+    # still move it off CPU 3: the guest's poll cannot tell who did)
+    late = [x for x in win if contested and contested[0][0] < x[0] <= m.get("writer-end", 0)
+            and ("corrected irq %s " % victim) in x[1]]
+    t.ok(contested and not late, "after the limit (3) keep leaves the loop's IRQ alone (%s)" % [x[1][:100] for x in late])
     fm = re.match(r"(\d+) (\d+) (\S+) at=(\d+) back=(\d*)", (t.read("foreign-mask", "") or "").strip())
     if fm:
         mw = "%s (pid %s)" % (fm.group(3), fm.group(2))
