@@ -265,6 +265,10 @@ systemctl restart $unit
 sleep 3
 victim=$(irqs_of "$VIRTIO" | awk '{print $NF}')
 echo "$victim" > "$out/foreign-victim"
+# irqbalance (banned from CPUs 2-3 only) would move the victim off CPU 3 in the middle of
+# the loop and be the writer keep names then: stopped while the loop runs, so the loop is
+# the only writer (started again below, before the irqbalance part)
+systemctl stop irqbalance
 cs; echo "writer-start $CS" >> "$out/keep-marks"
 # Each write's time and when the value read back as something else (keep undid it: a
 # write keep sees is undone at once, the 1 s verify would take up to 1 s), polled for
@@ -298,6 +302,7 @@ echo "$v2 $$ $(cat /proc/$$/comm) at=$at back=$back" > "$out/foreign-mask"
 echo "$victim $(cat /proc/irq/$victim/smp_affinity_list)" > "$out/foreign-after"
 cp /var/lib/irqsight/keep.state "$out/keep.state.writer" 2>/dev/null
 irqsight --json check --no-sample > "$out/check-writer.json" 2> "$out/check-writer.err"
+systemctl start irqbalance
 # irqbalance without the ban
 cp /etc/default/irqbalance /root/irqbalance.banned
 sed -i '/^IRQBALANCE_BANNED_CPULIST/d' /etc/default/irqbalance
