@@ -6,6 +6,9 @@
 # up` to the IRQ read back as planned is one sample. Prints p50/p99/max in ms.
 # The link and the IRQ are not the same device here (the copy has no driver): this
 # measures keep (event, debounce, re-resolve, write), not a driver; the lab measures both.
+# keep runs with --no-watch: the reset here is a write to the copy's file, which a watching
+# keep would undo at once as a foreign write (bench/keep/writes.sh times that), while a
+# driver's reset is no write and only the link event can restore it.
 #
 #   IRQSIGHT=./irqsight FLAPS=20 bench/keep/flaps.sh
 set -u
@@ -20,7 +23,7 @@ cp -a tests/hosts/live-firecracker-virtio-root "$T/root"
 export IRQSIGHT_STATE_DIR=$T/state
 "$BIN" --root "$T/root" plan --housekeeping 0 -o "$T/p.plan" >/dev/null 2>&1
 irq=$(sed -nE 's/^irq cpus=0 dev=0000:00:04.0 .* action=virtio\*-rx irq=([0-9]+) .*/\1/p' "$T/p.plan")
-unshare -n "$BIN" --root "$T/root" keep --verify 600 "$T/p.plan" 2>"$T/log" &
+unshare -n "$BIN" --root "$T/root" keep --no-watch --verify 600 "$T/p.plan" 2>"$T/log" &
 KP=$!
 while [ ! -s "$T/state/keep.state" ]; do sleep 0.05; done
 nsenter -t "$KP" -n ip link add v0 type veth peer name v1

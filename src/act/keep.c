@@ -29,11 +29,15 @@ struct keep_item {
 	const char *want_text;
 	const char *baseline;	/* the value before irqsight held it (journal old=) */
 	int fd;			/* open for the read-back, -1 */
+	int sib;		/* an IRQ's smp_affinity (the mask) beside its _list, open to be watched, -1 */
 	bool present;		/* in the last resolution, to be held */
 	bool managed_told;
 	bool contested;
 	const char *writer, *advice;
 	const char *found;	/* keep_verify(): the other value read back (its arena) */
+	bool marked;		/* watched for writes (fw_mark) */
+	int seen_pid;		/* the last other process seen writing it, not yet handled */
+	int last_pid;		/* ... since keep last wrote it (a correction that could not run) */
 	time_t hits[KEEP_MAX_HITS];	/* when others rewrote it, oldest first */
 	int nhits;
 };
@@ -61,13 +65,26 @@ void keep_init(struct keep *k, const struct source *src, const struct plan *p, c
 	k->j.fd = -1;
 	k->st.pid = (int)getpid();
 	k->st.started = time(NULL);
+	k->w.fd = -1;
+	int r = o->no_watch ? 0 : fw_open(&k->w);
+	k->watching = !o->no_watch && !r;
+	if (o->no_watch)
+		say(k, "writes not watched (--no-watch): drift is found by the read-back, its writer unknown");
+	else if (r)
+		say(k, "writes not watched (fanotify: %s): drift is found by the read-back, its writer unknown",
+		    strerror(-r));
 }
 
 void keep_free(struct keep *k)
 {
-	for (int i = 0; i < k->n; i++)
+	for (int i = 0; i < k->n; i++) {
 		if (k->v[i].fd >= 0)
 			close(k->v[i].fd);
+		if (k->v[i].sib >= 0)
+			close(k->v[i].sib);
+	}
+	fw_close(&k->w);
+	k->watching = false;
 	journal_close(&k->j);
 	free(k->v);
 	free(k->hash);
@@ -127,7 +144,7 @@ static struct keep_item *add_item(struct keep *k, const char *path)
 	struct keep_item *it = &k->v[k->n++];
 	memset(it, 0, sizeof(*it));
 	it->path = arena_strdup(&k->a, path);
-	it->fd = -1;
+	it->fd = it->sib = -1;
 	it->irq = -1;
 	if (k->n * 2 > k->hcap)
 		rehash(k);
@@ -147,57 +164,90 @@ static char *dup_or_null(struct arena *a, const char *s)
 
 /* ---------------------------------------------------------------- the writer */
 
-const char *keep_writer(const struct source *src, struct arena *a, int irq, const char **advice)
+/* The pid of a process named comm in the host's process list (under the root), or 0. */
+static int running(const struct source *src, struct arena *a, const char *comm)
 {
 	char **names;
 	size_t n;
-	int ib = 0, tuned = 0;
-	if (!src_list(src, a, "proc", &names, &n)) {
-		for (size_t i = 0; i < n && !ib; i++) {
-			uint64_t pid;
-			if (!str_u64(names[i], 10, &pid))
-				continue;
-			struct buf b = { 0 };
-			if (!src_readf(src, &b, 64, "proc/%s/comm", names[i]) && b.data) {
-				struct slice s = slice_trim((struct slice){ b.data, b.len });
-				if (slice_eq(s, "irqbalance"))
-					ib = (int)pid;
-				else if (slice_eq(s, "tuned"))
-					tuned = (int)pid;
-			}
-			buf_free(&b);
-		}
+	int pid = 0;
+	if (src_list(src, a, "proc", &names, &n))
+		return 0;
+	for (size_t i = 0; i < n && !pid; i++) {
+		uint64_t x;
+		if (!str_u64(names[i], 10, &x))
+			continue;
+		struct buf b = { 0 };
+		if (!src_readf(src, &b, 64, "proc/%s/comm", names[i]) && b.data &&
+		    slice_eq(slice_trim((struct slice){ b.data, b.len }), comm))
+			pid = (int)x;
+		buf_free(&b);
 	}
-	char sirq[32] = "N";
-	if (irq >= 0)
-		snprintf(sirq, sizeof(sirq), "%d", irq);
-	if (ib) {
+	return pid;
+}
+
+#define BAN_ADVICE                                                                                     \
+	"irqsight persist bans the plan's IRQs from irqbalance "                                       \
+	"(IRQBALANCE_ARGS=--policyscript=/etc/irqsight/irqbalance-policy, and "                        \
+	"IRQBALANCE_BANNED_CPULIST for the VM CPUs): re-run irqsight persist, then systemctl restart " \
+	"irqbalance"
+
+/* keep_writer() with irqbalance's pid (ib, 0 when not running) looked up by the caller. */
+static const char *name_writer(const struct source *src, struct arena *a, int pid, int ib, const char *path,
+			       const char **advice, const char **hint)
+{
+	char comm[64], cmd[96];
+	*hint = NULL;
+	if (pid > 0 && fw_task(pid, comm, sizeof(comm), cmd, sizeof(cmd))) {
 		*advice = arena_printf(a,
-				       "ban it from irqbalance: IRQBALANCE_BANNED_CPULIST=<VM CPUs> (irqsight persist "
-				       "sets it) or IRQBALANCE_ARGS=--banirq=%s in /etc/default/irqbalance, then "
-				       "systemctl restart irqbalance",
-				       sirq);
-		return arena_printf(a, "irqbalance (pid %d)", ib);
+				       "the writer exited before it could be named: find what starts it "
+				       "(auditctl -w /%s -p w) and stop it, or leave this IRQ out of the plan",
+				       path);
+		return arena_printf(a, "pid %d (exited)", pid);
 	}
-	if (tuned) {
+	if (pid > 0 && !strcmp(comm, "irqbalance")) {
+		*advice = BAN_ADVICE;
+		return arena_printf(a, "irqbalance (pid %d)", pid);
+	}
+	if (pid > 0 && !strcmp(comm, "tuned")) {
 		struct buf b = { 0 };
 		const char *prof = NULL;
 		if (!src_read(src, "etc/tuned/active_profile", &b, 256) && b.data) {
 			struct slice s = slice_trim((struct slice){ b.data, b.len });
-			prof = arena_strndup(a, s.p, s.n);
+			prof = s.n ? arena_strndup(a, s.p, s.n) : NULL;
 		}
 		buf_free(&b);
 		*advice = arena_printf(a,
 				       "tuned's profile %s sets IRQ affinity (its irqbalance or scheduler plugin): "
 				       "switch to a profile without it (tuned-adm profile ...) or tuned-adm off",
-				       prof && *prof ? prof : "(unknown)");
-		return arena_printf(a, "tuned (pid %d, profile %s)", tuned, prof && *prof ? prof : "unknown");
+				       prof ? prof : "(unknown)");
+		return arena_printf(a, "tuned (pid %d, profile %s)", pid, prof ? prof : "unknown");
 	}
-	*advice = arena_printf(a,
-			       "find the writer (auditctl -w /proc/irq/%s/smp_affinity_list -p w) and stop it, or "
-			       "leave this IRQ out of the plan",
-			       sirq);
-	return "another process";
+	if (pid > 0) {
+		*advice = arena_printf(a, "stop %s (pid %d: %s) writing /%s, or leave this IRQ out of the plan", comm,
+				       pid, cmd[0] ? cmd : comm, path);
+		return arena_printf(a, "%s (pid %d)", comm, pid);
+	}
+	/* Nobody was seen writing: say what runs, never as the writer. */
+	if (ib) {
+		*hint = arena_printf(a, "irqbalance is running (pid %d)", ib);
+		*advice = arena_printf(
+			a,
+			"the writer was not seen; irqbalance is running (pid %d) and may be it: " BAN_ADVICE
+			"; otherwise find the writer (auditctl -w /%s -p w)",
+			ib, path);
+	} else {
+		*advice = arena_printf(a,
+				       "find the writer (auditctl -w /%s -p w) and stop it, or leave this IRQ out of "
+				       "the plan",
+				       path);
+	}
+	return "unknown";
+}
+
+const char *keep_writer(const struct source *src, struct arena *a, int pid, const char *path, const char **advice,
+			const char **hint)
+{
+	return name_writer(src, a, pid, pid > 0 ? 0 : running(src, a, "irqbalance"), path, advice, hint);
 }
 
 /* ---------------------------------------------------------------- journal */
@@ -273,9 +323,11 @@ static void log_op(struct keep *k, const struct act_op *op, enum keep_reason rea
 
 /* Run ops (their journal_old and note set) under the lock; count and log what was written. */
 static int run_ops(struct keep *k, struct act_list *ops, const enum keep_reason *reasons, const char *event,
-		   const char *writer, struct arena *a)
+		   const char *const *writers, struct arena *a)
 {
 	int lock = -1;
+	if (k->stopped)
+		return -ECANCELED;
 	int r = journal_ready(k, &lock);
 	if (r) {
 		if (lock >= 0)
@@ -298,9 +350,53 @@ static int run_ops(struct keep *k, struct act_list *ops, const enum keep_reason 
 		struct act_op *op = &ops->v[i];
 		if (op->status == ACT_DONE)
 			k->st.corrections[reasons[i]]++;
-		log_op(k, op, reasons[i], event, writer);
+		log_op(k, op, reasons[i], event, writers ? writers[i] : NULL);
 	}
 	return 0;
+}
+
+/* One mark for the item's key on fd: 0, or -errno said once (past the marks limit the
+ * rest are read back only). */
+static int mark(struct keep *k, struct keep_item *it, int fd, const char *path)
+{
+	int r = k->o.fault_marks && k->w.nmarks >= k->o.fault_marks ? -ENOSPC : fw_mark(&k->w, fd, (int)(it - k->v));
+	if (!r)
+		return 0;
+	if (!k->marks_told)
+		say(k,
+		    "writes to %s not watched (fanotify mark: %s%s): %d file(s) watched; the rest are checked "
+		    "by the read-back only, their writer unknown",
+		    path, strerror(-r), r == -ENOSPC ? ", fs.fanotify.max_user_marks reached" : "", k->w.nmarks);
+	k->marks_told = true;
+	return r;
+}
+
+/*
+ * A held file is watched for writes. An IRQ's mask file too: irqbalance, tuned and most
+ * scripts write smp_affinity, not the smp_affinity_list keep holds (another inode, so
+ * another mark, reported under the same key).
+ */
+static void watch(struct keep *k, struct keep_item *it)
+{
+	if (!k->watching || it->fd < 0 || it->marked)
+		return;
+	if (mark(k, it, it->fd, it->path))
+		return;
+	it->marked = true;
+	size_t n = strlen(it->path), l = strlen("_list");
+	if (it->kind != ACT_IRQ || n <= l || strcmp(it->path + n - l, "_list"))
+		return;
+	char sib[256];
+	snprintf(sib, sizeof(sib), "%.*s", (int)(n - l), it->path);
+	const char *why;
+	int fd = act_open_checked(k->src, sib, O_RDONLY, &why);
+	if (fd < 0)
+		return;
+	if (mark(k, it, fd, sib)) {
+		close(fd);
+		return;
+	}
+	it->sib = fd;
 }
 
 static void hold(struct keep *k, struct keep_item *it)
@@ -310,10 +406,19 @@ static void hold(struct keep *k, struct keep_item *it)
 	const char *why;
 	int fd = act_open_checked(k->src, it->path, O_RDONLY, &why);
 	it->fd = fd >= 0 ? fd : -1;
+	watch(k, it);
 }
 
-static void release(struct keep_item *it)
+static void release(struct keep *k, struct keep_item *it)
 {
+	if (it->marked && it->fd >= 0)
+		fw_unmark(&k->w, it->fd);
+	if (it->sib >= 0) {
+		fw_unmark(&k->w, it->sib);
+		close(it->sib);
+	}
+	it->sib = -1;
+	it->marked = false;
 	if (it->fd >= 0)
 		close(it->fd);
 	it->fd = -1;
@@ -415,7 +520,7 @@ int keep_resolve(struct keep *k, enum keep_reason reason, const char *event)
 	}
 	for (int i = 0; i < k->n; i++)
 		if (!k->v[i].present)
-			release(&k->v[i]);
+			release(k, &k->v[i]);
 	struct timespec w1, c1;
 	clock_gettime(CLOCK_MONOTONIC, &w1);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
@@ -462,7 +567,7 @@ static bool still_held(struct keep *k, struct keep_item *it, char *buf, size_t n
 	if (r < 0) {
 		/* The IRQ was freed (its proc file is gone under the fd): re-resolve. */
 		*gone = true;
-		release(it);
+		release(k, it);
 		return true;
 	}
 	struct slice s = slice_trim((struct slice){ buf, (size_t)r });
@@ -505,14 +610,148 @@ static struct act_op *op_of(struct act_list *l, struct arena *a, const struct ke
 	return op;
 }
 
+/* A drifted file to write back and who was seen writing it (pid 0: nobody). */
+struct drift {
+	struct keep_item *it;
+	int pid;
+	const char *hint;	/* when no writer is named: what is known */
+};
+
+/* Write back the drifted files (it->found set), each logged with its writer; a file
+ * rewritten by others more than contest_max times in the window is left alone. */
+static int correct(struct keep *k, struct drift *d, int nd, time_t now, struct arena *a)
+{
+	struct act_list ops = { 0 };
+	ops.refused = -1;
+	enum keep_reason *reasons = arena_calloc(a, (size_t)nd, sizeof(*reasons));
+	const char **writers = arena_calloc(a, (size_t)nd, sizeof(*writers));
+	int ib = -1;	/* irqbalance's pid, looked up once for the writers not seen */
+	for (int i = 0; i < nd; i++) {
+		struct keep_item *it = d[i].it;
+		if (!d[i].pid && ib < 0)
+			ib = running(k->src, a, "irqbalance");
+		const char *adv, *hint;
+		const char *w = name_writer(k->src, a, d[i].pid, ib > 0 ? ib : 0, it->path, &adv, &hint);
+		if (d[i].hint)
+			hint = d[i].hint;
+		if (contest(k, it, now, w)) {
+			it->contested = true;
+			it->advice = arena_strdup(&k->a, adv);
+			release(k, it);
+			say(k, "contested irq %d %s%s%s (%s): rewritten by %s %d times in %d s: left alone; %s",
+			    it->irq, it->name ? it->name : "", it->dev ? " " : "", it->dev ? it->dev : "", it->path, w,
+			    it->nhits, k->o.contest_window, adv);
+			continue;
+		}
+		reasons[ops.n] = KEEP_FOREIGN_WRITE;
+		writers[ops.n] = arena_printf(a, " writer=\"%s\"%s%s%s", w, hint ? " hint=\"" : "", hint ? hint : "",
+					      hint ? "\"" : "");
+		op_of(&ops, a, it, arena_printf(a, "keep=foreign-write found=%s", it->found));
+	}
+	int r = ops.n ? run_ops(k, &ops, reasons, NULL, writers, a) : 0;
+	for (int i = 0; !r && i < nd; i++)
+		d[i].it->last_pid = 0;
+	return r;
+}
+
+/* Read the watcher's events into the items (seen_pid); *idx: the items written, each
+ * once. True when events were lost (the queue overflowed). */
+static bool drain(struct keep *k, struct arena *a, int **idx, int *n)
+{
+	struct fw_event ev[256];
+	bool lost = false;
+	int r;
+	*n = 0;
+	*idx = NULL;
+	if (!k->watching)
+		return false;
+	do {
+		r = fw_read(&k->w, k->st.pid, ev, 256);
+		for (int i = 0; i < r; i++) {
+			if (ev[i].key == FW_OVERFLOW || ev[i].key >= k->n) {
+				lost = lost || ev[i].key == FW_OVERFLOW;
+				continue;
+			}
+			struct keep_item *it = &k->v[ev[i].key];
+			if (!it->seen_pid) {
+				*idx = arena_realloc(a, *idx, (size_t)*n * sizeof(int), (size_t)(*n + 1) * sizeof(int));
+				(*idx)[(*n)++] = ev[i].key;
+			}
+			it->seen_pid = it->last_pid = ev[i].pid;
+		}
+	} while (r == 256);
+	return lost;
+}
+
+/* The files written (idx from drain(), seen_pid not yet cleared): read back, written
+ * back when they drifted. */
+static int check_written(struct keep *k, const int *idx, int n, time_t now, struct arena *a)
+{
+	struct drift *d = arena_calloc(a, (size_t)(n ? n : 1), sizeof(*d));
+	int nd = 0;
+	char buf[4096];
+	bool gone = false;
+	for (int i = 0; i < n; i++) {
+		struct keep_item *it = &k->v[idx[i]];
+		int pid = it->seen_pid;
+		it->seen_pid = 0;
+		/* Handled already, written with the planned value, or no longer held: no
+		 * correction. */
+		if (!pid || k->stopped || !it->present || it->contested || !it->want_text)
+			continue;
+		if (still_held(k, it, buf, sizeof(buf), a, &gone)) {
+			it->last_pid = 0;	/* that write left the plan in force */
+			continue;
+		}
+		it->found = arena_strdup(a, buf);
+		d[nd++] = (struct drift){ it, pid, NULL };
+	}
+	if (gone)
+		k->resolve_needed = true;
+	return nd ? correct(k, d, nd, now, a) : 0;
+}
+
+static int watch_pass(struct keep *k, time_t now, bool *lost)
+{
+	struct arena a = { 0 };
+	int *idx, n;
+	*lost = drain(k, &a, &idx, &n);
+	int r = check_written(k, idx, n, now, &a);
+	arena_free(&a);
+	return r;
+}
+
+int keep_watch_fd(const struct keep *k)
+{
+	return k->watching ? k->w.fd : -1;
+}
+
+int keep_watch(struct keep *k)
+{
+	bool lost;
+	int r = watch_pass(k, time(NULL), &lost);
+	if (!lost)
+		return r == -ECANCELED ? 0 : r;
+	/* Events were lost: every held file is read back, their writers unknown. */
+	if (!k->overflow_told)
+		say(k, "write events lost (fanotify queue overflow): reading every held file back");
+	k->overflow_told = true;
+	return keep_verify(k);
+}
+
 int keep_verify(struct keep *k)
 {
 	if (k->stopped)
 		return 0;
 	time_t now = time(NULL);
+	bool lost = false;
+	/* Writes seen already are handled with their writer first. */
+	int r = watch_pass(k, now, &lost);
+	if (k->stopped)
+		return 0;
 	struct arena a = { 0 };
 	char buf[4096];
-	struct keep_item **drift = NULL;
+	struct drift *d = NULL;
 	int nd = 0;
 	bool gone = false;
 	for (int i = 0; i < k->n; i++) {
@@ -522,38 +761,28 @@ int keep_verify(struct keep *k)
 		if (still_held(k, it, buf, sizeof(buf), &a, &gone))
 			continue;
 		it->found = arena_strdup(&a, buf);
-		drift = arena_realloc(&a, drift, (size_t)nd * sizeof(*drift), (size_t)(nd + 1) * sizeof(*drift));
-		drift[nd++] = it;
+		d = arena_realloc(&a, d, (size_t)nd * sizeof(*d), (size_t)(nd + 1) * sizeof(*d));
+		d[nd++] = (struct drift){ it, 0, NULL };
 	}
 	k->st.drifted = nd;
 	for (int i = 0; i < k->n; i++)
 		k->st.drifted += k->v[i].present && k->v[i].contested;
 	k->st.last_verify = now;
-	int r = 0;
 	if (nd) {
-		const char *advice;
-		const char *writer = keep_writer(k->src, &a, drift[0]->irq, &advice);
-		struct act_list ops = { 0 };
-		ops.refused = -1;
-		enum keep_reason *reasons = arena_calloc(&a, (size_t)nd, sizeof(*reasons));
+		/* A write between the first drain and the read-back: its event is queued now. */
+		int *idx, n;
+		lost = drain(k, &a, &idx, &n) || lost;
 		for (int i = 0; i < nd; i++) {
-			struct keep_item *it = drift[i];
-			if (contest(k, it, now, writer)) {
-				const char *adv;
-				const char *w = keep_writer(k->src, &a, it->irq, &adv);
-				it->contested = true;
-				it->advice = arena_strdup(&k->a, adv);
-				release(it);
-				say(k, "contested irq %d %s%s%s (%s): rewritten by %s %d times in %d s: left alone; %s",
-				    it->irq, it->name ? it->name : "", it->dev ? " " : "", it->dev ? it->dev : "",
-				    it->path, w, it->nhits, k->o.contest_window, adv);
-				continue;
-			}
-			reasons[ops.n] = KEEP_FOREIGN_WRITE;
-			op_of(&ops, &a, it, arena_printf(&a, "keep=foreign-write found=%s", it->found));
+			d[i].pid = d[i].it->seen_pid ? d[i].it->seen_pid : d[i].it->last_pid;
+			d[i].it->seen_pid = 0;
+			if (!d[i].pid && d[i].it->marked && !lost)
+				d[i].hint = "no write to the file was seen (the kernel or a driver changed it)";
 		}
-		if (ops.n)
-			r = run_ops(k, &ops, reasons, NULL, arena_printf(&a, " writer=\"%s\"", writer), &a);
+		int r2 = correct(k, d, nd, now, &a);
+		/* The others written since the read-back are checked now, not at the next
+		 * event or verify. */
+		int r3 = check_written(k, idx, n, now, &a);
+		r = r ? r : r2 ? r2 : r3;
 	}
 	if (gone)
 		k->resolve_needed = true;

@@ -44,25 +44,30 @@ static void notify(const char *state)
 static void keep_usage(FILE *f)
 {
 	fprintf(f, "Usage: irqsight [--root DIR] keep [--verify SEC] [--debounce MS] [--contest-max N]\n"
-		   "                     [--contest-window MIN] [--state-dir DIR] [PLAN]\n\n"
+		   "                     [--contest-window MIN] [--state-dir DIR] [--no-watch] [PLAN]\n\n"
 		   "Holds a plan in force: applies it (journaled, as apply --yes), then re-resolves it after\n"
 		   "every link change and driver event (netlink) and reads every held value back each\n"
-		   "--verify seconds, writing back only what drifted. An IRQ someone else rewrites more than\n"
-		   "N times in MIN minutes is left to them and reported (check: keep-contested). PLAN is\n"
-		   "/" PERSIST_PLAN " by default. SIGHUP reloads the plan, SIGUSR1 verifies now, SIGTERM\n"
-		   "exits and leaves the plan in place. See docs/keep.md.\n\n"
+		   "--verify seconds, writing back only what drifted. A write by another process to a held\n"
+		   "file is seen as it happens (fanotify) and undone at once, its writer named. An IRQ\n"
+		   "someone else rewrites more than N times in MIN minutes is left to them and reported\n"
+		   "(check: keep-contested). PLAN is /" PERSIST_PLAN " by default. SIGHUP reloads\n"
+		   "the plan, SIGUSR1 verifies now, SIGTERM exits and leaves the plan in place.\n"
+		   "See docs/keep.md.\n\n"
 		   "      --verify SEC          read-back period (default 10)\n"
 		   "      --debounce MS         wait after an event for more (default 100)\n"
 		   "      --contest-max N       rewrites by others tolerated (default 5)\n"
 		   "      --contest-window MIN  ... within this many minutes (default 10)\n"
 		   "      --state-dir DIR       journals and keep.state (default $IRQSIGHT_STATE_DIR or "
-		   "/var/lib/irqsight)\n");
+		   "/var/lib/irqsight)\n"
+		   "      --no-watch            do not watch writes: drift is found by the read-back only,\n"
+		   "                            its writer unknown\n");
 }
 
 struct keep_cli {
 	double verify, debounce;
 	int contest_max, contest_window;
 	const char *state, *plan_path;
+	bool no_watch;
 };
 
 static int parse_opts(int argc, char **argv, struct keep_cli *o)
@@ -73,10 +78,11 @@ static int parse_opts(int argc, char **argv, struct keep_cli *o)
 		{ "contest-max", required_argument, 0, 'm' },
 		{ "contest-window", required_argument, 0, 'w' },
 		{ "state-dir", required_argument, 0, 's' },
+		{ "no-watch", no_argument, 0, 'n' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	*o = (struct keep_cli){ 10, 100, 5, 10, NULL, "/" PERSIST_PLAN };
+	*o = (struct keep_cli){ 10, 100, 5, 10, NULL, "/" PERSIST_PLAN, false };
 	int c;
 	char *end;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -102,6 +108,7 @@ static int parse_opts(int argc, char **argv, struct keep_cli *o)
 				return err("--contest-window takes minutes from 1 to 1440, not '%s'", optarg);
 			break;
 		case 's': o->state = optarg; break;
+		case 'n': o->no_watch = true; break;
 		case 'h': keep_usage(stdout); return -1;
 		default: keep_usage(stderr); return EXIT_UNKNOWN;
 		}
@@ -225,14 +232,22 @@ static void run_loop(struct loop *l)
 		double t = now_s();
 		double until = fmin(fmin(next_verify, due), next_wd) - t;
 		int ms = until <= 0 ? 0 : (int)ceil(until * 1000);
-		struct pollfd pf[3] = { { l->sfd, POLLIN, 0 },
+		struct pollfd pf[4] = { { l->sfd, POLLIN, 0 },
 					{ l->nl.uevent, POLLIN, 0 },
-					{ l->nl.route, POLLIN, 0 } };
-		int n = poll(pf, 3, ms);
+					{ l->nl.route, POLLIN, 0 },
+					{ keep_watch_fd(&l->k), POLLIN, 0 } };
+		int n = poll(pf, 4, ms);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n > 0 && (pf[0].revents & POLLIN) && on_signal(l))
 			return;
+		/* A write by another process: undone now, not at the next verify. */
+		if (n > 0 && (pf[3].revents & POLLIN)) {
+			keep_watch(&l->k);
+			if (l->k.resolve_needed)
+				keep_resolve(&l->k, KEEP_VERIFY, "a held file changed or vanished");
+			keep_write_state(&l->k);
+		}
 		for (int i = 1; i < 3; i++) {
 			if (n <= 0 || !(pf[i].revents & POLLIN))
 				continue;
@@ -297,9 +312,16 @@ int cmd_keep(int argc, char **argv, const struct global_opts *g)
 	int r = nl_open(&l.nl);
 	if (r)
 		warn("no netlink events (%s): keep only verifies every %g s", strerror(-r), l.o.verify);
-	struct keep_opts ko = {
-		l.o.contest_max, l.o.contest_window * 60, act_state_dir(l.o.state), l.o.plan_path, log_line, NULL
-	};
+	struct keep_opts ko = { .contest_max = l.o.contest_max,
+				.contest_window = l.o.contest_window * 60,
+				.state_dir = act_state_dir(l.o.state),
+				.plan_path = l.o.plan_path,
+				.no_watch = l.o.no_watch,
+				.log = log_line };
+	/* Tests: the marks limit reached after N files (tests/stages/74-keep.sh). */
+	const char *fault = getenv("IRQSIGHT_FAULT_MARKS");
+	if (fault)
+		ko.fault_marks = atoi(fault);
 	keep_init(&l.k, src, &l.plan, &ko);
 	fprintf(stderr,
 		"irqsight keep: plan %s, root %s, verify %g s, contested after %d rewrites in %d min, state %s\n",

@@ -88,7 +88,7 @@ int keepstate_format(const struct keep_state *s, struct buf *b)
 			pf_put(b, "name", c->name);
 		if (c->dev)
 			pf_put(b, "dev", c->dev);
-		pf_put(b, "writer", c->writer ? c->writer : "another process");
+		pf_put(b, "writer", c->writer ? c->writer : "unknown");
 		buf_printf(b, " rewrites=%d window=%d", c->rewrites, c->window);
 		if (c->advice)
 			pf_put(b, "advice", c->advice);

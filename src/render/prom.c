@@ -553,6 +553,18 @@ static void render_keep(struct pw *w, const struct host *h)
 	family(w, "irqsight_keep_contested_irqs", "gauge",
 	       "Files keep stopped holding because another writer keeps rewriting them.");
 	S0(w, "irqsight_keep_contested_irqs", k->ncontested);
+	if (!k->ncontested)
+		return;
+	/* Who owns each contested file, as keep saw it write: an alert can name it. */
+	family(w, "irqsight_keep_contested_info", "gauge",
+	       "A file keep stopped holding and its writer as seen (unknown when no write was seen); always 1.");
+	for (int i = 0; i < k->ncontested; i++) {
+		const struct keep_contested *c = &k->contested[i];
+		char irq[16];
+		snprintf(irq, sizeof(irq), "%d", c->irq);
+		S3(w, "irqsight_keep_contested_info", 1, "irq", c->irq >= 0 ? irq : "", "path", c->path ? c->path : "",
+		   "writer", c->writer ? c->writer : "unknown");
+	}
 }
 
 int render_prom(const struct host *h, const struct findings *fs, const struct prom_opts *o,

@@ -13,12 +13,12 @@ void rule_keep_contested(const struct host *h, struct findings *fs)
 					       : c->path;
 		struct finding *f = finding_new(fs, "keep-contested", SEV_WARNING,
 						"%s is rewritten by %s: irqsight keep stopped holding it", what,
-						c->writer ? c->writer : "another process");
+						c->writer ? c->writer : "unknown");
 		f->irq = c->irq;
 		f->device = c->dev;
 		finding_evidence(fs, f, "keep.state", "%s", h->keep_state_path ? h->keep_state_path : "keep.state");
 		finding_evidence(fs, f, "file", "%s", c->path ? c->path : "?");
-		finding_evidence(fs, f, "writer", "%s", c->writer ? c->writer : "another process");
+		finding_evidence(fs, f, "writer", "%s", c->writer ? c->writer : "unknown");
 		finding_evidence(fs, f, "rewrites", "%d in %d min (keep pid %d)", c->rewrites, c->window / 60, k->pid);
 		if (h->keep_running != TRI_UNKNOWN)
 			finding_evidence(fs, f, "keep", "pid %d %s", k->pid,

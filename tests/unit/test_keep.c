@@ -85,7 +85,7 @@ TEST(keep_state_roundtrip)
 		CHECK_STR(r.contested[0].writer, "irqbalance (pid 733)");
 		CHECK_STR(r.contested[0].advice, "ban it \"now\"");
 		CHECK(r.contested[1].irq == -1 && r.contested[1].name == NULL);
-		CHECK_STR(r.contested[1].writer, "another process");
+		CHECK_STR(r.contested[1].writer, "unknown");
 	}
 	CHECK_STR(keep_reason_name(KEEP_FOREIGN_WRITE), "foreign-write");
 	buf_free(&b);

@@ -56,3 +56,11 @@ def verdict(t):
     t.ok(not diff, "rollback restores every smp_affinity_list (differs: %s)" % diff[:10])
     t.ok(t.read("rolledback.default", "") == t.read("before.default", ""), "rollback restores default_smp_affinity")
     t.ok((t.read("journals", "") or "").strip() != "", "apply left a journal in /var/lib/irqsight")
+    # keep's write watcher: fanotify on procfs on this kernel
+    kw = (t.read("keep-writer", "") or "").split()
+    log = t.read("keep.log", "") or ""
+    line = [l for l in log.splitlines() if len(kw) == 4 and ("corrected irq %s " % kw[0]) in l and "reason=foreign-write" in l]
+    t.ok(len(kw) == 4 and kw[3] == "0" and line and ('reason=foreign-write writer="%s (pid %s)"' % (kw[2], kw[1])) in line[0],
+         "keep sees a write to /proc/irq/%s/smp_affinity_list (fanotify) and names the writer %s: %s"
+         % (kw[0] if kw else "?", "%s (pid %s)" % (kw[2], kw[1]) if len(kw) == 4 else "?",
+            line[0][:160] if line else log.strip()[-200:]))

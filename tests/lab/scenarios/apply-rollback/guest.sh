@@ -23,6 +23,28 @@ lab_before() {
 	ls /var/lib/irqsight > /out/journals
 }
 
+# keep's write watcher on this kernel (fanotify marks on procfs files): keep holds the
+# plan (a journal of its own), a subshell rewrites one held IRQ; keep must undo it at once
+# and name that subshell by comm and pid. Then rolled back, after the checks above.
+lab_after() {
+	irqsight keep --verify 600 /out/plan 2> /out/keep.log &
+	kp=$!
+	n=0
+	while [ $n -lt 120 ] && ! grep -q "^keep pid=$kp " /var/lib/irqsight/keep.state 2>/dev/null; do
+		sleep 1; n=$((n + 1))
+	done
+	irq=$(awk '/^irq cpus=0 /{for (i = 1; i <= NF; i++) if ($i ~ /^irq=/) { print substr($i, 5); exit }}' /out/plan)
+	# ": " last: busybox ash would exec a final sleep, renaming the subshell "exe"
+	( echo 1-3 > /proc/irq/$irq/smp_affinity_list; sleep 3; : ) &
+	wp=$!
+	comm=$(cat /proc/$wp/comm)
+	sleep 2
+	echo "$irq $wp $comm $(cat /proc/irq/$irq/smp_affinity_list)" > /out/keep-writer
+	kill $kp
+	wait $kp
+	irqsight --json rollback > /out/keep-rollback.json 2>&1
+}
+
 lab_main() {
 	lab_standard
 }

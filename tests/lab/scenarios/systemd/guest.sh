@@ -239,6 +239,14 @@ restore
 
 # ---- with keep: 20 flaps, link up -> restored; a rebind
 restore
+# The flaps stand in for a driver that resets its IRQs on close/open with a write to
+# /proc/irq while the link is down; keep would see that write and undo it at once
+# (foreign-write, the loop writer below), leaving link up nothing to restore. So the
+# flaps run with --no-watch (a drop-in), as a real driver's reset is no file write.
+mkdir -p /etc/systemd/system/$unit.d
+printf '[Service]\nExecStart=\nExecStart=/usr/sbin/irqsight keep --no-watch /etc/irqsight/plan\n' \
+	> /etc/systemd/system/$unit.d/flaps.conf
+systemctl daemon-reload
 systemctl start $unit
 systemctl show -p ActiveState,NRestarts $unit > "$out/keep-show.3" 2>&1
 cs; echo "start $CS" > "$out/keep-marks"
@@ -246,6 +254,10 @@ cs; echo "start $CS" > "$out/keep-marks"
 sleep 2
 [ -n "$E1000E" ] && flap "$E1000E" e1000e-keep 20 poll
 cs; echo "flaps-done $CS" >> "$out/keep-marks"
+rm -f /etc/systemd/system/$unit.d/flaps.conf
+systemctl daemon-reload
+systemctl restart $unit
+sleep 2
 [ -n "$VIRTIO" ] && rebind "$VIRTIO" virtio-keep
 [ -n "$E1000E" ] && rebind "$E1000E" e1000e-keep
 cs; echo "rebinds-done $CS" >> "$out/keep-marks"
@@ -262,11 +274,38 @@ systemctl restart $unit
 sleep 3
 victim=$(irqs_of "$VIRTIO" | awk '{print $NF}')
 echo "$victim" > "$out/foreign-victim"
+# irqbalance keeps running: the policy script bans the victim's device from it, so the
+# loop is the only writer
 cs; echo "writer-start $CS" >> "$out/keep-marks"
-( n=0; while [ $n -lt 12 ]; do echo 3 > /proc/irq/$victim/smp_affinity_list; sleep 1; n=$((n + 1)); done ) &
+# Each write's time and when the value read back as something else (keep undid it: a
+# write keep sees is undone at once, the 1 s verify would take up to 1 s), polled for
+# the first 5 writes (the limit of 3 is reached by then), in 1/100 s of uptime.
+( n=0; while [ $n -lt 12 ]; do
+	cs; at=$CS; back=
+	echo 3 > /proc/irq/$victim/smp_affinity_list
+	if [ $n -lt 5 ]; then
+		end=$((at + 150))
+		while [ "$CS" -lt "$end" ]; do
+			read -r v < /proc/irq/$victim/smp_affinity_list; [ "$v" != 3 ] && { back=$CS; break; }; cs
+		done
+	fi
+	echo "write $n at=$at back=$back" >> "$out/foreign-writes"
+	sleep 1; n=$((n + 1)); done ) &
 wpid=$!
+# the writer as keep should name it: its pid and comm (this script's name: a fork of it)
+echo "$wpid $(cat /proc/$wpid/comm)" > "$out/foreign-wpid"
 wait $wpid
 cs; echo "writer-end $CS" >> "$out/keep-marks"
+# the mask file, as irqbalance, tuned and most scripts write it (another inode than the
+# smp_affinity_list keep holds): one write by this shell (pid $$), CPU 2
+v2=$(irqs_of "$VIRTIO" | awk '{print $1}')
+cs; at=$CS; back=
+echo 4 > /proc/irq/$v2/smp_affinity
+end=$((at + 150))
+while [ "$CS" -lt "$end" ]; do
+	read -r v < /proc/irq/$v2/smp_affinity_list; [ "$v" != 2 ] && { back=$CS; break; }; cs
+done
+echo "$v2 $$ $(cat /proc/$$/comm) at=$at back=$back" > "$out/foreign-mask"
 echo "$victim $(cat /proc/irq/$victim/smp_affinity_list)" > "$out/foreign-after"
 cp /var/lib/irqsight/keep.state "$out/keep.state.writer" 2>/dev/null
 irqsight --json check --no-sample > "$out/check-writer.json" 2> "$out/check-writer.err"
