@@ -69,9 +69,10 @@ kill -TERM "$KP"; wait "$KP"; KP=
 # debounce, a re-resolve of the whole plan on this host, the write); p50/p99/max.
 react=
 if [ -n "$NS" ] && [ -n "$irq" ]; then
+	rm -f "$TMP/state/keep.state"
 	$NS "$IRQSIGHT" --root "$TMP/root" keep --no-watch --verify 600 "$TMP/p.plan" 2>"$TMP/log2" &
 	KP=$!
-	until grep -q 're-resolved the plan' "$TMP/log2"; do
+	while [ ! -s "$TMP/state/keep.state" ]; do
 		kill -0 "$KP" 2>/dev/null || { echo "bench/keep: keep --no-watch exited:" >&2; cat "$TMP/log2" >&2; exit 1; }
 		sleep 0.1
 	done
