@@ -77,7 +77,7 @@ static int inst_write(const struct trace *t, const char *file, const char *val)
 
 static int inst_read(const struct trace *t, const char *file, char *out, size_t n)
 {
-	return trace_read_fd_small(iopen(t, file, O_RDONLY), out, n);
+	return read_fd_small(iopen(t, file, O_RDONLY), out, n);
 }
 
 /* Switch our instance off and remove it, retrying while the kernel still holds it

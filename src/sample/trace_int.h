@@ -122,7 +122,6 @@ static inline void say(char *why, size_t n, const char *fmt, ...)
 void trace_decode_raw(struct trace *t, const unsigned char *raw, uint32_t rawsz, uint64_t time, int cpu);
 
 /* trace_tracefs.c */
-int trace_read_fd_small(int fd, char *out, size_t n);
 int trace_read_small(const char *path, char *out, size_t n);
 int tracefs_setup(struct trace *t, char *why, size_t whylen);
 void tracefs_release(struct trace *t);

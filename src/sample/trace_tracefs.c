@@ -16,24 +16,10 @@
 #include "util/buf.h"
 #include "util/str.h"
 
-/* One read of a small file from an open fd (closed here) into out, NUL-terminated. */
-int trace_read_fd_small(int fd, char *out, size_t n)
-{
-	if (fd < 0)
-		return fd;
-	ssize_t r = read(fd, out, n - 1);
-	int e = errno;
-	close(fd);
-	if (r < 0)
-		return -e;
-	out[r] = '\0';
-	return (int)r;
-}
-
 int trace_read_small(const char *path, char *out, size_t n)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	return trace_read_fd_small(fd < 0 ? -errno : fd, out, n);
+	return read_fd_small(fd < 0 ? -errno : fd, out, n);
 }
 
 /* Find a mounted tracefs in /proc/self/mountinfo (fields: ... mountpoint ... - fstype ...). */

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/buf.h"
+
 /* A marked file: the event names it by an fd of its own, so it is found by (dev, ino). */
 struct fw_mark {
 	dev_t dev;
@@ -82,14 +84,20 @@ static int grow(struct fanwatch *w)
 	return 0;
 }
 
+/* The file open as fd: its (dev, ino) in *st and its slot, -1 when not marked; or -errno
+ * (-EBADF without a group) in *err. */
+static int slot_of_fd(const struct fanwatch *w, int fd, struct stat *st, int *err)
+{
+	*err = w->fd < 0 ? -EBADF : fstat(fd, st) ? -errno : 0;
+	return *err ? -1 : lookup(w, st->st_dev, st->st_ino);
+}
+
 int fw_mark(struct fanwatch *w, int fd, int key)
 {
 	struct stat st;
-	if (w->fd < 0)
-		return -EBADF;
-	if (fstat(fd, &st))
-		return -errno;
-	int s = lookup(w, st.st_dev, st.st_ino);
+	int err, s = slot_of_fd(w, fd, &st, &err);
+	if (err)
+		return err;
 	if (s >= 0) {
 		w->m[s].key = key;
 		return 0;
@@ -112,11 +120,9 @@ int fw_mark(struct fanwatch *w, int fd, int key)
 int fw_unmark(struct fanwatch *w, int fd)
 {
 	struct stat st;
-	if (w->fd < 0)
-		return -EBADF;
-	if (fstat(fd, &st))
-		return -errno;
-	int s = lookup(w, st.st_dev, st.st_ino);
+	int err, s = slot_of_fd(w, fd, &st, &err);
+	if (err)
+		return err;
 	if (s < 0)
 		return -ENOENT;
 	w->m[s].key = GONE;
@@ -180,15 +186,7 @@ static ssize_t read_task(int pid, const char *name, char *out, size_t n)
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t r = read(fd, out, n - 1);
-	int e = errno;
-	close(fd);
-	if (r < 0)
-		return -e;
-	out[r] = '\0';
-	return r;
+	return read_fd_small(fd < 0 ? -errno : fd, out, n);
 }
 
 int fw_task(int pid, char *comm, size_t cn, char *cmd, size_t mn)

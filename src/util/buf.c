@@ -99,6 +99,19 @@ void buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+int read_fd_small(int fd, char *out, size_t n)
+{
+	if (fd < 0)
+		return fd;
+	ssize_t r = read(fd, out, n - 1);
+	int e = errno;
+	close(fd);
+	if (r < 0)
+		return -e;
+	out[r] = '\0';
+	return (int)r;
+}
+
 int buf_read_fd(struct buf *b, int fd, size_t max)
 {
 	for (;;) {

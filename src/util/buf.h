@@ -28,6 +28,10 @@ void buf_reset(struct buf *b);	/* len = 0, keep memory */
 void buf_free(struct buf *b);
 /* Read the fd until EOF (read() returns 0), at most max bytes (0 = no limit). -errno or 0. */
 int buf_read_fd(struct buf *b, int fd, size_t max);
+/* One read(2) of up to n - 1 bytes from fd (closed here; fd < 0 is returned as is) into
+ * out, NUL-terminated: a small kernel file (/proc/PID/comm, a tracefs knob). The length
+ * or -errno. */
+int read_fd_small(int fd, char *out, size_t n);
 
 /*
  * Read a file a user names (a plan, a journal, a baseline) whole, by its path as given:
