@@ -14,16 +14,6 @@
 
 /* ---------------------------------------------------------------- the script */
 
-/* A word in single quotes: the plan is text from a file, so nothing in it is ever
- * expanded by the shell ("'" becomes '\''). */
-static void sh_quote(struct buf *b, const char *s)
-{
-	buf_putc(b, '\'');
-	for (; *s; s++)
-		*s == '\'' ? buf_puts(b, "'\\''") : buf_putc(b, *s);
-	buf_putc(b, '\'');
-}
-
 /* PCI BDF as the kernel names it (domain 4 to 8 hex digits, as VMD's 10000:...). */
 static bool bdf_ok(const char *s)
 {
@@ -101,7 +91,8 @@ int ibpolicy_script(const struct plan *p, const char *chain, struct buf *out)
 	}
 	buf_puts(out, script_head);
 	buf_puts(out, "chain=");
-	sh_quote(out, chain ? chain : "");
+	/* Words from the plan (text from a file) go in single quotes: never expanded. */
+	buf_sh_quote(out, chain ? chain : "");
 	buf_puts(out, "\n# Another /proc (tests only).\nproc=${IRQSIGHT_POLICY_PROC:-/proc}\n\n");
 	buf_puts(out, "planned() { # DEVPATH IRQ\n"
 		      "\tcase $2 in '' | *[!0-9]*) return 1 ;; esac\n"
@@ -111,7 +102,7 @@ int ibpolicy_script(const struct plan *p, const char *chain, struct buf *out)
 		buf_puts(out, "\t\tcase ${1##*/} in\n\t\t");
 		for (int i = 0; i < ndev; i++) {
 			buf_puts(out, i ? " | " : "");
-			sh_quote(out, devs[i]);
+			buf_sh_quote(out, devs[i]);
 		}
 		buf_puts(out, ") return 0 ;;\n\t\tesac\n");
 	}
@@ -126,7 +117,7 @@ int ibpolicy_script(const struct plan *p, const char *chain, struct buf *out)
 			      "\t\tfor p in");
 		for (int i = 0; i < npat; i++) {
 			buf_putc(out, ' ');
-			sh_quote(out, pats[i]);
+			buf_sh_quote(out, pats[i]);
 		}
 		buf_puts(out, "; do\n"
 			      "\t\t\tcase ${d##*/} in $p) return 0 ;; esac\n"

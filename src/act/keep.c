@@ -376,6 +376,24 @@ static int mark(struct keep *k, struct keep_item *it, int fd, const char *path)
  * scripts write smp_affinity, not the smp_affinity_list keep holds (another inode, so
  * another mark, reported under the same key).
  */
+/* An IRQ's held smp_affinity_list has its mask file beside it (sib, the path without
+ * "_list"); false for other files. */
+static bool has_sib(const struct keep_item *it, char *sib, size_t n)
+{
+	size_t len = strlen(it->path), l = strlen("_list");
+	if (it->kind != ACT_IRQ || len <= l || strcmp(it->path + len - l, "_list"))
+		return false;
+	snprintf(sib, n, "%.*s", (int)(len - l), it->path);
+	return true;
+}
+
+/* Every file a writer could change it through is marked: no event means no write. */
+static bool fully_watched(const struct keep_item *it)
+{
+	char sib[256];
+	return it->marked && (it->sib >= 0 || !has_sib(it, sib, sizeof(sib)));
+}
+
 static void watch(struct keep *k, struct keep_item *it)
 {
 	if (!k->watching || it->fd < 0 || it->marked)
@@ -383,11 +401,9 @@ static void watch(struct keep *k, struct keep_item *it)
 	if (mark(k, it, it->fd, it->path))
 		return;
 	it->marked = true;
-	size_t n = strlen(it->path), l = strlen("_list");
-	if (it->kind != ACT_IRQ || n <= l || strcmp(it->path + n - l, "_list"))
-		return;
 	char sib[256];
-	snprintf(sib, sizeof(sib), "%.*s", (int)(n - l), it->path);
+	if (!has_sib(it, sib, sizeof(sib)))
+		return;
 	const char *why;
 	int fd = act_open_checked(k->src, sib, O_RDONLY, &why);
 	if (fd < 0)
@@ -775,7 +791,7 @@ int keep_verify(struct keep *k)
 		for (int i = 0; i < nd; i++) {
 			d[i].pid = d[i].it->seen_pid ? d[i].it->seen_pid : d[i].it->last_pid;
 			d[i].it->seen_pid = 0;
-			if (!d[i].pid && d[i].it->marked && !lost)
+			if (!d[i].pid && fully_watched(d[i].it) && !lost)
 				d[i].hint = "no write to the file was seen (the kernel or a driver changed it)";
 		}
 		int r2 = correct(k, d, nd, now, &a);

@@ -282,13 +282,7 @@ static int install_irqbalance(const struct persist_opts *o, struct arena *a, str
 {
 	struct buf old = { 0 }, cfg = { 0 }, cfg2 = { 0 }, script = { 0 };
 	const char *rel = irqbalance_file(o->dest, a), *chain = NULL;
-	struct plan p;
-	const char *perr = NULL;
-	int e = parse_planfile(o->plan_text, o->plan_len, a, &p, &perr);
-	if (e) {
-		*why = arena_printf(a, "the plan: %s", perr ? perr : "cannot be parsed");
-		return e;
-	}
+	int e = 0;
 	r->irqbalance_path = under(a, o->dest, rel);
 	r->policy_path = under(a, o->dest, PERSIST_IB_POLICY);
 	int rd = read_file(r->irqbalance_path, &old);
@@ -314,7 +308,7 @@ static int install_irqbalance(const struct persist_opts *o, struct arena *a, str
 	persist_irqbalance_edit(old.data, old.len, r->banned, &cfg);
 	ibpolicy_args_edit(cfg.data, cfg.len, a, &cfg2, &chain);
 	r->policy_chain = chain;
-	ibpolicy_script(&p, chain, &script);
+	ibpolicy_script(o->plan, chain, &script);
 	if ((e = manifest_line(m, "created", PERSIST_IB_POLICY, NULL, NULL)) ||
 	    (e = write_file(r->policy_path, script.data, script.len, 0755))) {
 		*why = arena_printf(a, "cannot write '%s'", r->policy_path);

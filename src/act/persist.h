@@ -25,12 +25,15 @@ struct cpuset;
 #define PERSIST_KEEP_UNIT "irqsight-keep.service"
 #define PERSIST_PLAN "etc/irqsight/plan"
 
+struct plan;
+
 struct persist_opts {
 	const char *dest;	/* prefix, "/" live */
 	const char *state_dir;	/* absolute; its persist/ subdirectory holds manifest and backups */
 	const char *binary;	/* absolute path of irqsight as seen at boot */
 	const char *plan_text;	/* the plan file to install */
 	size_t plan_len;
+	const struct plan *plan;	/* plan_text parsed: what irqbalance's policy script bans */
 	const struct cpuset *banned;	/* IRQBALANCE_BANNED_CPULIST, or NULL to leave irqbalance alone */
 	bool keep;		/* irqsight-keep.service rather than the oneshot irqsight-apply.service */
 	bool notify;		/* keep: this build has sd_notify (Type=notify and a watchdog; else Type=simple) */

@@ -74,10 +74,15 @@ static int do_install(const char *plan_path, const char *dreal, const char *sdir
 		buf_free(&text);
 		return err("--binary needs an absolute path, not '%s'", binary);
 	}
-	struct persist_opts po = { dreal,    sdir,
-				   binary,   text.data,
-				   text.len, !no_ib && p.has_banned ? &p.irqbalance_banned : NULL,
-				   !oneshot, keep_can_notify() };
+	struct persist_opts po = { .dest = dreal,
+				   .state_dir = sdir,
+				   .binary = binary,
+				   .plan_text = text.data,
+				   .plan_len = text.len,
+				   .plan = &p,
+				   .banned = !no_ib && p.has_banned ? &p.irqbalance_banned : NULL,
+				   .keep = !oneshot,
+				   .notify = keep_can_notify() };
 	if ((r = persist_install(&po, a, &res, &why))) {
 		rc = err("persist: %s: %s", why ? why : "failed", strerror(-r));
 	} else {

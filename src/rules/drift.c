@@ -412,10 +412,7 @@ void drift_name_file(struct findings *fs, const char *path)
 	if (plain) {
 		buf_puts(&q, path);
 	} else {
-		buf_putc(&q, '\'');
-		for (const char *p = path; *p; p++)
-			buf_puts(&q, *p == '\'' ? "'\\''" : (char[]){ *p, 0 });
-		buf_putc(&q, '\'');
+		buf_sh_quote(&q, path);
 	}
 	for (int i = 0; i < fs->n; i++)
 		for (int k = 0; k < fs->v[i].nfix; k++)

@@ -99,6 +99,14 @@ void buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+int buf_sh_quote(struct buf *b, const char *s)
+{
+	int r = buf_putc(b, '\'');
+	for (; *s && !r; s++)
+		r = *s == '\'' ? buf_puts(b, "'\\''") : buf_putc(b, *s);
+	return r ? r : buf_putc(b, '\'');
+}
+
 int read_fd_small(int fd, char *out, size_t n)
 {
 	if (fd < 0)

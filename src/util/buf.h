@@ -32,6 +32,8 @@ int buf_read_fd(struct buf *b, int fd, size_t max);
  * out, NUL-terminated: a small kernel file (/proc/PID/comm, a tracefs knob). The length
  * or -errno. */
 int read_fd_small(int fd, char *out, size_t n);
+/* s as one single-quoted shell word (a ' inside becomes '\'') */
+int buf_sh_quote(struct buf *b, const char *s);
 
 /*
  * Read a file a user names (a plan, a journal, a baseline) whole, by its path as given:

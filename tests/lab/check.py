@@ -53,6 +53,22 @@ class T:
         except OSError:
             return default
 
+    def load(self, rel):
+        """An output file as JSON; None when it is missing or not JSON (no note)."""
+        try:
+            return json.loads(self.read(rel, "") or "null")
+        except ValueError:
+            return None
+
+    def pairs(self, rel):
+        """An output file of "KEY VALUE" lines as a dict (other lines skipped)."""
+        out = {}
+        for line in (self.read(rel, "") or "").splitlines():
+            parts = line.split()
+            if len(parts) == 2:
+                out[parts[0]] = parts[1]
+        return out
+
     def dmesg(self):
         return self.read("raw/dmesg", "")
 

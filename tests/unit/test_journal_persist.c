@@ -193,7 +193,16 @@ TEST(persist_install_and_remove_exactly)
 	struct cpuset banned;
 	cpuset_parse_list(&banned, &a, "1", 1);
 	const char *plan = "irqsight-plan 1\nhost cpus=2 online=0-1\nhousekeeping 0\n";
-	struct persist_opts o = { dest, state, "/usr/local/sbin/irqsight", plan, strlen(plan), &banned, false, false };
+	struct plan parsed;
+	const char *perr = NULL;
+	CHECK_INT(parse_planfile(plan, strlen(plan), &a, &parsed, &perr), 0);
+	struct persist_opts o = { .dest = dest,
+				  .state_dir = state,
+				  .binary = "/usr/local/sbin/irqsight",
+				  .plan_text = plan,
+				  .plan_len = strlen(plan),
+				  .plan = &parsed,
+				  .banned = &banned };
 	struct persist_result r;
 	const char *why = NULL;
 	for (int round = 0; round < 2; round++) {	/* installing twice keeps the original backup */

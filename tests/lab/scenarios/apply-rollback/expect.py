@@ -1,34 +1,17 @@
 # apply/rollback on a real kernel: movable IRQs move, managed queues refuse with a
 # reason, a second apply is a no-op, rollback restores every mask.
-import json
 import re
 
 
-def load(t, name):
-    try:
-        return json.loads(t.read(name, "") or "null")
-    except ValueError:
-        return None
-
-
-def dump(t, name):
-    out = {}
-    for line in (t.read(name, "") or "").splitlines():
-        parts = line.split()
-        if len(parts) == 2:
-            out[parts[0]] = parts[1]
-    return out
-
-
 def raw(t):
-    before = dump(t, "before")
+    before = t.pairs("before")
     t.ok(len(before) > 10, "raw: %d IRQ affinities dumped before apply" % len(before))
     t.ok(t.read("plan.rc", "").strip() == "0", "plan exits 0 (%s)" % (t.read("plan.err", "") or "").strip()[:200])
 
 
 def verdict(t):
-    before, applied, back = dump(t, "before"), dump(t, "applied"), dump(t, "rolledback")
-    ap, ap2, rb = load(t, "apply.json"), load(t, "apply2.json"), load(t, "rollback.json")
+    before, applied, back = t.pairs("before"), t.pairs("applied"), t.pairs("rolledback")
+    ap, ap2, rb = t.load("apply.json"), t.load("apply2.json"), t.load("rollback.json")
     t.ok(ap is not None and ap2 is not None and rb is not None, "apply, apply again and rollback print JSON")
     if not (ap and ap2 and rb):
         return

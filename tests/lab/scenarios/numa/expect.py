@@ -49,13 +49,6 @@ def raw(t):
              "plan %s exits 0 in the guest (%s)" % (" ".join(PLANS[name]), (t.read("plan-%s.err" % name, "") or "").strip()[:200]))
 
 
-def load(t, name):
-    try:
-        return json.loads(t.read(name, "") or "null")
-    except ValueError:
-        return None
-
-
 def queue_rows(plan, bdf):
     """(queue index, entry) of the device's queue vectors; and its other vectors."""
     qs, other = [], []
@@ -100,7 +93,7 @@ def verdict(t):
     t.ok(on_bus0 and all(d.get("numa_node") in (None, -1) for d in on_bus0),
          "check --json: pcie.0 devices have no node (%s)" % sorted({str(d.get("numa_node")) for d in on_bus0}))
 
-    plans = {n: load(t, "plan-%s.json" % n) for n in PLANS}
+    plans = {n: t.load("plan-%s.json" % n) for n in PLANS}
     if not t.ok(all(plans.values()), "plan --json gave JSON for %s" % ", ".join(PLANS)):
         return
 

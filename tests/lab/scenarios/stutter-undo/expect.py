@@ -1,14 +1,6 @@
 # stutter-undo: every fix here ends rolled back, read back by the guest: SIGKILL after the
 # apply (the guardian at the deadline), a lost terminal (SIGHUP, shell killed), a worse
 # verdict (rolled back automatically).
-import json
-
-
-def load(t, name):
-    try:
-        return json.loads(t.read(name, "") or "null")
-    except ValueError:
-        return None
 
 
 def affinity(t, name):
@@ -77,12 +69,12 @@ def verdict(t):
     last = kv(t, "hup.last")
     t.ok(last.get("outcome") == "rolled-back" and last.get("reason") == "abort" and last.get("failed") == "0",
          "hup: the guardian rolled back when the terminal went away (%s)" % last)
-    hj = load(t, "hup.json") or {}
+    hj = t.load("hup.json") or {}
     t.ok(hj.get("outcome") == "rolled-back" and "signal" in (hj.get("reason") or ""),
          "hup: irqsight had it rolled back and said why (%s: %s)" % (hj.get("outcome"), hj.get("reason")))
     restored(t, "hup", "hup-after")
     # worse
-    wj = load(t, "worse.json") or {}
+    wj = t.load("worse.json") or {}
     rc = (t.read("worse.rc", "") or "").strip()
     ch = changed(t, "worse-applied")
     t.ok(all(i in ch for i in irqs), "worse: the fix was applied (%d values changed)" % len(ch))

@@ -2,14 +2,6 @@
 # data; the guest's own /proc/interrupts readings say the interrupts left 2-3; the verdict
 # agrees with its interval; the whole fix takes under 5 minutes; rollback restores every
 # mask.
-import json
-
-
-def load(t, name):
-    try:
-        return json.loads(t.read(name, "") or "null")
-    except ValueError:
-        return None
 
 
 def affinity(t, name):
@@ -63,7 +55,7 @@ def raw(t):
 
 
 def verdict(t):
-    fx = load(t, "fix.json")
+    fx = t.load("fix.json")
     if not t.ok(fx is not None, "fix --json gave JSON (rc %s; %s)"
                 % ((t.read("fix.rc", "") or "").strip(), (t.read("fix.err", "") or "").strip()[-300:])):
         return

@@ -6,22 +6,6 @@ import os
 import re
 
 
-def load(t, name):
-    try:
-        return json.loads(t.read(name, "") or "null")
-    except ValueError:
-        return None
-
-
-def dump(t, name):
-    out = {}
-    for line in (t.read(name, "") or "").splitlines():
-        parts = line.split()
-        if len(parts) == 2:
-            out[parts[0]] = parts[1]
-    return out
-
-
 def props(t, name):
     return dict(l.split("=", 1) for l in (t.read(name, "") or "").splitlines() if "=" in l)
 
@@ -178,8 +162,8 @@ def verdict(t):
     wd1, wd2 = int(s1.get("WatchdogTimestampMonotonic", "0") or 0), int(s2.get("WatchdogTimestampMonotonic", "0") or 0)
     t.ok(s2.get("ActiveState") == "active" and s2.get("NRestarts") == "0" and wd2 > wd1 > 0,
          "35 s later (WatchdogSec=30) still active, NRestarts=0, watchdog pinged again (%d -> %d us)" % (wd1, wd2))
-    boot2, later = dump(t, "boot2"), dump(t, "boot2-later")
-    dry = load(t, "dryrun.json") or {}
+    boot2, later = t.pairs("boot2"), t.pairs("boot2-later")
+    dry = t.load("dryrun.json") or {}
     summ = dry.get("summary", {})
     # IRQ numbers can change between boots: boot 2's numbers from apply's dry run there
     moves = {str(o["irq"]): o["planned"] for o in dry.get("operations", [])
@@ -195,7 +179,7 @@ def verdict(t):
     onvm = [i for i in moves if cpus(later.get(i, "")) & {2, 3}]
     t.ok(not onvm, "35 s later no planned IRQ is on VM CPUs 2-3 (%s)" % onvm)
     coexist(t, moves, later)
-    stopped = dump(t, "keep-stopped")
+    stopped = t.pairs("keep-stopped")
     t.ok(all(stopped.get(i) == later.get(i) for i in moves), "systemctl stop irqsight-keep leaves the plan in place")
 
     # link flaps without keep
@@ -292,7 +276,7 @@ def verdict(t):
         t.ok(False, "a write to an IRQ's smp_affinity mask: no record")
     after = (t.read("foreign-after", "") or "").split()
     t.ok(len(after) == 2 and after[1] == "3", "after the limit keep leaves irq %s to the writer (now %s)" % (victim, after[1:]))
-    chk = load(t, "check-writer.json") or {}
+    chk = t.load("check-writer.json") or {}
     cont = [f for f in chk.get("findings", []) if f.get("id") == "keep-contested"]
     t.ok(cont, "check shows keep-contested for the writer loop (%s)" % (json.dumps(cont[0].get("evidence"))[:200] if cont else ""))
     win = [x for x in j if m.get("irqbalance-start", 1e9) <= x[0] <= m.get("irqbalance-end", 0) + 2]
@@ -303,7 +287,7 @@ def verdict(t):
     t.ok(cmd and "policyscript" not in cmd
          and not re.search(r"^\s*(export\s+)?IRQBALANCE_BANNED_CPULIST=", t.read("irqbalance-default.unbanned", "") or "", re.M),
          "irqbalance restarted without the CPU ban and without the policy script (%s)" % cmd)
-    chk = load(t, "check-irqbalance.json") or {}
+    chk = t.load("check-irqbalance.json") or {}
     # the writer loop's IRQ (contested before) does not count: irqbalance's own rewrites must
     # have reached keep's limit on another IRQ
     cont = [f for f in chk.get("findings", []) if f.get("id") == "keep-contested" and "irqbalance" in json.dumps(f)
@@ -312,7 +296,7 @@ def verdict(t):
          % (len(cont), cont[0].get("summary", json.dumps(cont[0]))[:160] if cont else ""))
     s4 = props(t, "keep-show.4")
     t.ok(s4.get("ActiveState") == "active", "keep restarted without the drop-in: active")
-    run, stop2 = dump(t, "keep-running"), dump(t, "keep-stopped2")
+    run, stop2 = t.pairs("keep-running"), t.pairs("keep-stopped2")
     t.ok(run and run == stop2, "systemctl stop leaves every IRQ as keep held it")
     # rollback, every journal newest first: each file back to its first recorded old value
     first = {}
@@ -323,7 +307,7 @@ def verdict(t):
             mm = re.match(r"set path=proc/irq/(\d+)/smp_affinity_list old=(\S+)", line)
             if mm:
                 first.setdefault(mm.group(1), mm.group(2))
-    rb = dump(t, "rolledback")
+    rb = t.pairs("rolledback")
     present = {i: v for i, v in first.items() if i in rb}
     wrong = {i: (v, rb[i]) for i, v in present.items() if rb[i] != v}
     t.ok(len(names) >= 1 and len(present) >= 5 and not wrong,
